@@ -1,0 +1,494 @@
+"""Reading a clip: exact duration, stream details and tags, as one plain value.
+
+mutagen does the container and tag work. Two things it cannot promise are done here:
+an exact length for MP3s whose header is missing or lies (:mod:`.mpeg` counts the
+frames), and the length that will really play when a file is shorter than its header
+says (truncated uploads).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import mutagen
+from mutagen.flac import FLAC
+from mutagen.id3 import ID3
+from mutagen.mp4 import MP4
+from mutagen.oggflac import OggFLAC
+from mutagen.oggopus import OggOpus
+from mutagen.oggvorbis import OggVorbis
+from mutagen.wave import WAVE
+
+from . import mpeg
+
+#: Extensions that make a linked file a clip, with the format each promises.
+AUDIO_EXTENSIONS = {
+    ".mp3": "MP3",
+    ".ogg": "Ogg",
+    ".oga": "Ogg",
+    ".opus": "Ogg",
+    ".flac": "FLAC",
+    ".m4a": "MP4",
+    ".mp4": "MP4",
+    ".wav": "WAV",
+}
+
+#: How far into a tag value we read: a huge frame must not flood the page.
+MAX_TAG_CHARS = 300
+
+
+class ClipError(Exception):
+    """A clip that cannot be read; ``kind`` is what the page marks it with."""
+
+    kind = "unreadable"
+
+
+class EmptyClip(ClipError):
+    kind = "empty"
+
+
+class NotAudio(ClipError):
+    kind = "not-audio"
+
+
+class CorruptClip(ClipError):
+    kind = "corrupt"
+
+
+@dataclass(frozen=True)
+class ClipMetadata:
+    """Everything known about one clip file. ``None`` means unknown."""
+
+    path: str
+    format: str  # container: MP3, Ogg, FLAC, MP4, WAV
+    codec: str  # MP3, Vorbis, Opus, FLAC, AAC, ALAC, PCM …
+    duration: float | None  # seconds that will play
+    duration_source: str | None  # "header", "frame-count" or "data-size"
+    bitrate: int | None  # bits per second
+    bitrate_mode: str | None  # "CBR", "VBR" or "ABR"
+    sample_rate: int | None
+    channels: int | None
+    size: int
+    title: str | None = None
+    artist: str | None = None
+    album: str | None = None
+    year: str | None = None
+    track: str | None = None
+    comment: str | None = None
+    has_cover: bool = False
+    truncated: bool = False
+    #: Problems that did not stop the reading (truncation, a damaged tag, …).
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["notes"] = list(self.notes)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClipMetadata:
+        return cls(**{**data, "notes": tuple(data.get("notes", ()))})
+
+
+@dataclass
+class _Tags:
+    title: str | None = None
+    artist: str | None = None
+    album: str | None = None
+    year: str | None = None
+    track: str | None = None
+    comment: str | None = None
+    has_cover: bool = False
+
+
+def read_metadata(path: str | os.PathLike[str]) -> ClipMetadata:
+    """Read one clip. Raises :class:`ClipError` when nothing playable is there."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            raise EmptyClip("the file is empty")
+        with path.open("rb") as handle:
+            head = handle.read(64)
+            kind = sniff(head)
+            if kind is None:
+                raise NotAudio("not an audio file (unknown content)")
+            data = head + handle.read() if kind == "mp3" else b""
+    except OSError as error:
+        raise ClipError(f"cannot read the file: {error.strerror or error}") from error
+
+    notes: list[str] = []
+    claimed = AUDIO_EXTENSIONS.get(path.suffix.lower())
+    actual = _FORMAT_OF_KIND[kind]
+    if claimed is not None and claimed != actual:
+        notes.append(
+            f"the file is {actual} although its name ends in {path.suffix}; "
+            "read by its content (some browsers will refuse it)"
+        )
+    reader = _read_mp3 if kind == "mp3" else _read_with_mutagen
+    return reader(path, kind, size, data, notes)
+
+
+def sniff(head: bytes) -> str | None:
+    """The kind of audio a file holds, from its first bytes."""
+    if head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
+        return "wav"
+    if head[:4] == b"fLaC":
+        return "flac"
+    if head[:4] == b"OggS":
+        if b"OpusHead" in head:
+            return "opus"
+        if b"\x7fFLAC" in head:
+            return "ogg-flac"
+        if b"\x01vorbis" in head:
+            return "vorbis"
+        return None
+    if head[4:8] == b"ftyp":
+        return "mp4"
+    if head[:3] == b"ID3":
+        return "mp3"  # ID3v2 is found in front of MPEG audio (and nothing else here)
+    if len(head) >= 4 and mpeg.parse_header(head, 0) is not None:
+        return "mp3"
+    return None
+
+
+_FORMAT_OF_KIND = {
+    "mp3": "MP3",
+    "wav": "WAV",
+    "flac": "FLAC",
+    "opus": "Ogg",
+    "vorbis": "Ogg",
+    "ogg-flac": "Ogg",
+    "mp4": "MP4",
+}
+
+
+# --- MP3 -------------------------------------------------------------------------
+
+
+def _read_mp3(
+    path: Path, kind: str, size: int, data: bytes, notes: list[str]
+) -> ClipMetadata:
+    tags = _read_id3(data, notes)
+    end = mpeg.trailing_tags_start(data)
+    audio_start = mpeg.skip_id3v2(data)
+    found = mpeg.find_first_frame(data, min(audio_start, end), end)
+    if found is None and audio_start > 0:
+        found = mpeg.find_first_frame(data, 0, end)  # a tag whose size lies
+        if found is not None:
+            notes.append("the ID3 tag's size is wrong; audio found after searching")
+    if found is None:
+        raise CorruptClip("no MPEG audio frames found")
+    pos, first = found
+    spf, rate = first.samples_per_frame, first.sample_rate
+    vbr = mpeg.read_vbr_header(data, pos, first)
+    trim = _lame_trim(data, pos, first) if vbr else (0, 0, None)
+    delay, padding, lame_method = trim
+
+    duration: float | None = None
+    truncated = False
+    source = "header"
+    if vbr is not None and vbr.frames:
+        stream_bytes = end - pos
+        promised = vbr.bytes
+        if promised is not None and stream_bytes + first.length < promised:
+            truncated = True
+        else:
+            duration = max(0, vbr.frames * spf - delay - padding) / rate
+            audio_bytes = (promised or stream_bytes) - first.length
+            bitrate = round(audio_bytes * 8 / duration) if duration else None
+            if vbr.kind == "Info" or lame_method in (1, 8):
+                mode = "CBR"
+            elif lame_method in (2, 9):
+                mode = "ABR"
+            else:
+                mode = "VBR"
+    if duration is None:
+        # No header, or one that promises more than the file holds: count.
+        counted_from = pos + first.length if vbr is not None else pos
+        count = mpeg.count_frames(data, counted_from, end)
+        if count.frames == 0 and vbr is None:
+            raise CorruptClip("no complete MPEG audio frame")
+        source = "frame-count"
+        duration = max(0, count.frames * spf - delay) / rate
+        raw = count.frames * spf / rate
+        bitrate = round(count.audio_bytes * 8 / raw) if raw else None
+        mode = "VBR" if count.variable_bitrate else "CBR"
+        truncated = truncated or count.cut_short
+        if truncated:
+            promised_s = vbr.frames * spf / rate if vbr and vbr.frames else None
+            notes.append(_truncation_note(duration, promised_s))
+    codec = {1: "MP1", 2: "MP2", 3: "MP3"}[first.layer]
+    return ClipMetadata(
+        path=str(path),
+        format="MP3",
+        codec=codec,
+        duration=round(duration, 6),
+        duration_source=source,
+        bitrate=bitrate,
+        bitrate_mode=mode,
+        sample_rate=rate,
+        channels=first.channels,
+        size=size,
+        truncated=truncated,
+        notes=tuple(notes),
+        **asdict(tags),
+    )
+
+
+def _lame_trim(
+    data: bytes, pos: int, first: mpeg.FrameHeader
+) -> tuple[int, int, int | None]:
+    """Encoder delay and padding (samples) and the VBR method from a LAME tag."""
+    if first.version == 1:
+        xing_at = pos + (36 if first.channels == 2 else 21)
+    else:
+        xing_at = pos + (21 if first.channels == 2 else 13)
+    if data[xing_at : xing_at + 4] not in (b"Xing", b"Info"):
+        return 0, 0, None
+    (flags,) = struct.unpack_from(">I", data, xing_at + 4)
+    lame_at = xing_at + 8 + 4 * bool(flags & 1) + 4 * bool(flags & 2)
+    lame_at += 100 * bool(flags & 4) + 4 * bool(flags & 8)
+    if data[lame_at : lame_at + 4] not in (b"LAME", b"Lavf", b"Lavc", b"L3.9"):
+        return 0, 0, None
+    if len(data) < lame_at + 24:
+        return 0, 0, None
+    method = data[lame_at + 9] & 0x0F
+    b0, b1, b2 = data[lame_at + 21 : lame_at + 24]
+    return (b0 << 4) | (b1 >> 4), ((b1 & 0x0F) << 8) | b2, method
+
+
+def _truncation_note(playable: float, promised: float | None) -> str:
+    if promised:
+        return (
+            f"truncated: the header promises {promised:.1f} s "
+            f"but the file holds {playable:.1f} s"
+        )
+    return f"truncated: the file ends inside a frame after {playable:.1f} s"
+
+
+def _read_id3(data: bytes, notes: list[str]) -> _Tags:
+    """Tags from ID3v2 (v2.2–v2.4) or ID3v1; a damaged tag is noted, never fatal."""
+    try:
+        id3 = ID3(io.BytesIO(data))
+    except mutagen.id3.ID3NoHeaderError:
+        return _Tags()
+    except Exception as error:  # mutagen raises many kinds for broken tags
+        notes.append(f"damaged ID3 tag ignored ({_short(error)})")
+        return _Tags()
+    return _id3_tags(id3)
+
+
+def _id3_tags(id3: Any) -> _Tags:
+    def text(key: str) -> str | None:
+        frame = id3.get(key)
+        return _clean(str(frame)) if frame is not None and frame.text else None
+
+    comment = next(
+        (_clean(str(f)) for f in id3.getall("COMM") if f.text and str(f).strip()),
+        None,
+    )
+    year = text("TDRC") or text("TYER")
+    return _Tags(
+        title=text("TIT2"),
+        artist=text("TPE1"),
+        album=text("TALB"),
+        year=year[:4] if year else None,
+        track=text("TRCK"),
+        comment=comment,
+        has_cover=bool(id3.getall("APIC") or id3.getall("PIC")),
+    )
+
+
+# --- Everything else -----------------------------------------------------------------
+
+_MUTAGEN_CLASSES = {
+    "flac": FLAC,
+    "vorbis": OggVorbis,
+    "opus": OggOpus,
+    "ogg-flac": OggFLAC,
+    "mp4": MP4,
+    "wav": WAVE,
+}
+_BITRATE_MODE_OF_KIND = {
+    "wav": "CBR",
+    "flac": "VBR",
+    "ogg-flac": "VBR",
+    "opus": "VBR",
+    "vorbis": "VBR",
+}
+_CODEC_OF_KIND = {
+    "flac": "FLAC",
+    "vorbis": "Vorbis",
+    "opus": "Opus",
+    "ogg-flac": "FLAC",
+    "wav": "PCM",
+}
+
+
+def _read_with_mutagen(
+    path: Path, kind: str, size: int, data: bytes, notes: list[str]
+) -> ClipMetadata:
+    try:
+        audio = _MUTAGEN_CLASSES[kind](path)
+    except Exception as error:
+        if kind != "flac":
+            raise CorruptClip(
+                f"cannot parse the {kind} stream ({_short(error)})"
+            ) from error
+        # FLAC keeps stream info in its first block: read it without the tags.
+        audio = None
+        info = _flac_streaminfo(path)
+        notes.append(f"damaged FLAC metadata ignored ({_short(error)})")
+    else:
+        info = audio.info
+    duration = float(getattr(info, "length", 0) or 0)
+    source = "header"
+    truncated = False
+    if kind == "wav":
+        duration, truncated = _wav_playable(path, size, info, duration)
+        source = "data-size"
+        if truncated:
+            notes.append(_truncation_note(duration, float(info.length)))
+    if duration <= 0:
+        raise CorruptClip("the stream holds no audio")
+    codec = _CODEC_OF_KIND.get(kind) or _mp4_codec(info)
+    bitrate = getattr(info, "bitrate", None) or None
+    if kind in ("flac", "ogg-flac", "opus") or not bitrate:
+        bitrate = round(size * 8 / duration)  # the average the reader will download
+    return ClipMetadata(
+        path=str(path),
+        format=_FORMAT_OF_KIND[kind],
+        codec=codec,
+        duration=round(duration, 6),
+        duration_source=source,
+        bitrate=bitrate,
+        bitrate_mode=_BITRATE_MODE_OF_KIND.get(kind),
+        # Opus always decodes at 48 kHz; its header's input rate is only a hint.
+        sample_rate=48000 if kind == "opus" else getattr(info, "sample_rate", None),
+        channels=getattr(info, "channels", None) or None,
+        size=size,
+        truncated=truncated,
+        notes=tuple(notes),
+        **asdict(_container_tags(kind, audio, notes)),
+    )
+
+
+def _mp4_codec(info: Any) -> str:
+    codec = str(getattr(info, "codec", "") or "")
+    if codec.startswith("mp4a"):
+        return "AAC"
+    if codec == "alac":
+        return "ALAC"
+    return codec.upper() or "MP4"
+
+
+def _container_tags(kind: str, audio: Any, notes: list[str]) -> _Tags:
+    if audio is None or audio.tags is None:
+        return _Tags()
+    try:
+        if kind == "mp4":
+            return _mp4_tags(audio.tags)
+        if kind == "wav":
+            return _id3_tags(audio.tags)
+        pictures = getattr(audio, "pictures", None) or []
+        return _vorbis_tags(audio.tags, bool(pictures))
+    except Exception as error:
+        notes.append(f"damaged tags ignored ({_short(error)})")
+        return _Tags()
+
+
+def _vorbis_tags(comments: Any, has_pictures: bool) -> _Tags:
+    def text(*keys: str) -> str | None:
+        for key in keys:
+            values = comments.get(key)
+            if values:
+                return _clean(values[0])
+        return None
+
+    year = text("date", "year")
+    return _Tags(
+        title=text("title"),
+        artist=text("artist"),
+        album=text("album"),
+        year=year[:4] if year else None,
+        track=text("tracknumber"),
+        comment=text("comment", "description"),
+        has_cover=has_pictures or bool(comments.get("metadata_block_picture")),
+    )
+
+
+def _mp4_tags(tags: Any) -> _Tags:
+    def text(key: str) -> str | None:
+        values = tags.get(key)
+        return _clean(str(values[0])) if values else None
+
+    track = tags.get("trkn")
+    year = text("\xa9day")
+    return _Tags(
+        title=text("\xa9nam"),
+        artist=text("\xa9ART"),
+        album=text("\xa9alb"),
+        year=year[:4] if year else None,
+        track=str(track[0][0]) if track and track[0][0] else None,
+        comment=text("\xa9cmt"),
+        has_cover=bool(tags.get("covr")),
+    )
+
+
+def _flac_streaminfo(path: Path) -> Any:
+    """STREAMINFO, the first FLAC block, read by hand when mutagen gives up."""
+    from types import SimpleNamespace
+
+    with path.open("rb") as handle:
+        head = handle.read(4 + 4 + 34)
+    if head[:4] != b"fLaC" or head[4] & 0x7F != 0 or len(head) < 42:
+        raise CorruptClip("FLAC stream info is missing")
+    block = head[8:42]
+    packed = int.from_bytes(block[10:18], "big")
+    rate = packed >> 44
+    channels = ((packed >> 41) & 0x7) + 1
+    samples = packed & 0xFFFFFFFFF
+    if not rate:
+        raise CorruptClip("FLAC stream info has no sample rate")
+    return SimpleNamespace(
+        length=samples / rate, sample_rate=rate, channels=channels, bitrate=None
+    )
+
+
+def _wav_playable(
+    path: Path, size: int, info: Any, declared: float
+) -> tuple[float, bool]:
+    """The WAV length that will play, and whether the data chunk was cut short."""
+    with path.open("rb") as handle:
+        handle.seek(12)
+        while True:
+            header = handle.read(8)
+            if len(header) < 8:
+                return declared, False
+            chunk_id, chunk_size = struct.unpack("<4sI", header)
+            if chunk_id == b"data":
+                available = size - handle.tell()
+                if chunk_size <= available:
+                    return declared, False
+                block = max(1, info.channels * info.bits_per_sample // 8)
+                return available // block / info.sample_rate, True
+            handle.seek(chunk_size + (chunk_size & 1), 1)
+
+
+def _clean(value: str) -> str | None:
+    """A tag value fit to show: control characters gone, length bounded."""
+    value = "".join(ch for ch in value if ch.isprintable() or ch == " ").strip()
+    if len(value) > MAX_TAG_CHARS:
+        value = value[: MAX_TAG_CHARS - 1].rstrip() + "…"
+    return value or None
+
+
+def _short(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return text if len(text) <= 80 else text[:77] + "…"

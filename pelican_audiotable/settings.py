@@ -1,0 +1,74 @@
+"""Every ``AUDIOTABLE_*`` setting with its default and validation, read once a build."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+PRELOAD_CHOICES = ("none", "metadata", "auto", "keep")
+CAPTION_FIELD_CHOICES = ("duration", "tech", "title", "artist", "album")
+GRID_CHOICES = ("off", "prefix")
+
+
+class SettingsError(ValueError):
+    """An ``AUDIOTABLE_*`` setting has a value the plugin cannot use."""
+
+
+@dataclass(frozen=True)
+class AudioTableSettings:
+    """The plugin's settings; field ``x`` is read from ``AUDIOTABLE_X``."""
+
+    #: ``preload`` written on every player; ``"keep"`` leaves the author's value.
+    preload: str = "none"
+    #: What the caption under each player shows, in this order.
+    caption_fields: tuple[str, ...] = ("duration", "tech", "title", "artist")
+    #: Add a "7 clips · 3:41" caption to audio tables that have none.
+    table_summary: bool = True
+    #: A broken or missing clip fails the build (for CI).
+    strict: bool = False
+    #: Keep clip metadata in ``CACHE_PATH`` between builds.
+    cache: bool = True
+    #: Describe every clip as a schema.org ``AudioObject`` in JSON-LD.
+    jsonld: bool = True
+    #: Copy the grid CSS and listening JS into the output and link them from
+    #: pages with audio tables (turn off when a theme includes them itself).
+    assets: bool = True
+    #: Lay out list tables whose labels share prefixes ("Actual …", "AI …") as
+    #: a real grid: ``"off"`` or ``"prefix"``. Articles override with the
+    #: ``audiotable_grid`` metadata field.
+    grid: str = "off"
+
+    def __post_init__(self) -> None:
+        if self.preload not in PRELOAD_CHOICES:
+            raise SettingsError(
+                f"AUDIOTABLE_PRELOAD must be one of {PRELOAD_CHOICES}, "
+                f"not {self.preload!r}"
+            )
+        unknown = set(self.caption_fields) - set(CAPTION_FIELD_CHOICES)
+        if unknown:
+            raise SettingsError(
+                f"AUDIOTABLE_CAPTION_FIELDS has unknown fields {sorted(unknown)}; "
+                f"choose from {CAPTION_FIELD_CHOICES}"
+            )
+        if self.grid not in GRID_CHOICES:
+            raise SettingsError(
+                f"AUDIOTABLE_GRID must be one of {GRID_CHOICES}, not {self.grid!r}"
+            )
+
+    @classmethod
+    def from_mapping(cls, settings: Mapping[str, Any]) -> AudioTableSettings:
+        """Build from a Pelican settings dict, keeping defaults for absent keys."""
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            key = "AUDIOTABLE_" + field.name.upper()
+            if key in settings:
+                value = settings[key]
+                if field.name == "caption_fields":
+                    value = tuple(value)
+                values[field.name] = value
+        return cls(**values)
+
+    def fingerprint(self) -> str:
+        """A stable text that changes whenever any setting changes."""
+        return repr(tuple(getattr(self, f.name) for f in fields(self)))
