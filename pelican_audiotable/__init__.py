@@ -1,0 +1,42 @@
+"""pelican-audiotable: tables of audio clips with exact durations and metadata.
+
+Enable it with ``PLUGINS = ["pelican_audiotable"]``; the theme is at :func:`theme_path`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .metadata import ClipError, ClipMetadata, read_metadata
+from .model import AudioTableInfo, ClipInfo, Problem
+from .settings import AudioTableSettings
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AudioTableInfo",
+    "AudioTableSettings",
+    "ClipError",
+    "ClipInfo",
+    "ClipMetadata",
+    "Problem",
+    "read_metadata",
+    "register",
+    "theme_path",
+]
+
+
+def register() -> None:
+    """Pelican's entry point: connect the plugin's signals."""
+    from .plugin import register as connect_signals
+
+    connect_signals()
+
+
+def theme_path() -> str:
+    """The bundled theme's folder, for ``THEME = pelican_audiotable.theme_path()``."""
+    here = Path(__file__).parent
+    for candidate in (here / "theme", here.parent / "theme"):  # wheel, then checkout
+        if (candidate / "templates").is_dir():
+            return str(candidate)
+    raise FileNotFoundError("the pelican-audiotable theme is not installed")

@@ -1,0 +1,241 @@
+"""Writing what the build learnt into a table's HTML. Pure: no files, no Pelican.
+
+Everything the author wrote stays; what this module adds is marked (``audiotable-*``
+classes, ``data-*`` attributes) and replaced on every run, so running it twice gives
+the same HTML.
+"""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup, Tag
+from bs4.element import Script
+
+from .discover import FoundClip, FoundTable
+from .metadata import ClipMetadata
+from .model import AudioTableInfo, ClipInfo
+from .render import (
+    MIME_TYPES,
+    audio_object,
+    format_duration,
+    iso_duration,
+    jsonld_text,
+    tech_line,
+)
+from .settings import AudioTableSettings
+
+TABLE_CLASS = "audiotable"
+CAPTION_CLASS = "audiotable-caption"
+SUMMARY_CLASS = "audiotable-summary"
+JSONLD_CLASS = "audiotable-jsonld"
+
+#: The attributes this plugin owns on an <audio>; cleared before each run writes them.
+OWNED_AUDIO_ATTRIBUTES = (
+    "data-duration",
+    "data-duration-source",
+    "data-format",
+    "data-codec",
+    "data-bitrate",
+    "data-bitrate-mode",
+    "data-sample-rate",
+    "data-channels",
+    "data-size",
+    "data-title",
+    "data-artist",
+    "data-album",
+    "data-year",
+    "data-track",
+    "data-has-cover",
+    "data-truncated",
+    "data-audiotable-error",
+    "data-audiotable-row",
+    "data-audiotable-column",
+)
+OWNED_TABLE_ATTRIBUTES = ("data-audiotable-clips", "data-audiotable-duration")
+
+
+def annotate_table(
+    soup: BeautifulSoup,
+    table: FoundTable,
+    clips: list[ClipInfo],
+    settings: AudioTableSettings,
+) -> AudioTableInfo:
+    """Annotate one table in place; ``clips`` pairs with ``table.clips`` by position."""
+    for found, info in zip(table.clips, clips, strict=True):
+        _annotate_clip(soup, found, info, settings)
+    summary = AudioTableInfo(tuple(clips))
+    _annotate_table_element(soup, table.element, summary, settings)
+    return summary
+
+
+def _annotate_clip(
+    soup: BeautifulSoup, found: FoundClip, info: ClipInfo, settings: AudioTableSettings
+) -> None:
+    audio = _player_for(soup, found) if info.metadata else found.element
+    if audio.name == "audio":
+        for name in OWNED_AUDIO_ATTRIBUTES:
+            audio.attrs.pop(name, None)
+        _drop_caption_after(audio)
+    if found.row_label:
+        audio["data-audiotable-row"] = found.row_label
+    if found.column_label:
+        audio["data-audiotable-column"] = found.column_label
+    if info.error:
+        audio["data-audiotable-error"] = info.error
+        return
+    meta = info.metadata
+    if meta is None:  # remote: nothing known, nothing claimed
+        return
+    audio.attrs.update(_data_attributes(meta))
+    if settings.preload != "keep":
+        audio["preload"] = settings.preload
+    if found.label and not audio.get("aria-label"):
+        audio["aria-label"] = found.label
+    audio.insert_after(_caption(soup, meta, _link_text(audio), settings))
+
+
+def _player_for(soup: BeautifulSoup, found: FoundClip) -> Tag:
+    """The clip's <audio>; a link-only cell's link becomes one, kept as its fallback."""
+    if not found.is_link:
+        return found.element
+    link = found.element
+    audio = soup.new_tag("audio", attrs={"controls": "", "src": str(link["href"])})
+    link.replace_with(audio)
+    audio.append(link)
+    found.element = audio
+    return audio
+
+
+def _link_text(audio: Tag) -> str | None:
+    """The text of a fallback link the author wrote, when it says more than a URL."""
+    link = audio.find("a")
+    if link is None:
+        return None
+    text = link.get_text(" ", strip=True)
+    href = str(link.get("href", ""))
+    if not text or text == href or href.endswith("/" + text):
+        return None
+    return text
+
+
+def _drop_caption_after(audio: Tag) -> None:
+    following = audio.find_next_sibling()
+    if isinstance(following, Tag) and CAPTION_CLASS in following.get("class", []):
+        previous = following.previous_sibling
+        if isinstance(previous, str) and not previous.strip():
+            previous.extract()
+        following.decompose()
+
+
+def _data_attributes(meta: ClipMetadata) -> dict[str, str]:
+    values: dict[str, object] = {
+        "data-duration": f"{meta.duration:.3f}" if meta.duration is not None else None,
+        "data-duration-source": meta.duration_source,
+        "data-format": meta.format,
+        "data-codec": meta.codec,
+        "data-bitrate": meta.bitrate,
+        "data-bitrate-mode": meta.bitrate_mode,
+        "data-sample-rate": meta.sample_rate,
+        "data-channels": meta.channels,
+        "data-size": meta.size,
+        "data-title": meta.title,
+        "data-artist": meta.artist,
+        "data-album": meta.album,
+        "data-year": meta.year,
+        "data-track": meta.track,
+        "data-has-cover": "true" if meta.has_cover else None,
+        "data-truncated": "true" if meta.truncated else None,
+    }
+    return {key: str(value) for key, value in values.items() if value is not None}
+
+
+def _caption(
+    soup: BeautifulSoup,
+    meta: ClipMetadata,
+    label: str | None,
+    settings: AudioTableSettings,
+) -> Tag:
+    """The visible line under a player: label, duration, technical line, tags."""
+    caption = soup.new_tag("div", attrs={"class": CAPTION_CLASS})
+    parts: list[Tag] = []
+    if label:
+        parts.append(_span(soup, "audiotable-label", label))
+    for name in settings.caption_fields:
+        if name == "duration" and meta.duration is not None:
+            time = soup.new_tag(
+                "time",
+                attrs={
+                    "class": "audiotable-duration",
+                    "datetime": iso_duration(meta.duration),
+                },
+            )
+            time.string = format_duration(meta.duration)
+            parts.append(time)
+        elif name == "tech":
+            parts.append(_span(soup, "audiotable-tech", tech_line(meta)))
+        elif name == "title" and meta.title:
+            parts.append(_span(soup, "audiotable-title", meta.title, tag="cite"))
+        elif name in ("artist", "album") and getattr(meta, name):
+            parts.append(_span(soup, f"audiotable-{name}", getattr(meta, name)))
+    for index, part in enumerate(parts):
+        if index:
+            caption.append(" ")
+        caption.append(part)
+    return caption
+
+
+def _span(soup: BeautifulSoup, css_class: str, text: str, tag: str = "span") -> Tag:
+    element = soup.new_tag(tag, attrs={"class": css_class})
+    element.string = text  # a NavigableString: escaped on output, whatever it holds
+    return element
+
+
+def _annotate_table_element(
+    soup: BeautifulSoup,
+    table: Tag,
+    summary: AudioTableInfo,
+    settings: AudioTableSettings,
+) -> None:
+    classes = list(table.get("class", []))
+    if TABLE_CLASS not in classes:
+        table["class"] = [*classes, TABLE_CLASS]
+    for name in OWNED_TABLE_ATTRIBUTES:
+        table.attrs.pop(name, None)
+    table["data-audiotable-clips"] = str(summary.count)
+    if summary.duration is not None:
+        table["data-audiotable-duration"] = f"{summary.duration:.3f}"
+
+    caption = table.find("caption", recursive=False)
+    if isinstance(caption, Tag) and SUMMARY_CLASS in caption.get("class", []):
+        caption.decompose()  # ours, from an earlier run
+        caption = None
+    if caption is None and settings.table_summary:
+        caption = soup.new_tag("caption", attrs={"class": SUMMARY_CLASS})
+        caption.string = summary.summary
+        table.insert(0, caption)
+
+    for old in table.find_all("script", class_=JSONLD_CLASS, recursive=False):
+        old.decompose()
+    if settings.jsonld:
+        objects = [
+            audio_object(
+                _clip_name(clip, index),
+                clip.metadata,
+                clip.url,
+                MIME_TYPES.get(clip.metadata.format),
+            )
+            for index, clip in enumerate(summary.clips, 1)
+            if clip.metadata is not None
+        ]
+        if objects:
+            script = soup.new_tag(
+                "script", attrs={"type": "application/ld+json", "class": JSONLD_CLASS}
+            )
+            script.append(Script(jsonld_text(objects)))
+            table.append(script)
+
+
+def _clip_name(clip: ClipInfo, index: int) -> str:
+    assert clip.metadata is not None
+    return (
+        clip.metadata.title or clip.label or clip.src.rsplit("/", 1)[-1] or str(index)
+    )

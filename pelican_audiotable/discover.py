@@ -1,0 +1,243 @@
+"""Finding the audio tables in a page's HTML, and each clip's place in its table."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+from bs4.dammit import EntitySubstitution
+from bs4.formatter import HTMLFormatter
+
+from .metadata import AUDIO_EXTENSIONS
+
+_TABLE_TAG = re.compile(r"<(/?)table\b[^>]*>", re.IGNORECASE)
+_MAY_HOLD_CLIP = re.compile(
+    r"<audio\b|\.(?:" + "|".join(e[1:] for e in AUDIO_EXTENSIONS) + r")\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class TableSpan:
+    """Where a top-level ``<table>…</table>`` sits in a page's HTML."""
+
+    start: int
+    end: int
+
+
+@dataclass
+class FoundClip:
+    """A player (or a bare link that will become one) in a table cell."""
+
+    element: Tag  # the <audio>, or the <a> of a link-only cell
+    sources: tuple[str, ...]  # as the author wrote them, in the browser's order
+    row_label: str | None
+    column_label: str | None
+
+    @property
+    def src(self) -> str:
+        return self.sources[0]
+
+    @property
+    def is_link(self) -> bool:
+        return self.element.name == "a"
+
+    @property
+    def label(self) -> str | None:
+        """What the table calls this clip: row and column headers joined."""
+        parts = [p for p in (self.row_label, self.column_label) if p]
+        return " · ".join(parts) or None
+
+
+@dataclass
+class FoundTable:
+    element: Tag
+    clips: list[FoundClip]
+
+
+def table_spans(html: str) -> Iterator[TableSpan]:
+    """The outermost tables of a page that may hold clips; nested ones ride along."""
+    depth, start = 0, 0
+    for match in _TABLE_TAG.finditer(html):
+        if match.group(1):  # </table>
+            if depth == 0:
+                continue  # stray closing tag
+            depth -= 1
+            if depth == 0 and _MAY_HOLD_CLIP.search(html, start, match.end()):
+                yield TableSpan(start, match.end())
+        else:
+            if depth == 0:
+                start = match.start()
+            depth += 1
+
+
+def parse_fragment(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+class _AsWritten(HTMLFormatter):
+    """HTML5 output that keeps attributes in the author's order and escapes only
+    what must be escaped (bs4's own formatters sort attributes and name entities)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            entity_substitution=EntitySubstitution.substitute_xml,
+            void_element_close_prefix="",
+            empty_attributes_are_booleans=True,
+        )
+
+    def attributes(self, tag: Tag):  # type: ignore[no-untyped-def]
+        return [
+            (key, None if value == "" else value) for key, value in tag.attrs.items()
+        ]
+
+
+AS_WRITTEN = _AsWritten()
+
+
+def serialize(soup: BeautifulSoup) -> str:
+    return soup.decode(formatter=AS_WRITTEN)
+
+
+def find_audio_tables(soup: BeautifulSoup) -> list[FoundTable]:
+    """Every table that holds at least one clip of its own (not of a nested table)."""
+    found = []
+    for table in soup.find_all("table"):
+        clips = list(_clips_of(table))
+        if clips:
+            found.append(FoundTable(table, clips))
+    return found
+
+
+def is_audio_link(href: str | None) -> bool:
+    if not href:
+        return False
+    path = unquote(urlsplit(href).path).lower()
+    return any(path.endswith(ext) for ext in AUDIO_EXTENSIONS)
+
+
+def _clips_of(table: Tag) -> Iterator[FoundClip]:
+    grid = _TableGrid(table)
+    for row_index, row in enumerate(grid.rows):
+        for cell in _own(row, ("td", "th")):
+            for element in _clip_elements(cell, table):
+                sources = _sources(element)
+                if not sources:
+                    continue
+                yield FoundClip(
+                    element=element,
+                    sources=sources,
+                    row_label=grid.row_label(row_index, cell),
+                    column_label=grid.column_label(row_index, cell),
+                )
+
+
+def _clip_elements(cell: Tag, table: Tag) -> Iterator[Tag]:
+    audios = [a for a in cell.find_all("audio") if a.find_parent("table") is table]
+    if audios:
+        yield from audios
+        return
+    link = _sole_link(cell)
+    if link is not None and is_audio_link(link.get("href")):
+        yield link
+
+
+def _holds_clip(cell: Tag) -> bool:
+    if cell.find("audio"):
+        return True
+    link = _sole_link(cell)
+    return link is not None and is_audio_link(link.get("href"))
+
+
+def _sole_link(cell: Tag) -> Tag | None:
+    """The one ``<a>`` that is all a cell holds (through a wrapping ``<p>``)."""
+    node: Tag = cell
+    while True:
+        children = [
+            c for c in node.children if not (isinstance(c, str) and not c.strip())
+        ]
+        if len(children) != 1 or not isinstance(children[0], Tag):
+            return None
+        child = children[0]
+        if child.name == "a":
+            return child
+        if child.name not in ("p", "span", "div"):
+            return None
+        node = child
+
+
+def _sources(element: Tag) -> tuple[str, ...]:
+    if element.name == "a":
+        return (str(element["href"]),)
+    sources = []
+    if element.get("src"):
+        sources.append(str(element["src"]))
+    sources += [str(s["src"]) for s in element.find_all("source") if s.get("src")]
+    return tuple(sources)
+
+
+def _own(node: Tag, names: tuple[str, ...]) -> list[Tag]:
+    return [c for c in node.children if isinstance(c, Tag) and c.name in names]
+
+
+def _text(cell: Tag) -> str | None:
+    text = " ".join(cell.get_text(" ", strip=True).split())
+    return text or None
+
+
+class _TableGrid:
+    """A table's cells laid on a grid of rows and columns, honouring spans."""
+
+    def __init__(self, table: Tag) -> None:
+        self.rows = [r for r in table.find_all("tr") if r.find_parent("table") is table]
+        self.header_rows = {
+            i
+            for i, row in enumerate(self.rows)
+            if (row.parent is not None and row.parent.name == "thead")
+            or all(c.name == "th" for c in _own(row, ("td", "th")))
+        }
+        self.columns: dict[int, int] = {}  # id(cell) -> first column
+        self.at: dict[tuple[int, int], Tag] = {}
+        for r, row in enumerate(self.rows):
+            column = 0
+            for cell in _own(row, ("td", "th")):
+                while (r, column) in self.at:
+                    column += 1
+                self.columns[id(cell)] = column
+                for dr in range(_span(cell, "rowspan")):
+                    for dc in range(_span(cell, "colspan")):
+                        self.at.setdefault((r + dr, column + dc), cell)
+                column += _span(cell, "colspan")
+
+    def column_label(self, row: int, cell: Tag) -> str | None:
+        if row in self.header_rows:
+            return None
+        column = self.columns[id(cell)]
+        labels = [
+            _text(self.at[(r, column)])
+            for r in sorted(self.header_rows)
+            if (r, column) in self.at
+        ]
+        return " ".join(label for label in labels if label) or None
+
+    def row_label(self, row: int, cell: Tag) -> str | None:
+        """The first cell of the row that is not a clip: a ``<th>`` or plain text."""
+        column = 0
+        while (row, column) in self.at:
+            candidate = self.at[(row, column)]
+            if candidate is cell:
+                return None
+            if candidate.name == "th" or not _holds_clip(candidate):
+                return _text(candidate)
+            column += 1
+        return None
+
+
+def _span(cell: Tag, attribute: str) -> int:
+    try:
+        return max(1, min(int(str(cell.get(attribute, 1))), 1000))
+    except ValueError:
+        return 1

@@ -1,0 +1,36 @@
+"""Jinja filters for any theme, such as ``{{ article|audiotable_summary }}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import AudioTableInfo
+from .render import clips_summary, format_duration
+
+
+def audiotable_duration(seconds: float | None) -> str:
+    """Seconds as ``m:ss`` (``h:mm:ss`` from an hour on); empty when unknown."""
+    return format_duration(seconds)
+
+
+def audiotable_clips(content: Any) -> list[Any]:
+    """Every clip of an article or page, across its audio tables."""
+    tables: list[AudioTableInfo] = getattr(content, "audiotables", None) or []
+    return [clip for table in tables for clip in table.clips]
+
+
+def audiotable_summary(content: Any) -> str:
+    """``7 clips · 3:41`` for an article or page with audio tables, else ``""``."""
+    clips = audiotable_clips(content)
+    if not clips:
+        return ""
+    durations = [clip.duration for clip in clips]
+    total = None if None in durations else sum(durations)
+    return clips_summary(len(clips), total)
+
+
+FILTERS = {
+    "audiotable_duration": audiotable_duration,
+    "audiotable_clips": audiotable_clips,
+    "audiotable_summary": audiotable_summary,
+}

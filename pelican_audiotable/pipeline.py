@@ -1,0 +1,123 @@
+"""A page's way through the stages: find → resolve → read → annotate.
+
+File reading comes in as a function, so this runs (and is tested) without Pelican.
+Only the tables that may hold clips are parsed; the rest of the page is passed
+through untouched, byte for byte.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .annotate import annotate_table
+from .discover import (
+    FoundClip,
+    find_audio_tables,
+    parse_fragment,
+    serialize,
+    table_spans,
+)
+from .metadata import ClipError, ClipMetadata
+from .model import AudioTableInfo, ClipInfo, Problem
+from .resolve import PageRef, ResolvedClip, SiteFiles, resolve_clip
+from .settings import AudioTableSettings
+
+logger = logging.getLogger(__name__)
+
+ReadClip = Callable[[Path], ClipMetadata]
+"""Reads one clip file; raises :class:`ClipError` when it cannot."""
+
+
+@dataclass(frozen=True)
+class ProcessedPage:
+    html: str
+    tables: tuple[AudioTableInfo, ...]
+    problems: tuple[Problem, ...]
+
+
+def process_page(
+    html: str,
+    page: PageRef,
+    site: SiteFiles,
+    read: ReadClip,
+    settings: AudioTableSettings,
+) -> ProcessedPage:
+    """Annotate every audio table of a page's HTML."""
+    pieces: list[str] = []
+    tables: list[AudioTableInfo] = []
+    problems: list[Problem] = []
+    done = 0
+    for span in table_spans(html):
+        soup = parse_fragment(html[span.start : span.end])
+        found_tables = find_audio_tables(soup)
+        if not found_tables:
+            continue
+        for found in found_tables:
+            clips = [_learn(clip, page, site, read, problems) for clip in found.clips]
+            tables.append(annotate_table(soup, found, clips, settings))
+        pieces += [html[done : span.start], serialize(soup)]
+        done = span.end
+    if not tables:
+        return ProcessedPage(html, (), ())
+    pieces.append(html[done:])
+    return ProcessedPage("".join(pieces), tuple(tables), tuple(problems))
+
+
+def _learn(
+    clip: FoundClip,
+    page: PageRef,
+    site: SiteFiles,
+    read: ReadClip,
+    problems: list[Problem],
+) -> ClipInfo:
+    """Resolve and read one clip, recording its problems."""
+    labels = {
+        "src": clip.src,
+        "label": clip.label,
+        "row_label": clip.row_label,
+        "column_label": clip.column_label,
+    }
+    resolved = _first_playable_source(clip, page, site)
+    if resolved.remote:
+        logger.info(
+            "audiotable: %s: clip %r is remote; left as written",
+            page.source_path,
+            clip.src,
+        )
+        return ClipInfo(**labels, url=resolved.url, remote=True)
+    if resolved.path is None:
+        problems.append(
+            Problem(
+                page.source_path,
+                clip.src,
+                resolved.problem or "missing",
+                resolved.message or "not found",
+            )
+        )
+        return ClipInfo(**labels, error=resolved.problem or "missing")
+    try:
+        metadata = read(resolved.path)
+    except ClipError as error:
+        problems.append(Problem(page.source_path, clip.src, error.kind, str(error)))
+        return ClipInfo(**labels, url=resolved.url, error=error.kind)
+    for note in metadata.notes:
+        kind = "truncated" if note.startswith("truncated") else "suspect"
+        problems.append(Problem(page.source_path, clip.src, kind, note))
+    return ClipInfo(**labels, url=resolved.url, metadata=metadata)
+
+
+def _first_playable_source(
+    clip: FoundClip, page: PageRef, site: SiteFiles
+) -> ResolvedClip:
+    """As the browser does: the first ``<source>`` that is there wins."""
+    first: ResolvedClip | None = None
+    for src in clip.sources:
+        resolved = resolve_clip(src, page, site)
+        if resolved.path is not None or resolved.remote:
+            return resolved
+        first = first or resolved
+    assert first is not None
+    return first

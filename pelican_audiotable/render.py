@@ -1,0 +1,93 @@
+"""How clip facts read to people and machines: durations, technical lines, JSON-LD."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from .metadata import ClipMetadata
+
+
+def format_duration(seconds: float | None) -> str:
+    """``m:ss``, or ``h:mm:ss`` from an hour on; rounded as players round."""
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return ""
+    whole = int(seconds + 0.5)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes}:{secs:02d}"
+
+
+def iso_duration(seconds: float) -> str:
+    """ISO 8601 duration, as schema.org wants it: ``PT1M31.033S``."""
+    minutes, secs = divmod(round(seconds, 3), 60)
+    hours, minutes = divmod(int(minutes), 60)
+    text = "PT"
+    if hours:
+        text += f"{hours}H"
+    if minutes:
+        text += f"{minutes}M"
+    return text + f"{secs:.3f}".rstrip("0").rstrip(".") + "S"
+
+
+def tech_line(meta: ClipMetadata) -> str:
+    """``MP3 · 128 kbps · 44.1 kHz stereo``: what an engineer asks first."""
+    parts = [meta.codec]
+    if meta.bitrate:
+        rate = f"{round(meta.bitrate / 1000)} kbps"
+        if meta.bitrate_mode in ("VBR", "ABR") and meta.codec in ("MP3", "AAC"):
+            rate += f" {meta.bitrate_mode}"
+        parts.append(rate)
+    sound = []
+    if meta.sample_rate:
+        sound.append(f"{meta.sample_rate / 1000:g} kHz")
+    if meta.channels:
+        sound.append({1: "mono", 2: "stereo"}.get(meta.channels, f"{meta.channels} ch"))
+    if sound:
+        parts.append(" ".join(sound))
+    return " · ".join(parts)
+
+
+def clips_summary(count: int, total: float | None) -> str:
+    """``7 clips · 3:41`` (the length only when every clip's is known)."""
+    text = f"{count} clip" + ("" if count == 1 else "s")
+    if total is not None and count:
+        text += f" · {format_duration(total)}"
+    return text
+
+
+def audio_object(
+    name: str, meta: ClipMetadata, url: str | None, mime: str | None
+) -> dict[str, Any]:
+    """A schema.org ``AudioObject`` describing one clip."""
+    data: dict[str, Any] = {"@type": "AudioObject", "name": name}
+    if url:
+        data["contentUrl"] = url
+    if meta.duration is not None:
+        data["duration"] = iso_duration(meta.duration)
+    if mime:
+        data["encodingFormat"] = mime
+    data["contentSize"] = f"{meta.size} B"
+    if meta.artist:
+        data["byArtist"] = {"@type": "Person", "name": meta.artist}
+    return data
+
+
+def jsonld_text(objects: Iterable[dict[str, Any]]) -> str:
+    """JSON-LD that is safe inside ``<script>`` whatever the tags hold."""
+    graph = {"@context": "https://schema.org", "@graph": list(objects)}
+    text = json.dumps(graph, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+MIME_TYPES = {
+    "MP3": "audio/mpeg",
+    "Ogg": "audio/ogg",
+    "FLAC": "audio/flac",
+    "MP4": "audio/mp4",
+    "WAV": "audio/wav",
+}

@@ -1,0 +1,195 @@
+"""Resolving a clip's URL to the file behind it, the way the reader's browser will.
+
+A plain URL is resolved against the page's *published* URL and looked up among the
+files Pelican publishes, so a clip that would 404 on the live site is caught at build
+time. Pelican's ``{static}``/``{attach}``/``{filename}`` links are resolved against the
+content folder as Pelican does. Nothing outside the content folder is ever read.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+_INTRASITE = re.compile(r"^[{|](?P<what>static|attach|filename)[|}](?P<value>.*)$")
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """Where a page comes from and where it is published (both relative)."""
+
+    source_path: str  # relative to the content folder, e.g. "posts/take.md"
+    url: str  # relative to the site root, e.g. "posts/take.html"
+    save_as: str
+
+
+@dataclass(frozen=True)
+class SiteFiles:
+    """What a build publishes: the map from URL path to source file."""
+
+    content_root: Path
+    site_url: str = ""
+    #: unquoted URL path below the site root -> source path below content_root
+    published: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def root_path(self) -> str:
+        """The URL path of the site root: "/" or "/blog/"."""
+        split = urlsplit(self.site_url)
+        if not split.scheme and not self.site_url.startswith("/"):
+            return "/"  # a relative SITEURL (RELATIVE_URLS): the root is the root
+        return split.path.rstrip("/") + "/"
+
+    @cached_property
+    def _url_of_source(self) -> dict[str, str]:
+        return {source: url for url, source in self.published.items()}
+
+    def public_url(self, path: str) -> str:
+        """A site-root URL path as the world sees it: absolute when SITEURL is."""
+        split = urlsplit(self.site_url)
+        if split.scheme and split.netloc:
+            return f"{split.scheme}://{split.netloc}{path}"
+        return path
+
+    def url_of(self, source: str) -> str | None:
+        return self._url_of_source.get(source)
+
+
+@dataclass(frozen=True)
+class ResolvedClip:
+    """A clip's file (to read), or why there is none."""
+
+    path: Path | None = None
+    url: str | None = None  # where the reader's browser fetches it
+    remote: bool = False
+    problem: str | None = None  # "missing", "unpublished" or "outside"
+    message: str | None = None
+
+
+def resolve_clip(src: str, page: PageRef, site: SiteFiles) -> ResolvedClip:
+    """Find the file a clip URL points at."""
+    src = src.strip()
+    intrasite = _INTRASITE.match(src)
+    if intrasite:
+        return _resolve_intrasite(intrasite["what"], intrasite["value"], page, site)
+    split = urlsplit(src)
+    if split.scheme or split.netloc:
+        own = _below_site_url(src, site)
+        if own is None:
+            if split.scheme in ("http", "https", "") and split.netloc:
+                return ResolvedClip(url=src, remote=True)
+            return ResolvedClip(
+                problem="outside",
+                message=f"{split.scheme}: URLs are never read, only files of the site",
+            )
+        split = urlsplit(own)
+    return _resolve_url_path(split.path, page, site, src)
+
+
+def _below_site_url(src: str, site: SiteFiles) -> str | None:
+    """``src`` as a site-root path when it is a full URL of this very site."""
+    base = site.site_url.rstrip("/")
+    if urlsplit(base).netloc and (src == base or src.startswith(base + "/")):
+        return site.root_path + src[len(base) + 1 :]
+    return None
+
+
+def _resolve_url_path(
+    url_path: str, page: PageRef, site: SiteFiles, src: str
+) -> ResolvedClip:
+    root = site.root_path
+    page_url = urljoin(root, page.url)
+    target = urljoin(page_url, url_path)
+    if not target.startswith(root):
+        return ResolvedClip(
+            problem="missing",
+            message=f"resolves to {target}, outside the site at {root}",
+        )
+    site_path = unquote(target[len(root) :])
+    source = site.published.get(site_path)
+    if source is not None:
+        return _inside(site, source, url=site.public_url(target))
+    # Not published: say why, and how to fix it.
+    unpublished = _contained(site.content_root, site_path)
+    if unpublished is not None and unpublished.is_file():
+        folder = site_path.split("/", 1)[0]
+        return ResolvedClip(
+            problem="unpublished",
+            message=(
+                f"would 404 on the live site: {site_path} is in the content folder "
+                f"but is not published (add {folder!r} to STATIC_PATHS, "
+                f"or link it as {{static}}/{site_path})"
+            ),
+        )
+    beside = posixpath.normpath(
+        posixpath.join(posixpath.dirname(page.source_path), unquote(url_path))
+    )
+    near = _contained(site.content_root, beside)
+    if near is not None and near.is_file() and not url_path.startswith("/"):
+        return ResolvedClip(
+            problem="missing",
+            message=(
+                f"resolves to {target}, where nothing is published; the file beside "
+                f"the source is {beside}: link it as {{attach}}{url_path}"
+            ),
+        )
+    return ResolvedClip(
+        problem="missing", message=f"no published file at {target} (not found)"
+    )
+
+
+def _resolve_intrasite(
+    what: str, value: str, page: PageRef, site: SiteFiles
+) -> ResolvedClip:
+    path = unquote(urlsplit(value).path)
+    if path.startswith("/"):
+        source = path.lstrip("/")
+    else:
+        source = posixpath.join(posixpath.dirname(page.source_path), path)
+    source = posixpath.normpath(source)
+    resolved = _inside(site, source)
+    if resolved.path is None:
+        return resolved
+    if what == "attach":
+        url = _attach_url(source, page)
+    else:
+        url = site.url_of(source) or source
+    return ResolvedClip(path=resolved.path, url=site.public_url(site.root_path + url))
+
+
+def _attach_url(source: str, page: PageRef) -> str:
+    """Where Pelican moves an ``{attach}``-ed file: beside the page's output."""
+    tail = posixpath.relpath(source, posixpath.dirname(page.source_path))
+    if tail.startswith(".."):
+        tail = posixpath.basename(tail)
+    return posixpath.join(posixpath.dirname(page.save_as), tail)
+
+
+def _inside(site: SiteFiles, source: str, url: str | None = None) -> ResolvedClip:
+    path = _contained(site.content_root, source)
+    if path is None:
+        return ResolvedClip(
+            problem="outside",
+            message=f"{source} is outside the content folder; it is never read",
+        )
+    if not path.is_file():
+        return ResolvedClip(
+            problem="missing", message=f"no file at {source} in the content folder"
+        )
+    return ResolvedClip(path=path, url=url)
+
+
+def _contained(root: Path, relative: str) -> Path | None:
+    """``root/relative`` if it (and every symlink on its way) stays inside root."""
+    if posixpath.isabs(relative) or relative.split("/", 1)[0] == "..":
+        return None
+    real_root = root.resolve()
+    candidate = (real_root / relative).resolve()
+    if not candidate.is_relative_to(real_root):
+        return None
+    return candidate
