@@ -1,0 +1,136 @@
+"""``pelican-audiotable``: inspect clip files, or check every clip of a site."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .metadata import ClipError, ClipMetadata, read_metadata
+from .render import format_duration, tech_line
+
+#: The keys of ``inspect --json``, in order; null where unknown.
+INSPECT_KEYS = (
+    "path",
+    "format",
+    "codec",
+    "duration",
+    "bitrate",
+    "bitrate_mode",
+    "sample_rate",
+    "channels",
+    "size",
+    "title",
+    "artist",
+    "album",
+    "year",
+    "track",
+    "comment",
+    "has_cover",
+    "error",
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="pelican-audiotable",
+        description="Exact durations and metadata of a Pelican site's audio clips.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    inspect = commands.add_parser("inspect", help="print each audio file's metadata")
+    inspect.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    inspect.add_argument("--json", action="store_true", help="print a JSON list")
+    check = commands.add_parser(
+        "check", help="list every audio table and clip of a site with its problems"
+    )
+    check.add_argument("content", nargs="?", type=Path, metavar="CONTENT_DIR")
+    check.add_argument(
+        "-s", "--settings", type=Path, default=None, help="pelicanconf.py to read"
+    )
+    args = parser.parse_args(argv)
+    if args.command == "inspect":
+        return _inspect(args.files, as_json=args.json)
+    return _check(args.content, args.settings)
+
+
+def _read(path: Path) -> ClipMetadata | ClipError:
+    try:
+        return read_metadata(path)
+    except ClipError as error:
+        return error
+
+
+def as_record(path: Path, outcome: ClipMetadata | ClipError) -> dict[str, Any]:
+    """One file as the ``--json`` object: ``error`` says why it is broken, if it is."""
+    record: dict[str, Any] = dict.fromkeys(INSPECT_KEYS)
+    record["path"] = str(path)
+    if isinstance(outcome, ClipError):
+        record["error"] = str(outcome)
+        return record
+    for key in INSPECT_KEYS[1:-1]:
+        record[key] = getattr(outcome, key)
+    if outcome.truncated:
+        record["error"] = "; ".join(outcome.notes)
+    return record
+
+
+def _inspect(files: list[Path], as_json: bool) -> int:
+    outcomes = [_read(path) for path in files]
+    if as_json:
+        records = [as_record(p, o) for p, o in zip(files, outcomes, strict=True)]
+        json.dump(records, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    else:
+        for path, outcome in zip(files, outcomes, strict=True):
+            print(_describe(path, outcome))
+    return 1 if any(isinstance(o, ClipError) for o in outcomes) else 0
+
+
+def _describe(path: Path, meta: ClipMetadata | ClipError) -> str:
+    if isinstance(meta, ClipError):
+        return f"{path}: error: {meta}"
+    assert meta.duration is not None
+    line = f"{path}: {format_duration(meta.duration)} ({meta.duration:.3f} s, "
+    line += f"{meta.duration_source}) {tech_line(meta)}"
+    tags = [t for t in (meta.title, meta.artist, meta.album, meta.year) if t]
+    if tags:
+        line += " — " + " / ".join(tags)
+    for note in meta.notes:
+        line += f"\n    warning: {note}"
+    return line
+
+
+def _check(content: Path | None, settings_file: Path | None) -> int:
+    from .sitecheck import check_site
+
+    report = check_site(content, settings_file)
+    for page in report.pages:
+        print(page.source_path)
+        for number, table in enumerate(page.tables, 1):
+            print(f"  table {number}: {table.summary}")
+            for clip in table.clips:
+                where = clip.label or "(unlabelled)"
+                if clip.metadata is not None:
+                    state = (
+                        format_duration(clip.duration) + "  " + tech_line(clip.metadata)
+                    )
+                elif clip.remote:
+                    state = "remote, not checked"
+                else:
+                    state = f"BROKEN ({clip.error})"
+                print(f"    {where}: {clip.src}  {state}")
+    for problem in report.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    clips = sum(t.count for p in report.pages for t in p.tables)
+    print(
+        f"{len(report.pages)} page(s) with audio tables, {clips} clip(s), "
+        f"{len(report.problems)} problem(s)"
+    )
+    return 1 if report.problems else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
