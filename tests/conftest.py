@@ -1,0 +1,156 @@
+"""Shared fixtures: clips made by real encoders, real-world files, real Pelican builds."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from pelican import Pelican
+from pelican.settings import read_settings
+
+from tests.clips import CLIPS, make_clip
+
+CACHE = Path(__file__).parent / ".cache"
+
+#: Real-world files from outside the project: mutagen's own test data (GPL-2.0),
+#: taken from its source distribution on PyPI.
+MUTAGEN_SDIST = "mutagen==1.47.0"
+
+
+@pytest.fixture(scope="session")
+def clips() -> dict[str, Path]:
+    """Every clip of :data:`tests.clips.CLIPS`, encoded once per machine."""
+    folder = CACHE / "clips"
+    folder.mkdir(parents=True, exist_ok=True)
+    return {name: make_clip(name, folder) for name in CLIPS}
+
+
+@pytest.fixture(scope="session")
+def real_world() -> Path:
+    """mutagen's test files: MP3s from many encoders, FLAC, Ogg, M4A and WAV."""
+    folder = CACHE / "mutagen-data"
+    if not (folder / "xing.mp3").exists():
+        download = CACHE / "sdist"
+        download.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "-d",
+                str(download),
+                MUTAGEN_SDIST,
+            ],
+            check=True,
+        )
+        archive = next(download.glob("mutagen-*.tar.gz"))
+        folder.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(archive) as tar:
+            for member in tar.getmembers():
+                if "/tests/data/" in member.name and member.isfile():
+                    member.name = os.path.basename(member.name)
+                    tar.extract(member, folder, filter="data")
+    return folder
+
+
+def decoded_seconds(path: Path) -> float:
+    """What a real decoder (ffmpeg) plays: decoded samples over the sample rate."""
+    pcm = subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "quiet",
+            "-i",
+            str(path),
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            "48000",
+            "-",
+        ],
+        capture_output=True,
+        check=False,
+    ).stdout
+    return len(pcm) / 2 / 48000
+
+
+def build_site(
+    root: Path,
+    files: dict[str, str | bytes | Path],
+    **settings: object,
+) -> Path:
+    """Build a small site with Pelican in ``root``; return its output folder.
+
+    ``files`` maps paths below the content folder to text, bytes or a file to copy.
+    """
+    content = root / "content"
+    for name, data in files.items():
+        target = content / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, Path):
+            shutil.copyfile(data, target)
+        elif isinstance(data, bytes):
+            target.write_bytes(data)
+        else:
+            target.write_text(data, encoding="utf-8")
+    output = root / "output"
+    override = {
+        "PATH": str(content),
+        "OUTPUT_PATH": str(output),
+        "CACHE_PATH": str(root / "cache"),
+        "CACHE_CONTENT": False,
+        "LOAD_CONTENT_CACHE": False,
+        "SITEURL": "",
+        "TIMEZONE": "UTC",
+        "DEFAULT_DATE": (2025, 8, 10),
+        "STATIC_PATHS": ["music-generation", "clips", "images"],
+        "PLUGINS": ["pelican_audiotable"],
+        "FEED_ALL_ATOM": None,
+        "CATEGORY_FEED_ATOM": None,
+        "TRANSLATION_FEED_ATOM": None,
+        "AUTHOR_FEED_ATOM": None,
+        "AUTHOR_FEED_RSS": None,
+        "AUDIOTABLE_ASSETS": False,
+    }
+    override.update(settings)
+    Pelican(read_settings(path=None, override=override)).run()
+    return output
+
+
+@pytest.fixture
+def site(tmp_path: Path):
+    """``site(files, **settings)`` builds a site in a fresh folder."""
+
+    def build(files: dict[str, str | bytes | Path], **settings: object) -> Path:
+        return build_site(tmp_path, files, **settings)
+
+    return build
+
+
+@pytest.fixture
+def warnings(caplog: pytest.LogCaptureFixture):
+    """The plugin's warning messages, as text."""
+    caplog.set_level(logging.INFO)
+
+    def messages() -> list[str]:
+        return [
+            r.getMessage()
+            for r in caplog.records
+            if r.levelno >= logging.WARNING and "audiotable" in r.getMessage()
+        ]
+
+    return messages
