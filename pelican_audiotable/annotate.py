@@ -70,11 +70,15 @@ def annotate_table(
 def _annotate_clip(
     soup: BeautifulSoup, found: FoundClip, info: ClipInfo, settings: AudioTableSettings
 ) -> None:
-    audio = _player_for(soup, found) if info.metadata else found.element
+    audio = (
+        _player_for(soup, found, settings.preload) if info.metadata else found.element
+    )
     if audio.name == "audio":
         for name in OWNED_AUDIO_ATTRIBUTES:
             audio.attrs.pop(name, None)
         _drop_caption_after(audio)
+    if info.metadata and found.label and not audio.get("aria-label"):
+        audio["aria-label"] = found.label  # before the data-*, so a rerun keeps order
     if found.row_label:
         audio["data-audiotable-row"] = found.row_label
     if found.column_label:
@@ -88,17 +92,18 @@ def _annotate_clip(
     audio.attrs.update(_data_attributes(meta))
     if settings.preload != "keep":
         audio["preload"] = settings.preload
-    if found.label and not audio.get("aria-label"):
-        audio["aria-label"] = found.label
     audio.insert_after(_caption(soup, meta, _link_text(audio), settings))
 
 
-def _player_for(soup: BeautifulSoup, found: FoundClip) -> Tag:
+def _player_for(soup: BeautifulSoup, found: FoundClip, preload: str) -> Tag:
     """The clip's <audio>; a link-only cell's link becomes one, kept as its fallback."""
     if not found.is_link:
         return found.element
     link = found.element
-    audio = soup.new_tag("audio", attrs={"controls": "", "src": str(link["href"])})
+    attrs = {"controls": "", "preload": preload, "src": str(link["href"])}
+    if preload == "keep":
+        del attrs["preload"]
+    audio = soup.new_tag("audio", attrs=attrs)
     link.replace_with(audio)
     audio.append(link)
     found.element = audio

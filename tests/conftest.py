@@ -11,7 +11,6 @@ import tarfile
 from pathlib import Path
 
 import pytest
-
 from pelican import Pelican
 from pelican.settings import read_settings
 

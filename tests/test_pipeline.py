@@ -1,0 +1,284 @@
+"""The pure core: HTML in, HTML out. No Pelican, no files: clips come from a table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import html5lib
+import pytest
+from bs4 import BeautifulSoup
+
+from pelican_audiotable.metadata import ClipMetadata, CorruptClip
+from pelican_audiotable.pipeline import process_page
+from pelican_audiotable.resolve import PageRef, SiteFiles
+from pelican_audiotable.settings import AudioTableSettings
+
+ROOT = Path("/site/content")
+
+
+def meta(name: str, duration: float, **tags: str) -> ClipMetadata:
+    return ClipMetadata(
+        path=str(ROOT / name),
+        format="MP3",
+        codec="MP3",
+        duration=duration,
+        duration_source="header",
+        bitrate=128000,
+        bitrate_mode="CBR",
+        sample_rate=44100,
+        channels=2,
+        size=500_000,
+        **tags,
+    )
+
+
+LIBRARY = {
+    "clips/verse.mp3": meta("clips/verse.mp3", 31.033, title="Verse", artist="Band"),
+    "clips/chorus.mp3": meta("clips/chorus.mp3", 12.5),
+    "clips/long.mp3": meta("clips/long.mp3", 3725.2),
+    "clips/evil.mp3": meta(
+        "clips/evil.mp3", 5.0, title='<img src=x onerror="alert(1)">', artist="a&b"
+    ),
+}
+SITE = SiteFiles(
+    content_root=ROOT, published={path: path for path in [*LIBRARY, "clips/bad.mp3"]}
+)
+PAGE = PageRef(source_path="post.md", url="post.html", save_as="post.html")
+
+
+def read(path: Path) -> ClipMetadata:
+    relative = path.relative_to(ROOT.resolve()).as_posix()
+    if relative == "clips/bad.mp3":
+        raise CorruptClip("no MPEG audio frames found")
+    return LIBRARY[relative]
+
+
+@pytest.fixture(autouse=True)
+def files_exist(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The resolver checks files exist; these live only in LIBRARY."""
+    known = tuple(SITE.published)
+    monkeypatch.setattr(Path, "is_file", lambda self: self.as_posix().endswith(known))
+
+
+def run(html: str, **settings: object):
+    return process_page(html, PAGE, SITE, read, AudioTableSettings(**settings))
+
+
+def audio(src: str, preload: str = "metadata") -> str:
+    return (
+        f'<audio controls preload="{preload}">'
+        f'<source src="{src}" type="audio/mpeg"></audio>'
+    )
+
+
+SEED_TABLE = f"""<p>Intro &amp; more.</p>
+<table>
+<thead><tr><th style="text-align: left;">Guitar Riff</th><th></th></tr></thead>
+<tbody>
+<tr><td style="text-align: left;">Actual verse</td><td>{audio("/clips/verse.mp3")}</td></tr>
+<tr><td style="text-align: left;">AI chorus</td><td>{audio("/clips/chorus.mp3")}</td></tr>
+</tbody>
+</table>
+<p>After.</p>"""
+
+
+def soup_of(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def test_seed_table_is_annotated() -> None:
+    result = run(SEED_TABLE)
+    soup = soup_of(result.html)
+    table = soup.table
+    assert table["class"] == ["audiotable"]
+    assert table.caption.get_text() == "2 clips · 0:44"
+    first, second = soup.find_all("audio")
+    assert first["data-duration"] == "31.033"
+    assert first["preload"] == "none"
+    assert first["data-title"] == "Verse" and first["data-artist"] == "Band"
+    assert first["data-audiotable-row"] == "Actual verse"
+    caption = first.find_next_sibling("div", class_="audiotable-caption")
+    assert caption.find(class_="audiotable-duration").get_text() == "0:31"
+    assert caption.find(class_="audiotable-tech").get_text() == (
+        "MP3 · 128 kbps · 44.1 kHz stereo"
+    )
+    assert caption.find(class_="audiotable-title").get_text() == "Verse"
+    assert second["data-duration"] == "12.500"
+    assert result.problems == ()
+    assert [c.label for c in result.tables[0].clips] == ["Actual verse", "AI chorus"]
+
+
+def test_text_outside_tables_is_untouched_byte_for_byte() -> None:
+    html = SEED_TABLE.replace("<p>After.</p>", "<p>Caf&eacute; <br/> &nbsp;</p>")
+    result = run(html)
+    assert result.html.startswith("<p>Intro &amp; more.</p>\n<table")
+    assert result.html.endswith("</table>\n<p>Caf&eacute; <br/> &nbsp;</p>")
+
+
+def test_processing_twice_gives_the_same_html() -> None:
+    once = run(SEED_TABLE).html
+    assert run(once).html == once
+
+
+def test_nothing_the_author_wrote_is_lost() -> None:
+    before = soup_of(SEED_TABLE)
+    after = soup_of(run(SEED_TABLE).html)
+    for cell_before, cell_after in zip(
+        before.find_all(["td", "th"]), after.find_all(["td", "th"]), strict=True
+    ):
+        assert cell_before.get_text() in cell_after.get_text()
+        for key, value in cell_before.attrs.items():
+            assert cell_after[key] == value
+    sources = [s["src"] for s in after.find_all("source")]
+    assert sources == ["/clips/verse.mp3", "/clips/chorus.mp3"]
+
+
+def test_tag_values_are_escaped() -> None:
+    html = f"<table><tr><td>{audio('/clips/evil.mp3')}</td></tr></table>"
+    result = run(html).html
+    assert "<img" not in result
+    assert "&lt;img src=x onerror=" in result
+    parsed = soup_of(result)
+    assert parsed.find("cite").get_text() == '<img src=x onerror="alert(1)">'
+    assert parsed.audio["data-title"] == '<img src=x onerror="alert(1)">'
+    script = parsed.find("script", class_="audiotable-jsonld").string
+    assert "<" not in script and "\\u003cimg" in script
+
+
+def test_link_only_cell_becomes_a_player_keeping_the_link() -> None:
+    html = '<table><tr><td><p><a href="clips/chorus.mp3">Chorus, take 3</a></p></td></tr></table>'
+    result = run(html)
+    player = soup_of(result.html).audio
+    assert player["src"] == "clips/chorus.mp3"
+    assert player.a["href"] == "clips/chorus.mp3"
+    assert player.a.get_text() == "Chorus, take 3"
+    assert soup_of(result.html).find(class_="audiotable-label").get_text() == (
+        "Chorus, take 3"
+    )
+    assert run(result.html).html == result.html
+
+
+def test_broken_clip_keeps_the_player_as_written_and_is_marked() -> None:
+    html = f"<table><tr><td>{audio('/clips/bad.mp3')}</td><td>{audio('/clips/gone.mp3')}</td></tr></table>"
+    result = run(html)
+    bad, gone = soup_of(result.html).find_all("audio")
+    assert bad["data-audiotable-error"] == "corrupt" and bad["preload"] == "metadata"
+    assert gone["data-audiotable-error"] == "missing"
+    assert "data-duration" not in bad.attrs
+    assert [(p.clip, p.kind) for p in result.problems] == [
+        ("/clips/bad.mp3", "corrupt"),
+        ("/clips/gone.mp3", "missing"),
+    ]
+    assert all(p.page == "post.md" for p in result.problems)
+
+
+def test_hours_long_clip() -> None:
+    html = f"<table><tr><td>{audio('/clips/long.mp3')}</td></tr></table>"
+    assert soup_of(run(html).html).find(class_="audiotable-duration").get_text() == (
+        "1:02:05"
+    )
+
+
+def test_remote_clip_is_left_as_written() -> None:
+    html = f"<table><tr><td>{audio('https://cdn.example.org/a.mp3')}</td></tr></table>"
+    result = run(html)
+    assert result.problems == ()
+    assert result.tables[0].clips[0].remote
+    assert "data-duration" not in result.html
+
+
+def test_second_source_is_used_when_the_first_is_missing() -> None:
+    html = (
+        '<table><tr><td><audio controls><source src="/clips/a.ogg" type="audio/ogg">'
+        '<source src="/clips/chorus.mp3" type="audio/mpeg"></audio></td></tr></table>'
+    )
+    result = run(html)
+    assert soup_of(result.html).audio["data-duration"] == "12.500"
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        # no thead, header cells in the first row
+        "<table><tr><th>Human</th><th>AI</th></tr>"
+        "<tr><td>{verse}</td><td>{chorus}</td></tr></table>",
+        # colspan and rowspan
+        '<table><tr><th colspan="2">Takes</th></tr><tr><td rowspan="2">{verse}</td>'
+        "<td>{chorus}</td></tr><tr><td>text</td></tr></table>",
+        # a nested table: each table owns its own clips
+        "<table><tr><td><table><tr><td>{verse}</td></tr></table></td>"
+        "<td>{chorus}</td></tr></table>",
+        # a table with no header at all, and a stray closing tag after it
+        "<table><tr><td>{verse}</td></tr></table></table>",
+    ],
+    ids=["no-thead", "spans", "nested", "stray-close"],
+)
+def test_malformed_tables_are_annotated_and_stay_valid(table: str) -> None:
+    html = table.format(
+        verse=audio("/clips/verse.mp3"), chorus=audio("/clips/chorus.mp3")
+    )
+    result = run(html)
+    parsed = soup_of(result.html)
+    assert all(a.get("data-duration") for a in parsed.find_all("audio"))
+    assert len(parsed.find_all("audio")) == html.count("<audio")
+    html5lib.HTMLParser(strict=True).parseFragment(
+        result.html.replace("</table></table>", "</table>")
+    )
+    assert run(result.html).html == result.html
+
+
+def test_column_labels_come_from_the_header_row() -> None:
+    html = (
+        "<table><thead><tr><th>Actual solos</th><th>AI solo</th></tr></thead><tbody>"
+        f"<tr><td>{audio('/clips/verse.mp3')}</td><td>{audio('/clips/chorus.mp3')}</td>"
+        "</tr></tbody></table>"
+    )
+    clips = run(html).tables[0].clips
+    assert [(c.row_label, c.column_label) for c in clips] == [
+        (None, "Actual solos"),
+        (None, "AI solo"),
+    ]
+
+
+def test_author_caption_and_preload_are_kept_when_asked() -> None:
+    html = f'<table class="mine"><caption>Takes</caption><tr><td>{audio("/clips/verse.mp3", "auto")}</td></tr></table>'
+    parsed = soup_of(run(html, preload="keep").html)
+    assert parsed.table["class"] == ["mine", "audiotable"]
+    assert parsed.caption.get_text() == "Takes"
+    assert parsed.audio["preload"] == "auto"
+
+
+def test_settings_turn_off_jsonld_and_summary() -> None:
+    parsed = soup_of(run(SEED_TABLE, jsonld=False, table_summary=False).html)
+    assert parsed.find("script") is None and parsed.find("caption") is None
+
+
+def test_caption_fields_setting() -> None:
+    parsed = soup_of(run(SEED_TABLE, caption_fields=("duration",)).html)
+    caption = parsed.find(class_="audiotable-caption")
+    assert caption.get_text() == "0:31"
+
+
+def test_jsonld_describes_each_clip() -> None:
+    import json
+
+    parsed = soup_of(run(SEED_TABLE).html)
+    graph = json.loads(parsed.find("script", class_="audiotable-jsonld").string)
+    verse = graph["@graph"][0]
+    assert verse == {
+        "@type": "AudioObject",
+        "name": "Verse",
+        "contentUrl": "/clips/verse.mp3",
+        "duration": "PT31.033S",
+        "encodingFormat": "audio/mpeg",
+        "contentSize": "500000 B",
+        "byArtist": {"@type": "Person", "name": "Band"},
+    }
+
+
+def test_page_without_audio_tables_is_returned_as_is() -> None:
+    html = (
+        "<table><tr><td>plain</td></tr></table><audio src='/clips/verse.mp3'></audio>"
+    )
+    result = run(html)
+    assert result.html is html and result.tables == ()
