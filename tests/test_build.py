@@ -1,0 +1,273 @@
+"""Real Pelican builds of small sites in temporary folders."""
+
+from __future__ import annotations
+
+import shutil
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import html5lib
+import pytest
+from bs4 import BeautifulSoup
+
+from pelican_audiotable.plugin import StrictModeError
+from tests.conftest import build_site, decoded_seconds
+
+
+def page(output: Path, name: str) -> BeautifulSoup:
+    return BeautifulSoup((output / name).read_text(encoding="utf-8"), "html.parser")
+
+
+def seed_post(clip_paths: list[str], *, status: str = "published", slug="seed") -> str:
+    rows = "\n".join(
+        f'| Take {i} | <audio controls preload="metadata"><source src="{src}" '
+        f'type="audio/mpeg"></audio> |'
+        for i, src in enumerate(clip_paths, 1)
+    )
+    return (
+        f"Title: Human vs AI\nDate: 2025-08-10\nSlug: {slug}\nStatus: {status}\n\n"
+        "Intro text.\n\n| Guitar Riff | |\n|:--|--|\n" + rows + "\n\nOutro.\n"
+    )
+
+
+def test_markdown_seed_table_gets_exact_durations(site, clips) -> None:
+    output = site(
+        {
+            "music-generation/verse.mp3": clips["vbr-noheader-44k.mp3"],
+            "music-generation/chorus.mp3": clips["vbr-xing-48k.mp3"],
+            "posts/seed.md": seed_post(
+                ["/music-generation/verse.mp3", "/music-generation/chorus.mp3"]
+            ),
+        }
+    )
+    soup = page(output, "seed.html")
+    table = soup.find("table", class_="audiotable")
+    players = table.find_all("audio")
+    for player, name in zip(players, ["vbr-noheader-44k.mp3", "vbr-xing-48k.mp3"]):
+        truth = decoded_seconds(clips[name])
+        assert float(player["data-duration"]) == pytest.approx(truth, abs=0.027)
+        assert player["preload"] == "none"
+    labels = [p.find_next(class_="audiotable-duration").get_text() for p in players]
+    assert labels == ["0:11", "0:10"]
+    assert table.caption.get_text() == "2 clips · 0:21"
+    assert (output / "music-generation" / "verse.mp3").exists()
+
+
+def test_restructuredtext_tables(site, clips) -> None:
+    rst = """Takes
+#####
+
+:date: 2025-08-10
+:slug: takes
+
+======== ==============================================
+Section  Clip
+======== ==============================================
+Verse    `verse take <{static}/clips/verse.mp3>`_
+Chorus   `{static}/clips/chorus.ogg <{static}/clips/chorus.ogg>`_
+======== ==============================================
+
+.. raw:: html
+
+   <table><tr><th>Raw</th><td><audio controls src="/clips/chorus.ogg"></audio></td></tr></table>
+"""
+    output = site(
+        {
+            "clips/verse.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "clips/chorus.ogg": clips["vorbis-48k.ogg"],
+            "takes.rst": rst,
+        }
+    )
+    soup = page(output, "takes.html")
+    tables = soup.find_all("table", class_="audiotable")
+    assert len(tables) == 2
+    verse = tables[0].find("audio")
+    assert verse["src"] == "/clips/verse.mp3"  # Pelican rewrote {static}
+    assert verse["data-duration"] == "7.300"
+    assert verse["data-audiotable-row"] == "Verse"
+    assert verse.a.get_text() == "verse take"
+    assert tables[1].find("audio")["data-codec"] == "Vorbis"
+
+
+def test_drafts_pages_hidden_and_translations(site, clips) -> None:
+    clip = (
+        '<table><tr><td><audio controls src="/clips/a.mp3"></audio></td></tr></table>'
+    )
+    output = site(
+        {
+            "clips/a.mp3": clips["lameenc-mono-22k.mp3"],
+            "draft.md": f"Title: Draft\nStatus: draft\nSlug: draft\n\n{clip}",
+            "hidden.md": f"Title: Hidden\nStatus: hidden\nSlug: hidden\n\n{clip}",
+            "post.md": f"Title: Post\nSlug: post\nLang: en\n\n{clip}",
+            "post-fr.md": f"Title: Billet\nSlug: post\nLang: fr\n\n{clip}",
+            "pages/about.md": f"Title: About\nSlug: about\n\n{clip}",
+            "pages/hidden-page.md": f"Title: HP\nStatus: hidden\nSlug: hp\n\n{clip}",
+        }
+    )
+    for name in [
+        "drafts/draft.html",
+        "hidden.html",
+        "post.html",
+        "post-fr.html",
+        "pages/about.html",
+        "pages/hp.html",
+    ]:
+        assert page(output, name).find("audio")["data-duration"] == "5.172", name
+
+
+def test_broken_clips_warn_once_each_and_keep_the_player(site, clips, warnings):
+    output = site(
+        {
+            "clips/ok.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "clips/empty.mp3": b"",
+            "clips/html.mp3": b"<!doctype html><title>404</title>",
+            "clips/cut.mp3": clips["vbr-xing-48k.mp3"].read_bytes()[:40_000],
+            "post.md": seed_post(
+                [
+                    "/clips/ok.mp3",
+                    "/clips/missing.mp3",
+                    "/clips/empty.mp3",
+                    "/clips/html.mp3",
+                    "/clips/cut.mp3",
+                ],
+                slug="post",
+            ),
+        }
+    )
+    messages = warnings()
+    assert len(messages) == 4, messages
+    for clip in ["missing", "empty", "html", "cut"]:
+        hits = [m for m in messages if f"/clips/{clip}.mp3" in m]
+        assert len(hits) == 1 and "post.md" in hits[0], clip
+    players = page(output, "post.html").find_all("audio")
+    errors = [p.get("data-audiotable-error") for p in players]
+    assert errors == [None, "missing", "empty", "not-audio", None]
+    assert players[1]["preload"] == "metadata"  # as the author wrote it
+    assert players[4]["data-truncated"] == "true"
+
+
+def test_strict_mode_fails_the_build_with_the_same_message(site, clips) -> None:
+    with pytest.raises(StrictModeError, match=r"post\.md: clip '/clips/missing\.mp3'"):
+        site(
+            {"post.md": seed_post(["/clips/missing.mp3"], slug="post")},
+            AUDIOTABLE_STRICT=True,
+        )
+
+
+def test_clip_outside_static_paths_is_reported_with_the_fix(site, clips, warnings):
+    site(
+        {
+            "elsewhere/take.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "post.md": seed_post(["/elsewhere/take.mp3"], slug="post"),
+        }
+    )
+    (message,) = warnings()
+    assert "would 404" in message and "add 'elsewhere' to STATIC_PATHS" in message
+
+
+def test_attach_moves_the_clip_beside_the_article(site, clips) -> None:
+    output = site(
+        {
+            "posts/take.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "posts/post.md": seed_post(["{attach}take.mp3"], slug="post"),
+        },
+        ARTICLE_URL="2025/{slug}/",
+        ARTICLE_SAVE_AS="2025/{slug}/index.html",
+    )
+    player = page(output, "2025/post/index.html").find("audio")
+    assert player.source["src"] == "/2025/post/take.mp3"
+    assert player["data-duration"] == "7.300"
+    assert (output / "2025" / "post" / "take.mp3").exists()
+
+
+def test_metadata_cache_notices_a_changed_clip(tmp_path: Path, clips) -> None:
+    files = {
+        "clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
+        "post.md": seed_post(["/clips/a.mp3"], slug="post"),
+    }
+    output = build_site(tmp_path, files)
+    assert page(output, "post.html").audio["data-duration"] == "7.300"
+    assert (tmp_path / "cache" / "audiotable" / "clips.json").exists()
+    shutil.copyfile(clips["vbr-xing-48k.mp3"], tmp_path / "content" / "clips" / "a.mp3")
+    output = build_site(tmp_path, {})
+    assert page(output, "post.html").audio["data-duration"] == "9.700"
+
+
+def test_pelican_content_cache_never_serves_stale_or_double_annotations(
+    tmp_path: Path, clips
+) -> None:
+    files = {
+        "clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
+        "post.md": seed_post(["/clips/a.mp3"], slug="post"),
+    }
+    cached = {
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": "generator",
+    }
+    first = (build_site(tmp_path, files, **cached) / "post.html").read_text()
+    second = (build_site(tmp_path, {}, **cached) / "post.html").read_text()
+    assert first == second
+    assert second.count("audiotable-caption") == 1
+    shutil.copyfile(clips["vbr-xing-48k.mp3"], tmp_path / "content" / "clips" / "a.mp3")
+    third = page(build_site(tmp_path, {}, **cached), "post.html")
+    assert third.audio["data-duration"] == "9.700"
+
+
+def test_feeds_and_summaries_stay_valid_with_durations_as_text(site, clips) -> None:
+    output = site(
+        {
+            "clips/a.mp3": clips["hostile-tags.mp3"],
+            "post.md": seed_post(["/clips/a.mp3"] * 3, slug="post"),
+        },
+        SITEURL="https://example.org",
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+        FEED_ALL_RSS="feeds/all.rss.xml",
+        SUMMARY_MAX_LENGTH=12,
+    )
+    atom = ElementTree.parse(output / "feeds" / "all.atom.xml")
+    content = atom.find(".//{http://www.w3.org/2005/Atom}content").text
+    html5lib.HTMLParser(strict=True).parseFragment(content)
+    assert "0:03" in content and "<script>alert" not in content
+    assert "<audio controls" in content
+    ElementTree.parse(output / "feeds" / "all.rss.xml")
+    index = (output / "index.html").read_text()
+    html5lib.HTMLParser(strict=True).parse(index)
+
+
+def test_theme_templates_get_the_tables_and_the_filters(site, clips, tmp_path) -> None:
+    templates = tmp_path / "overrides"
+    templates.mkdir()
+    (templates / "article.html").write_text(
+        '{% extends "!simple/article.html" %}{% block content %}'
+        '<p id="summary">{{ article|audiotable_summary }}</p>'
+        '<p id="total">{{ article.audiotables[0].duration|audiotable_duration }}</p>'
+        "{{ super() }}{% endblock %}"
+    )
+    output = site(
+        {
+            "clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "clips/b.mp3": clips["vbr-xing-48k.mp3"],
+            "post.md": seed_post(["/clips/a.mp3", "/clips/b.mp3"], slug="post"),
+        },
+        THEME_TEMPLATES_OVERRIDES=[str(templates)],
+    )
+    soup = page(output, "post.html")
+    assert soup.find(id="summary").get_text() == "2 clips · 0:17"
+    assert soup.find(id="total").get_text() == "0:17"
+
+
+def test_plugin_is_found_when_plugins_is_unset(tmp_path: Path, clips) -> None:
+    from pelican.plugins._utils import get_namespace_plugins
+
+    # Signals are global, so the build alone cannot tell how the plugin came in.
+    assert "pelican.plugins.audiotable" in get_namespace_plugins()
+    output = build_site(
+        tmp_path,
+        {
+            "clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "post.md": seed_post(["/clips/a.mp3"], slug="post"),
+        },
+        PLUGINS=None,
+    )
+    assert page(output, "post.html").audio["data-duration"] == "7.300"
