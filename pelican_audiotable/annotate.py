@@ -50,6 +50,7 @@ OWNED_AUDIO_ATTRIBUTES = (
     "data-audiotable-row",
     "data-audiotable-column",
 )
+WHERE_ATTRIBUTE = "data-audiotable-where"
 OWNED_TABLE_ATTRIBUTES = ("data-audiotable-clips", "data-audiotable-duration")
 
 
@@ -79,6 +80,7 @@ def _annotate_clip(
         _drop_caption_after(audio)
     if info.metadata and found.label and not audio.get("aria-label"):
         audio["aria-label"] = found.label  # before the data-*, so a rerun keeps order
+    _mark_cell(audio, found)
     if found.row_label:
         audio["data-audiotable-row"] = found.row_label
     if found.column_label:
@@ -93,6 +95,16 @@ def _annotate_clip(
     if settings.preload != "keep":
         audio["preload"] = settings.preload
     audio.insert_after(_caption(soup, meta, _link_text(audio), settings))
+
+
+def _mark_cell(audio: Tag, found: FoundClip) -> None:
+    """Name the card's row and column on its cell, for layouts that hide the headers."""
+    cell = audio.find_parent(["td", "th"])
+    if cell is None:
+        return
+    cell.attrs.pop(WHERE_ATTRIBUTE, None)
+    if found.column_label:
+        cell[WHERE_ATTRIBUTE] = found.label or found.column_label
 
 
 def _player_for(soup: BeautifulSoup, found: FoundClip, preload: str) -> Tag:

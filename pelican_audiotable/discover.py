@@ -104,12 +104,13 @@ def serialize(soup: BeautifulSoup) -> str:
 
 def find_audio_tables(soup: BeautifulSoup) -> list[FoundTable]:
     """Every table that holds at least one clip of its own (not of a nested table)."""
-    found = []
-    for table in soup.find_all("table"):
-        clips = list(_clips_of(table))
-        if clips:
-            found.append(FoundTable(table, clips))
-    return found
+    found = [find_clips(table) for table in soup.find_all("table")]
+    return [table for table in found if table.clips]
+
+
+def find_clips(table: Tag) -> FoundTable:
+    """The clips of one table, with their labels (nested tables' clips excluded)."""
+    return FoundTable(table, list(_clips_of(table)))
 
 
 def is_audio_link(href: str | None) -> bool:

@@ -16,10 +16,12 @@ from .annotate import annotate_table
 from .discover import (
     FoundClip,
     find_audio_tables,
+    find_clips,
     parse_fragment,
     serialize,
     table_spans,
 )
+from .grid import regroup_by_prefix
 from .metadata import ClipError, ClipMetadata
 from .model import AudioTableInfo, ClipInfo, Problem
 from .resolve import PageRef, ResolvedClip, SiteFiles, resolve_clip
@@ -56,6 +58,8 @@ def process_page(
         if not found_tables:
             continue
         for found in found_tables:
+            if settings.grid == "prefix" and regroup_by_prefix(soup, found):
+                found = find_clips(found.element)
             clips = [_learn(clip, page, site, read, problems) for clip in found.clips]
             tables.append(annotate_table(soup, found, clips, settings))
         pieces += [html[done : span.start], serialize(soup)]

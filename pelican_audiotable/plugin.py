@@ -8,7 +8,7 @@ by then, so a clip is checked against what the site really publishes.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +16,13 @@ from pelican import signals
 from pelican.contents import Content
 from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
 
+from .assets import ASSETS_FOLDER, link_assets
 from .cache import MetadataCache
 from .filters import FILTERS
 from .model import Problem
 from .pipeline import process_page
 from .resolve import PageRef, SiteFiles
-from .settings import AudioTableSettings
+from .settings import AudioTableSettings, SettingsError
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def register() -> None:
     signals.initialized.connect(on_initialized)
     signals.generator_init.connect(on_generator_init)
     signals.all_generators_finalized.connect(on_all_generators_finalized)
+    signals.content_written.connect(on_content_written)
 
 
 def on_initialized(pelican: Any) -> None:
@@ -68,6 +70,22 @@ def on_initialized(pelican: Any) -> None:
     if settings.cache and pelican.settings.get("CACHE_PATH"):
         cache_file = Path(pelican.settings["CACHE_PATH"]) / "audiotable" / "clips.json"
     _build = _Build(settings=settings, cache=MetadataCache(cache_file))
+    if settings.assets:
+        static_paths = pelican.settings.setdefault("THEME_STATIC_PATHS", [])
+        if ASSETS_FOLDER not in static_paths:
+            static_paths.append(ASSETS_FOLDER)
+
+
+def on_content_written(path: str, context: dict[str, Any]) -> None:
+    """Link the grid CSS and listening JS from every page that shows an audio table."""
+    if not _build.settings.assets or not path.endswith(".html"):
+        return
+    written = Path(path)
+    html = written.read_text(encoding="utf-8")
+    base = f"{context.get('SITEURL', '')}/{context.get('THEME_STATIC_DIR', 'theme')}"
+    linked = link_assets(html, base)
+    if linked != html:
+        written.write_text(linked, encoding="utf-8")
 
 
 def on_generator_init(generator: Any) -> None:
@@ -137,6 +155,12 @@ def annotate_content(
         url=content.url,
         save_as=content.save_as,
     )
+    grid = content.metadata.get("audiotable_grid")
+    if grid is not None:
+        try:
+            settings = replace(settings, grid=str(grid).strip().lower())
+        except SettingsError as error:
+            logger.warning("audiotable: %s: %s", page.source_path, error)
     processed = process_page(content._content or "", page, site, cache.read, settings)
     content.audiotables = list(processed.tables)
     if processed.html != content._content:

@@ -43,7 +43,9 @@ def test_markdown_seed_table_gets_exact_durations(site, clips) -> None:
     soup = page(output, "seed.html")
     table = soup.find("table", class_="audiotable")
     players = table.find_all("audio")
-    for player, name in zip(players, ["vbr-noheader-44k.mp3", "vbr-xing-48k.mp3"]):
+    for player, name in zip(
+        players, ["vbr-noheader-44k.mp3", "vbr-xing-48k.mp3"], strict=True
+    ):
         truth = decoded_seconds(clips[name])
         assert float(player["data-duration"]) == pytest.approx(truth, abs=0.027)
         assert player["preload"] == "none"

@@ -1,0 +1,48 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each installs what it needs.
+
+VENV    ?= .venv
+PYTHON  := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+PORT    ?= 8000
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEMO    := demo_site
+
+.PHONY: demo demo-build demo-clips test lint benchmark system-packages clean
+
+# Debian packages: ffmpeg encodes the demo's and the tests' clips, Chromium runs the
+# browser tests. Installed only when missing.
+system-packages:
+	@command -v ffmpeg >/dev/null && [ -x /usr/bin/chromium ] || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    ffmpeg chromium fonts-dejavu-core >/dev/null; }
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e ".[test]"
+	touch $@
+
+demo-clips: system-packages $(STAMP)
+	$(PYTHON) $(DEMO)/make_clips.py
+
+demo-build: demo-clips
+	cd $(DEMO) && ../$(PYTHON) -m pelican content -s publishconf.py -o output --fatal warnings
+
+demo: demo-build
+	@echo "Serving the demo on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory $(DEMO)/output
+
+test: system-packages $(STAMP) lint
+	$(PYTHON) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+benchmark: system-packages $(STAMP)
+	$(PYTHON) benchmarks/bench_metadata.py
+	$(PYTHON) benchmarks/bench_build.py
+
+clean:
+	rm -rf $(DEMO)/output $(DEMO)/cache tests/.cache benchmarks/.work dist build

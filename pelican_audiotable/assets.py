@@ -1,0 +1,34 @@
+"""The grid CSS and listening JS, for sites that keep their own theme.
+
+The files live in ``static/audiotable/``; the plugin has Pelican copy them to
+``output/theme/audiotable/`` and links them from each written page that holds an
+audio table, unless the page (its theme) links them already.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from pathlib import Path
+
+ASSETS_FOLDER = str(Path(__file__).parent / "static")
+STYLESHEET = "audiotable/audiotable.css"
+SCRIPT = "audiotable/audiotable.js"
+
+_AUDIO_TABLE = re.compile(r"<table\b[^>]*\bclass=\"[^\"]*\baudiotable\b", re.IGNORECASE)
+_HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
+
+
+def link_assets(html: str, base_url: str) -> str:
+    """``html`` with the stylesheet and script linked in its head if it needs them."""
+    if not _AUDIO_TABLE.search(html) or STYLESHEET in html:
+        return html
+    base = escape(base_url.rstrip("/"), quote=True)
+    tags = (
+        f'<link rel="stylesheet" href="{base}/{STYLESHEET}">\n'
+        f'<script src="{base}/{SCRIPT}" defer></script>\n'
+    )
+    head_end = _HEAD_END.search(html)
+    if head_end is None:
+        return tags + html
+    return html[: head_end.start()] + tags + html[head_end.start() :]
