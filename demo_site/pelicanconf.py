@@ -12,7 +12,8 @@ DEFAULT_LANG = "en"
 DEFAULT_DATE_FORMAT = "%B %-d, %Y"
 
 THEME = pelican_audiotable.theme_path()
-PLUGINS = ["pelican_audiotable", "pelican.plugins.jinja_filters"]
+PLUGINS = ["pelican_audiotable"]
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "404"]
 
 STATIC_PATHS = ["music-generation", "images"]
 ARTICLE_URL = "posts/{slug}/"

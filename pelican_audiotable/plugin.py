@@ -15,6 +15,7 @@ from typing import Any
 from pelican import signals
 from pelican.contents import Content
 from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
+from pelican.plugins import jinja_filters
 
 from .assets import ASSETS_FOLDER, link_assets
 from .cache import MetadataCache
@@ -89,9 +90,12 @@ def on_content_written(path: str, context: dict[str, Any]) -> None:
 
 
 def on_generator_init(generator: Any) -> None:
+    """Register the plugin's filters, and pelican-jinja-filters' that the theme uses
+    (a site that lists PLUGINS would otherwise have to list both)."""
     env = getattr(generator, "env", None)
     if env is not None:
         env.filters.update(FILTERS)
+        jinja_filters.add_all_filters(generator)
 
 
 def on_all_generators_finalized(generators: list[Any]) -> None:
