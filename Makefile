@@ -30,8 +30,7 @@ demo-build: demo-clips
 	cd $(DEMO) && ../$(PYTHON) -m pelican content -s publishconf.py -o output --fatal warnings
 
 demo: demo-build
-	@echo "Serving the demo on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
-	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory $(DEMO)/output
+	$(VENV)/bin/pelican-audiotable serve $(DEMO)/output --port $(PORT)
 
 test: system-packages $(STAMP) lint
 	$(PYTHON) -m pytest

@@ -50,7 +50,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument(
         "-s", "--settings", type=Path, default=None, help="pelicanconf.py to read"
     )
+    serve = commands.add_parser(
+        "serve",
+        help="preview a built site on localhost, with the byte ranges seeking needs",
+    )
+    serve.add_argument("folder", nargs="?", type=Path, default=Path("output"))
+    serve.add_argument("-p", "--port", type=int, default=8000)
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        from .server import serve_forever
+
+        serve_forever(args.folder, args.port)
+        return 0
     if args.command == "inspect":
         return _inspect(args.files, as_json=args.json)
     return _check(args.content, args.settings)

@@ -8,12 +8,14 @@ import shutil
 import subprocess
 import sys
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pelican import Pelican
 from pelican.settings import read_settings
 
+from pelican_audiotable.server import serving
 from tests.clips import CLIPS, make_clip
 
 CACHE = Path(__file__).parent / ".cache"
@@ -153,3 +155,82 @@ def warnings(caplog: pytest.LogCaptureFixture):
         ]
 
     return messages
+
+
+# --- The demo site and a browser ------------------------------------------------------
+
+DEMO = Path(__file__).parent.parent / "demo_site"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+@pytest.fixture(scope="session")
+def demo_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo site built as CI builds it: strict, warnings fatal."""
+    subprocess.run([sys.executable, str(DEMO / "make_clips.py")], check=True)
+    output = tmp_path_factory.mktemp("demo-output")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pelican",
+            "content",
+            "-s",
+            "publishconf.py",
+            "-o",
+            str(output),
+            "--fatal",
+            "warnings",
+        ],
+        cwd=DEMO,
+        check=True,
+    )
+    return output
+
+
+serve = serving  # a server with byte ranges: browsers seek audio with them
+
+
+@pytest.fixture(scope="session")
+def demo_url(demo_output: Path) -> Iterator[str]:
+    with serve(demo_output) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright. Missing, it fails the run: no skipping."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "install Debian's chromium (make test does)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def tab(browser):
+    """A fresh page that records console errors and every request it makes."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.console_errors = []
+    tab.requests = []
+    tab.failed = []
+    tab.on("response", lambda r: r.status >= 400 and tab.failed.append(r.url))
+    tab.on("console", lambda m: m.type == "error" and tab.console_errors.append(m.text))
+    tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
+    tab.on("request", lambda r: tab.requests.append(r.url))
+    yield tab
+    context.close()

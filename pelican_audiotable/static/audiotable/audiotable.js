@@ -66,10 +66,22 @@
     const previous = lastStarted;
     if (previous && previous !== audio && comparable(previous, audio)) {
       const position = previous.currentTime;
-      if (position > 0 && position < durationOf(audio)) audio.currentTime = position;
+      if (position > 0 && position < durationOf(audio)) seek(audio, position);
     }
     const playing = audio.play();
     if (playing) playing.catch(() => {});
+  }
+
+  /** Seek now, or as soon as the clip knows its length (nothing is loaded before play). */
+  /** @param {HTMLAudioElement} audio @param {number} position */
+  function seek(audio, position) {
+    if (audio.readyState >= HTMLMediaElement.HAVE_METADATA) {
+      audio.currentTime = position;
+    } else {
+      audio.addEventListener("loadedmetadata", () => (audio.currentTime = position), {
+        once: true,
+      });
+    }
   }
 
   /** @param {HTMLAudioElement} audio */
@@ -136,10 +148,7 @@
     };
 
     button.addEventListener("click", () => toggle(audio));
-    bar.addEventListener("input", () => {
-      audio.currentTime = Number(bar.value);
-      show();
-    });
+    bar.addEventListener("input", () => seek(audio, Number(bar.value)));
     audio.addEventListener("timeupdate", show);
     audio.addEventListener("seeked", show);
     audio.addEventListener("play", state);
@@ -184,7 +193,7 @@
       } else if (!onRange && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
         const clip = active();
         const step = event.key === "ArrowRight" ? SEEK_STEP : -SEEK_STEP;
-        clip.currentTime = Math.max(0, Math.min(durationOf(clip), clip.currentTime + step));
+        seek(clip, Math.max(0, Math.min(durationOf(clip), clip.currentTime + step)));
         event.preventDefault();
       }
     });

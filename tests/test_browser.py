@@ -1,0 +1,257 @@
+"""What the reader sees and clicks, in Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import build_site, serve
+
+POST = "/posts/human-vs-ai-music-generation-services/"
+AUDIO_SUFFIXES = (".mp3", ".ogg", ".opus", ".flac", ".m4a", ".wav")
+
+pytestmark = pytest.mark.browser
+
+
+def states(tab) -> list[tuple[bool, float]]:
+    return tab.evaluate(
+        "Array.from(document.querySelectorAll('table.audiotable audio'))"
+        ".map(a => [a.paused, a.currentTime])"
+    )
+
+
+def wait_until_playing(
+    tab, index: int, past: float = 0.3, timeout: float = 10_000
+) -> None:
+    tab.wait_for_function(
+        "([i, t]) => { const a = document.querySelectorAll('table.audiotable audio')[i];"
+        " return !a.paused && a.currentTime > t; }",
+        arg=[index, past],
+        timeout=timeout,
+    )
+
+
+@pytest.mark.parametrize(
+    "path", [POST, "/", "/about-this-demo/", "/archives.html", "/tags.html"]
+)
+def test_no_console_errors(tab, demo_url: str, path: str) -> None:
+    tab.goto(demo_url + path, wait_until="networkidle")
+    assert tab.console_errors == []
+
+
+def test_nothing_audio_is_fetched_on_load_yet_durations_show(tab, demo_url: str):
+    tab.goto(demo_url + POST, wait_until="networkidle")
+    assert [u for u in tab.requests if u.endswith(AUDIO_SUFFIXES)] == []
+    times = tab.locator(".audiotable-time").all_inner_texts()
+    assert len(times) == 9
+    assert all(t.startswith("0:00 / ") and not t.endswith("/ 0:00") for t in times)
+    durations = tab.locator(
+        ".audiotable-caption .audiotable-duration"
+    ).all_inner_texts()
+    assert [t.split(" / ")[1] for t in times] == durations
+
+
+def test_starting_a_second_clip_pauses_the_first(tab, demo_url: str) -> None:
+    tab.goto(demo_url + POST, wait_until="networkidle")
+    buttons = tab.locator(".audiotable-player button")
+    buttons.nth(0).click()
+    wait_until_playing(tab, 0)
+    buttons.nth(2).click()
+    wait_until_playing(tab, 2)
+    playing = [i for i, (paused, _) in enumerate(states(tab)) if not paused]
+    assert playing == [2]
+    assert (
+        tab.locator(".audiotable-player").nth(0).get_attribute("data-state") == "paused"
+    )
+    assert (
+        tab.locator(".audiotable-player").nth(2).get_attribute("data-state")
+        == "playing"
+    )
+
+
+def test_native_players_also_play_one_at_a_time(tab, demo_url: str) -> None:
+    tab.goto(demo_url + POST, wait_until="networkidle")
+    tab.evaluate("document.querySelectorAll('table.audiotable audio')[0].play()")
+    wait_until_playing(tab, 0)
+    tab.evaluate("document.querySelectorAll('table.audiotable audio')[3].play()")
+    wait_until_playing(tab, 3)
+    assert [i for i, (paused, _) in enumerate(states(tab)) if not paused] == [3]
+
+
+@pytest.fixture(scope="module")
+def matched_site(tmp_path_factory, clips) -> str:
+    """A grid whose "verse" row holds two takes of one length, "chorus" two of others."""
+    root = tmp_path_factory.mktemp("matched")
+    table = (
+        "| Section | Human | AI |\n|---|---|---|\n"
+        "| verse | [human](/clips/human-verse.mp3) | [ai](/clips/ai-verse.mp3) |\n"
+        "| chorus | [human](/clips/human-chorus.mp3) | [ai](/clips/ai-chorus.mp3) |\n"
+    )
+    output = build_site(
+        root,
+        {
+            "clips/human-verse.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "clips/ai-verse.mp3": clips["cover-art.mp3"],  # 4.2 s: replaced below
+            "clips/human-chorus.mp3": clips["vbr-xing-48k.mp3"],
+            "clips/ai-chorus.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "post.md": "Title: Takes\nSlug: takes\n\n" + table,
+        },
+        AUDIOTABLE_ASSETS=True,
+        THEME_STATIC_DIR="theme",
+    )
+    # Same length, different file: the AI verse is the human one, re-encoded.
+    shutil.copyfile(clips["cbr-128-stereo-44k.mp3"], output / "clips" / "ai-verse.mp3")
+    shutil.copyfile(
+        clips["cbr-128-stereo-44k.mp3"], root / "content/clips/ai-verse.mp3"
+    )
+    output = build_site(root, {}, AUDIOTABLE_ASSETS=True)
+    with serve(output) as url:
+        yield url
+
+
+def test_switching_within_a_matched_row_keeps_the_position(tab, matched_site: str):
+    tab.goto(matched_site + "/takes.html", wait_until="networkidle")
+    buttons = tab.locator(".audiotable-player button")
+    buttons.nth(0).click()  # human verse, 7.3 s
+    wait_until_playing(tab, 0, past=1.5)
+    human_at = states(tab)[0][1]
+    buttons.nth(1).click()  # AI verse, 7.3 s: continue where the human take was
+    # Started over, it would need 1.5 s to get there; carried over, it is there at once.
+    wait_until_playing(tab, 1, past=human_at - 0.1, timeout=900)
+    assert states(tab)[0][0]  # the human take paused
+
+
+def test_switching_to_a_clip_of_another_length_starts_it_over(tab, matched_site: str):
+    tab.goto(matched_site + "/takes.html", wait_until="networkidle")
+    buttons = tab.locator(".audiotable-player button")
+    buttons.nth(2).click()  # human chorus, 9.7 s
+    wait_until_playing(tab, 2, past=1.5)
+    buttons.nth(3).click()  # AI chorus, 7.3 s: lengths differ by 25 %
+    wait_until_playing(tab, 3, past=0.0)
+    assert states(tab)[3][1] < 1.0
+
+
+def test_keyboard_picks_plays_pauses_and_seeks(tab, matched_site: str) -> None:
+    tab.goto(matched_site + "/takes.html", wait_until="networkidle")
+    table = tab.locator("table.audiotable")
+    table.focus()
+    tab.keyboard.press("3")
+    wait_until_playing(tab, 2, past=0.2)
+    focused = tab.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert focused == "Pause chorus, Human"
+    tab.keyboard.press("ArrowRight")
+    tab.wait_for_function(
+        "document.querySelectorAll('table.audiotable audio')[2].currentTime > 5"
+    )
+    table.focus()
+    tab.keyboard.press(" ")
+    tab.wait_for_function(
+        "document.querySelectorAll('table.audiotable audio')[2].paused"
+    )
+    tab.keyboard.press("Tab")
+    assert tab.evaluate("document.activeElement.matches(':focus-visible')")
+
+
+def test_controls_are_labelled_with_row_and_column(tab, matched_site: str) -> None:
+    tab.goto(matched_site + "/takes.html", wait_until="networkidle")
+    labels = tab.locator(".audiotable-player button").evaluate_all(
+        "bs => bs.map(b => b.getAttribute('aria-label'))"
+    )
+    assert labels == [
+        "Play verse, Human",
+        "Play verse, AI",
+        "Play chorus, Human",
+        "Play chorus, AI",
+    ]
+
+
+@pytest.mark.parametrize("path", [POST, "/", "/about-this-demo/"])
+def test_no_horizontal_overflow_on_a_phone(browser, demo_url: str, path: str):
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    tab = context.new_page()
+    tab.goto(demo_url + path, wait_until="networkidle")
+    overflow = tab.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    context.close()
+    assert overflow <= 0
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", [POST, "/"])
+def test_accessibility_audit_has_no_serious_violations(
+    browser, demo_url: str, scheme: str, path: str
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(color_scheme=scheme)
+    tab = context.new_page()
+    tab.goto(demo_url + path, wait_until="networkidle")
+    results = Axe().run(tab)
+    context.close()
+    serious = [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+
+
+def test_without_javascript_native_players_and_durations_remain(browser, demo_url):
+    context = browser.new_context(java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto(demo_url + POST, wait_until="networkidle")
+    native = tab.locator("table.audiotable audio[controls]")
+    assert native.count() == 9 and native.first.is_visible()
+    assert tab.locator(".audiotable-player").count() == 0
+    assert tab.locator(".audiotable-duration").first.inner_text() == "0:21"
+    context.close()
+
+
+@pytest.mark.parametrize("theme", ["notmyidea", "simple"])
+def test_any_theme_gets_the_grid_and_the_listening_behaviour(
+    tab, tmp_path: Path, clips, theme: str
+) -> None:
+    output = build_site(
+        tmp_path,
+        {
+            "clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "clips/b.mp3": clips["vbr-xing-48k.mp3"],
+            "post.md": "Title: Takes\nSlug: takes\n\n| A | B |\n|---|---|\n"
+            "| [a](/clips/a.mp3) | [b](/clips/b.mp3) |\n",
+        },
+        THEME=theme,
+        AUDIOTABLE_ASSETS=True,
+    )
+    assert (output / "theme" / "audiotable" / "audiotable.js").exists()
+    with serve(output) as url:
+        tab.goto(url + "/takes.html", wait_until="networkidle")
+        assert tab.locator(".audiotable-player").count() == 2
+        tab.locator(".audiotable-player button").nth(0).click()
+        wait_until_playing(tab, 0)
+        tab.locator(".audiotable-player button").nth(1).click()
+        wait_until_playing(tab, 1)
+        assert [paused for paused, _ in states(tab)] == [True, False]
+        radius = tab.locator("table.audiotable td").first.evaluate(
+            "td => getComputedStyle(td).borderTopLeftRadius"
+        )
+        assert radius != "0px"  # the card style reached a foreign theme
+        # The built-in themes ask for files they lack (favicon.ico); ours must load.
+        assert [u for u in tab.failed if "audiotable" in u or "/clips/" in u] == []
+        assert [e for e in tab.console_errors if "404" not in e] == []
+
+
+def test_assets_setting_off_leaves_the_page_alone(tmp_path: Path, clips) -> None:
+    output = build_site(
+        tmp_path,
+        {
+            "clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "post.md": "Title: T\nSlug: t\n\n| A |\n|---|\n| [a](/clips/a.mp3) |\n",
+        },
+        THEME="simple",
+        AUDIOTABLE_ASSETS=False,
+    )
+    assert "audiotable.css" not in (output / "t.html").read_text()
+    assert not (output / "theme" / "audiotable").exists()
