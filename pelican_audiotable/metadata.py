@@ -223,6 +223,8 @@ def _read_mp3(
         if truncated:
             promised_s = vbr.frames * spf / rate if vbr and vbr.frames else None
             notes.append(_truncation_note(duration, promised_s))
+    if mode == "CBR":
+        bitrate = first.bitrate  # the nominal rate; an average would be skewed by gaps
     codec = {1: "MP1", 2: "MP2", 3: "MP3"}[first.layer]
     return ClipMetadata(
         path=str(path),

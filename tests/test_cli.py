@@ -1,0 +1,113 @@
+"""The command line: ``inspect`` for files, ``check`` for a whole site."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from pelican_audiotable.cli import INSPECT_KEYS, main
+from pelican_audiotable.server import serving
+
+
+def test_inspect_json_reports_every_file_with_all_keys(
+    clips: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.mp3"
+    broken.write_bytes(b"<html>")
+    files = [clips["vbr-noheader-44k.mp3"], broken, clips["flac-44k.flac"]]
+    code = main(["inspect", "--json", *map(str, files)])
+    records = json.loads(capsys.readouterr().out)
+    assert code == 1  # one file is broken
+    assert [list(r) for r in records] == [list(INSPECT_KEYS)] * 3
+    vbr, bad, flac = records
+    assert vbr["duration"] == pytest.approx(11.2327, abs=0.001)
+    assert vbr["bitrate_mode"] == "VBR" and vbr["error"] is None
+    assert bad["error"] == "not an audio file (unknown content)"
+    assert bad["duration"] is None and bad["path"] == str(broken)
+    assert flac["title"] == "Lossless" and flac["codec"] == "FLAC"
+
+
+def test_inspect_prints_a_line_per_file(clips, capsys) -> None:
+    assert main(["inspect", str(clips["cbr-128-stereo-44k.mp3"])]) == 0
+    out = capsys.readouterr().out
+    assert "0:07 (7.300 s, header) MP3 · 128 kbps · 44.1 kHz stereo" in out
+    assert "Verse (take 2)" in out
+
+
+def test_check_lists_tables_and_fails_on_broken_clips(tmp_path: Path, clips) -> None:
+    content = tmp_path / "content"
+    (content / "clips").mkdir(parents=True)
+    (content / "clips" / "a.mp3").write_bytes(
+        clips["cbr-128-stereo-44k.mp3"].read_bytes()
+    )
+    (content / "post.md").write_text(
+        "Title: Post\nDate: 2025-01-01\n\n| Take | |\n|--|--|\n"
+        "| First | [a](/clips/a.mp3) |\n| Second | [b](/clips/missing.mp3) |\n"
+    )
+    settings = tmp_path / "pelicanconf.py"
+    settings.write_text('STATIC_PATHS = ["clips"]\nTIMEZONE = "UTC"\n')
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pelican_audiotable.cli",
+            "check",
+            str(content),
+            "-s",
+            str(settings),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 1, run.stderr
+    assert "post.md" in run.stdout
+    assert "First: /clips/a.mp3  0:07  MP3 · 128 kbps · 44.1 kHz stereo" in run.stdout
+    assert "Second: /clips/missing.mp3  BROKEN (missing)" in run.stdout
+    assert "post.md: clip '/clips/missing.mp3'" in run.stderr
+    assert not (tmp_path / "output").exists()  # check writes nothing
+
+    (content / "post.md").write_text(
+        "Title: Post\nDate: 2025-01-01\n\n| Take |\n|--|\n| [a](/clips/a.mp3) |\n"
+    )
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pelican_audiotable.cli",
+            "check",
+            str(content),
+            "-s",
+            str(settings),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 clip(s), 0 problem(s)" in run.stdout
+
+
+def test_preview_server_answers_byte_ranges(tmp_path: Path) -> None:
+    (tmp_path / "clip.mp3").write_bytes(bytes(range(256)) * 4)
+    with serving(tmp_path) as url:
+        request = urllib.request.Request(
+            url + "/clip.mp3", headers={"Range": "bytes=10-19"}
+        )
+        with urllib.request.urlopen(request) as response:
+            assert response.status == 206
+            assert response.headers["Content-Range"] == "bytes 10-19/1024"
+            assert response.read() == bytes(range(10, 20))
+        request = urllib.request.Request(
+            url + "/clip.mp3", headers={"Range": "bytes=-4"}
+        )
+        with urllib.request.urlopen(request) as response:
+            assert response.read() == bytes(range(252, 256))
+        with urllib.request.urlopen(url + "/clip.mp3") as response:
+            assert response.headers["Accept-Ranges"] == "bytes"
+            assert len(response.read()) == 1024
