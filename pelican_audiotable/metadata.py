@@ -8,7 +8,6 @@ says (truncated uploads).
 
 from __future__ import annotations
 
-import io
 import os
 import struct
 from dataclasses import asdict, dataclass, field
@@ -118,7 +117,7 @@ def read_metadata(path: str | os.PathLike[str]) -> ClipMetadata:
             kind = sniff(head)
             if kind is None:
                 raise NotAudio("not an audio file (unknown content)")
-            data = head + handle.read() if kind == "mp3" else b""
+            data = _mp3_view(handle, head, size) if kind == "mp3" else None
     except OSError as error:
         raise ClipError(f"cannot read the file: {error.strerror or error}") from error
 
@@ -170,20 +169,61 @@ _FORMAT_OF_KIND = {
 
 # --- MP3 -------------------------------------------------------------------------
 
+#: Bytes read past the ID3v2 tag to find the first frames and their VBR header.
+_LOOKAHEAD = 16 * 1024
+#: Bytes read from the end for ID3v1, APEv2 and Lyrics3 tags.
+_TAIL = 4 * 1024
+
+
+@dataclass
+class _Mp3View:
+    """An MP3's start and end, and the whole file only once a frame walk needs it."""
+
+    path: Path
+    size: int
+    prefix: bytes
+    tail: bytes
+    whole: bytes | None = None
+
+    @property
+    def stream_end(self) -> int:
+        """Where the audio ends: before the trailing tags."""
+        if self.whole is not None:
+            return mpeg.trailing_tags_start(self.whole)
+        return self.size - len(self.tail) + mpeg.trailing_tags_start(self.tail)
+
+    def everything(self) -> bytes:
+        if self.whole is None:
+            self.whole = self.path.read_bytes()
+        return self.whole
+
+
+def _mp3_view(handle: Any, head: bytes, size: int) -> _Mp3View:
+    tag = mpeg.skip_id3v2(head) if head[:3] == b"ID3" else 0
+    prefix = head + handle.read(max(0, tag + _LOOKAHEAD - len(head)))
+    if len(prefix) >= size:
+        return _Mp3View(Path(handle.name), size, prefix, prefix, whole=prefix)
+    handle.seek(max(len(prefix), size - _TAIL))
+    return _Mp3View(Path(handle.name), size, prefix, handle.read())
+
 
 def _read_mp3(
-    path: Path, kind: str, size: int, data: bytes, notes: list[str]
+    path: Path, kind: str, size: int, view: _Mp3View, notes: list[str]
 ) -> ClipMetadata:
-    tags = _read_id3(data, notes)
-    end = mpeg.trailing_tags_start(data)
+    tags = _read_id3(path, notes)
+    data = view.prefix
     audio_start = mpeg.skip_id3v2(data)
-    found = mpeg.find_first_frame(data, min(audio_start, end), end)
+    found = mpeg.find_first_frame(data, audio_start, len(data))
+    if found is None or found[0] + 4096 > len(data):
+        data = view.everything()  # the audio starts late: look everywhere
+        found = mpeg.find_first_frame(data, audio_start, view.stream_end)
     if found is None and audio_start > 0:
-        found = mpeg.find_first_frame(data, 0, end)  # a tag whose size lies
+        found = mpeg.find_first_frame(data, 0, view.stream_end)  # a tag whose size lies
         if found is not None:
             notes.append("the ID3 tag's size is wrong; audio found after searching")
     if found is None:
         raise CorruptClip("no MPEG audio frames found")
+    end = view.stream_end
     pos, first = found
     spf, rate = first.samples_per_frame, first.sample_rate
     vbr = mpeg.read_vbr_header(data, pos, first)
@@ -211,6 +251,8 @@ def _read_mp3(
     if duration is None:
         # No header, or one that promises more than the file holds: count.
         counted_from = pos + first.length if vbr is not None else pos
+        data = view.everything()
+        end = view.stream_end
         count = mpeg.count_frames(data, counted_from, end)
         if count.frames == 0 and vbr is None:
             raise CorruptClip("no complete MPEG audio frame")
@@ -274,10 +316,10 @@ def _truncation_note(playable: float, promised: float | None) -> str:
     return f"truncated: the file ends inside a frame after {playable:.1f} s"
 
 
-def _read_id3(data: bytes, notes: list[str]) -> _Tags:
+def _read_id3(path: Path, notes: list[str]) -> _Tags:
     """Tags from ID3v2 (v2.2–v2.4) or ID3v1; a damaged tag is noted, never fatal."""
     try:
-        id3 = ID3(io.BytesIO(data))
+        id3 = ID3(path)
     except mutagen.id3.ID3NoHeaderError:
         return _Tags()
     except Exception as error:  # mutagen raises many kinds for broken tags

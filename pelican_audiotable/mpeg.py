@@ -165,38 +165,50 @@ def count_frames(data: bytes, start: int, end: int) -> FrameCount:
     """Walk the frames from ``start`` (a valid frame) up to ``end``.
 
     Garbage between frames is skipped by looking for the next pair of valid
-    frames, as decoders do; a frame that runs past ``end`` is not counted.
+    frames, as decoders do; a frame that runs past ``end`` is not counted. The
+    loop is the hot path of reading a header-less VBR file, so it does as little
+    as it can: bitrates are judged afterwards, from the bytes the frames took.
     """
-    first_b1 = data[start + 1] | 1
-    first_rate_bits = data[start + 2] & 0x0C
-    first_bitrate = data[start + 2] >> 4
-    lengths = _frame_lengths(first_b1)
-    frames = audio_bytes = 0
-    variable = cut_short = False
-    pos = start
-    while pos + 4 <= end:
-        if data[pos] == 0xFF and (data[pos + 1] | 1) == first_b1:
-            b2 = data[pos + 2]
-            length = lengths[b2]
-            if length and b2 & 0x0C == first_rate_bits:
-                if pos + length > end:
-                    cut_short = True
-                    break
-                frames += 1
-                audio_bytes += length
-                if b2 >> 4 != first_bitrate:
-                    variable = True
+    b1 = data[start + 1] | 1
+    lengths = _walk_lengths(b1, data[start + 2] & 0x0C)
+    frames = skipped = length = 0
+    pos, last = start, end - 4
+    while pos <= last:
+        # Where one frame ends the next begins: its sync byte and a length suffice
+        # here; after garbage, find_first_frame checks headers in full.
+        if data[pos] == 0xFF:
+            length = lengths[data[pos + 2]]
+            if length:
                 pos += length
+                frames += 1
                 continue
         found = find_first_frame(data, pos + 1, end)
         if found is None:
-            cut_short = cut_short or _looks_cut(data, pos, end)
             break
+        skipped += found[0] - pos
         pos = found[0]
-    else:
-        if pos < end:
-            cut_short = True
+    cut_short = False
+    if pos > end:  # the last frame runs past the end of the stream
+        frames -= 1
+        pos -= length
+        cut_short = True
+    elif pos < end:
+        cut_short = _looks_cut(data, pos, end) or end - pos < 4
+    audio_bytes = pos - start - skipped
+    first_length = lengths[data[start + 2] & 0xFD]  # without padding
+    variable = frames > 0 and not (
+        frames * first_length <= audio_bytes <= frames * (first_length + 1)
+    )
     return FrameCount(frames, audio_bytes, variable, cut_short)
+
+
+@cache
+def _walk_lengths(b1: int, rate_bits: int) -> tuple[int, ...]:
+    """Frame lengths by third header byte, zero where the sample rate changes."""
+    return tuple(
+        length if b2 & 0x0C == rate_bits else 0
+        for b2, length in enumerate(_frame_lengths(b1))
+    )
 
 
 def _looks_cut(data: bytes, pos: int, end: int) -> bool:
