@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -9,11 +10,18 @@ from pathlib import Path
 from typing import Any
 
 from .metadata import ClipError, ClipMetadata, read_metadata
+from .model import AudioTableInfo
+from .pipeline import ProcessedPage
 
 logger = logging.getLogger(__name__)
 
 #: Bump when what is stored (or how it is computed) changes.
 CACHE_VERSION = 1
+
+
+def _stamp(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
 
 
 class MetadataCache:
@@ -33,11 +41,10 @@ class MetadataCache:
 
     def read(self, path: Path) -> ClipMetadata:
         try:
-            stat = path.stat()
+            stamp = _stamp(path)
         except OSError as error:
             raise ClipError(f"cannot read the file: {error.strerror}") from error
         key = str(path)
-        stamp = [stat.st_size, stat.st_mtime_ns]
         entry = self._entries.get(key)
         if entry is None or entry.get("stamp") != stamp:
             self.misses += 1
@@ -53,18 +60,85 @@ class MetadataCache:
             raise error
         return ClipMetadata.from_dict(entry["metadata"])
 
+    def stamp_of(self, path: Path) -> list[int] | None:
+        """The size and mtime this cache last saw ``path`` with."""
+        entry = self._entries.get(str(path))
+        return entry["stamp"] if entry else None
+
     def save(self) -> None:
-        if self.file is None or not self._dirty:
-            return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.file.with_suffix(".tmp")
-            payload = {"version": CACHE_VERSION, "entries": self._entries}
-            temporary.write_text(json.dumps(payload), encoding="utf-8")
-            os.replace(temporary, self.file)
+        if self._dirty and _save(self.file, self._entries):
             self._dirty = False
-        except OSError as error:
-            logger.warning("audiotable: cannot save the metadata cache: %s", error)
+
+
+class PageCache:
+    """Annotated pages kept between builds, so a warm build parses no HTML.
+
+    A page is looked up by everything its output depends on (its HTML, where it is
+    published, the settings, what the site publishes) and served only while every
+    clip it read is unchanged. Pages with problems are never kept: a missing clip
+    may appear, and its warning must be said again on every build.
+    """
+
+    def __init__(self, file: Path | None) -> None:
+        self.file = file
+        self._entries: dict[str, dict[str, Any]] = _load(file) if file else {}
+        self._used: set[str] = set()
+        self.hits = self.misses = 0
+
+    @staticmethod
+    def key(*parts: object) -> str:
+        text = json.dumps([CACHE_VERSION, *parts], default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def get(self, key: str) -> ProcessedPage | None:
+        entry = self._entries.get(key)
+        if entry is None or not _unchanged(entry["stamps"]):
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._used.add(key)
+        return ProcessedPage(
+            html=entry["html"],
+            tables=tuple(AudioTableInfo.from_dict(t) for t in entry["tables"]),
+            problems=(),
+        )
+
+    def put(self, key: str, page: ProcessedPage, stamps: dict[str, list[int]]) -> None:
+        if page.problems or not page.tables:
+            return
+        self._used.add(key)
+        self._entries[key] = {
+            "html": page.html,
+            "tables": [table.to_dict() for table in page.tables],
+            "stamps": stamps,
+        }
+
+    def save(self) -> None:
+        """Keep what this build used; pages no longer built are forgotten."""
+        kept = {key: self._entries[key] for key in self._used if key in self._entries}
+        _save(self.file, kept)
+
+
+def _unchanged(stamps: dict[str, list[int]]) -> bool:
+    try:
+        return all(_stamp(Path(path)) == stamp for path, stamp in stamps.items())
+    except OSError:
+        return False
+
+
+def _save(file: Path | None, entries: dict[str, Any]) -> bool:
+    if file is None:
+        return False
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = file.with_suffix(".tmp")
+        payload = {"version": CACHE_VERSION, "entries": entries}
+        temporary.write_text(json.dumps(payload), encoding="utf-8")
+        os.replace(temporary, file)
+        return True
+    except OSError as error:
+        logger.warning("audiotable: cannot save the cache %s: %s", file, error)
+        return False
 
 
 def _outcome(path: Path) -> dict[str, Any]:

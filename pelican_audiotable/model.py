@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from .metadata import ClipMetadata
 from .render import clips_summary
@@ -38,6 +39,16 @@ class ClipInfo:
     def duration(self) -> float | None:
         return self.metadata.duration if self.metadata else None
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClipInfo:
+        metadata = data.get("metadata")
+        return cls(
+            **{
+                **data,
+                "metadata": ClipMetadata.from_dict(metadata) if metadata else None,
+            }
+        )
+
 
 @dataclass(frozen=True)
 class AudioTableInfo:
@@ -60,3 +71,10 @@ class AudioTableInfo:
     @property
     def summary(self) -> str:
         return clips_summary(self.count, self.duration)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"clips": [asdict(clip) for clip in self.clips]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AudioTableInfo:
+        return cls(tuple(ClipInfo.from_dict(clip) for clip in data["clips"]))

@@ -18,8 +18,9 @@ from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerato
 from pelican.plugins import jinja_filters
 
 from .assets import ASSETS_FOLDER, link_assets
-from .cache import MetadataCache
+from .cache import MetadataCache, PageCache
 from .filters import FILTERS
+from .metadata import ClipMetadata
 from .model import Problem
 from .pipeline import process_page
 from .resolve import PageRef, SiteFiles
@@ -50,7 +51,9 @@ class StrictModeError(Exception):
 class _Build:
     settings: AudioTableSettings = field(default_factory=AudioTableSettings)
     cache: MetadataCache = field(default_factory=lambda: MetadataCache(None))
-    problems: list[Problem] = field(default_factory=list)
+    pages: PageCache = field(default_factory=lambda: PageCache(None))
+    #: Link the CSS/JS into written pages (the bundled theme links them itself).
+    link_assets: bool = False
 
 
 _build = _Build()
@@ -67,20 +70,37 @@ def on_initialized(pelican: Any) -> None:
     """Read the settings and start a fresh build state (``pelican -r`` reuses us)."""
     global _build
     settings = AudioTableSettings.from_mapping(pelican.settings)
-    cache_file = None
+    folder = None
     if settings.cache and pelican.settings.get("CACHE_PATH"):
-        cache_file = Path(pelican.settings["CACHE_PATH"]) / "audiotable" / "clips.json"
-    _build = _Build(settings=settings, cache=MetadataCache(cache_file))
+        folder = Path(pelican.settings["CACHE_PATH"]) / "audiotable"
+    _build = _Build(
+        settings=settings,
+        cache=MetadataCache(folder / "clips.json" if folder else None),
+        pages=PageCache(folder / "pages.json" if folder else None),
+        link_assets=settings.assets and not _is_bundled_theme(pelican.settings),
+    )
     if settings.assets:
         static_paths = pelican.settings.setdefault("THEME_STATIC_PATHS", [])
         if ASSETS_FOLDER not in static_paths:
             static_paths.append(ASSETS_FOLDER)
 
 
+def _is_bundled_theme(settings: dict[str, Any]) -> bool:
+    from . import theme_path
+
+    try:
+        return Path(settings.get("THEME", "")).resolve() == Path(theme_path()).resolve()
+    except (FileNotFoundError, OSError):
+        return False
+
+
 def on_content_written(path: str, context: dict[str, Any]) -> None:
     """Link the grid CSS and listening JS from every page that shows an audio table."""
-    if not _build.settings.assets or not path.endswith(".html"):
+    if not _build.link_assets or not path.endswith(".html"):
         return
+    shown = context.get("article") or context.get("page")
+    if shown is not None and not getattr(shown, "audiotables", None):
+        return  # an article or page without audio tables: nothing to link
     written = Path(path)
     html = written.read_text(encoding="utf-8")
     base = f"{context.get('SITEURL', '')}/{context.get('THEME_STATIC_DIR', 'theme')}"
@@ -99,8 +119,11 @@ def on_generator_init(generator: Any) -> None:
 
 
 def on_all_generators_finalized(generators: list[Any]) -> None:
-    problems = annotate_generators(generators, _build.settings, _build.cache)
+    problems = annotate_generators(
+        generators, _build.settings, _build.cache, _build.pages
+    )
     _build.cache.save()
+    _build.pages.save()
     for problem in problems:
         logger.warning("audiotable: %s", problem)
     if problems and _build.settings.strict:
@@ -111,14 +134,41 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
 
 
 def annotate_generators(
-    generators: list[Any], settings: AudioTableSettings, cache: MetadataCache
+    generators: list[Any],
+    settings: AudioTableSettings,
+    cache: MetadataCache,
+    pages: PageCache | None = None,
 ) -> list[Problem]:
     """Annotate every article and page the generators hold; return the problems."""
-    site = site_files(generators)
+    site = PublishedSite(generators)
     problems: list[Problem] = []
     for content in contents_of(generators):
-        problems += annotate_content(content, site, settings, cache)
+        problems += annotate_content(content, site, settings, cache, pages)
     return problems
+
+
+class PublishedSite:
+    """The published files, computed only if a page is not in the page cache."""
+
+    def __init__(self, generators: list[Any]) -> None:
+        self.generators = generators
+        self._site: SiteFiles | None = None
+        static = next(g for g in generators if isinstance(g, StaticGenerator))
+        settings = static.settings
+        self.fingerprint = PageCache.key(
+            sorted(static.context.get("static_content", {})),
+            settings["PATH"],
+            settings.get("SITEURL", ""),
+            settings.get("STATIC_URL"),
+            settings.get("STATIC_SAVE_AS"),
+            repr(settings.get("EXTRA_PATH_METADATA")),
+        )
+
+    @property
+    def files(self) -> SiteFiles:
+        if self._site is None:
+            self._site = site_files(self.generators)
+        return self._site
 
 
 def site_files(generators: list[Any]) -> SiteFiles:
@@ -152,7 +202,11 @@ def contents_of(generators: list[Any]) -> list[Any]:
 
 
 def annotate_content(
-    content: Any, site: SiteFiles, settings: AudioTableSettings, cache: MetadataCache
+    content: Any,
+    site: PublishedSite,
+    settings: AudioTableSettings,
+    cache: MetadataCache,
+    pages: PageCache | None = None,
 ) -> list[Problem]:
     page = PageRef(
         source_path=content.get_relative_source_path(),
@@ -165,7 +219,21 @@ def annotate_content(
             settings = replace(settings, grid=str(grid).strip().lower())
         except SettingsError as error:
             logger.warning("audiotable: %s: %s", page.source_path, error)
-    processed = process_page(content._content or "", page, site, cache.read, settings)
+    html = content._content or ""
+    key = PageCache.key(html, page, site.fingerprint, settings.fingerprint())
+    processed = pages.get(key) if pages else None
+    if processed is None:
+        read: list[Path] = []
+
+        def read_clip(path: Path) -> ClipMetadata:
+            read.append(path)
+            return cache.read(path)
+
+        processed = process_page(html, page, site.files, read_clip, settings)
+        if pages:
+            stamps = {str(p): cache.stamp_of(p) for p in read}
+            if None not in stamps.values():
+                pages.put(key, processed, stamps)
     content.audiotables = list(processed.tables)
     if processed.html != content._content:
         content._content = processed.html

@@ -46,6 +46,11 @@ class SiteFiles:
         return split.path.rstrip("/") + "/"
 
     @cached_property
+    def real_root(self) -> Path:
+        """The content folder with its symlinks resolved: what "inside" means."""
+        return self.content_root.resolve()
+
+    @cached_property
     def _url_of_source(self) -> dict[str, str]:
         return {source: url for url, source in self.published.items()}
 
@@ -115,7 +120,7 @@ def _resolve_url_path(
     if source is not None:
         return _inside(site, source, url=site.public_url(target))
     # Not published: say why, and how to fix it.
-    unpublished = _contained(site.content_root, site_path)
+    unpublished = _contained(site.real_root, site_path)
     if unpublished is not None and unpublished.is_file():
         folder = site_path.split("/", 1)[0]
         return ResolvedClip(
@@ -129,7 +134,7 @@ def _resolve_url_path(
     beside = posixpath.normpath(
         posixpath.join(posixpath.dirname(page.source_path), unquote(url_path))
     )
-    near = _contained(site.content_root, beside)
+    near = _contained(site.real_root, beside)
     if near is not None and near.is_file() and not url_path.startswith("/"):
         return ResolvedClip(
             problem="missing",
@@ -171,7 +176,7 @@ def _attach_url(source: str, page: PageRef) -> str:
 
 
 def _inside(site: SiteFiles, source: str, url: str | None = None) -> ResolvedClip:
-    path = _contained(site.content_root, source)
+    path = _contained(site.real_root, source)
     if path is None:
         return ResolvedClip(
             problem="outside",
@@ -184,11 +189,10 @@ def _inside(site: SiteFiles, source: str, url: str | None = None) -> ResolvedCli
     return ResolvedClip(path=path, url=url)
 
 
-def _contained(root: Path, relative: str) -> Path | None:
-    """``root/relative`` if it (and every symlink on its way) stays inside root."""
+def _contained(real_root: Path, relative: str) -> Path | None:
+    """``real_root/relative`` if it (and every symlink on its way) stays inside."""
     if posixpath.isabs(relative) or relative.split("/", 1)[0] == "..":
         return None
-    real_root = root.resolve()
     candidate = (real_root / relative).resolve()
     if not candidate.is_relative_to(real_root):
         return None

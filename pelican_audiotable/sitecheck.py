@@ -10,7 +10,7 @@ from pelican.settings import read_settings
 
 from .cache import MetadataCache
 from .model import AudioTableInfo, Problem
-from .plugin import annotate_content, contents_of, site_files
+from .plugin import PublishedSite, annotate_content, contents_of
 from .settings import AudioTableSettings
 
 
@@ -57,7 +57,7 @@ def check_site(content: Path | None, settings_file: Path | None) -> SiteReport:
             generator.generate_context()
     options = AudioTableSettings.from_mapping(settings)
     cache = MetadataCache(None)
-    site = site_files(generators)
+    site = PublishedSite(generators)
     pages, problems = [], []
     for item in contents_of(generators):
         problems += annotate_content(item, site, options, cache)

@@ -273,3 +273,26 @@ def test_plugin_is_found_when_plugins_is_unset(tmp_path: Path, clips) -> None:
         PLUGINS=None,
     )
     assert page(output, "post.html").audio["data-duration"] == "7.300"
+
+
+def test_warm_build_serves_pages_from_the_cache_and_still_warns(
+    tmp_path: Path, clips, warnings
+) -> None:
+    from pelican.log import LimitFilter
+
+    from pelican_audiotable import plugin
+
+    files = {
+        "clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
+        "good.md": seed_post(["/clips/a.mp3"], slug="good"),
+        "bad.md": seed_post(["/clips/gone.mp3"], slug="bad"),
+    }
+    cold = (build_site(tmp_path, files) / "good.html").read_text()
+    assert (plugin._build.pages.hits, plugin._build.cache.misses) == (0, 1)
+    assert len(warnings()) == 1
+    LimitFilter._raised_messages.clear()  # Pelican says a warning once a process
+    warm = (build_site(tmp_path, {}) / "good.html").read_text()
+    assert warm == cold
+    assert plugin._build.pages.hits == 1  # good.md: not parsed again
+    assert plugin._build.cache.misses == 0
+    assert len(warnings()) == 2  # bad.md warned again
