@@ -42,6 +42,7 @@ lint: $(STAMP)
 benchmark: system-packages $(STAMP)
 	$(PYTHON) benchmarks/bench_metadata.py
 	$(PYTHON) benchmarks/bench_build.py
+	$(PYTHON) benchmarks/bench_page_weight.py
 
 clean:
 	rm -rf $(DEMO)/output $(DEMO)/cache tests/.cache benchmarks/.work dist build
