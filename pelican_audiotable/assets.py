@@ -1,8 +1,9 @@
 """The grid CSS and listening JS, for sites that keep their own theme.
 
 The files live in ``static/audiotable/``; the plugin has Pelican copy them to
-``output/theme/audiotable/`` and links them from each written page that holds an
-audio table, unless the page (its theme) links them already.
+``output/theme/audiotable/`` and links them from each rendered page that holds an
+audio table, unless the page (its theme) links them already. Linking happens as a
+template renders, in memory, so no written file is read back.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from __future__ import annotations
 import re
 from html import escape
 from pathlib import Path
+from typing import Any
+
+import jinja2
 
 ASSETS_FOLDER = str(Path(__file__).parent / "static")
 STYLESHEET = "audiotable/audiotable.css"
@@ -32,3 +36,18 @@ def link_assets(html: str, base_url: str) -> str:
     if head_end is None:
         return tags + html
     return html[: head_end.start()] + tags + html[head_end.start() :]
+
+
+class AssetLinkingTemplate(jinja2.Template):
+    """A Jinja template whose rendered pages link the assets when they need them.
+
+    Installed as the environment's ``template_class`` for themes that do not link
+    the files themselves.
+    """
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        html = super().render(*args, **kwargs)
+        context = dict(*args, **kwargs)
+        site_url = context.get("SITEURL", "")
+        static_dir = context.get("THEME_STATIC_DIR", "theme")
+        return link_assets(html, f"{site_url}/{static_dir}")

@@ -6,11 +6,11 @@ import hashlib
 import json
 import logging
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
 from .metadata import ClipError, ClipMetadata, read_metadata
-from .model import AudioTableInfo
 from .pipeline import ProcessedPage
 
 logger = logging.getLogger(__name__)
@@ -19,8 +19,8 @@ logger = logging.getLogger(__name__)
 CACHE_VERSION = 1
 
 
-def _stamp(path: Path) -> list[int]:
-    stat = path.stat()
+def _stamp(path: Path | str) -> list[int]:
+    stat = os.stat(path)
     return [stat.st_size, stat.st_mtime_ns]
 
 
@@ -33,11 +33,16 @@ class MetadataCache:
 
     def __init__(self, file: Path | None) -> None:
         self.file = file
-        self._entries: dict[str, dict[str, Any]] = {}
+        self._loaded: dict[str, dict[str, Any]] | None = None
         self._dirty = False
         self.hits = self.misses = 0
-        if file is not None:
-            self._entries = _load(file)
+
+    @property
+    def _entries(self) -> dict[str, dict[str, Any]]:
+        """Loaded on first use: a warm build served by the page cache needs none."""
+        if self._loaded is None:
+            self._loaded = _load(self.file) if self.file else {}
+        return self._loaded
 
     def read(self, path: Path) -> ClipMetadata:
         try:
@@ -62,7 +67,9 @@ class MetadataCache:
 
     def stamp_of(self, path: Path) -> list[int] | None:
         """The size and mtime this cache last saw ``path`` with."""
-        entry = self._entries.get(str(path))
+        if self._loaded is None:
+            return None
+        entry = self._loaded.get(str(path))
         return entry["stamp"] if entry else None
 
     def save(self) -> None:
@@ -77,12 +84,18 @@ class PageCache:
     published, the settings, what the site publishes) and served only while every
     clip it read is unchanged. Pages with problems are never kept: a missing clip
     may appear, and its warning must be said again on every build.
+
+    Kept as a pickle, like Pelican's own content cache in the same folder: it loads
+    in half the time of JSON plus rebuilding the dataclasses.
     """
 
     def __init__(self, file: Path | None) -> None:
         self.file = file
-        self._entries: dict[str, dict[str, Any]] = _load(file) if file else {}
+        self._entries: dict[str, tuple[ProcessedPage, dict[str, list[int]]]] = (
+            _load_pickle(file) if file else {}
+        )
         self._used: set[str] = set()
+        self._added = False
         self.hits = self.misses = 0
 
     @staticmethod
@@ -92,48 +105,47 @@ class PageCache:
 
     def get(self, key: str) -> ProcessedPage | None:
         entry = self._entries.get(key)
-        if entry is None or not _unchanged(entry["stamps"]):
+        if entry is None or not _unchanged(entry[1]):
             self.misses += 1
             return None
         self.hits += 1
         self._used.add(key)
-        return ProcessedPage(
-            html=entry["html"],
-            tables=tuple(AudioTableInfo.from_dict(t) for t in entry["tables"]),
-            problems=(),
-        )
+        return entry[0]
 
     def put(self, key: str, page: ProcessedPage, stamps: dict[str, list[int]]) -> None:
         if page.problems or not page.tables:
             return
         self._used.add(key)
-        self._entries[key] = {
-            "html": page.html,
-            "tables": [table.to_dict() for table in page.tables],
-            "stamps": stamps,
-        }
+        self._added = True
+        self._entries[key] = (page, stamps)
 
     def save(self) -> None:
         """Keep what this build used; pages no longer built are forgotten."""
+        if not self._added and self._used == self._entries.keys():
+            return  # nothing new, nothing to forget
         kept = {key: self._entries[key] for key in self._used if key in self._entries}
-        _save(self.file, kept)
+        if _save(self.file, kept, pickled=True):
+            self._entries, self._added = kept, False
 
 
 def _unchanged(stamps: dict[str, list[int]]) -> bool:
     try:
-        return all(_stamp(Path(path)) == stamp for path, stamp in stamps.items())
+        return all(_stamp(path) == stamp for path, stamp in stamps.items())
     except OSError:
         return False
 
 
-def _save(file: Path | None, entries: dict[str, Any]) -> bool:
+def _save(file: Path | None, entries: dict[str, Any], pickled: bool = False) -> bool:
     if file is None:
         return False
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         temporary = file.with_suffix(".tmp")
         payload = {"version": CACHE_VERSION, "entries": entries}
-        temporary.write_text(json.dumps(payload), encoding="utf-8")
+        if pickled:
+            temporary.write_bytes(pickle.dumps(payload, pickle.HIGHEST_PROTOCOL))
+        else:
+            temporary.write_text(json.dumps(payload), encoding="utf-8")
         os.replace(temporary, file)
         return True
     except OSError as error:
@@ -153,6 +165,18 @@ def _load(file: Path) -> dict[str, dict[str, Any]]:
         payload = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return _entries_of(payload)
+
+
+def _load_pickle(file: Path) -> dict[str, Any]:
+    try:
+        payload = pickle.loads(file.read_bytes())
+    except Exception:  # missing, damaged, or written by other code: start afresh
+        return {}
+    return _entries_of(payload)
+
+
+def _entries_of(payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict) or payload.get("version") != CACHE_VERSION:
         return {}
     entries = payload.get("entries")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import struct
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -85,13 +85,16 @@ class ClipMetadata:
     notes: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in _FIELDS}
         data["notes"] = list(self.notes)
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClipMetadata:
         return cls(**{**data, "notes": tuple(data.get("notes", ()))})
+
+
+_FIELDS = tuple(f.name for f in fields(ClipMetadata))
 
 
 @dataclass

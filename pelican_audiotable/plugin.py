@@ -17,7 +17,7 @@ from pelican.contents import Content
 from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
 from pelican.plugins import jinja_filters
 
-from .assets import ASSETS_FOLDER, link_assets
+from .assets import ASSETS_FOLDER, AssetLinkingTemplate
 from .cache import MetadataCache, PageCache
 from .filters import FILTERS
 from .metadata import ClipMetadata
@@ -63,7 +63,6 @@ def register() -> None:
     signals.initialized.connect(on_initialized)
     signals.generator_init.connect(on_generator_init)
     signals.all_generators_finalized.connect(on_all_generators_finalized)
-    signals.content_written.connect(on_content_written)
 
 
 def on_initialized(pelican: Any) -> None:
@@ -76,7 +75,7 @@ def on_initialized(pelican: Any) -> None:
     _build = _Build(
         settings=settings,
         cache=MetadataCache(folder / "clips.json" if folder else None),
-        pages=PageCache(folder / "pages.json" if folder else None),
+        pages=PageCache(folder / "pages.pickle" if folder else None),
         link_assets=settings.assets and not _is_bundled_theme(pelican.settings),
     )
     if settings.assets:
@@ -94,28 +93,16 @@ def _is_bundled_theme(settings: dict[str, Any]) -> bool:
         return False
 
 
-def on_content_written(path: str, context: dict[str, Any]) -> None:
-    """Link the grid CSS and listening JS from every page that shows an audio table."""
-    if not _build.link_assets or not path.endswith(".html"):
-        return
-    shown = context.get("article") or context.get("page")
-    if shown is not None and not getattr(shown, "audiotables", None):
-        return  # an article or page without audio tables: nothing to link
-    written = Path(path)
-    html = written.read_text(encoding="utf-8")
-    base = f"{context.get('SITEURL', '')}/{context.get('THEME_STATIC_DIR', 'theme')}"
-    linked = link_assets(html, base)
-    if linked != html:
-        written.write_text(linked, encoding="utf-8")
-
-
 def on_generator_init(generator: Any) -> None:
     """Register the plugin's filters, and pelican-jinja-filters' that the theme uses
-    (a site that lists PLUGINS would otherwise have to list both)."""
+    (a site that lists PLUGINS would otherwise have to list both); under a theme of
+    the site's own, have every rendered page link the CSS and JS it needs."""
     env = getattr(generator, "env", None)
     if env is not None:
         env.filters.update(FILTERS)
         jinja_filters.add_all_filters(generator)
+        if _build.link_assets:
+            env.template_class = AssetLinkingTemplate
 
 
 def on_all_generators_finalized(generators: list[Any]) -> None:

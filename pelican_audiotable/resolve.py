@@ -8,6 +8,7 @@ content folder as Pelican does. Nothing outside the content folder is ever read.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from collections.abc import Mapping
@@ -193,7 +194,8 @@ def _contained(real_root: Path, relative: str) -> Path | None:
     """``real_root/relative`` if it (and every symlink on its way) stays inside."""
     if posixpath.isabs(relative) or relative.split("/", 1)[0] == "..":
         return None
-    candidate = (real_root / relative).resolve()
-    if not candidate.is_relative_to(real_root):
+    root = str(real_root)
+    candidate = os.path.realpath(os.path.join(root, relative))
+    if os.path.commonpath((root, candidate)) != root:
         return None
-    return candidate
+    return Path(candidate)

@@ -296,3 +296,28 @@ def test_warm_build_serves_pages_from_the_cache_and_still_warns(
     assert plugin._build.pages.hits == 1  # good.md: not parsed again
     assert plugin._build.cache.misses == 0
     assert len(warnings()) == 2  # bad.md warned again
+
+
+def test_foreign_theme_pages_link_the_assets_only_where_needed(site, clips) -> None:
+    output = site(
+        {
+            "clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "takes.md": "Title: Takes\nSlug: takes\n\n| A |\n|---|\n"
+            "| [a](/clips/a.mp3) |\n",
+            "words.md": "Title: Words\nSlug: words\n\nNo audio here.\n",
+        },
+        THEME="notmyidea",
+        AUDIOTABLE_ASSETS=True,
+        RELATIVE_URLS=True,
+        ARTICLE_SAVE_AS="posts/{slug}.html",
+        ARTICLE_URL="posts/{slug}.html",
+    )
+    takes = (output / "posts" / "takes.html").read_text(encoding="utf-8")
+    head = takes[: takes.index("</head>")]
+    assert head.count('href="../theme/audiotable/audiotable.css"') == 1
+    assert head.count('src="../theme/audiotable/audiotable.js"') == 1
+    assert "audiotable.css" not in (output / "posts" / "words.html").read_text()
+    # The index shows the table too, so it links them, once, relative to itself.
+    index = (output / "index.html").read_text(encoding="utf-8")
+    assert index.count('href="./theme/audiotable/audiotable.css"') == 1
+    assert (output / "theme" / "audiotable" / "audiotable.css").exists()
