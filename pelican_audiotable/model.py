@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from .metadata import ClipMetadata
 from .render import clips_summary
@@ -39,16 +38,6 @@ class ClipInfo:
     def duration(self) -> float | None:
         return self.metadata.duration if self.metadata else None
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ClipInfo:
-        metadata = data.get("metadata")
-        return cls(
-            **{
-                **data,
-                "metadata": ClipMetadata.from_dict(metadata) if metadata else None,
-            }
-        )
-
 
 @dataclass(frozen=True)
 class AudioTableInfo:
@@ -71,10 +60,3 @@ class AudioTableInfo:
     @property
     def summary(self) -> str:
         return clips_summary(self.count, self.duration)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"clips": [asdict(clip) for clip in self.clips]}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> AudioTableInfo:
-        return cls(tuple(ClipInfo.from_dict(clip) for clip in data["clips"]))

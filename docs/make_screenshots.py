@@ -1,0 +1,48 @@
+"""The README's screenshots: the demo post in Chromium, desktop and mobile, light and
+dark, with the first clip playing and the second table in view.
+
+    make demo-build && .venv/bin/python docs/make_screenshots.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from pelican_audiotable.server import serving
+
+ROOT = Path(__file__).parent.parent
+OUTPUT = ROOT / "demo_site" / "output"
+POST = "posts/human-vs-ai-music-generation-services/"
+VIEWPORTS = {"desktop": (1280, 900), "mobile": (375, 812)}
+
+
+def main() -> None:
+    with serving(OUTPUT) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"],
+        )
+        for device, (width, height) in VIEWPORTS.items():
+            for scheme in ("light", "dark"):
+                page = browser.new_page(
+                    viewport={"width": width, "height": height}, color_scheme=scheme
+                )
+                page.goto(f"{url}/{POST}", wait_until="networkidle")
+                page.locator("table.audiotable").first.scroll_into_view_if_needed()
+                page.evaluate(
+                    "document.querySelector('table.audiotable')"
+                    ".scrollIntoView({block: 'start'}); window.scrollBy(0, -24)"
+                )
+                page.locator(".audiotable-player button").first.click()
+                page.wait_for_timeout(1500)  # a second and a half into the clip
+                page.locator(".audiotable-player button").first.click()
+                page.mouse.move(0, 0)
+                page.screenshot(path=ROOT / "docs" / f"{device}-{scheme}.png")
+                page.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
