@@ -16,6 +16,14 @@ ROOT = Path(__file__).parent.parent
 OUTPUT = ROOT / "demo_site" / "output"
 POST = "posts/human-vs-ai-music-generation-services/"
 VIEWPORTS = {"desktop": (1280, 900), "mobile": (375, 812)}
+SCROLL_TO_FIRST_TABLE_HEADING = """
+let element = document.querySelector("table.audiotable");
+while (element.previousElementSibling && !/^H[1-6]$/.test(element.tagName)) {
+  element = element.previousElementSibling;
+}
+element.scrollIntoView({block: "start"});
+window.scrollBy(0, -16);
+"""
 
 
 def main() -> None:
@@ -30,11 +38,7 @@ def main() -> None:
                     viewport={"width": width, "height": height}, color_scheme=scheme
                 )
                 page.goto(f"{url}/{POST}", wait_until="networkidle")
-                page.locator("table.audiotable").first.scroll_into_view_if_needed()
-                page.evaluate(
-                    "document.querySelector('table.audiotable')"
-                    ".scrollIntoView({block: 'start'}); window.scrollBy(0, -24)"
-                )
+                page.evaluate(SCROLL_TO_FIRST_TABLE_HEADING)
                 page.locator(".audiotable-player button").first.click()
                 page.wait_for_timeout(1500)  # a second and a half into the clip
                 page.locator(".audiotable-player button").first.click()
