@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import pickle
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,19 @@ class MetadataCache:
             return None
         entry = self._loaded.get(str(path))
         return entry["stamp"] if entry else None
+
+    def entries(self, paths: Iterable[str] | None = None) -> dict[str, Any]:
+        """What is known, of every file or of ``paths``: to hand to another process."""
+        if paths is None:
+            return dict(self._entries)
+        return {path: self._entries[path] for path in paths if path in self._entries}
+
+    def merge(self, entries: dict[str, Any]) -> None:
+        """Take in what another process read."""
+        for path, entry in entries.items():
+            if self._entries.get(path) != entry:
+                self._entries[path] = entry
+                self._dirty = True
 
     def save(self) -> None:
         if self._dirty and _save(self.file, self._entries):

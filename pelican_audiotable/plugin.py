@@ -20,11 +20,11 @@ from pelican.plugins import jinja_filters
 from .assets import ASSETS_FOLDER, AssetLinkingTemplate
 from .cache import MetadataCache, PageCache
 from .filters import FILTERS
-from .metadata import ClipMetadata
 from .model import Problem
-from .pipeline import process_page
+from .pipeline import ProcessedPage
 from .resolve import PageRef, SiteFiles
 from .settings import AudioTableSettings, SettingsError
+from .workers import PageWork, default_workers, process_pages
 
 logger = logging.getLogger(__name__)
 
@@ -126,11 +126,34 @@ def annotate_generators(
     cache: MetadataCache,
     pages: PageCache | None = None,
 ) -> list[Problem]:
-    """Annotate every article and page the generators hold; return the problems."""
+    """Annotate every article and page the generators hold; return the problems.
+
+    Pages the page cache knows are served from it; the others go through the
+    pipeline, in worker processes when there are many.
+    """
     site = PublishedSite(generators)
+    contents = contents_of(generators)
+    work = [page_work(content, settings) for content in contents]
+    keys = [
+        PageCache.key(
+            item.html, item.page, site.fingerprint, item.settings.fingerprint()
+        )
+        for item in work
+    ]
+    processed = [pages.get(key) if pages else None for key in keys]
+    todo = [index for index, page in enumerate(processed) if page is None]
+    if todo:
+        workers = settings.workers or default_workers()
+        done = process_pages([work[i] for i in todo], site.files, cache, workers)
+        for index, page in zip(todo, done, strict=True):
+            processed[index] = page.processed
+            if pages and None not in page.stamps.values():
+                pages.put(keys[index], page.processed, page.stamps)
     problems: list[Problem] = []
-    for content in contents_of(generators):
-        problems += annotate_content(content, site, settings, cache, pages)
+    for content, page in zip(contents, processed, strict=True):
+        assert page is not None
+        apply_processed(content, page)
+        problems += page.problems
     return problems
 
 
@@ -188,13 +211,8 @@ def contents_of(generators: list[Any]) -> list[Any]:
     return list(seen.values())
 
 
-def annotate_content(
-    content: Any,
-    site: PublishedSite,
-    settings: AudioTableSettings,
-    cache: MetadataCache,
-    pages: PageCache | None = None,
-) -> list[Problem]:
+def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
+    """What the pipeline needs of an article or page, with its own grid setting."""
     page = PageRef(
         source_path=content.get_relative_source_path(),
         url=content.url,
@@ -206,26 +224,15 @@ def annotate_content(
             settings = replace(settings, grid=str(grid).strip().lower())
         except SettingsError as error:
             logger.warning("audiotable: %s: %s", page.source_path, error)
-    html = content._content or ""
-    key = PageCache.key(html, page, site.fingerprint, settings.fingerprint())
-    processed = pages.get(key) if pages else None
-    if processed is None:
-        read: list[Path] = []
+    return PageWork(content._content or "", page, settings)
 
-        def read_clip(path: Path) -> ClipMetadata:
-            read.append(path)
-            return cache.read(path)
 
-        processed = process_page(html, page, site.files, read_clip, settings)
-        if pages:
-            stamps = {str(p): cache.stamp_of(p) for p in read}
-            if None not in stamps.values():
-                pages.put(key, processed, stamps)
+def apply_processed(content: Any, processed: ProcessedPage) -> None:
+    """Give an article or page its annotated HTML and its audio tables."""
     content.audiotables = list(processed.tables)
     if processed.html != content._content:
         content._content = processed.html
         _forget_rendered(content)
-    return list(processed.problems)
 
 
 def _forget_rendered(content: Any) -> None:

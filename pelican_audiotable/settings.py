@@ -38,6 +38,9 @@ class AudioTableSettings:
     #: a real grid: ``"off"`` or ``"prefix"``. Articles override with the
     #: ``audiotable_grid`` metadata field.
     grid: str = "off"
+    #: Processes that annotate pages when many need it (a cold build of a big
+    #: site); ``None``: one per CPU, at most 8. ``1`` keeps everything in-process.
+    workers: int | None = None
 
     def __post_init__(self) -> None:
         if self.preload not in PRELOAD_CHOICES:
@@ -50,6 +53,13 @@ class AudioTableSettings:
             raise SettingsError(
                 f"AUDIOTABLE_CAPTION_FIELDS has unknown fields {sorted(unknown)}; "
                 f"choose from {CAPTION_FIELD_CHOICES}"
+            )
+        if self.workers is not None and (
+            not isinstance(self.workers, int) or self.workers < 1
+        ):
+            raise SettingsError(
+                f"AUDIOTABLE_WORKERS must be a whole number from 1, "
+                f"not {self.workers!r}"
             )
         if self.grid not in GRID_CHOICES:
             raise SettingsError(
@@ -70,5 +80,7 @@ class AudioTableSettings:
         return cls(**values)
 
     def fingerprint(self) -> str:
-        """A stable text that changes whenever any setting changes."""
-        return repr(tuple(getattr(self, f.name) for f in fields(self)))
+        """A stable text that changes whenever a setting that shapes output changes."""
+        return repr(
+            tuple(getattr(self, f.name) for f in fields(self) if f.name != "workers")
+        )

@@ -10,7 +10,7 @@ from pelican.settings import read_settings
 
 from .cache import MetadataCache
 from .model import AudioTableInfo, Problem
-from .plugin import PublishedSite, annotate_content, contents_of
+from .plugin import annotate_generators, contents_of
 from .settings import AudioTableSettings
 
 
@@ -56,11 +56,9 @@ def check_site(content: Path | None, settings_file: Path | None) -> SiteReport:
         if hasattr(generator, "generate_context"):
             generator.generate_context()
     options = AudioTableSettings.from_mapping(settings)
-    cache = MetadataCache(None)
-    site = PublishedSite(generators)
-    pages, problems = [], []
+    problems = annotate_generators(generators, options, MetadataCache(None))
+    pages = []
     for item in contents_of(generators):
-        problems += annotate_content(item, site, options, cache)
         if item.audiotables:
             pages.append(
                 PageReport(item.get_relative_source_path(), tuple(item.audiotables))

@@ -321,3 +321,39 @@ def test_foreign_theme_pages_link_the_assets_only_where_needed(site, clips) -> N
     index = (output / "index.html").read_text(encoding="utf-8")
     assert index.count('href="./theme/audiotable/audiotable.css"') == 1
     assert (output / "theme" / "audiotable" / "audiotable.css").exists()
+
+
+def test_worker_processes_give_the_same_site_as_one_process(
+    tmp_path: Path, clips, warnings
+) -> None:
+    from pelican.log import LimitFilter
+
+    from pelican_audiotable import plugin
+
+    names = ["cbr-128-stereo-44k.mp3", "vbr-xing-48k.mp3", "vbr-noheader-44k.mp3"]
+    files: dict[str, str | bytes | Path] = {
+        f"clips/{name}": clips[name] for name in names
+    }
+    for number in range(24):  # three pages per worker at least
+        takes = [f"/clips/{names[(number + k) % 3]}" for k in range(2)]
+        if number == 7:
+            takes.append("/clips/gone.mp3")
+        files[f"post-{number}.md"] = seed_post(takes, slug=f"post-{number}")
+    files["words.md"] = "Title: Words\nSlug: words\n\nNo tables.\n"
+
+    def build(folder: str, workers: int, content: dict = files) -> dict[str, str]:
+        LimitFilter._raised_messages.clear()
+        output = build_site(tmp_path / folder, content, AUDIOTABLE_WORKERS=workers)
+        return {p.name: p.read_text() for p in output.glob("*.html")}
+
+    alone = build("alone", 1)
+    alone_warnings = warnings()
+    parallel = build("parallel", 2)
+    assert parallel == alone
+    assert "gone.mp3" in alone_warnings[0]
+    assert warnings()[len(alone_warnings) :] == alone_warnings
+    # What the workers read reached the build's caches: nothing is read again.
+    assert plugin._build.cache.misses == 0  # the workers read them, not this process
+    parallel_warm = build("parallel", 2, content={})
+    assert parallel_warm == alone
+    assert (plugin._build.cache.misses, plugin._build.pages.hits) == (0, 23)

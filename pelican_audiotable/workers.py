@@ -1,0 +1,116 @@
+"""Pages through the pipeline, in parallel processes when there are many.
+
+A cold build of a big site spends its time parsing tables and reading clips, and
+both are plain CPU work on independent pages. Each worker process gets the
+published files and a copy of the clip cache, runs the pipeline over its share of
+pages, and sends back the annotated pages and the clips it read, which the build
+keeps in its cache as if it had read them itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .cache import MetadataCache
+from .discover import table_spans
+from .metadata import ClipMetadata
+from .pipeline import ProcessedPage, process_page
+from .resolve import PageRef, SiteFiles
+from .settings import AudioTableSettings
+
+logger = logging.getLogger(__name__)
+
+#: Fewer pages than this per process, and starting the processes costs more
+#: than it saves.
+PAGES_PER_WORKER = 8
+
+
+@dataclass(frozen=True)
+class PageWork:
+    """One page to annotate: everything the pipeline needs, nothing of Pelican's."""
+
+    html: str
+    page: PageRef
+    settings: AudioTableSettings
+
+
+@dataclass(frozen=True)
+class PageDone:
+    processed: ProcessedPage
+    #: Every clip file read, with the size and mtime it was read at.
+    stamps: dict[str, list[int] | None]
+
+
+def default_workers() -> int:
+    """One process per CPU this process may use, at most 8."""
+    count = getattr(os, "process_cpu_count", os.cpu_count)() or 1
+    return min(count, 8)
+
+
+def process_pages(
+    work: list[PageWork], site: SiteFiles, cache: MetadataCache, workers: int
+) -> list[PageDone]:
+    """Every page of ``work``, annotated, in order."""
+    done: list[PageDone | None] = [None] * len(work)
+    # Pages without a table that may hold clips pass through at once, and do not
+    # count when deciding whether processes are worth starting.
+    busy = [i for i, item in enumerate(work) if next(table_spans(item.html), None)]
+    workers = min(workers, len(busy) // PAGES_PER_WORKER)
+    if workers >= 2:
+        try:
+            results = _in_processes([work[i] for i in busy], site, cache, workers)
+            for index, result in zip(busy, results, strict=True):
+                done[index] = result
+        except (BrokenProcessPool, OSError) as error:
+            logger.info("audiotable: worker processes failed (%s); going on", error)
+    return [
+        result or process_one(item, site, cache)
+        for item, result in zip(work, done, strict=True)
+    ]
+
+
+def process_one(work: PageWork, site: SiteFiles, cache: MetadataCache) -> PageDone:
+    read: list[Path] = []
+
+    def read_clip(path: Path) -> ClipMetadata:
+        read.append(path)
+        return cache.read(path)
+
+    processed = process_page(work.html, work.page, site, read_clip, work.settings)
+    return PageDone(processed, {str(path): cache.stamp_of(path) for path in read})
+
+
+def _in_processes(
+    work: list[PageWork], site: SiteFiles, cache: MetadataCache, workers: int
+) -> list[PageDone]:
+    chunk = max(1, len(work) // (workers * 4))
+    with ProcessPoolExecutor(
+        workers, initializer=_start_worker, initargs=(site, cache.entries())
+    ) as pool:
+        results = list(pool.map(_work_in_worker, work, chunksize=chunk))
+    for _, entries in results:
+        cache.merge(entries)
+    return [done for done, _ in results]
+
+
+_worker: tuple[SiteFiles, MetadataCache] | None = None
+
+
+def _start_worker(site: SiteFiles, entries: dict[str, Any]) -> None:
+    global _worker
+    cache = MetadataCache(None)
+    cache.merge(entries)
+    _worker = (site, cache)
+
+
+def _work_in_worker(work: PageWork) -> tuple[PageDone, dict[str, Any]]:
+    assert _worker is not None, "the worker was not started"
+    site, cache = _worker
+    done = process_one(work, site, cache)
+    return done, cache.entries(done.stamps)
