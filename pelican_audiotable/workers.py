@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -90,8 +92,14 @@ def _in_processes(
     work: list[PageWork], site: SiteFiles, cache: MetadataCache, workers: int
 ) -> list[PageDone]:
     chunk = max(1, len(work) // (workers * 4))
+    # Forking is cheapest, but not safe once this process runs threads (as
+    # ``pelican --listen`` does): then workers start afresh.
+    context = get_context("spawn" if threading.active_count() > 1 else None)
     with ProcessPoolExecutor(
-        workers, initializer=_start_worker, initargs=(site, cache.entries())
+        workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(site, cache.entries()),
     ) as pool:
         results = list(pool.map(_work_in_worker, work, chunksize=chunk))
     for _, entries in results:

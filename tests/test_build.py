@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -357,3 +358,14 @@ def test_worker_processes_give_the_same_site_as_one_process(
     parallel_warm = build("parallel", 2, content={})
     assert parallel_warm == alone
     assert (plugin._build.cache.misses, plugin._build.pages.hits) == (0, 23)
+    # With a thread running (as under ``pelican --listen``) workers are spawned.
+    stop = threading.Event()
+    server = threading.Thread(target=stop.wait)
+    server.start()
+    try:
+        spawned = build("spawned", 2)
+    finally:
+        stop.set()
+        server.join()
+    assert spawned == alone
+    assert plugin._build.cache.misses == 0

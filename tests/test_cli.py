@@ -39,6 +39,17 @@ def test_inspect_prints_a_line_per_file(clips, capsys) -> None:
     assert "Verse (take 2)" in out
 
 
+def check(content: Path, settings: Path) -> subprocess.CompletedProcess[str]:
+    """``pelican-audiotable check`` in a process of its own, as CI runs it."""
+    command = ["check", str(content), "-s", str(settings)]
+    return subprocess.run(
+        [sys.executable, "-m", "pelican_audiotable.cli", *command],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_check_lists_tables_and_fails_on_broken_clips(tmp_path: Path, clips) -> None:
     content = tmp_path / "content"
     (content / "clips").mkdir(parents=True)
@@ -51,20 +62,7 @@ def test_check_lists_tables_and_fails_on_broken_clips(tmp_path: Path, clips) -> 
     )
     settings = tmp_path / "pelicanconf.py"
     settings.write_text('STATIC_PATHS = ["clips"]\nTIMEZONE = "UTC"\n')
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pelican_audiotable.cli",
-            "check",
-            str(content),
-            "-s",
-            str(settings),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    run = check(content, settings)
     assert run.returncode == 1, run.stderr
     assert "post.md" in run.stdout
     assert "First: /clips/a.mp3  0:07  MP3 · 128 kbps · 44.1 kHz stereo" in run.stdout
@@ -75,20 +73,7 @@ def test_check_lists_tables_and_fails_on_broken_clips(tmp_path: Path, clips) -> 
     (content / "post.md").write_text(
         "Title: Post\nDate: 2025-01-01\n\n| Take |\n|--|\n| [a](/clips/a.mp3) |\n"
     )
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pelican_audiotable.cli",
-            "check",
-            str(content),
-            "-s",
-            str(settings),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    run = check(content, settings)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "1 clip(s), 0 problem(s)" in run.stdout
 
