@@ -10,7 +10,7 @@ from __future__ import annotations
 from bs4 import BeautifulSoup, Tag
 from bs4.element import Script
 
-from .discover import FoundClip, FoundTable
+from .discover import FoundClip, FoundTable, enclosing, tags_named
 from .metadata import ClipMetadata
 from .model import AudioTableInfo, ClipInfo
 from .render import (
@@ -99,7 +99,7 @@ def _annotate_clip(
 
 def _mark_cell(audio: Tag, found: FoundClip) -> None:
     """Name the card's row and column on its cell, for layouts that hide the headers."""
-    cell = audio.find_parent(["td", "th"])
+    cell = enclosing(audio, "td", "th")
     if cell is None:
         return
     cell.attrs.pop(WHERE_ATTRIBUTE, None)
@@ -124,7 +124,7 @@ def _player_for(soup: BeautifulSoup, found: FoundClip, preload: str) -> Tag:
 
 def _link_text(audio: Tag) -> str | None:
     """The text of a fallback link the author wrote, when it says more than a URL."""
-    link = audio.find("a")
+    link = next(tags_named(audio, "a"), None)
     if link is None:
         return None
     text = link.get_text(" ", strip=True)
@@ -135,7 +135,9 @@ def _link_text(audio: Tag) -> str | None:
 
 
 def _drop_caption_after(audio: Tag) -> None:
-    following = audio.find_next_sibling()
+    following = audio.next_sibling
+    while following is not None and not isinstance(following, Tag):
+        following = following.next_sibling
     if isinstance(following, Tag) and CAPTION_CLASS in following.get("class", []):
         previous = following.previous_sibling
         if isinstance(previous, str) and not previous.strip():
