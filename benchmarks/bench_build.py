@@ -111,15 +111,16 @@ def main() -> None:
     root = WORK / f"site-{args.articles}x{args.clips}"
     content = make_site(root, args.articles, args.clips)
     times: dict[tuple[bool, bool], list[float]] = {}
-    for _ in range(args.rounds):
-        for plugin in (False, True):
-            out = root / ("with" if plugin else "without")
-            times.setdefault((plugin, True), []).append(
-                build(content, out, plugin, True)
-            )
-            times.setdefault((plugin, False), []).append(
-                build(content, out, plugin, False)
-            )
+    # Cold builds first, warm ones after, so that no warm build runs while the
+    # system is still writing out the gigabyte of clips a cold build copied.
+    for cold in (True, False):
+        for _ in range(args.rounds):
+            for plugin in (False, True):
+                out = root / ("with" if plugin else "without")
+                os.sync()
+                times.setdefault((plugin, cold), []).append(
+                    build(content, out, plugin, cold)
+                )
     print(
         f"{args.articles} articles x {args.clips} clips, {args.rounds} interleaved "
         "builds each (settings, plugins, run; not imports)\n"
