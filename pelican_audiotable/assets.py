@@ -25,7 +25,7 @@ _HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
 
 def link_assets(html: str, base_url: str) -> str:
     """``html`` with the stylesheet and script linked in its head if it needs them."""
-    if not _AUDIO_TABLE.search(html) or STYLESHEET in html:
+    if "audiotable" not in html or STYLESHEET in html or not _AUDIO_TABLE.search(html):
         return html
     base = escape(base_url.rstrip("/"), quote=True)
     tags = (

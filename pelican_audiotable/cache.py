@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from .metadata import ClipError, ClipMetadata, read_metadata
-from .pipeline import ProcessedPage
+from .model import ProcessedPage
 
 logger = logging.getLogger(__name__)
 
 #: Bump when what is stored (or how it is computed) changes.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def _stamp(path: Path | str) -> list[int]:

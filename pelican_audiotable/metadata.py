@@ -11,17 +11,9 @@ from __future__ import annotations
 import os
 import struct
 from dataclasses import asdict, dataclass, field, fields
+from functools import cache
 from pathlib import Path
 from typing import Any
-
-import mutagen
-from mutagen.flac import FLAC
-from mutagen.id3 import ID3
-from mutagen.mp4 import MP4
-from mutagen.oggflac import OggFLAC
-from mutagen.oggopus import OggOpus
-from mutagen.oggvorbis import OggVorbis
-from mutagen.wave import WAVE
 
 from . import mpeg
 
@@ -321,9 +313,11 @@ def _truncation_note(playable: float, promised: float | None) -> str:
 
 def _read_id3(path: Path, notes: list[str]) -> _Tags:
     """Tags from ID3v2 (v2.2–v2.4) or ID3v1; a damaged tag is noted, never fatal."""
+    from mutagen.id3 import ID3, ID3NoHeaderError  # on first use: see _mutagen_classes
+
     try:
         id3 = ID3(path)
-    except mutagen.id3.ID3NoHeaderError:
+    except ID3NoHeaderError:
         return _Tags()
     except Exception as error:  # mutagen raises many kinds for broken tags
         notes.append(f"damaged ID3 tag ignored ({_short(error)})")
@@ -354,14 +348,32 @@ def _id3_tags(id3: Any) -> _Tags:
 
 # --- Everything else -----------------------------------------------------------------
 
-_MUTAGEN_CLASSES = {
-    "flac": FLAC,
-    "vorbis": OggVorbis,
-    "opus": OggOpus,
-    "ogg-flac": OggFLAC,
-    "mp4": MP4,
-    "wav": WAVE,
-}
+
+@cache
+def _mutagen_classes() -> dict[str, Any]:
+    """mutagen's reader for each kind of file.
+
+    mutagen is imported on the first read, not with this module: a warm build serves
+    every page from the page cache and never reads a clip, and importing mutagen
+    would be a tenth of its plugin time.
+    """
+    from mutagen.flac import FLAC
+    from mutagen.mp4 import MP4
+    from mutagen.oggflac import OggFLAC
+    from mutagen.oggopus import OggOpus
+    from mutagen.oggvorbis import OggVorbis
+    from mutagen.wave import WAVE
+
+    return {
+        "flac": FLAC,
+        "vorbis": OggVorbis,
+        "opus": OggOpus,
+        "ogg-flac": OggFLAC,
+        "mp4": MP4,
+        "wav": WAVE,
+    }
+
+
 _BITRATE_MODE_OF_KIND = {
     "wav": "CBR",
     "flac": "VBR",
@@ -382,7 +394,7 @@ def _read_with_mutagen(
     path: Path, kind: str, size: int, data: bytes, notes: list[str]
 ) -> ClipMetadata:
     try:
-        audio = _MUTAGEN_CLASSES[kind](path)
+        audio = _mutagen_classes()[kind](path)
     except Exception as error:
         if kind != "flac":
             raise CorruptClip(

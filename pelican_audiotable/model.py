@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from .metadata import ClipMetadata
 from .render import clips_summary
+from .resolve import PageRef
+from .settings import AudioTableSettings
 
 
 @dataclass(frozen=True)
@@ -60,3 +62,21 @@ class AudioTableInfo:
     @property
     def summary(self) -> str:
         return clips_summary(self.count, self.duration)
+
+
+@dataclass(frozen=True)
+class PageWork:
+    """One page to annotate: everything the pipeline needs, nothing of Pelican's."""
+
+    html: str
+    page: PageRef
+    settings: AudioTableSettings
+
+
+@dataclass(frozen=True)
+class ProcessedPage:
+    """A page after the pipeline: its annotated HTML, its tables, what went wrong."""
+
+    html: str
+    tables: tuple[AudioTableInfo, ...]
+    problems: tuple[Problem, ...]

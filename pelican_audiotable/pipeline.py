@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from .annotate import annotate_table
@@ -23,7 +22,7 @@ from .discover import (
 )
 from .grid import regroup_by_prefix
 from .metadata import ClipError, ClipMetadata
-from .model import AudioTableInfo, ClipInfo, Problem
+from .model import AudioTableInfo, ClipInfo, Problem, ProcessedPage
 from .resolve import PageRef, ResolvedClip, SiteFiles, resolve_clip
 from .settings import AudioTableSettings
 
@@ -31,13 +30,6 @@ logger = logging.getLogger(__name__)
 
 ReadClip = Callable[[Path], ClipMetadata]
 """Reads one clip file; raises :class:`ClipError` when it cannot."""
-
-
-@dataclass(frozen=True)
-class ProcessedPage:
-    html: str
-    tables: tuple[AudioTableInfo, ...]
-    problems: tuple[Problem, ...]
 
 
 def process_page(

@@ -20,11 +20,9 @@ from pelican.plugins import jinja_filters
 from .assets import ASSETS_FOLDER, AssetLinkingTemplate
 from .cache import MetadataCache, PageCache
 from .filters import FILTERS
-from .model import Problem
-from .pipeline import ProcessedPage
+from .model import PageWork, Problem, ProcessedPage
 from .resolve import PageRef, SiteFiles
 from .settings import AudioTableSettings, SettingsError
-from .workers import PageWork, default_workers, process_pages
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +141,10 @@ def annotate_generators(
     processed = [pages.get(key) if pages else None for key in keys]
     todo = [index for index, page in enumerate(processed) if page is None]
     if todo:
+        # The pipeline (and Beautiful Soup, a tenth of a warm build's time to import)
+        # loads only when a page is not in the page cache.
+        from .workers import default_workers, process_pages
+
         workers = settings.workers or default_workers()
         done = process_pages([work[i] for i in todo], site.files, cache, workers)
         for index, page in zip(todo, done, strict=True):

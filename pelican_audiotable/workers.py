@@ -22,24 +22,15 @@ from typing import Any
 from .cache import MetadataCache
 from .discover import table_spans
 from .metadata import ClipMetadata
-from .pipeline import ProcessedPage, process_page
-from .resolve import PageRef, SiteFiles
-from .settings import AudioTableSettings
+from .model import PageWork, ProcessedPage
+from .pipeline import process_page
+from .resolve import SiteFiles
 
 logger = logging.getLogger(__name__)
 
 #: Fewer pages than this per process, and starting the processes costs more
 #: than it saves.
 PAGES_PER_WORKER = 8
-
-
-@dataclass(frozen=True)
-class PageWork:
-    """One page to annotate: everything the pipeline needs, nothing of Pelican's."""
-
-    html: str
-    page: PageRef
-    settings: AudioTableSettings
 
 
 @dataclass(frozen=True)

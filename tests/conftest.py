@@ -108,10 +108,16 @@ def build_site(
             target.write_bytes(data)
         else:
             target.write_text(data, encoding="utf-8")
-    output = root / "output"
-    override = {
-        "PATH": str(content),
-        "OUTPUT_PATH": str(output),
+    override = site_settings(root, **settings)
+    Pelican(read_settings(path=None, override=override)).run()
+    return Path(override["OUTPUT_PATH"])
+
+
+def site_settings(root: Path, **settings: object) -> dict[str, object]:
+    """Pelican settings for the small site in ``root``."""
+    return {
+        "PATH": str(root / "content"),
+        "OUTPUT_PATH": str(root / "output"),
         "CACHE_PATH": str(root / "cache"),
         "CACHE_CONTENT": False,
         "LOAD_CONTENT_CACHE": False,
@@ -126,10 +132,8 @@ def build_site(
         "AUTHOR_FEED_ATOM": None,
         "AUTHOR_FEED_RSS": None,
         "AUDIOTABLE_ASSETS": False,
+        **settings,
     }
-    override.update(settings)
-    Pelican(read_settings(path=None, override=override)).run()
-    return output
 
 
 @pytest.fixture

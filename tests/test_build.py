@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 import threading
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -12,7 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from pelican_audiotable.plugin import StrictModeError
-from tests.conftest import build_site, decoded_seconds
+from tests.conftest import build_site, decoded_seconds, site_settings
 
 
 def page(output: Path, name: str) -> BeautifulSoup:
@@ -297,6 +300,34 @@ def test_warm_build_serves_pages_from_the_cache_and_still_warns(
     assert plugin._build.pages.hits == 1  # good.md: not parsed again
     assert plugin._build.cache.misses == 0
     assert len(warnings()) == 2  # bad.md warned again
+
+
+def test_a_warm_build_loads_neither_beautiful_soup_nor_mutagen(
+    tmp_path: Path, clips
+) -> None:
+    """Served from the page cache, a build parses no HTML and reads no clip, so the
+    libraries that do (most of a warm build's plugin time, to import) stay unloaded."""
+    files = {
+        "clips/a.mp3": clips["vbr-noheader-44k.mp3"],
+        "good.md": seed_post(["/clips/a.mp3"], slug="good"),
+    }
+    cold = (build_site(tmp_path, files) / "good.html").read_text()
+    warm_build = (
+        "import json, sys\n"
+        "from pelican import Pelican\n"
+        "from pelican.settings import read_settings\n"
+        "Pelican(read_settings(path=None, override=json.loads(sys.argv[1]))).run()\n"
+        "print(json.dumps([m for m in ('bs4', 'mutagen') if m in sys.modules]))\n"
+    )
+    settings = json.dumps(site_settings(tmp_path))
+    run = subprocess.run(
+        [sys.executable, "-c", warm_build, settings],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(run.stdout.splitlines()[-1]) == []
+    assert (tmp_path / "output" / "good.html").read_text() == cold
 
 
 def test_foreign_theme_pages_link_the_assets_only_where_needed(site, clips) -> None:
