@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import struct
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -276,7 +276,7 @@ def _read_mp3(
         size=size,
         truncated=truncated,
         notes=tuple(notes),
-        **asdict(tags),
+        **vars(tags),
     )
 
 
@@ -434,7 +434,7 @@ def _read_with_mutagen(
         size=size,
         truncated=truncated,
         notes=tuple(notes),
-        **asdict(_container_tags(kind, audio, notes)),
+        **vars(_container_tags(kind, audio, notes)),
     )
 
 

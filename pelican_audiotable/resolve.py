@@ -51,6 +51,27 @@ class SiteFiles:
         """The content folder with its symlinks resolved: what "inside" means."""
         return self.content_root.resolve()
 
+    def real_path(self, relative: str) -> str:
+        """``relative`` below the content folder, every symlink on its way resolved.
+
+        Folders are resolved once per build and remembered: a site's clips share
+        a few folders, and resolving each clip's whole path would stat every
+        folder above it again.
+        """
+        folder, name = posixpath.split(relative)
+        if name in ("", ".", ".."):
+            return os.path.realpath(os.path.join(self.real_root, relative))
+        real_folder = self._real_folders.get(folder)
+        if real_folder is None:
+            real_folder = os.path.realpath(os.path.join(self.real_root, folder))
+            self._real_folders[folder] = real_folder
+        candidate = os.path.join(real_folder, name)
+        return os.path.realpath(candidate) if os.path.islink(candidate) else candidate
+
+    @cached_property
+    def _real_folders(self) -> dict[str, str]:
+        return {}
+
     @cached_property
     def _url_of_source(self) -> dict[str, str]:
         return {source: url for url, source in self.published.items()}
@@ -121,7 +142,7 @@ def _resolve_url_path(
     if source is not None:
         return _inside(site, source, url=site.public_url(target))
     # Not published: say why, and how to fix it.
-    unpublished = _contained(site.real_root, site_path)
+    unpublished = _contained(site, site_path)
     if unpublished is not None and unpublished.is_file():
         folder = site_path.split("/", 1)[0]
         return ResolvedClip(
@@ -135,7 +156,7 @@ def _resolve_url_path(
     beside = posixpath.normpath(
         posixpath.join(posixpath.dirname(page.source_path), unquote(url_path))
     )
-    near = _contained(site.real_root, beside)
+    near = _contained(site, beside)
     if near is not None and near.is_file() and not url_path.startswith("/"):
         return ResolvedClip(
             problem="missing",
@@ -177,7 +198,7 @@ def _attach_url(source: str, page: PageRef) -> str:
 
 
 def _inside(site: SiteFiles, source: str, url: str | None = None) -> ResolvedClip:
-    path = _contained(site.real_root, source)
+    path = _contained(site, source)
     if path is None:
         return ResolvedClip(
             problem="outside",
@@ -190,12 +211,13 @@ def _inside(site: SiteFiles, source: str, url: str | None = None) -> ResolvedCli
     return ResolvedClip(path=path, url=url)
 
 
-def _contained(real_root: Path, relative: str) -> Path | None:
-    """``real_root/relative`` if it (and every symlink on its way) stays inside."""
+def _contained(site: SiteFiles, relative: str) -> Path | None:
+    """The file at ``relative`` if it (and every symlink on its way) stays inside
+    the content folder."""
     if posixpath.isabs(relative) or relative.split("/", 1)[0] == "..":
         return None
-    root = str(real_root)
-    candidate = os.path.realpath(os.path.join(root, relative))
+    root = str(site.real_root)
+    candidate = site.real_path(relative)
     if os.path.commonpath((root, candidate)) != root:
         return None
     return Path(candidate)

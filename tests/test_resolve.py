@@ -23,10 +23,15 @@ def site(tmp_path: Path) -> SiteFiles:
         (content / name).write_bytes(b"ID3")
     (tmp_path / "secret.mp3").write_bytes(b"ID3")
     os.symlink(tmp_path / "secret.mp3", content / "music-generation" / "link.mp3")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "secret.mp3").write_bytes(b"ID3")
+    os.symlink(tmp_path / "elsewhere", content / "linked-folder")
+    os.symlink(content / "music-generation", content / "alias")
     published = {
         "music-generation/actual-verse.mp3": "music-generation/actual-verse.mp3",
         "music-generation/take [1] final.mp3": "music-generation/take [1] final.mp3",
         "music-generation/link.mp3": "music-generation/link.mp3",
+        "linked-folder/secret.mp3": "linked-folder/secret.mp3",
     }
     return SiteFiles(content_root=content, site_url="", published=published)
 
@@ -111,6 +116,8 @@ def test_remote_clips_are_left_alone(site: SiteFiles) -> None:
         "{attach}../../../secret.mp3",
         "/music-generation/link.mp3",  # a symlink that leads outside
         "{static}/music-generation/link.mp3",
+        "/linked-folder/secret.mp3",  # a symlinked folder that leads outside
+        "{static}/linked-folder/secret.mp3",
         "file:///etc/passwd",
     ],
 )
@@ -118,6 +125,11 @@ def test_never_reads_outside_the_content_folder(site: SiteFiles, src: str) -> No
     resolved = resolve_clip(src, POST, site)
     assert resolved.path is None
     assert resolved.problem == "outside"
+
+
+def test_symlinks_that_stay_inside_are_followed(site: SiteFiles) -> None:
+    resolved = resolve_clip("{static}/alias/actual-verse.mp3", POST, site)
+    assert resolved.path == site.real_root / VERSE
 
 
 @pytest.mark.parametrize(
