@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import mpeg
+from . import flac, mp4, mpeg
 
 #: Extensions that make a linked file a clip, with the format each promises.
 AUDIO_EXTENSIONS = {
@@ -303,12 +303,12 @@ def _lame_trim(
 
 
 def _truncation_note(playable: float, promised: float | None) -> str:
-    if promised:
+    if promised and promised > playable:
         return (
             f"truncated: the header promises {promised:.1f} s "
             f"but the file holds {playable:.1f} s"
         )
-    return f"truncated: the file ends inside a frame after {playable:.1f} s"
+    return f"truncated: the file breaks off after {playable:.1f} s"
 
 
 def _read_id3(path: Path, notes: list[str]) -> _Tags:
@@ -374,6 +374,7 @@ def _mutagen_classes() -> dict[str, Any]:
     }
 
 
+_OGG_KINDS = ("vorbis", "opus", "ogg-flac")
 _BITRATE_MODE_OF_KIND = {
     "wav": "CBR",
     "flac": "VBR",
@@ -412,8 +413,19 @@ def _read_with_mutagen(
     if kind == "wav":
         duration, truncated = _wav_playable(path, size, info, duration)
         source = "data-size"
-        if truncated:
-            notes.append(_truncation_note(duration, float(info.length)))
+    elif kind == "flac":
+        duration, truncated = _flac_playable(path, size, duration)
+        source = "frame-count" if truncated else source
+    elif kind == "mp4":
+        duration, truncated = _mp4_playable(path, size, duration)
+        source = "frame-count" if truncated else source
+    elif kind in _OGG_KINDS:
+        # mutagen's length is the last whole page's: what plays. Only say so.
+        truncated = _ogg_cut_short(path, size)
+    if truncated:
+        # An Ogg stream states no total length; the others promise one.
+        promised = None if kind in _OGG_KINDS else float(info.length)
+        notes.append(_truncation_note(duration, promised))
     if duration <= 0:
         raise CorruptClip("the stream holds no audio")
     codec = _CODEC_OF_KIND.get(kind) or _mp4_codec(info)
@@ -504,20 +516,82 @@ def _flac_streaminfo(path: Path) -> Any:
     """STREAMINFO, the first FLAC block, read by hand when mutagen gives up."""
     from types import SimpleNamespace
 
-    with path.open("rb") as handle:
-        head = handle.read(4 + 4 + 34)
-    if head[:4] != b"fLaC" or head[4] & 0x7F != 0 or len(head) < 42:
+    info = _flac_stream(path)
+    if info is None:
         raise CorruptClip("FLAC stream info is missing")
-    block = head[8:42]
-    packed = int.from_bytes(block[10:18], "big")
-    rate = packed >> 44
-    channels = ((packed >> 41) & 0x7) + 1
-    samples = packed & 0xFFFFFFFFF
-    if not rate:
+    if not info.sample_rate:
         raise CorruptClip("FLAC stream info has no sample rate")
     return SimpleNamespace(
-        length=samples / rate, sample_rate=rate, channels=channels, bitrate=None
+        length=info.total_samples / info.sample_rate,
+        sample_rate=info.sample_rate,
+        channels=info.channels,
+        bitrate=None,
     )
+
+
+def _flac_stream(path: Path) -> flac.StreamInfo | None:
+    with path.open("rb") as handle:
+        head = handle.read(4 + 4 + 34)
+    if head[:4] != b"fLaC" or len(head) < 42 or head[4] & 0x7F != 0:
+        return None
+    return flac.parse_streaminfo(head[8:42])
+
+
+def _flac_playable(path: Path, size: int, declared: float) -> tuple[float, bool]:
+    """The FLAC length that will play, and whether the file was cut short."""
+    info = _flac_stream(path)
+    if info is None or not info.sample_rate or not info.total_samples:
+        return declared, False
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - flac.search_size(info)))
+        tail = handle.read()
+    samples = flac.playable_samples(tail[: mpeg.trailing_tags_start(tail)], info)
+    if samples is None or samples >= info.total_samples:
+        return declared, False
+    return samples / info.sample_rate, True
+
+
+def _mp4_playable(path: Path, size: int, declared: float) -> tuple[float, bool]:
+    """The MP4 length that will play, and whether its media data was cut short."""
+    with path.open("rb") as handle:
+        boxes = mp4.top_level_boxes(handle, size)
+        if not any(box.kind == b"mdat" and box.end > size for box in boxes):
+            return declared, False
+        moov = next((b for b in boxes if b.kind == b"moov" and b.end <= size), None)
+        if moov is None:
+            return declared, False
+        handle.seek(moov.start)
+        index = handle.read(moov.end - moov.start)
+    seconds = mp4.playable_seconds(index, size)
+    if seconds is None or seconds >= declared:
+        return declared, False
+    return seconds, True
+
+
+#: The largest Ogg page: header, 255 lacing values, 255 segments of 255 bytes.
+_OGG_MAX_PAGE = 27 + 255 + 255 * 255
+
+
+def _ogg_cut_short(path: Path, size: int) -> bool:
+    """Whether an Ogg stream ends without a whole last page marked end-of-stream."""
+    with path.open("rb") as handle:
+        first = handle.read(27)
+        handle.seek(max(0, size - _OGG_MAX_PAGE))
+        tail = handle.read()
+    # The stream's serial number, after the capture pattern, tells its pages from
+    # chance "OggS" bytes in the audio.
+    marker = b"OggS\x00"
+    serial = first[14:18]
+    at = tail.rfind(marker)
+    while at >= 0 and tail[at + 14 : at + 18] != serial:
+        at = tail.rfind(marker, 0, at)
+    if at < 0:
+        return False  # no page header in reach: nothing to judge by
+    lacing = tail[at + 27 : at + 27 + tail[at + 26]] if at + 27 <= len(tail) else b""
+    if at + 27 > len(tail) or len(lacing) < tail[at + 26]:
+        return True  # the file ends inside a page header
+    end = at + 27 + len(lacing) + sum(lacing)
+    return end > len(tail) or not tail[at + 5] & 0x04
 
 
 def _wav_playable(

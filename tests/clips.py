@@ -128,6 +128,13 @@ CLIPS: dict[str, dict] = {
         "tags": {"title": "Bridge", "artist": "Stand-in"},
         "expect": {"format": "MP4", "codec": "AAC", "title": "Bridge"},
     },
+    "aac-faststart-48k.m4a": {  # the index first, as streaming sites want
+        "seconds": 9.4,
+        "rate": 48000,
+        "channels": 2,
+        "ffmpeg": ["-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart"],
+        "expect": {"format": "MP4", "codec": "AAC"},
+    },
     "pcm-mono-22k.wav": {
         "seconds": 2.5,
         "rate": 22050,

@@ -8,6 +8,7 @@ from pathlib import Path
 import mutagen
 import pytest
 
+from pelican_audiotable import flac
 from pelican_audiotable.metadata import (
     ClipError,
     CorruptClip,
@@ -82,6 +83,45 @@ def test_truncated_mp3_shows_what_will_play(
         decoded_seconds(short), abs=2 * one_frame(meta)
     )
     assert any("truncated" in note for note in meta.notes)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "flac-44k.flac",
+        "vorbis-48k.ogg",
+        "opus-stereo.opus",
+        "aac-faststart-48k.m4a",
+    ],
+)
+@pytest.mark.parametrize("cut", [0.3, 0.7, 0.97])
+def test_truncated_flac_ogg_and_mp4_show_what_will_play(
+    clips: dict[str, Path], tmp_path: Path, name: str, cut: float
+) -> None:
+    data = clips[name].read_bytes()
+    short = tmp_path / name
+    short.write_bytes(data[: int(len(data) * cut)])
+    meta = read_metadata(short)
+    assert meta.truncated
+    assert [note for note in meta.notes if note.startswith("truncated")]
+    assert meta.duration < read_metadata(clips[name]).duration
+    assert meta.duration == pytest.approx(decoded_seconds(short), abs=one_frame(meta))
+
+
+def test_flac_cut_between_frames_keeps_the_last_whole_frame(
+    clips: dict[str, Path], tmp_path: Path
+) -> None:
+    """Cut right before a frame header: the frame before it is whole, and plays."""
+    data = clips["flac-44k.flac"].read_bytes()
+    info = flac.parse_streaminfo(data[8:42])
+    frame = flac.last_frame(data[: len(data) // 2], info)
+    assert frame is not None
+    short = tmp_path / "between.flac"
+    short.write_bytes(data[: frame.offset])
+    meta = read_metadata(short)
+    assert meta.truncated and meta.duration_source == "frame-count"
+    assert meta.duration == pytest.approx(frame.first_sample / info.sample_rate)
+    assert meta.duration == pytest.approx(decoded_seconds(short), abs=0.001)
 
 
 def test_truncated_wav_shows_what_will_play(clips: dict[str, Path], tmp_path: Path):
