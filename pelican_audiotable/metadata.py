@@ -587,9 +587,11 @@ def _ogg_cut_short(path: Path, size: int) -> bool:
         at = tail.rfind(marker, 0, at)
     if at < 0:
         return False  # no page header in reach: nothing to judge by
-    lacing = tail[at + 27 : at + 27 + tail[at + 26]] if at + 27 <= len(tail) else b""
-    if at + 27 > len(tail) or len(lacing) < tail[at + 26]:
+    if at + 27 > len(tail):
         return True  # the file ends inside a page header
+    lacing = tail[at + 27 : at + 27 + tail[at + 26]]
+    if len(lacing) < tail[at + 26]:
+        return True  # or inside its table of segment sizes
     end = at + 27 + len(lacing) + sum(lacing)
     return end > len(tail) or not tail[at + 5] & 0x04
 

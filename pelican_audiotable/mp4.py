@@ -31,6 +31,8 @@ def top_level_boxes(handle: BinaryIO, size: int) -> list[Box]:
     while pos + 8 <= size:
         handle.seek(pos)
         header = handle.read(16)
+        if len(header) < 8:
+            break
         length, kind = struct.unpack(">I4s", header[:8])
         start = pos + 8
         if length == 1 and len(header) == 16:
@@ -50,10 +52,13 @@ def playable_seconds(moov: bytes, file_size: int) -> float | None:
 
     ``moov`` is the ``moov`` box's payload. None when the tables cannot be read.
     """
-    for trak in _children(moov, 0, len(moov), b"trak"):
-        tables = _audio_tables(moov, trak)
-        if tables is not None:
-            return _playable(tables, file_size)
+    try:
+        for trak in _children(moov, 0, len(moov), b"trak"):
+            tables = _audio_tables(moov, trak)
+            if tables is not None:
+                return _playable(tables, file_size)
+    except (IndexError, KeyError, struct.error):
+        pass  # tables that do not add up: nothing better than the header is known
     return None
 
 
@@ -69,32 +74,29 @@ class _Tables:
 
 
 def _audio_tables(data: bytes, trak: Box) -> _Tables | None:
+    """The sample tables of a sound track (None for other tracks). A missing table
+    raises KeyError, a short one IndexError or struct.error."""
     found = dict(_descendants(data, trak))
     if b"hdlr" not in found or data[found[b"hdlr"].start + 8 :][:4] != b"soun":
         return None
-    try:
-        mdhd = found[b"mdhd"]
-        version = data[mdhd.start]
-        if version == 1:
-            (timescale,) = struct.unpack_from(">I", data, mdhd.start + 20)
-        else:
-            (timescale,) = struct.unpack_from(">I", data, mdhd.start + 12)
-        sizes, count = _stsz(data, found[b"stsz"])
-        offsets_box = found.get(b"stco") or found[b"co64"]
-        wide = offsets_box.kind == b"co64"
-        return _Tables(
-            timescale=timescale,
-            skip=_edit_skip(data, found.get(b"elst")),
-            durations=_pairs(data, found[b"stts"]),
-            chunks_runs=[
-                (first, per) for first, per, _ in _triples(data, found[b"stsc"])
-            ],
-            sizes=sizes,
-            count=count,
-            offsets=_offsets(data, offsets_box, wide),
-        )
-    except (KeyError, struct.error):
-        return None
+    mdhd = found[b"mdhd"]
+    version = data[mdhd.start]
+    if version == 1:
+        (timescale,) = struct.unpack_from(">I", data, mdhd.start + 20)
+    else:
+        (timescale,) = struct.unpack_from(">I", data, mdhd.start + 12)
+    sizes, count = _stsz(data, found[b"stsz"])
+    offsets_box = found.get(b"stco") or found[b"co64"]
+    wide = offsets_box.kind == b"co64"
+    return _Tables(
+        timescale=timescale,
+        skip=_edit_skip(data, found.get(b"elst")),
+        durations=_pairs(data, found[b"stts"]),
+        chunks_runs=[(first, per) for first, per, _ in _triples(data, found[b"stsc"])],
+        sizes=sizes,
+        count=count,
+        offsets=_offsets(data, offsets_box, wide),
+    )
 
 
 def _playable(tables: _Tables, file_size: int) -> float | None:
