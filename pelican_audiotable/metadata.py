@@ -531,7 +531,11 @@ def _flac_streaminfo(path: Path) -> Any:
 
 def _flac_stream(path: Path) -> flac.StreamInfo | None:
     with path.open("rb") as handle:
-        head = handle.read(4 + 4 + 34)
+        return _streaminfo_of(handle.read(4 + 4 + 34))
+
+
+def _streaminfo_of(head: bytes) -> flac.StreamInfo | None:
+    """STREAMINFO from a FLAC file's first bytes: the block the format puts first."""
     if head[:4] != b"fLaC" or len(head) < 42 or head[4] & 0x7F != 0:
         return None
     return flac.parse_streaminfo(head[8:42])
@@ -539,10 +543,10 @@ def _flac_stream(path: Path) -> flac.StreamInfo | None:
 
 def _flac_playable(path: Path, size: int, declared: float) -> tuple[float, bool]:
     """The FLAC length that will play, and whether the file was cut short."""
-    info = _flac_stream(path)
-    if info is None or not info.sample_rate or not info.total_samples:
-        return declared, False
     with path.open("rb") as handle:
+        info = _streaminfo_of(handle.read(4 + 4 + 34))
+        if info is None or not info.sample_rate or not info.total_samples:
+            return declared, False
         handle.seek(max(0, size - flac.search_size(info)))
         tail = handle.read()
     samples = flac.playable_samples(tail[: mpeg.trailing_tags_start(tail)], info)

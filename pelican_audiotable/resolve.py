@@ -37,6 +37,10 @@ class SiteFiles:
     site_url: str = ""
     #: unquoted URL path below the site root -> source path below content_root
     published: Mapping[str, str] = field(default_factory=dict)
+    #: Folders below the root with their symlinks resolved, filled as clips ask.
+    _real_folders: dict[str, str] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def root_path(self) -> str:
@@ -67,10 +71,6 @@ class SiteFiles:
             self._real_folders[folder] = real_folder
         candidate = os.path.join(real_folder, name)
         return os.path.realpath(candidate) if os.path.islink(candidate) else candidate
-
-    @cached_property
-    def _real_folders(self) -> dict[str, str]:
-        return {}
 
     @cached_property
     def _url_of_source(self) -> dict[str, str]:

@@ -21,6 +21,13 @@ from tests.clips import CLIPS
 from tests.conftest import decoded_seconds
 
 
+def cut_short(source: Path, folder: Path, keep: int) -> Path:
+    """A copy of ``source`` in ``folder`` holding only its first ``keep`` bytes."""
+    short = folder / source.name
+    short.write_bytes(source.read_bytes()[:keep])
+    return short
+
+
 def one_frame(meta) -> float:
     """The length of one frame of the clip's codec: the precision promised."""
     samples = {"MP3": 1152 if meta.sample_rate >= 32000 else 576, "AAC": 1024}
@@ -74,9 +81,7 @@ def test_bitrate_of_headerless_vbr_is_the_average(clips: dict[str, Path]) -> Non
 def test_truncated_mp3_shows_what_will_play(
     clips: dict[str, Path], tmp_path: Path, name: str, cut: float
 ) -> None:
-    data = clips[name].read_bytes()
-    short = tmp_path / name
-    short.write_bytes(data[: int(len(data) * cut)])
+    short = cut_short(clips[name], tmp_path, int(clips[name].stat().st_size * cut))
     meta = read_metadata(short)
     assert meta.truncated
     assert meta.duration_source == "frame-count"
@@ -99,9 +104,7 @@ def test_truncated_mp3_shows_what_will_play(
 def test_truncated_flac_ogg_and_mp4_show_what_will_play(
     clips: dict[str, Path], tmp_path: Path, name: str, cut: float
 ) -> None:
-    data = clips[name].read_bytes()
-    short = tmp_path / name
-    short.write_bytes(data[: int(len(data) * cut)])
+    short = cut_short(clips[name], tmp_path, int(clips[name].stat().st_size * cut))
     meta = read_metadata(short)
     assert meta.truncated
     assert [note for note in meta.notes if note.startswith("truncated")]
@@ -117,8 +120,7 @@ def test_flac_cut_between_frames_keeps_the_last_whole_frame(
     info = flac.parse_streaminfo(data[8:42])
     frame = flac.last_frame(data[: len(data) // 2], info)
     assert frame is not None
-    short = tmp_path / "between.flac"
-    short.write_bytes(data[: frame.offset])
+    short = cut_short(clips["flac-44k.flac"], tmp_path, frame.offset)
     meta = read_metadata(short)
     assert meta.truncated and meta.duration_source == "frame-count"
     assert meta.duration == pytest.approx(frame.first_sample / info.sample_rate)
@@ -157,9 +159,8 @@ def test_damaged_files_give_a_clip_error_or_a_reading_never_a_crash(
 
 
 def test_truncated_wav_shows_what_will_play(clips: dict[str, Path], tmp_path: Path):
-    data = clips["pcm-mono-22k.wav"].read_bytes()
-    short = tmp_path / "short.wav"
-    short.write_bytes(data[: len(data) // 2])
+    wav = clips["pcm-mono-22k.wav"]
+    short = cut_short(wav, tmp_path, wav.stat().st_size // 2)
     meta = read_metadata(short)
     assert meta.truncated
     assert meta.duration == pytest.approx(decoded_seconds(short), abs=0.001)
