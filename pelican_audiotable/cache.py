@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -105,12 +106,20 @@ class PageCache:
 
     def __init__(self, file: Path | None) -> None:
         self.file = file
-        self._entries: dict[str, tuple[ProcessedPage, dict[str, list[int]]]] = (
-            _load_pickle(file) if file else {}
-        )
+        self._loaded: dict[str, tuple[ProcessedPage, dict[str, list[int]]]] | None
+        self._loaded = None if file else {}
         self._used: set[str] = set()
         self._added = False
         self.hits = self.misses = 0
+
+    @property
+    def _entries(self) -> dict[str, tuple[ProcessedPage, dict[str, list[int]]]]:
+        """Loaded when the first page is looked up, not when the build starts: the
+        thousands of objects it holds would slow every garbage collection while
+        Pelican reads the site."""
+        if self._loaded is None:
+            self._loaded = _load_pickle(self.file) if self.file else {}
+        return self._loaded
 
     @staticmethod
     def key(*parts: object) -> str:
@@ -135,11 +144,13 @@ class PageCache:
 
     def save(self) -> None:
         """Keep what this build used; pages no longer built are forgotten."""
-        if not self._added and self._used == self._entries.keys():
-            return  # nothing new, nothing to forget
+        if self._loaded is None or (
+            not self._added and self._used == self._loaded.keys()
+        ):
+            return  # never looked at, or nothing new and nothing to forget
         kept = {key: self._entries[key] for key in self._used if key in self._entries}
         if _save(self.file, kept, pickled=True):
-            self._entries, self._added = kept, False
+            self._loaded, self._added = kept, False
 
 
 def _unchanged(stamps: dict[str, list[int]]) -> bool:
@@ -183,10 +194,17 @@ def _load(file: Path) -> dict[str, dict[str, Any]]:
 
 
 def _load_pickle(file: Path) -> dict[str, Any]:
+    # Unpickling makes thousands of objects and no garbage; collecting meanwhile
+    # would walk all of Pelican's objects again and again (it doubles the time).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         payload = pickle.loads(file.read_bytes())
     except Exception:  # missing, damaged, or written by other code: start afresh
         return {}
+    finally:
+        if collecting:
+            gc.enable()
     return _entries_of(payload)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -18,20 +17,6 @@ from bs4 import (
 )
 
 from .metadata import AUDIO_EXTENSIONS
-
-_TABLE_TAG = re.compile(r"<(/?)table\b[^>]*>", re.IGNORECASE)
-_MAY_HOLD_CLIP = re.compile(
-    r"<audio\b|\.(?:" + "|".join(e[1:] for e in AUDIO_EXTENSIONS) + r")\b",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class TableSpan:
-    """Where a top-level ``<table>…</table>`` sits in a page's HTML."""
-
-    start: int
-    end: int
 
 
 @dataclass
@@ -62,22 +47,6 @@ class FoundClip:
 class FoundTable:
     element: Tag
     clips: list[FoundClip]
-
-
-def table_spans(html: str) -> Iterator[TableSpan]:
-    """The outermost tables of a page that may hold clips; nested ones ride along."""
-    depth, start = 0, 0
-    for match in _TABLE_TAG.finditer(html):
-        if match.group(1):  # </table>
-            if depth == 0:
-                continue  # stray closing tag
-            depth -= 1
-            if depth == 0 and _MAY_HOLD_CLIP.search(html, start, match.end()):
-                yield TableSpan(start, match.end())
-        else:
-            if depth == 0:
-                start = match.start()
-            depth += 1
 
 
 def parse_fragment(html: str) -> BeautifulSoup:

@@ -18,12 +18,12 @@ from .discover import (
     find_clips,
     parse_fragment,
     serialize,
-    table_spans,
 )
 from .grid import regroup_by_prefix
 from .metadata import ClipError, ClipMetadata
 from .model import AudioTableInfo, ClipInfo, Problem, ProcessedPage
 from .resolve import PageRef, ResolvedClip, SiteFiles, resolve_clip
+from .scan import table_spans
 from .settings import AudioTableSettings
 
 logger = logging.getLogger(__name__)

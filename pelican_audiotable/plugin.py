@@ -22,6 +22,7 @@ from .cache import MetadataCache, PageCache
 from .filters import FILTERS
 from .model import PageWork, Problem, ProcessedPage
 from .resolve import PageRef, SiteFiles
+from .scan import may_hold_clips
 from .settings import AudioTableSettings, SettingsError
 
 logger = logging.getLogger(__name__)
@@ -131,26 +132,33 @@ def annotate_generators(
     """
     site = PublishedSite(generators)
     contents = contents_of(generators)
-    work = [page_work(content, settings) for content in contents]
-    keys = [
-        PageCache.key(
+    processed: list[ProcessedPage | None] = []
+    todo: dict[int, tuple[PageWork, str]] = {}  # index -> the work, its cache key
+    for index, content in enumerate(contents):
+        html = content._content or ""
+        if not may_hold_clips(html):  # most pages of most sites: nothing to do
+            processed.append(ProcessedPage(html, (), ()))
+            continue
+        item = page_work(content, settings)
+        key = PageCache.key(
             item.html, item.page, site.fingerprint, item.settings.fingerprint()
         )
-        for item in work
-    ]
-    processed = [pages.get(key) if pages else None for key in keys]
-    todo = [index for index, page in enumerate(processed) if page is None]
+        page = pages.get(key) if pages else None
+        processed.append(page)
+        if page is None:
+            todo[index] = (item, key)
     if todo:
         # The pipeline (and Beautiful Soup, a tenth of a warm build's time to import)
         # loads only when a page is not in the page cache.
         from .workers import default_workers, process_pages
 
         workers = settings.workers or default_workers()
-        done = process_pages([work[i] for i in todo], site.files, cache, workers)
-        for index, page in zip(todo, done, strict=True):
+        work = [item for item, _ in todo.values()]
+        done = process_pages(work, site.files, cache, workers)
+        for (index, (_, key)), page in zip(todo.items(), done, strict=True):
             processed[index] = page.processed
             if pages and None not in page.stamps.values():
-                pages.put(keys[index], page.processed, page.stamps)
+                pages.put(key, page.processed, page.stamps)
     problems: list[Problem] = []
     for content, page in zip(contents, processed, strict=True):
         assert page is not None

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from .cache import MetadataCache
-from .discover import table_spans
 from .metadata import ClipMetadata
 from .model import PageWork, ProcessedPage
 from .pipeline import process_page
 from .resolve import SiteFiles
+from .scan import may_hold_clips
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def process_pages(
     done: list[PageDone | None] = [None] * len(work)
     # Pages without a table that may hold clips pass through at once, and do not
     # count when deciding whether processes are worth starting.
-    busy = [i for i, item in enumerate(work) if next(table_spans(item.html), None)]
+    busy = [i for i, item in enumerate(work) if may_hold_clips(item.html)]
     workers = min(workers, len(busy) // PAGES_PER_WORKER)
     if workers >= 2:
         try:

@@ -306,10 +306,12 @@ def test_a_warm_build_loads_neither_beautiful_soup_nor_mutagen(
     tmp_path: Path, clips
 ) -> None:
     """Served from the page cache, a build parses no HTML and reads no clip, so the
-    libraries that do (most of a warm build's plugin time, to import) stay unloaded."""
+    libraries that do (most of a warm build's plugin time, to import) stay unloaded;
+    pages without audio tables are passed over without them too."""
     files = {
         "clips/a.mp3": clips["vbr-noheader-44k.mp3"],
         "good.md": seed_post(["/clips/a.mp3"], slug="good"),
+        "words.md": "Title: Words\n\n| Just | words |\n|---|---|\n| a | b |\n",
     }
     cold = (build_site(tmp_path, files) / "good.html").read_text()
     warm_build = (
