@@ -9,16 +9,17 @@ import logging
 import os
 import pickle
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .metadata import ClipError, ClipMetadata, read_metadata
-from .model import ProcessedPage
+from .model import PickledTables, ProcessedPage
 
 logger = logging.getLogger(__name__)
 
 #: Bump when what is stored (or how it is computed) changes.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 def _stamp(path: Path | str) -> list[int]:
@@ -140,7 +141,8 @@ class PageCache:
             return
         self._used.add(key)
         self._added = True
-        self._entries[key] = (page, stamps)
+        lazy = replace(page, tables=PickledTables.of(page.tables))
+        self._entries[key] = (lazy, stamps)
 
     def save(self) -> None:
         """Keep what this build used; pages no longer built are forgotten."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .model import AudioTableInfo
@@ -15,7 +16,7 @@ def audiotable_duration(seconds: float | None) -> str:
 
 def audiotable_clips(content: Any) -> list[Any]:
     """Every clip of an article or page, across its audio tables."""
-    tables: list[AudioTableInfo] = getattr(content, "audiotables", None) or []
+    tables: Sequence[AudioTableInfo] = getattr(content, "audiotables", None) or ()
     return [clip for table in tables for clip in table.clips]
 
 

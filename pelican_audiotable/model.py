@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from .metadata import ClipMetadata
 from .render import clips_summary
@@ -78,5 +81,48 @@ class ProcessedPage:
     """A page after the pipeline: its annotated HTML, its tables, what went wrong."""
 
     html: str
-    tables: tuple[AudioTableInfo, ...]
+    tables: Sequence[AudioTableInfo]
     problems: tuple[Problem, ...]
+
+
+class PickledTables(Sequence[AudioTableInfo]):
+    """A page's tables as the page cache keeps them, unpickled when first read.
+
+    Most themes never read them, and unpickling every clip of every page was half
+    of what a warm build spent in the plugin.
+    """
+
+    def __init__(self, pickled: bytes) -> None:
+        self.pickled = pickled
+        self._tables: tuple[AudioTableInfo, ...] | None = None
+
+    @classmethod
+    def of(cls, tables: Sequence[AudioTableInfo]) -> PickledTables:
+        return cls(pickle.dumps(tuple(tables), pickle.HIGHEST_PROTOCOL))
+
+    @property
+    def tables(self) -> tuple[AudioTableInfo, ...]:
+        if self._tables is None:
+            self._tables = pickle.loads(self.pickled)
+        return self._tables
+
+    @overload
+    def __getitem__(self, index: int) -> AudioTableInfo: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[AudioTableInfo]: ...
+    def __getitem__(self, index: int | slice) -> object:
+        return self.tables[index]
+
+    def __len__(self) -> int:
+        return len(self.tables)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"PickledTables({list(self)!r})"
+
+    def __reduce__(self) -> tuple[type, tuple[bytes]]:
+        return PickledTables, (self.pickled,)  # kept pickled, even once read

@@ -140,12 +140,16 @@ def annotate_generators(
             processed.append(ProcessedPage(html, (), ()))
             continue
         item = page_work(content, settings)
+        where = item.page
         key = PageCache.key(
-            item.html, item.page, site.fingerprint, item.settings.fingerprint()
+            item.html,
+            (where.source_path, where.url, where.save_as),
+            site.fingerprint,
+            item.settings.fingerprint,
         )
-        page = pages.get(key) if pages else None
-        processed.append(page)
-        if page is None:
+        cached = pages.get(key) if pages else None
+        processed.append(cached)
+        if cached is None:
             todo[index] = (item, key)
     if todo:
         # The pipeline (and Beautiful Soup, a tenth of a warm build's time to import)
@@ -239,7 +243,7 @@ def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
 
 def apply_processed(content: Any, processed: ProcessedPage) -> None:
     """Give an article or page its annotated HTML and its audio tables."""
-    content.audiotables = list(processed.tables)
+    content.audiotables = processed.tables
     if processed.html != content._content:
         content._content = processed.html
         _forget_rendered(content)

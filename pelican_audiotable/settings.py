@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import Any
 
 PRELOAD_CHOICES = ("none", "metadata", "auto", "keep")
@@ -79,6 +80,7 @@ class AudioTableSettings:
                 values[field.name] = value
         return cls(**values)
 
+    @cached_property
     def fingerprint(self) -> str:
         """A stable text that changes whenever a setting that shapes output changes."""
         return repr(

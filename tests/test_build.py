@@ -241,26 +241,33 @@ def test_feeds_and_summaries_stay_valid_with_durations_as_text(site, clips) -> N
     html5lib.HTMLParser(strict=True).parse(index)
 
 
-def test_theme_templates_get_the_tables_and_the_filters(site, clips, tmp_path) -> None:
+def test_theme_templates_get_the_tables_and_the_filters(tmp_path: Path, clips) -> None:
+    """Cold, and warm where the tables come unread from the page cache."""
+    from pelican_audiotable import plugin
+
     templates = tmp_path / "overrides"
     templates.mkdir()
     (templates / "article.html").write_text(
         '{% extends "!simple/article.html" %}{% block content %}'
         '<p id="summary">{{ article|audiotable_summary }}</p>'
         '<p id="total">{{ article.audiotables[0].duration|audiotable_duration }}</p>'
+        '<p id="count">{{ article.audiotables|length }}</p>'
         "{{ super() }}{% endblock %}"
     )
-    output = site(
-        {
-            "clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
-            "clips/b.mp3": clips["vbr-xing-48k.mp3"],
-            "post.md": seed_post(["/clips/a.mp3", "/clips/b.mp3"], slug="post"),
-        },
-        THEME_TEMPLATES_OVERRIDES=[str(templates)],
-    )
-    soup = page(output, "post.html")
-    assert soup.find(id="summary").get_text() == "2 clips · 0:17"
-    assert soup.find(id="total").get_text() == "0:17"
+    files = {
+        "clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
+        "clips/b.mp3": clips["vbr-xing-48k.mp3"],
+        "post.md": seed_post(["/clips/a.mp3", "/clips/b.mp3"], slug="post"),
+    }
+    for build, files_to_add in enumerate((files, {})):
+        output = build_site(
+            tmp_path, files_to_add, THEME_TEMPLATES_OVERRIDES=[str(templates)]
+        )
+        assert plugin._build.pages.hits == build
+        soup = page(output, "post.html")
+        assert soup.find(id="summary").get_text() == "2 clips · 0:17"
+        assert soup.find(id="total").get_text() == "0:17"
+        assert soup.find(id="count").get_text() == "1"
 
 
 def test_plugin_is_found_when_plugins_is_unset(tmp_path: Path, clips) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import html5lib
@@ -9,6 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from pelican_audiotable.metadata import ClipMetadata, CorruptClip
+from pelican_audiotable.model import PickledTables
 from pelican_audiotable.pipeline import process_page
 from pelican_audiotable.resolve import PageRef, SiteFiles
 from pelican_audiotable.settings import AudioTableSettings
@@ -282,3 +284,13 @@ def test_page_without_audio_tables_is_returned_as_is() -> None:
     )
     result = run(html)
     assert result.html is html and result.tables == ()
+
+
+def test_tables_kept_pickled_read_like_the_tables_and_stay_pickled() -> None:
+    tables = run(SEED_TABLE).tables
+    kept = PickledTables.of(tables)
+    stored = pickle.dumps(kept)
+    assert kept == list(tables) and len(kept) == 1
+    assert kept[0].clips[0].duration == 31.033 and kept[0].summary == "2 clips · 0:44"
+    assert pickle.dumps(kept) == stored  # read, and still stored as it came
+    assert pickle.loads(stored) == tables
