@@ -6,10 +6,13 @@ Enable it with ``PLUGINS = ["pelican_audiotable"]``; the theme is at :func:`them
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .metadata import ClipError, ClipMetadata, read_metadata
 from .model import AudioTableInfo, ClipInfo, Problem
 from .settings import AudioTableSettings
+
+if TYPE_CHECKING:
+    from .metadata import ClipError, ClipMetadata, read_metadata
 
 __version__ = "0.1.0"
 
@@ -24,6 +27,16 @@ __all__ = [
     "register",
     "theme_path",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The clip reader's names, imported on first use: Pelican imports this package
+    on every build, and a build served from the caches reads no clip."""
+    if name in ("ClipError", "ClipMetadata", "read_metadata"):
+        from . import metadata
+
+        return getattr(metadata, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def register() -> None:

@@ -11,10 +11,12 @@ import pickle
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .metadata import ClipError, ClipMetadata, read_metadata
 from .model import PickledTables, ProcessedPage
+
+if TYPE_CHECKING:
+    from .metadata import ClipMetadata
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +24,8 @@ logger = logging.getLogger(__name__)
 CACHE_VERSION = 3
 
 
-def _stamp(path: Path | str) -> list[int]:
+def file_stamp(path: Path | str) -> list[int]:
+    """Size and modification time: a clip is read again when either changes."""
     stat = os.stat(path)
     return [stat.st_size, stat.st_mtime_ns]
 
@@ -48,15 +51,18 @@ class MetadataCache:
         return self._loaded
 
     def read(self, path: Path) -> ClipMetadata:
+        # The readers load with the first clip: a warm build needs none of them.
+        from .metadata import ClipError, ClipMetadata
+
         try:
-            stamp = _stamp(path)
+            stamp = file_stamp(path)
         except OSError as error:
             raise ClipError(f"cannot read the file: {error.strerror}") from error
         key = str(path)
         entry = self._entries.get(key)
         if entry is None or entry.get("stamp") != stamp:
             self.misses += 1
-            entry = {"stamp": stamp, **_outcome(path)}
+            entry = clip_entry(path, stamp)
             self._entries[key] = entry
             self._dirty = True
         else:
@@ -157,7 +163,7 @@ class PageCache:
 
 def _unchanged(stamps: dict[str, list[int]]) -> bool:
     try:
-        return all(_stamp(path) == stamp for path, stamp in stamps.items())
+        return all(file_stamp(path) == stamp for path, stamp in stamps.items())
     except OSError:
         return False
 
@@ -180,11 +186,15 @@ def _save(file: Path | None, entries: dict[str, Any], pickled: bool = False) -> 
         return False
 
 
-def _outcome(path: Path) -> dict[str, Any]:
+def clip_entry(path: Path, stamp: list[int]) -> dict[str, Any]:
+    """What the clip cache keeps of one file: the stamp it had before it was read,
+    and its metadata or its error."""
+    from .metadata import ClipError, read_metadata
+
     try:
-        return {"metadata": read_metadata(path).to_dict()}
+        return {"stamp": stamp, "metadata": read_metadata(path).to_dict()}
     except ClipError as error:
-        return {"error": [error.kind, str(error)]}
+        return {"stamp": stamp, "error": [error.kind, str(error)]}
 
 
 def _load(file: Path) -> dict[str, dict[str, Any]]:

@@ -16,7 +16,7 @@ from bs4 import (
     Tag,
 )
 
-from .metadata import AUDIO_EXTENSIONS
+from .formats import AUDIO_EXTENSIONS
 
 
 @dataclass

@@ -16,18 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import flac, mp4, mpeg
-
-#: Extensions that make a linked file a clip, with the format each promises.
-AUDIO_EXTENSIONS = {
-    ".mp3": "MP3",
-    ".ogg": "Ogg",
-    ".oga": "Ogg",
-    ".opus": "Ogg",
-    ".flac": "FLAC",
-    ".m4a": "MP4",
-    ".mp4": "MP4",
-    ".wav": "WAV",
-}
+from .formats import AUDIO_EXTENSIONS
 
 #: How far into a tag value we read: a huge frame must not flood the page.
 MAX_TAG_CHARS = 300

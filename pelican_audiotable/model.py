@@ -5,12 +5,14 @@ from __future__ import annotations
 import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
-from .metadata import ClipMetadata
 from .render import clips_summary
-from .resolve import PageRef
-from .settings import AudioTableSettings
+
+if TYPE_CHECKING:  # the readers load only when a clip is read
+    from .metadata import ClipMetadata
+    from .resolve import PageRef
+    from .settings import AudioTableSettings
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pelican import signals
 from pelican.contents import Content
@@ -21,9 +21,13 @@ from .assets import ASSETS_FOLDER, AssetLinkingTemplate
 from .cache import MetadataCache, PageCache
 from .filters import FILTERS
 from .model import PageWork, Problem, ProcessedPage
+from .processes import default_workers
 from .resolve import PageRef, SiteFiles
 from .scan import may_hold_clips
 from .settings import AudioTableSettings, SettingsError
+
+if TYPE_CHECKING:
+    from .prefetch import Prefetch
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +57,8 @@ class _Build:
     pages: PageCache = field(default_factory=lambda: PageCache(None))
     #: Link the CSS/JS into written pages (the bundled theme links them itself).
     link_assets: bool = False
+    #: Clips being read in the background since the build began (cold builds).
+    prefetch: Prefetch | None = None
 
 
 _build = _Build()
@@ -71,12 +77,28 @@ def on_initialized(pelican: Any) -> None:
     folder = None
     if settings.cache and pelican.settings.get("CACHE_PATH"):
         folder = Path(pelican.settings["CACHE_PATH"]) / "audiotable"
+    clips_file = folder / "clips.json" if folder else None
     _build = _Build(
         settings=settings,
-        cache=MetadataCache(folder / "clips.json" if folder else None),
+        cache=MetadataCache(clips_file),
         pages=PageCache(folder / "pages.pickle" if folder else None),
         link_assets=settings.assets and not _is_bundled_theme(pelican.settings),
     )
+    if clips_file is None or not clips_file.exists():
+        # Nothing read yet: read the clips while Pelican reads the articles, on
+        # the cores it leaves idle.
+        from .prefetch import start_prefetch
+
+        workers = settings.workers or default_workers()
+        _build.prefetch = start_prefetch(
+            Path(pelican.settings["PATH"]),
+            skip=tuple(
+                Path(pelican.settings[name])
+                for name in ("OUTPUT_PATH", "CACHE_PATH")
+                if pelican.settings.get(name)
+            ),
+            processes=workers - 1,
+        )
     if settings.assets:
         static_paths = pelican.settings.setdefault("THEME_STATIC_PATHS", [])
         if ASSETS_FOLDER not in static_paths:
@@ -105,6 +127,9 @@ def on_generator_init(generator: Any) -> None:
 
 
 def on_all_generators_finalized(generators: list[Any]) -> None:
+    if _build.prefetch is not None:
+        _build.cache.merge(_build.prefetch.collect())
+        _build.prefetch = None
     problems = annotate_generators(
         generators, _build.settings, _build.cache, _build.pages
     )
@@ -154,7 +179,7 @@ def annotate_generators(
     if todo:
         # The pipeline (and Beautiful Soup, a tenth of a warm build's time to import)
         # loads only when a page is not in the page cache.
-        from .workers import default_workers, process_pages
+        from .workers import process_pages
 
         workers = settings.workers or default_workers()
         work = [item for item, _ in todo.values()]

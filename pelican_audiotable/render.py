@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .metadata import ClipMetadata
+if TYPE_CHECKING:
+    from .metadata import ClipMetadata
 
 
 def format_duration(seconds: float | None) -> str:

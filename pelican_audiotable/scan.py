@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .metadata import AUDIO_EXTENSIONS
+from .formats import AUDIO_EXTENSIONS
 
 _TABLE_TAG = re.compile(r"<(/?)table\b[^>]*>", re.IGNORECASE)
 _MAY_HOLD_CLIP = re.compile(

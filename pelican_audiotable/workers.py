@@ -10,12 +10,9 @@ keeps in its cache as if it had read them itself.
 from __future__ import annotations
 
 import logging
-import os
-import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +20,7 @@ from .cache import MetadataCache
 from .metadata import ClipMetadata
 from .model import PageWork, ProcessedPage
 from .pipeline import process_page
+from .processes import process_context
 from .resolve import SiteFiles
 from .scan import may_hold_clips
 
@@ -38,12 +36,6 @@ class PageDone:
     processed: ProcessedPage
     #: Every clip file read, with the size and mtime it was read at.
     stamps: dict[str, list[int] | None]
-
-
-def default_workers() -> int:
-    """One process per CPU this process may use, at most 8."""
-    count = getattr(os, "process_cpu_count", os.cpu_count)() or 1
-    return min(count, 8)
 
 
 def process_pages(
@@ -83,12 +75,9 @@ def _in_processes(
     work: list[PageWork], site: SiteFiles, cache: MetadataCache, workers: int
 ) -> list[PageDone]:
     chunk = max(1, len(work) // (workers * 4))
-    # Forking is cheapest, but not safe once this process runs threads (as
-    # ``pelican --listen`` does): then workers start afresh.
-    context = get_context("spawn" if threading.active_count() > 1 else None)
     with ProcessPoolExecutor(
         workers,
-        mp_context=context,
+        mp_context=process_context(),
         initializer=_start_worker,
         initargs=(site, cache.entries()),
     ) as pool:
