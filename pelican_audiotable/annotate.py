@@ -10,7 +10,15 @@ from __future__ import annotations
 from bs4 import BeautifulSoup, Tag
 from bs4.element import Script
 
-from .discover import FoundClip, FoundTable, enclosing, tags_named
+from .discover import (
+    FoundClip,
+    FoundTable,
+    RawHTML,
+    enclosing,
+    escape_attribute,
+    escape_text,
+    tags_named,
+)
 from .metadata import ClipMetadata
 from .model import AudioTableInfo, ClipInfo
 from .render import (
@@ -94,7 +102,7 @@ def _annotate_clip(
     audio.attrs.update(_data_attributes(meta))
     if settings.preload != "keep":
         audio["preload"] = settings.preload
-    audio.insert_after(_caption(soup, meta, _link_text(audio), settings))
+    audio.insert_after(RawHTML(_caption(meta, _link_text(audio), settings)))
 
 
 def _mark_cell(audio: Tag, found: FoundClip) -> None:
@@ -168,44 +176,31 @@ def _data_attributes(meta: ClipMetadata) -> dict[str, str]:
 
 
 def _caption(
-    soup: BeautifulSoup,
-    meta: ClipMetadata,
-    label: str | None,
-    settings: AudioTableSettings,
-) -> Tag:
+    meta: ClipMetadata, label: str | None, settings: AudioTableSettings
+) -> str:
     """The visible line under a player: label, duration, technical line, tags."""
-    caption = soup.new_tag("div", attrs={"class": CAPTION_CLASS})
-    parts: list[Tag] = []
+    parts: list[str] = []
     if label:
-        parts.append(_span(soup, "audiotable-label", label))
+        parts.append(_span("audiotable-label", label))
     for name in settings.caption_fields:
         if name == "duration" and meta.duration is not None:
-            time = soup.new_tag(
-                "time",
-                attrs={
-                    "class": "audiotable-duration",
-                    "datetime": iso_duration(meta.duration),
-                },
+            parts.append(
+                f'<time class="audiotable-duration" '
+                f'datetime="{escape_attribute(iso_duration(meta.duration))}">'
+                f"{escape_text(format_duration(meta.duration))}</time>"
             )
-            time.string = format_duration(meta.duration)
-            parts.append(time)
         elif name == "tech":
-            parts.append(_span(soup, "audiotable-tech", tech_line(meta)))
+            parts.append(_span("audiotable-tech", tech_line(meta)))
         elif name == "title" and meta.title:
-            parts.append(_span(soup, "audiotable-title", meta.title, tag="cite"))
+            parts.append(_span("audiotable-title", meta.title, tag="cite"))
         elif name in ("artist", "album") and getattr(meta, name):
-            parts.append(_span(soup, f"audiotable-{name}", getattr(meta, name)))
-    for index, part in enumerate(parts):
-        if index:
-            caption.append(" ")
-        caption.append(part)
-    return caption
+            parts.append(_span(f"audiotable-{name}", getattr(meta, name)))
+    return f'<div class="{CAPTION_CLASS}">{" ".join(parts)}</div>'
 
 
-def _span(soup: BeautifulSoup, css_class: str, text: str, tag: str = "span") -> Tag:
-    element = soup.new_tag(tag, attrs={"class": css_class})
-    element.string = text  # a NavigableString: escaped on output, whatever it holds
-    return element
+def _span(css_class: str, text: str, tag: str = "span") -> str:
+    # Tag values are untrusted: every one is escaped here.
+    return f'<{tag} class="{css_class}">{escape_text(text)}</{tag}>'
 
 
 def _annotate_table_element(

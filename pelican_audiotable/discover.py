@@ -12,6 +12,7 @@ from bs4 import (
     Comment,
     Declaration,
     Doctype,
+    NavigableString,
     ProcessingInstruction,
     Tag,
 )
@@ -75,6 +76,11 @@ VOID_ELEMENTS = frozenset(
 RAW_TEXT_ELEMENTS = frozenset(("script", "style"))
 
 
+class RawHTML(NavigableString):
+    """Markup this plugin wrote itself, its values already escaped: written out as
+    it is. Building a caption as text costs a fifth of building it as elements."""
+
+
 def serialize(node: Tag) -> str:
     """HTML5 as the author wrote it: attributes in their order, only ``& < >`` (and
     ``"`` in attributes) escaped.
@@ -102,8 +108,10 @@ def _write_children(node: Tag, out: list[str]) -> None:
             out.append(f"<?{child}>")
         elif isinstance(child, Declaration):
             out.append(f"<!{child}>")
+        elif isinstance(child, RawHTML):
+            out.append(child)
         else:
-            out.append(_escape_text(child))
+            out.append(escape_text(child))
 
 
 def _write_tag(tag: Tag, out: list[str]) -> None:
@@ -111,7 +119,7 @@ def _write_tag(tag: Tag, out: list[str]) -> None:
     for key, value in tag.attrs.items():
         if isinstance(value, list):
             value = " ".join(value)
-        out.append(f' {key}="{_escape_attribute(value)}"' if value != "" else " " + key)
+        out.append(f' {key}="{escape_attribute(value)}"' if value != "" else " " + key)
     out.append(">")
     if tag.name in VOID_ELEMENTS and not tag.contents:
         return
@@ -122,12 +130,12 @@ def _write_tag(tag: Tag, out: list[str]) -> None:
     out.append(f"</{tag.name}>")
 
 
-def _escape_text(text: str) -> str:
+def escape_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _escape_attribute(value: str) -> str:
-    return _escape_text(value).replace('"', "&quot;")
+def escape_attribute(value: str) -> str:
+    return escape_text(value).replace('"', "&quot;")
 
 
 def tags_named(node: Tag, name: str) -> Iterator[Tag]:
