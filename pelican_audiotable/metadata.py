@@ -8,6 +8,7 @@ says (truncated uploads).
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 from dataclasses import dataclass, field, fields
@@ -194,7 +195,6 @@ def _mp3_view(handle: Any, head: bytes, size: int) -> _Mp3View:
 def _read_mp3(
     path: Path, kind: str, size: int, view: _Mp3View, notes: list[str]
 ) -> ClipMetadata:
-    tags = _read_id3(path, notes)
     data = view.prefix
     audio_start = mpeg.skip_id3v2(data)
     found = mpeg.find_first_frame(data, audio_start, len(data))
@@ -252,6 +252,7 @@ def _read_mp3(
     if mode == "CBR":
         bitrate = first.bitrate  # the nominal rate; an average would be skewed by gaps
     codec = {1: "MP1", 2: "MP2", 3: "MP3"}[first.layer]
+    tags = _read_id3(path, notes, view.whole)
     return ClipMetadata(
         path=str(path),
         format="MP3",
@@ -300,12 +301,15 @@ def _truncation_note(playable: float, promised: float | None) -> str:
     return f"truncated: the file breaks off after {playable:.1f} s"
 
 
-def _read_id3(path: Path, notes: list[str]) -> _Tags:
-    """Tags from ID3v2 (v2.2–v2.4) or ID3v1; a damaged tag is noted, never fatal."""
+def _read_id3(path: Path, notes: list[str], whole: bytes | None = None) -> _Tags:
+    """Tags from ID3v2 (v2.2–v2.4) or ID3v1; a damaged tag is noted, never fatal.
+
+    Parsed from ``whole``, the file's bytes, when a frame walk has read them already.
+    """
     from mutagen.id3 import ID3, ID3NoHeaderError  # on first use: see _mutagen_classes
 
     try:
-        id3 = ID3(path)
+        id3 = ID3(io.BytesIO(whole) if whole is not None else path)
     except ID3NoHeaderError:
         return _Tags()
     except Exception as error:  # mutagen raises many kinds for broken tags
