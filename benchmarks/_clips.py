@@ -14,13 +14,18 @@ SHAPES = {
 }
 
 
-def benchmark_clips(count: int = 12) -> list[Path]:
-    """``count`` clips per shape, lengths spread over 20-180 s (made once)."""
-    folder = WORK / "clips"
+def benchmark_clips(
+    count: int = 12, shortest: int = 20, longest: int = 180
+) -> list[Path]:
+    """``count`` clips per shape, lengths spread over ``shortest``-``longest`` seconds
+    (made once)."""
+    folder = WORK / (
+        "clips" if (shortest, longest) == (20, 180) else f"clips-{shortest}-{longest}"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     made = []
     for index in range(count):
-        seconds = 20 + (160 * index) // max(1, count - 1)
+        seconds = shortest + ((longest - shortest) * index) // max(1, count - 1)
         for shape, args in SHAPES.items():
             path = folder / f"{shape}-{seconds:03d}s.mp3"
             if not path.exists():

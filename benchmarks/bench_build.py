@@ -7,6 +7,11 @@ caches at all. Warm: Pelican's content cache and the plugin's caches from the
 previous build are there.
 
     python benchmarks/bench_build.py [--articles 200] [--clips 10] [--rounds 3]
+                                     [--words 72] [--seconds 20-180]
+
+The default articles are nearly all table (72 words of prose) with long clips, so
+that the cold baseline is mostly Pelican copying 3 GB; ``--words 1000 --seconds
+5-15`` makes articles shaped like the seed post instead (its clips are 5-15 s).
 """
 
 from __future__ import annotations
@@ -38,12 +43,14 @@ print(time.perf_counter() - start)
 """
 
 
-def make_site(root: Path, articles: int, clips_each: int) -> Path:
+def make_site(
+    root: Path, articles: int, clips_each: int, words: int, seconds: tuple[int, int]
+) -> Path:
     content = root / "content"
     if (content / "done").exists():
         return content
     shutil.rmtree(content, ignore_errors=True)
-    sources = benchmark_clips()
+    sources = benchmark_clips(12, *seconds)
     (content / "clips").mkdir(parents=True)
     for a in range(articles):
         rows = []
@@ -61,7 +68,7 @@ def make_site(root: Path, articles: int, clips_each: int) -> Path:
             rows.append(f"| {'Actual' if c < 5 else 'AI'} section {c} | {cell} |")
         body = "\n\n".join(
             f"Paragraph {p} of article {a}: some words about takes, tones and mixes."
-            for p in range(6)
+            for p in range(max(1, words // 12))  # twelve words a paragraph
         )
         (content / f"article-{a:03d}.md").write_text(
             f"Title: Article {a}\nDate: 2025-01-01 10:{a % 60:02d}\n\n{body}\n\n"
@@ -110,12 +117,24 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--clips", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--words", type=int, default=72, help="words of prose in each article"
+    )
+    parser.add_argument(
+        "--seconds",
+        default="20-180",
+        help="clip lengths, shortest-longest (the seed post's clips: 5-15)",
+    )
     args = parser.parse_args()
+    seconds = tuple(int(s) for s in args.seconds.split("-"))
     # Compiled as ``pip install`` compiles it: otherwise, where bytecode is not
     # written (PYTHONDONTWRITEBYTECODE), every build would compile the plugin anew.
     compileall.compile_dir(Path(pelican_audiotable.__file__).parent, quiet=1)
     root = WORK / f"site-{args.articles}x{args.clips}"
-    content = make_site(root, args.articles, args.clips)
+    if (args.words, args.seconds) != (72, "20-180"):
+        root = root.with_name(f"{root.name}-{args.words}w-{args.seconds}s")
+    content = make_site(root, args.articles, args.clips, args.words, seconds)
+    size = sum(f.stat().st_size for f in (content / "clips").iterdir())
     times: dict[tuple[bool, bool], list[float]] = {}
     # Cold builds first, warm ones after, so that no warm build runs while the
     # system is still writing out the gigabyte of clips a cold build copied.
@@ -128,8 +147,9 @@ def main() -> None:
                     build(content, out, plugin, cold)
                 )
     print(
-        f"{args.articles} articles x {args.clips} clips, {args.rounds} interleaved "
-        "builds each (settings, plugins, run; not imports)\n"
+        f"{args.articles} articles x {args.clips} clips of {args.seconds} s "
+        f"({size / 1e9:.2f} GB), ~{args.words} words each; {args.rounds} "
+        "interleaved builds each\n"
     )
     print(f"{'cache':<8}{'':<8}{'without':>10}{'with':>10}{'overhead':>11}")
     for cold in (True, False):

@@ -130,8 +130,16 @@ class PageCache:
 
     @staticmethod
     def key(*parts: object) -> str:
-        text = json.dumps([CACHE_VERSION, *parts], default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
+        """A digest of ``parts``; texts are hashed as they are (a page's HTML is the
+        biggest part, and writing it as JSON first took twice the hashing)."""
+        digest = hashlib.sha256(str(CACHE_VERSION).encode())
+        for part in parts:
+            if isinstance(part, str):
+                data = part.encode("utf-8", "surrogatepass")
+            else:
+                data = json.dumps(part, default=str).encode()
+            digest.update(len(data).to_bytes(8, "big") + data)
+        return digest.hexdigest()
 
     def get(self, key: str) -> ProcessedPage | None:
         entry = self._entries.get(key)
