@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pelican_audiotable.cache import MetadataCache
 from pelican_audiotable.prefetch import audio_files, start_prefetch
+from pelican_audiotable.resolve import SiteFiles
 from tests.conftest import build_site
 from tests.test_build import seed_post
 
@@ -52,6 +53,8 @@ def test_background_readers_bring_what_the_cache_would_read(
         process.join(timeout=60)
     entries = prefetch.collect()
     assert sorted(entries) == audio_files(content, skip=(content / "output",))
+    # Keyed as resolving a clip keys it, so the build finds them.
+    assert SiteFiles(content_root=content).real_path("clips/07.mp3") in entries
     cache = MetadataCache(None)
     for path, entry in entries.items():
         assert entry["metadata"] == cache.read(Path(path)).to_dict()
