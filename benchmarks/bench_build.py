@@ -83,6 +83,9 @@ def build(content: Path, out: Path, plugin: bool, cold: bool) -> float:
     if cold:
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
+    # Let the file system finish deleting and writing gigabytes of earlier builds
+    # before this one is timed.
+    os.sync()
     settings = {
         "PATH": str(content),
         "OUTPUT_PATH": str(out),
@@ -142,7 +145,6 @@ def main() -> None:
         for _ in range(args.rounds):
             for plugin in (False, True):
                 out = root / ("with" if plugin else "without")
-                os.sync()
                 times.setdefault((plugin, cold), []).append(
                     build(content, out, plugin, cold)
                 )

@@ -98,6 +98,8 @@ def start_prefetch(
 
 
 def _read_share(paths: list[str], stop: Any, sending: Connection) -> None:
+    if hasattr(os, "nice"):
+        os.nice(10)  # idle cores only: Pelican reading the site comes first
     entries = {}
     for path in paths:
         if stop.is_set():
