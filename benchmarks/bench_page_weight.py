@@ -70,9 +70,11 @@ def first_load(browser, url: str) -> tuple[int, int, int, int]:
     page.goto(url, wait_until="networkidle")
     time.sleep(2)  # let media elements finish their metadata requests
     context.close()
+    # Chromium's own media controls load their icons as data: URLs; not traffic.
+    urls = {r: u for r, u in urls.items() if not u.startswith("data:")}
     audio = [r for r, u in urls.items() if u.endswith(".mp3")]
     return (
-        sum(sizes.values()),
+        sum(sizes.get(r, 0) for r in urls),
         len(urls),
         sum(sizes.get(r, 0) for r in audio),
         len(audio),
