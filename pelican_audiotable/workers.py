@@ -9,6 +9,7 @@ keeps in its cache as if it had read them itself.
 
 from __future__ import annotations
 
+import gc
 import logging
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -75,13 +76,20 @@ def _in_processes(
     work: list[PageWork], site: SiteFiles, cache: MetadataCache, workers: int
 ) -> list[PageDone]:
     chunk = max(1, len(work) // (workers * 4))
-    with ProcessPoolExecutor(
-        workers,
-        mp_context=process_context(),
-        initializer=_start_worker,
-        initargs=(site, cache.entries()),
-    ) as pool:
-        results = list(pool.map(_work_in_worker, work, chunksize=chunk))
+    # Forked workers share this process's memory until they write to it, and a
+    # collection in a worker would walk (and so copy) every object Pelican holds:
+    # frozen, they are left out of the workers' collections.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=process_context(),
+            initializer=_start_worker,
+            initargs=(site, cache.entries()),
+        ) as pool:
+            results = list(pool.map(_work_in_worker, work, chunksize=chunk))
+    finally:
+        gc.unfreeze()
     for _, entries in results:
         cache.merge(entries)
     return [done for done, _ in results]
