@@ -94,7 +94,11 @@ def start_prefetch(
     if len(paths) < MIN_CLIPS:
         return None
     processes = min(processes, len(paths) // MIN_CLIPS)
-    return Prefetch.start(paths, processes, process_context())
+    try:
+        return Prefetch.start(paths, processes, process_context())
+    except OSError as error:  # no processes or semaphores here (some sandboxes)
+        logger.info("audiotable: clips are not read ahead (%s)", error)
+        return None
 
 
 def _read_share(paths: list[str], stop: Any, sending: Connection) -> None:

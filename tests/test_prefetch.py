@@ -8,6 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
+from pelican_audiotable import prefetch
 from pelican_audiotable.cache import MetadataCache
 from pelican_audiotable.prefetch import audio_files, start_prefetch
 from pelican_audiotable.resolve import SiteFiles
@@ -61,11 +62,19 @@ def test_background_readers_bring_what_the_cache_would_read(
         assert entry["stamp"] == cache.stamp_of(Path(path))
 
 
-def test_few_clips_or_one_process_read_nothing_ahead(tmp_path: Path, clips) -> None:
+def test_few_clips_one_process_or_no_processes_read_nothing_ahead(
+    tmp_path: Path, clips, monkeypatch
+) -> None:
     content = clip_folder(tmp_path, clips, count=5)
     assert start_prefetch(content, skip=(), processes=2) is None
     content = clip_folder(tmp_path / "more", clips)
     assert start_prefetch(content, skip=(), processes=0) is None
+
+    def no_processes(*args: object) -> None:
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(prefetch.Prefetch, "start", no_processes)
+    assert start_prefetch(content, skip=(), processes=2) is None
 
 
 def test_a_cold_build_with_background_reading_is_the_same_site(
