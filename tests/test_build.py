@@ -408,3 +408,29 @@ def test_worker_processes_give_the_same_site_as_one_process(
         server.join()
     assert spawned == alone
     assert plugin._build.cache.misses == 0
+
+
+def test_bundled_theme_warm_build_is_the_cold_one(tmp_path: Path, clips) -> None:
+    """The theme's clip badges read every page's tables: from the page cache, still
+    pickled, they must give the same site."""
+    from pelican_audiotable import plugin, theme_path
+
+    files = {
+        "clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
+        "clips/b.mp3": clips["vbr-noheader-44k.mp3"],
+        "one.md": seed_post(["/clips/a.mp3", "/clips/b.mp3"], slug="one"),
+        "two.md": seed_post(["/clips/b.mp3"], slug="two"),
+        "words.md": "Title: Words\nSlug: words\n\nNo clips.\n",
+    }
+
+    def build(files_to_add: dict) -> dict[str, str]:
+        output = build_site(tmp_path, files_to_add, THEME=theme_path())
+        return {
+            str(p.relative_to(output)): p.read_text() for p in output.rglob("*.html")
+        }
+
+    cold = build(files)
+    warm = build({})
+    assert plugin._build.pages.hits == 2
+    assert warm == cold
+    assert "2 clips ·" in cold["index.html"] and "1 clip ·" in cold["index.html"]
