@@ -10,15 +10,8 @@ from __future__ import annotations
 from bs4 import BeautifulSoup, Tag
 from bs4.element import Script
 
-from .discover import (
-    FoundClip,
-    FoundTable,
-    RawHTML,
-    enclosing,
-    escape_attribute,
-    escape_text,
-    tags_named,
-)
+from .discover import FoundClip, FoundTable, enclosing, tags_named
+from .markup import RawHTML, escape_attribute, escape_text
 from .metadata import ClipMetadata
 from .model import AudioTableInfo, ClipInfo
 from .render import (

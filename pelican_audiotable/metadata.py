@@ -509,7 +509,8 @@ def _flac_streaminfo(path: Path) -> Any:
     """STREAMINFO, the first FLAC block, read by hand when mutagen gives up."""
     from types import SimpleNamespace
 
-    info = _flac_stream(path)
+    with path.open("rb") as handle:
+        info = _streaminfo_of(handle.read(4 + 4 + 34))
     if info is None:
         raise CorruptClip("FLAC stream info is missing")
     if not info.sample_rate:
@@ -520,11 +521,6 @@ def _flac_streaminfo(path: Path) -> Any:
         channels=info.channels,
         bitrate=None,
     )
-
-
-def _flac_stream(path: Path) -> flac.StreamInfo | None:
-    with path.open("rb") as handle:
-        return _streaminfo_of(handle.read(4 + 4 + 34))
 
 
 def _streaminfo_of(head: bytes) -> flac.StreamInfo | None:

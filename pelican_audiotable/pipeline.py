@@ -17,9 +17,9 @@ from .discover import (
     find_audio_tables,
     find_clips,
     parse_fragment,
-    serialize,
 )
 from .grid import regroup_by_prefix
+from .markup import serialize
 from .metadata import ClipError, ClipMetadata
 from .model import AudioTableInfo, ClipInfo, Problem, ProcessedPage
 from .resolve import PageRef, ResolvedClip, SiteFiles, resolve_clip

@@ -21,7 +21,7 @@ from .assets import ASSETS_FOLDER, AssetLinkingTemplate
 from .cache import MetadataCache, PageCache
 from .filters import FILTERS
 from .model import PageWork, Problem, ProcessedPage
-from .processes import default_workers
+from .processes import worker_count
 from .resolve import PageRef, SiteFiles
 from .scan import may_hold_clips
 from .settings import AudioTableSettings, SettingsError
@@ -89,7 +89,6 @@ def on_initialized(pelican: Any) -> None:
         # the cores it leaves idle.
         from .prefetch import start_prefetch
 
-        workers = settings.workers or default_workers()
         _build.prefetch = start_prefetch(
             Path(pelican.settings["PATH"]),
             skip=tuple(
@@ -97,7 +96,7 @@ def on_initialized(pelican: Any) -> None:
                 for name in ("OUTPUT_PATH", "CACHE_PATH")
                 if pelican.settings.get(name)
             ),
-            processes=workers - 1,
+            processes=worker_count(settings.workers) - 1,
         )
     if settings.assets:
         static_paths = pelican.settings.setdefault("THEME_STATIC_PATHS", [])
@@ -181,9 +180,8 @@ def annotate_generators(
         # loads only when a page is not in the page cache.
         from .workers import process_pages
 
-        workers = settings.workers or default_workers()
         work = [item for item, _ in todo.values()]
-        done = process_pages(work, site.files, cache, workers)
+        done = process_pages(work, site.files, cache, worker_count(settings.workers))
         for (index, (_, key)), page in zip(todo.items(), done, strict=True):
             processed[index] = page.processed
             if pages and None not in page.stamps.values():

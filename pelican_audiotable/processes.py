@@ -8,8 +8,10 @@ from multiprocessing import get_context
 from typing import Any
 
 
-def default_workers() -> int:
-    """One process per CPU this process may use, at most 8."""
+def worker_count(configured: int | None) -> int:
+    """``AUDIOTABLE_WORKERS``, or one process per CPU this process may use, up to 8."""
+    if configured:
+        return configured
     count = getattr(os, "process_cpu_count", os.cpu_count)() or 1
     return min(count, 8)
 

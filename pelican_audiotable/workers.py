@@ -23,7 +23,6 @@ from .model import PageWork, ProcessedPage
 from .pipeline import process_page
 from .processes import process_context
 from .resolve import SiteFiles
-from .scan import may_hold_clips
 
 logger = logging.getLogger(__name__)
 
@@ -42,23 +41,14 @@ class PageDone:
 def process_pages(
     work: list[PageWork], site: SiteFiles, cache: MetadataCache, workers: int
 ) -> list[PageDone]:
-    """Every page of ``work``, annotated, in order."""
-    done: list[PageDone | None] = [None] * len(work)
-    # Pages without a table that may hold clips pass through at once, and do not
-    # count when deciding whether processes are worth starting.
-    busy = [i for i, item in enumerate(work) if may_hold_clips(item.html)]
-    workers = min(workers, len(busy) // PAGES_PER_WORKER)
+    """Every page of ``work`` (each with a table that may hold clips), in order."""
+    workers = min(workers, len(work) // PAGES_PER_WORKER)
     if workers >= 2:
         try:
-            results = _in_processes([work[i] for i in busy], site, cache, workers)
-            for index, result in zip(busy, results, strict=True):
-                done[index] = result
+            return _in_processes(work, site, cache, workers)
         except (BrokenProcessPool, OSError) as error:
             logger.info("audiotable: worker processes failed (%s); going on", error)
-    return [
-        result or process_one(item, site, cache)
-        for item, result in zip(work, done, strict=True)
-    ]
+    return [process_one(item, site, cache) for item in work]
 
 
 def process_one(work: PageWork, site: SiteFiles, cache: MetadataCache) -> PageDone:

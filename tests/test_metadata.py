@@ -91,15 +91,16 @@ def test_truncated_mp3_shows_what_will_play(
     assert any("truncated" in note for note in meta.notes)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "flac-44k.flac",
-        "vorbis-48k.ogg",
-        "opus-stereo.opus",
-        "aac-faststart-48k.m4a",
-    ],
-)
+#: Clips whose containers say how long they are: FLAC, Ogg and MP4.
+CONTAINER_CLIPS = [
+    "flac-44k.flac",
+    "vorbis-48k.ogg",
+    "opus-stereo.opus",
+    "aac-faststart-48k.m4a",
+]
+
+
+@pytest.mark.parametrize("name", CONTAINER_CLIPS)
 @pytest.mark.parametrize("cut", [0.3, 0.7, 0.97])
 def test_truncated_flac_ogg_and_mp4_show_what_will_play(
     clips: dict[str, Path], tmp_path: Path, name: str, cut: float
@@ -128,15 +129,7 @@ def test_flac_cut_between_frames_keeps_the_last_whole_frame(
 
 
 @pytest.mark.parametrize(
-    "name",
-    [
-        "flac-44k.flac",
-        "vorbis-48k.ogg",
-        "opus-stereo.opus",
-        "aac-faststart-48k.m4a",
-        "aac-44k.m4a",
-        "vbr-noheader-44k.mp3",
-    ],
+    "name", [*CONTAINER_CLIPS, "aac-44k.m4a", "vbr-noheader-44k.mp3"]
 )
 def test_damaged_files_give_a_clip_error_or_a_reading_never_a_crash(
     clips: dict[str, Path], tmp_path: Path, name: str
