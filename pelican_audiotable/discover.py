@@ -41,8 +41,23 @@ class FoundTable:
     clips: list[FoundClip]
 
 
+@dataclass
+class ParsedFragment:
+    """A piece of a page's HTML (a table span), parsed, with its audio tables."""
+
+    soup: BeautifulSoup
+    tables: list[FoundTable]
+
+
 def parse_fragment(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "html.parser")
+
+
+def parse_tables(fragment: str) -> ParsedFragment:
+    """Parse a table span and find its audio tables: all that needs nothing but
+    the HTML, so it can be done before the site's files are known."""
+    soup = parse_fragment(fragment)
+    return ParsedFragment(soup, find_audio_tables(soup))
 
 
 def tags_named(node: Tag, name: str) -> Iterator[Tag]:

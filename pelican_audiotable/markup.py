@@ -57,6 +57,8 @@ def _write_children(node: Tag, out: list[str]) -> None:
     for child in node.contents:
         if isinstance(child, Tag):
             _write_tag(child, out)
+        elif type(child) is NavigableString:  # most of what is not a tag
+            out.append(escape_text(child))
         elif isinstance(child, Comment):
             out.append(f"<!--{child}-->")
         elif isinstance(child, Doctype):

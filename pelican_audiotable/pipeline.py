@@ -12,12 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .annotate import annotate_table
-from .discover import (
-    FoundClip,
-    find_audio_tables,
-    find_clips,
-    parse_fragment,
-)
+from .discover import FoundClip, ParsedFragment, find_clips, parse_tables
 from .grid import regroup_by_prefix
 from .markup import serialize
 from .metadata import ClipError, ClipMetadata
@@ -31,6 +26,9 @@ logger = logging.getLogger(__name__)
 ReadClip = Callable[[Path], ClipMetadata]
 """Reads one clip file; raises :class:`ClipError` when it cannot."""
 
+ParseTables = Callable[[str], ParsedFragment]
+"""Parses a table span: :func:`parse_tables`, or one that has them parsed ahead."""
+
 
 def process_page(
     html: str,
@@ -38,6 +36,7 @@ def process_page(
     site: SiteFiles,
     read: ReadClip,
     settings: AudioTableSettings,
+    parse: ParseTables = parse_tables,
 ) -> ProcessedPage:
     """Annotate every audio table of a page's HTML."""
     pieces: list[str] = []
@@ -45,11 +44,11 @@ def process_page(
     problems: list[Problem] = []
     done = 0
     for span in table_spans(html):
-        soup = parse_fragment(html[span.start : span.end])
-        found_tables = find_audio_tables(soup)
-        if not found_tables:
+        fragment = parse(html[span.start : span.end])
+        soup = fragment.soup
+        if not fragment.tables:
             continue
-        for found in found_tables:
+        for found in fragment.tables:
             if settings.grid == "prefix" and regroup_by_prefix(soup, found):
                 found = find_clips(found.element)
             clips = [_learn(clip, page, site, read, problems) for clip in found.clips]

@@ -27,7 +27,7 @@ from .scan import may_hold_clips
 from .settings import AudioTableSettings, SettingsError
 
 if TYPE_CHECKING:
-    from .prefetch import Prefetch
+    from .background import Background
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +57,8 @@ class _Build:
     pages: PageCache = field(default_factory=lambda: PageCache(None))
     #: Link the CSS/JS into written pages (the bundled theme links them itself).
     link_assets: bool = False
-    #: Clips being read in the background since the build began (cold builds).
-    prefetch: Prefetch | None = None
+    #: Processes reading clips and parsing tables since the build began (cold builds).
+    background: Background | None = None
 
 
 _build = _Build()
@@ -85,19 +85,21 @@ def on_initialized(pelican: Any) -> None:
         link_assets=settings.assets and not _is_bundled_theme(pelican.settings),
     )
     if clips_file is None or not clips_file.exists():
-        # Nothing read yet: read the clips while Pelican reads the articles, on
-        # the cores it leaves idle.
-        from .prefetch import start_prefetch
+        # Nothing read yet: read the clips and parse the tables while Pelican
+        # reads the articles, on the cores it leaves idle.
+        from .background import start_background
 
-        _build.prefetch = start_prefetch(
+        _build.background = start_background(
             Path(pelican.settings["PATH"]),
             skip=tuple(
                 Path(pelican.settings[name])
                 for name in ("OUTPUT_PATH", "CACHE_PATH")
                 if pelican.settings.get(name)
             ),
-            processes=worker_count(settings.workers) - 1,
+            processes=worker_count(settings.workers),
         )
+        if _build.background is not None:
+            signals.content_object_init.connect(on_content_object_init)
     if settings.assets:
         static_paths = pelican.settings.setdefault("THEME_STATIC_PATHS", [])
         if ASSETS_FOLDER not in static_paths:
@@ -125,13 +127,28 @@ def on_generator_init(generator: Any) -> None:
             env.template_class = AssetLinkingTemplate
 
 
+def on_content_object_init(content: Any) -> None:
+    """As Pelican reads each article or page, have its tables parsed meanwhile
+    (connected only while background processes are there to do it).
+
+    Only read here, never changed: content is rewritten once everything is read.
+    """
+    if _build.background is not None:
+        _build.background.parse_ahead(getattr(content, "_content", None) or "")
+
+
 def on_all_generators_finalized(generators: list[Any]) -> None:
-    if _build.prefetch is not None:
-        _build.cache.merge(_build.prefetch.collect())
-        _build.prefetch = None
-    problems = annotate_generators(
-        generators, _build.settings, _build.cache, _build.pages
-    )
+    background, _build.background = _build.background, None
+    signals.content_object_init.disconnect(on_content_object_init)
+    try:
+        if background is not None:
+            _build.cache.merge(background.clips())
+        problems = annotate_generators(
+            generators, _build.settings, _build.cache, _build.pages, background
+        )
+    finally:
+        if background is not None:
+            background.close()
     _build.cache.save()
     _build.pages.save()
     for problem in problems:
@@ -148,6 +165,7 @@ def annotate_generators(
     settings: AudioTableSettings,
     cache: MetadataCache,
     pages: PageCache | None = None,
+    background: Background | None = None,
 ) -> list[Problem]:
     """Annotate every article and page the generators hold; return the problems.
 
@@ -176,12 +194,12 @@ def annotate_generators(
         if cached is None:
             todo[index] = (item, key)
     if todo:
-        # The pipeline (and Beautiful Soup, a tenth of a warm build's time to import)
-        # loads only when a page is not in the page cache.
         from .workers import process_pages
 
         work = [item for item, _ in todo.values()]
-        done = process_pages(work, site.files, cache, worker_count(settings.workers))
+        done = process_pages(
+            work, site.files, cache, worker_count(settings.workers), background
+        )
         for (index, (_, key)), page in zip(todo.items(), done, strict=True):
             processed[index] = page.processed
             if pages and None not in page.stamps.values():
@@ -225,9 +243,10 @@ def site_files(generators: list[Any]) -> SiteFiles:
     settings = static.settings
     published = {
         # Content.url, not Static.url: reading Static.url pins the file's output
-        # location and would break {attach} links resolved later.
-        Content.url.fget(item): item.get_relative_source_path()
-        for item in context.get("static_content", {}).values()
+        # location and would break {attach} links resolved later. Pelican keys
+        # the files by their relative source path already.
+        Content.url.fget(item): source
+        for source, item in context.get("static_content", {}).items()
         if hasattr(item, "source_path")
     }
     return SiteFiles(

@@ -15,14 +15,17 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .cache import MetadataCache
-from .metadata import ClipMetadata
 from .model import PageWork, ProcessedPage
-from .pipeline import process_page
 from .processes import process_context
 from .resolve import SiteFiles
+
+if TYPE_CHECKING:
+    from .background import Background
+    from .metadata import ClipMetadata
+    from .pipeline import ParseTables
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +42,23 @@ class PageDone:
 
 
 def process_pages(
-    work: list[PageWork], site: SiteFiles, cache: MetadataCache, workers: int
+    work: list[PageWork],
+    site: SiteFiles,
+    cache: MetadataCache,
+    workers: int,
+    background: Background | None = None,
 ) -> list[PageDone]:
-    """Every page of ``work`` (each with a table that may hold clips), in order."""
+    """Every page of ``work`` (each with a table that may hold clips), in order.
+
+    On a cold build the background processes, which have parsed most pages while
+    Pelican read them, annotate them; otherwise processes start here, if worth it.
+    """
+    if background is not None:
+        done = background.annotate(work, site, cache)
+        return [
+            page if page is not None else process_one(item, site, cache)
+            for item, page in zip(work, done, strict=True)
+        ]
     workers = min(workers, len(work) // PAGES_PER_WORKER)
     if workers >= 2:
         try:
@@ -51,14 +68,26 @@ def process_pages(
     return [process_one(item, site, cache) for item in work]
 
 
-def process_one(work: PageWork, site: SiteFiles, cache: MetadataCache) -> PageDone:
+def process_one(
+    work: PageWork,
+    site: SiteFiles,
+    cache: MetadataCache,
+    parse: ParseTables | None = None,
+) -> PageDone:
+    # The pipeline (and Beautiful Soup, 0.15 s to import) loads where pages are
+    # annotated: on a cold build, in the background processes only.
+    from .discover import parse_tables
+    from .pipeline import process_page
+
     read: list[Path] = []
 
     def read_clip(path: Path) -> ClipMetadata:
         read.append(path)
         return cache.read(path)
 
-    processed = process_page(work.html, work.page, site, read_clip, work.settings)
+    processed = process_page(
+        work.html, work.page, site, read_clip, work.settings, parse or parse_tables
+    )
     return PageDone(processed, {str(path): cache.stamp_of(path) for path in read})
 
 
