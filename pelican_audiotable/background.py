@@ -92,7 +92,7 @@ class Background:
 
     def parse_ahead(self, html: str) -> None:
         """Have a page's audio tables parsed by the least busy process."""
-        fragments = [html[span.start : span.end] for span in table_spans(html)]
+        fragments = _tables_of(html)
         alive = [i for i, c in enumerate(self.connections) if c is not None]
         if not fragments or not alive or html in self.parsed_by:
             return
@@ -122,7 +122,7 @@ class Background:
             index = self.parsed_by.get(item.html)
             if index is None or self.connections[index] is None:
                 index = min(alive, key=self.sent.__getitem__)
-                self.sent[index] += len(item.html)
+                self.sent[index] += sum(map(len, _tables_of(item.html)))
             shares.setdefault(index, []).append(position)
         known = cache.entries()
         asked = [
@@ -175,6 +175,10 @@ class Background:
         """A process died: its work is done in this one instead."""
         logger.info("audiotable: a background process failed (%r); going on", error)
         self.connections[index] = None
+
+
+def _tables_of(html: str) -> list[str]:
+    return [html[span.start : span.end] for span in table_spans(html)]
 
 
 def start_background(
