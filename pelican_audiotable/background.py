@@ -40,9 +40,9 @@ logger = logging.getLogger(__name__)
 
 #: Fewer clips than this, and starting a process costs more than it saves.
 MIN_CLIPS = 16
-#: Characters of table HTML a process keeps parsed ahead; a parsed table takes
-#: some 60 times its size, and tables beyond this are parsed when annotated.
-PARSE_AHEAD_LIMIT = 4_000_000
+#: Characters of table HTML a process keeps parsed ahead: a parsed table takes
+#: some 60 times its size (so ≈ 120 MB), and tables beyond are parsed later.
+PARSE_AHEAD_LIMIT = 2_000_000
 
 
 def audio_files(root: Path, skip: tuple[Path, ...] = ()) -> list[str]:

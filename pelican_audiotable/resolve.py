@@ -57,9 +57,12 @@ class SiteFiles:
 
     @cached_property
     def _inside_prefix(self) -> str:
-        """What the real path of every file inside starts with (a path plus a
-        separator): a string test, for ``os.path.commonpath`` costs more."""
         return os.path.join(str(self.real_root), "")
+
+    def holds(self, real_path: str) -> bool:
+        """Whether a real path (symlinks resolved) is the content folder or below
+        it: a string test, for ``os.path.commonpath`` costs more."""
+        return (real_path + os.sep).startswith(self._inside_prefix)
 
     def real_path(self, relative: str) -> str:
         """``relative`` below the content folder, every symlink on its way resolved.
@@ -234,6 +237,6 @@ def _contained(site: SiteFiles, relative: str) -> Path | None:
     if posixpath.isabs(relative) or relative.split("/", 1)[0] == "..":
         return None
     candidate = site.real_path(relative)
-    if not (candidate + os.sep).startswith(site._inside_prefix):
+    if not site.holds(candidate):
         return None
     return Path(candidate)

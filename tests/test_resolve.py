@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 
-from pelican_audiotable.resolve import PageRef, SiteFiles, resolve_clip
+from pelican_audiotable.resolve import (
+    PageRef,
+    SiteFiles,
+    _plain_root_path,
+    resolve_clip,
+)
 
 
 @pytest.fixture
@@ -145,3 +151,25 @@ def test_url_dots_stop_at_the_site_root_like_a_browser(site: SiteFiles, src: str
     resolved = resolve_clip(src, POST, site)
     assert resolved.path is None
     assert resolved.problem in ("missing", "outside")
+
+
+@pytest.mark.parametrize(
+    ("url_path", "plain"),
+    [
+        ("/clips/take.mp3", True),
+        ("/clips/take%20one.mp3", True),
+        ("/clips;v=1/take.mp3", True),
+        ("/clips//take.mp3", True),
+        ("/clips/./take.mp3", False),
+        ("/clips/../take.mp3", False),
+        ("/.hidden/take.mp3", False),
+        ("//cdn.example.com/take.mp3", False),
+        ("clips/take.mp3", False),
+    ],
+)
+def test_paths_resolved_without_urljoin_are_those_it_leaves_alone(
+    url_path: str, plain: bool
+) -> None:
+    assert _plain_root_path(url_path) == plain
+    for page_url in ("/", "/posts/take.html", "/blog/2025/08/seed/"):
+        assert (urljoin(page_url, url_path) == url_path) or not plain
