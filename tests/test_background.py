@@ -81,6 +81,14 @@ def site_of(content: Path) -> SiteFiles:
     return SiteFiles(content_root=content, published=published)
 
 
+def pages_and_their_annotation(tmp_path: Path, clips):
+    """48 clips, six pages showing them, and the pages as this process annotates them."""
+    content = clip_folder(tmp_path, clips, count=48)
+    work, site = pages_of(content), site_of(content)
+    expected = [process_one(item, site, MetadataCache(None)) for item in work]
+    return content, work, site, expected
+
+
 def test_background_processes_bring_what_the_cache_would_read(
     tmp_path: Path, clips
 ) -> None:
@@ -104,9 +112,7 @@ def test_background_processes_bring_what_the_cache_would_read(
 def test_pages_parsed_ahead_come_back_as_this_process_would_annotate_them(
     tmp_path: Path, clips
 ) -> None:
-    content = clip_folder(tmp_path, clips, count=48)
-    work, site = pages_of(content), site_of(content)
-    expected = [process_one(item, site, MetadataCache(None)) for item in work]
+    content, work, site, expected = pages_and_their_annotation(tmp_path, clips)
     started = start_background(content, skip=(content / "output",), processes=2)
     assert started is not None and len(started.processes) == 2
     try:
@@ -144,9 +150,7 @@ def test_a_table_parsed_ahead_is_used_once_and_only_for_the_same_html(
 def test_pages_of_a_background_process_that_died_are_annotated_all_the_same(
     tmp_path: Path, clips
 ) -> None:
-    content = clip_folder(tmp_path, clips, count=48)
-    work, site = pages_of(content), site_of(content)
-    expected = [process_one(item, site, MetadataCache(None)) for item in work]
+    content, work, site, expected = pages_and_their_annotation(tmp_path, clips)
     for dead in ([0], [0, 1]):
         started = start_background(content, skip=(content / "output",), processes=2)
         assert started is not None
