@@ -10,10 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import BinaryIO
 
 #: Bytes searched back from the end for the last frame header, beyond the largest
-#: frame STREAMINFO announces.
+#: frame STREAMINFO announces; and at most, whatever it announces (the largest
+#: frame the format allows is under 4 MiB).
 _SEARCH = 64 * 1024
+_MAX_SEARCH = 4 * 1024 * 1024
+#: Candidate frame headers looked at before a search gives up.
+_CANDIDATES = 4096
+#: Metadata blocks walked before the first frame, at most.
+_MAX_BLOCKS = 1024
 
 
 @dataclass(frozen=True)
@@ -69,17 +76,36 @@ def playable_samples(tail: bytes, info: StreamInfo) -> int | None:
 
 def search_size(info: StreamInfo) -> int:
     """How many bytes from the end hold the last frame header for sure."""
-    return max(_SEARCH, 2 * info.max_frame_bytes)
+    return min(max(_SEARCH, 2 * info.max_frame_bytes), _MAX_SEARCH)
 
 
 def last_frame(data: bytes, info: StreamInfo) -> Frame | None:
-    """The last valid frame header in ``data``."""
-    pos = data.rfind(b"\xff", 0, len(data) - 1)
-    while pos >= 0:
+    """The last valid frame header in ``data``, searched from the end by the two
+    bytes every frame starts with (runs of 0xFF are skipped at C speed)."""
+    end = len(data)
+    for _ in range(_CANDIDATES):
+        pos = max(data.rfind(b"\xff\xf8", 0, end), data.rfind(b"\xff\xf9", 0, end))
+        if pos < 0:
+            return None
         frame = parse_frame_header(data, pos, info)
         if frame is not None:
             return frame
-        pos = data.rfind(b"\xff", 0, pos)
+        end = pos + 1
+    return None
+
+
+def audio_start(handle: BinaryIO, offset: int = 0) -> int | None:
+    """Where the frames begin: after the ``fLaC`` marker at ``offset`` and every
+    metadata block. None when the blocks do not end inside the file."""
+    pos = offset + 4
+    for _ in range(_MAX_BLOCKS):
+        handle.seek(pos)
+        header = handle.read(4)
+        if len(header) < 4:
+            return None
+        pos += 4 + int.from_bytes(header[1:4], "big")
+        if header[0] & 0x80:
+            return pos
     return None
 
 

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import flac, mp4, mpeg
+from . import flac, mp4, mpeg, ogg, wav
 from .formats import AUDIO_EXTENSIONS
 
 #: How far into a tag value we read: a huge frame must not flood the page.
@@ -24,9 +24,17 @@ MAX_TAG_CHARS = 300
 
 
 class ClipError(Exception):
-    """A clip that cannot be read; ``kind`` is what the page marks it with."""
+    """A clip that cannot be read; ``kind`` is what the page marks it with.
+
+    ``tags`` holds what its tags say when they could be read (a file with tags and
+    no audio): reported beside the error, never shown as a playable clip.
+    """
 
     kind = "unreadable"
+
+    def __init__(self, message: str, tags: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.tags: dict[str, Any] = tags or {}
 
 
 class EmptyClip(ClipError):
@@ -39,6 +47,10 @@ class NotAudio(ClipError):
 
 class CorruptClip(ClipError):
     kind = "corrupt"
+
+
+class UnsupportedCodec(ClipError):
+    kind = "unsupported"
 
 
 @dataclass(frozen=True)
@@ -91,31 +103,65 @@ class _Tags:
 
 
 def read_metadata(path: str | os.PathLike[str]) -> ClipMetadata:
-    """Read one clip. Raises :class:`ClipError` when nothing playable is there."""
+    """Read one clip. Raises :class:`ClipError` when nothing playable is there.
+
+    Every byte of a clip is untrusted, so nothing else ever escapes: a bug in a
+    format parser makes the clip unreadable (with a warning), never the build fail.
+    """
     path = Path(path)
+    try:
+        return _read(path)
+    except ClipError:
+        raise
+    except Exception as error:  # a reader's bug, met on a file it did not expect
+        raise ClipError(
+            f"the reader failed on this file ({type(error).__name__}: "
+            f"{_short(error)}); please report it"
+        ) from error
+
+
+#: Bytes read first: enough for every format's headers (and every Ogg stream's
+#: first page), and for finding MPEG audio behind junk.
+_HEAD = 64 * 1024
+
+
+def _read(path: Path) -> ClipMetadata:
     try:
         size = path.stat().st_size
         if size == 0:
             raise EmptyClip("the file is empty")
         with path.open("rb") as handle:
-            head = handle.read(64)
+            head = handle.read(_HEAD)
             kind = sniff(head)
+            offset = 0
+            if kind == "mp3" and head[:3] == b"ID3":
+                offset = mpeg.skip_id3v2(head)
+                handle.seek(offset)
+                if handle.read(4) == b"fLaC":
+                    kind = "flac"  # a FLAC file with an ID3 tag in front
+                else:
+                    offset = 0
             if kind is None:
-                raise NotAudio("not an audio file (unknown content)")
-            data = _mp3_view(handle, head, size) if kind == "mp3" else None
+                raise NotAudio(f"not an audio file ({_what_it_seems(head)})")
+            if kind == "speex":
+                raise UnsupportedCodec(
+                    "Speex in Ogg: browsers cannot play it; convert it to Opus"
+                )
+            notes: list[str] = []
+            claimed = AUDIO_EXTENSIONS.get(path.suffix.lower())
+            actual = _FORMAT_OF_KIND[kind]
+            if claimed is not None and claimed != actual:
+                notes.append(
+                    f"the file is {actual} although its name ends in {path.suffix}; "
+                    "read by its content (some browsers will refuse it)"
+                )
+            if kind == "mp3":
+                return _read_mp3(path, size, _mp3_view(handle, head, size), notes)
+            if kind == "wav":
+                return _read_wav(path, handle, size, notes)
+            return _read_with_mutagen(path, handle, kind, size, offset, notes)
     except OSError as error:
         raise ClipError(f"cannot read the file: {error.strerror or error}") from error
-
-    notes: list[str] = []
-    claimed = AUDIO_EXTENSIONS.get(path.suffix.lower())
-    actual = _FORMAT_OF_KIND[kind]
-    if claimed is not None and claimed != actual:
-        notes.append(
-            f"the file is {actual} although its name ends in {path.suffix}; "
-            "read by its content (some browsers will refuse it)"
-        )
-    reader = _read_mp3 if kind == "mp3" else _read_with_mutagen
-    return reader(path, kind, size, data, notes)
 
 
 def sniff(head: bytes) -> str | None:
@@ -125,21 +171,48 @@ def sniff(head: bytes) -> str | None:
     if head[:4] == b"fLaC":
         return "flac"
     if head[:4] == b"OggS":
-        if b"OpusHead" in head:
-            return "opus"
-        if b"\x7fFLAC" in head:
-            return "ogg-flac"
-        if b"\x01vorbis" in head:
-            return "vorbis"
-        return None
+        stream = ogg.audio_stream(head)
+        return stream.kind if stream else None
     if head[4:8] == b"ftyp":
         return "mp4"
     if head[:3] == b"ID3":
-        return "mp3"  # ID3v2 is found in front of MPEG audio (and nothing else here)
+        return "mp3"  # ID3v2 is found in front of MPEG audio (FLAC is checked after)
     if len(head) >= 4 and mpeg.parse_header(head, 0) is not None:
         return "mp3"
+    if mpeg.find_stream(head, 0, len(head)) is not None:
+        return "mp3"  # MPEG audio after junk (padding, garbage), as decoders find it
     return None
 
+
+def _what_it_seems(head: bytes) -> str:
+    """What a file that is not audio seems to be, for the warning."""
+    for magic, what in _NOT_AUDIO:
+        if head.startswith(magic):
+            return f"it looks like {what}"
+    if head[:4] == b"OggS":
+        return "an Ogg file without an audio stream"
+    if head[4:8] == b"ftyp":
+        return "an MP4 file"
+    sample = head[:512]
+    if sample and all(32 <= b < 127 or b in b"\t\r\n" for b in sample):
+        return "it looks like text"
+    return "unknown content"
+
+
+_NOT_AUDIO = (
+    (b"<!DOCTYPE html", "an HTML page"),
+    (b"<!doctype html", "an HTML page"),
+    (b"<html", "an HTML page"),
+    (b"<?xml", "an XML file"),
+    (b"{", "JSON"),
+    (b"%PDF", "a PDF"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"RIFF", "a RIFF file that is not WAVE"),
+)
 
 _FORMAT_OF_KIND = {
     "mp3": "MP3",
@@ -148,6 +221,7 @@ _FORMAT_OF_KIND = {
     "opus": "Ogg",
     "vorbis": "Ogg",
     "ogg-flac": "Ogg",
+    "speex": "Ogg",
     "mp4": "MP4",
 }
 
@@ -185,6 +259,7 @@ class _Mp3View:
 
 def _mp3_view(handle: Any, head: bytes, size: int) -> _Mp3View:
     tag = mpeg.skip_id3v2(head) if head[:3] == b"ID3" else 0
+    handle.seek(len(head))
     prefix = head + handle.read(max(0, tag + _LOOKAHEAD - len(head)))
     if len(prefix) >= size:
         return _Mp3View(Path(handle.name), size, prefix, prefix, whole=prefix)
@@ -192,23 +267,42 @@ def _mp3_view(handle: Any, head: bytes, size: int) -> _Mp3View:
     return _Mp3View(Path(handle.name), size, prefix, handle.read())
 
 
-def _read_mp3(
-    path: Path, kind: str, size: int, view: _Mp3View, notes: list[str]
-) -> ClipMetadata:
+def _read_mp3(path: Path, size: int, view: _Mp3View, notes: list[str]) -> ClipMetadata:
+    try:
+        return _read_mpeg_audio(path, size, view, notes)
+    except CorruptClip as error:
+        error.tags = vars(_read_id3(path, [], view.whole))
+        raise
+
+
+def _first_frame(view: _Mp3View, notes: list[str]) -> tuple[int, mpeg.FrameHeader]:
+    """Where the MPEG audio starts: right after the ID3 tag, or after junk, found
+    as decoders find it (a run of frames, within a bounded search)."""
     data = view.prefix
     audio_start = mpeg.skip_id3v2(data)
     found = mpeg.find_first_frame(data, audio_start, len(data))
     if found is None or found[0] + 4096 > len(data):
         data = view.everything()  # the audio starts late: look everywhere
         found = mpeg.find_first_frame(data, audio_start, view.stream_end)
+    if found is not None and found[0] != audio_start:
+        # Junk before the audio: one pair of headers may be chance, a run is not.
+        found = mpeg.find_stream(data, audio_start, view.stream_end) or found
     if found is None and audio_start > 0:
+        data = view.everything()
         found = mpeg.find_first_frame(data, 0, view.stream_end)  # a tag whose size lies
         if found is not None:
             notes.append("the ID3 tag's size is wrong; audio found after searching")
     if found is None:
         raise CorruptClip("no MPEG audio frames found")
+    return found
+
+
+def _read_mpeg_audio(
+    path: Path, size: int, view: _Mp3View, notes: list[str]
+) -> ClipMetadata:
+    pos, first = _first_frame(view, notes)
+    data = view.whole if view.whole is not None else view.prefix
     end = view.stream_end
-    pos, first = found
     spf, rate = first.samples_per_frame, first.sample_rate
     vbr = mpeg.read_vbr_header(data, pos, first)
     trim = _lame_trim(data, pos, first) if vbr else (0, 0, None)
@@ -218,13 +312,11 @@ def _read_mp3(
     truncated = False
     source = "header"
     if vbr is not None and vbr.frames:
-        stream_bytes = end - pos
-        promised = vbr.bytes
-        if promised is not None and stream_bytes + first.length < promised:
-            truncated = True
-        else:
+        promise = _header_promise(vbr, vbr.frames, first, end - pos)
+        truncated = promise == "more than there is"
+        if promise == "kept":
             duration = max(0, vbr.frames * spf - delay - padding) / rate
-            audio_bytes = (promised or stream_bytes) - first.length
+            audio_bytes = (vbr.bytes or end - pos) - first.length
             bitrate = round(audio_bytes * 8 / duration) if duration else None
             if vbr.kind == "Info" or lame_method in (1, 8):
                 mode = "CBR"
@@ -233,12 +325,12 @@ def _read_mp3(
             else:
                 mode = "VBR"
     if duration is None:
-        # No header, or one that promises more than the file holds: count.
+        # No header, or one the bytes do not bear out: count the frames.
         counted_from = pos + first.length if vbr is not None else pos
         data = view.everything()
         end = view.stream_end
         count = mpeg.count_frames(data, counted_from, end)
-        if count.frames == 0 and vbr is None:
+        if count.frames == 0:
             raise CorruptClip("no complete MPEG audio frame")
         source = "frame-count"
         duration = max(0, count.frames * spf - delay) / rate
@@ -268,6 +360,29 @@ def _read_mp3(
         notes=tuple(notes),
         **vars(tags),
     )
+
+
+def _header_promise(
+    vbr: mpeg.VbrHeader, frames: int, first: mpeg.FrameHeader, stream_bytes: int
+) -> str:
+    """Whether a Xing/Info/VBRI header's frame count can be true of the bytes there:
+    ``"kept"``, ``"more than there is"`` (a cut file, or a lie), or ``"less"``.
+
+    A CBR stream's frames are all as long as the first (give or take a padding
+    byte); a VBR stream's lie between the shortest and longest its format allows.
+    """
+    if vbr.kind == "Info":
+        shortest, longest = first.length - 1, first.length + 1
+    else:
+        shortest, longest = mpeg.frame_length_range(first)
+    if vbr.bytes is not None and stream_bytes + first.length < vbr.bytes:
+        return "more than there is"
+    audio = stream_bytes - first.length
+    if audio < (frames - 1) * shortest * 0.98:
+        return "more than there is"
+    if audio > (frames + 1) * longest * 1.02 + 8 * first.length:
+        return "less"
+    return "kept"
 
 
 def _lame_trim(
@@ -355,7 +470,6 @@ def _mutagen_classes() -> dict[str, Any]:
     from mutagen.oggflac import OggFLAC
     from mutagen.oggopus import OggOpus
     from mutagen.oggvorbis import OggVorbis
-    from mutagen.wave import WAVE
 
     return {
         "flac": FLAC,
@@ -363,13 +477,11 @@ def _mutagen_classes() -> dict[str, Any]:
         "opus": OggOpus,
         "ogg-flac": OggFLAC,
         "mp4": MP4,
-        "wav": WAVE,
     }
 
 
 _OGG_KINDS = ("vorbis", "opus", "ogg-flac")
 _BITRATE_MODE_OF_KIND = {
-    "wav": "CBR",
     "flac": "VBR",
     "ogg-flac": "VBR",
     "opus": "VBR",
@@ -380,15 +492,29 @@ _CODEC_OF_KIND = {
     "vorbis": "Vorbis",
     "opus": "Opus",
     "ogg-flac": "FLAC",
-    "wav": "PCM",
 }
 
 
+@dataclass
+class _Stream:
+    """What a container's own reading found, beside mutagen's stream info."""
+
+    duration: float
+    source: str = "header"
+    truncated: bool = False
+    promised: float | None = None  # what the header promised, when it is more
+    channels: int | None = None
+    sample_rate: int | None = None
+
+
 def _read_with_mutagen(
-    path: Path, kind: str, size: int, data: bytes, notes: list[str]
+    path: Path, handle: Any, kind: str, size: int, offset: int, notes: list[str]
 ) -> ClipMetadata:
+    """FLAC, Ogg and MP4: mutagen for the stream info and tags, then the bytes
+    themselves for what will really play."""
+    handle.seek(0)
     try:
-        audio = _mutagen_classes()[kind](path)
+        audio = _mutagen_classes()[kind](handle)
     except Exception as error:
         if kind != "flac":
             raise CorruptClip(
@@ -396,50 +522,47 @@ def _read_with_mutagen(
             ) from error
         # FLAC keeps stream info in its first block: read it without the tags.
         audio = None
-        info = _flac_streaminfo(path)
+        info = _flac_streaminfo(handle, offset)
         notes.append(f"damaged FLAC metadata ignored ({_short(error)})")
     else:
         info = audio.info
-    duration = float(getattr(info, "length", 0) or 0)
-    source = "header"
-    truncated = False
-    if kind == "wav":
-        duration, truncated = _wav_playable(path, size, info, duration)
-        source = "data-size"
-    elif kind == "flac":
-        duration, truncated = _flac_playable(path, size, duration)
-        source = "frame-count" if truncated else source
-    elif kind == "mp4":
-        duration, truncated = _mp4_playable(path, size, duration)
-        source = "frame-count" if truncated else source
-    elif kind in _OGG_KINDS:
-        # mutagen's length is the last whole page's: what plays. Only say so.
-        truncated = _ogg_cut_short(path, size)
-    if truncated:
-        # An Ogg stream states no total length; the others promise one.
-        promised = None if kind in _OGG_KINDS else float(info.length)
-        notes.append(_truncation_note(duration, promised))
-    if duration <= 0:
-        raise CorruptClip("the stream holds no audio")
+    tags = _container_tags(kind, audio, notes)
+    declared = float(getattr(info, "length", 0) or 0)
+    try:
+        if kind == "flac":
+            stream = _flac_stream(handle, size, offset, declared)
+        elif kind == "mp4":
+            stream = _mp4_stream(handle, size, declared)
+        else:
+            stream = _ogg_stream(handle, size, kind, info, declared)
+        if stream.duration <= 0:
+            raise CorruptClip("the stream holds no audio")
+    except ClipError as error:
+        error.tags = error.tags or vars(tags)
+        raise
+    if stream.truncated:
+        notes.append(_truncation_note(stream.duration, stream.promised))
+    duration = stream.duration
     codec = _CODEC_OF_KIND.get(kind) or _mp4_codec(info)
     bitrate = getattr(info, "bitrate", None) or None
-    if kind in ("flac", "ogg-flac", "opus") or not bitrate:
+    if kind in ("flac", "ogg-flac", "opus") or not bitrate or stream.truncated:
         bitrate = round(size * 8 / duration)  # the average the reader will download
+    rate = stream.sample_rate or getattr(info, "sample_rate", None)
     return ClipMetadata(
         path=str(path),
         format=_FORMAT_OF_KIND[kind],
         codec=codec,
         duration=round(duration, 6),
-        duration_source=source,
+        duration_source=stream.source,
         bitrate=bitrate,
         bitrate_mode=_BITRATE_MODE_OF_KIND.get(kind),
         # Opus always decodes at 48 kHz; its header's input rate is only a hint.
-        sample_rate=48000 if kind == "opus" else getattr(info, "sample_rate", None),
-        channels=getattr(info, "channels", None) or None,
+        sample_rate=48000 if kind == "opus" else rate,
+        channels=stream.channels or getattr(info, "channels", None) or None,
         size=size,
-        truncated=truncated,
+        truncated=stream.truncated,
         notes=tuple(notes),
-        **vars(_container_tags(kind, audio, notes)),
+        **vars(tags),
     )
 
 
@@ -458,8 +581,6 @@ def _container_tags(kind: str, audio: Any, notes: list[str]) -> _Tags:
     try:
         if kind == "mp4":
             return _mp4_tags(audio.tags)
-        if kind == "wav":
-            return _id3_tags(audio.tags)
         pictures = getattr(audio, "pictures", None) or []
         return _vorbis_tags(audio.tags, bool(pictures))
     except Exception as error:
@@ -505,12 +626,15 @@ def _mp4_tags(tags: Any) -> _Tags:
     )
 
 
-def _flac_streaminfo(path: Path) -> Any:
+# --- FLAC ----------------------------------------------------------------------------
+
+
+def _flac_streaminfo(handle: Any, offset: int) -> Any:
     """STREAMINFO, the first FLAC block, read by hand when mutagen gives up."""
     from types import SimpleNamespace
 
-    with path.open("rb") as handle:
-        info = _streaminfo_of(handle.read(4 + 4 + 34))
+    handle.seek(offset)
+    info = _streaminfo_of(handle.read(4 + 4 + 34))
     if info is None:
         raise CorruptClip("FLAC stream info is missing")
     if not info.sample_rate:
@@ -530,83 +654,165 @@ def _streaminfo_of(head: bytes) -> flac.StreamInfo | None:
     return flac.parse_streaminfo(head[8:42])
 
 
-def _flac_playable(path: Path, size: int, declared: float) -> tuple[float, bool]:
-    """The FLAC length that will play, and whether the file was cut short."""
-    with path.open("rb") as handle:
-        info = _streaminfo_of(handle.read(4 + 4 + 34))
-        if info is None or not info.sample_rate or not info.total_samples:
-            return declared, False
-        handle.seek(max(0, size - flac.search_size(info)))
-        tail = handle.read()
+def _flac_stream(handle: Any, size: int, offset: int, declared: float) -> _Stream:
+    """The FLAC length that will play: up to the last whole frame in the file.
+
+    STREAMINFO's total is only a promise (or 0, unknown); the frames after the
+    metadata blocks are what plays, and there must be some.
+    """
+    handle.seek(offset)
+    info = _streaminfo_of(handle.read(4 + 4 + 34))
+    if info is None or not info.sample_rate:
+        raise CorruptClip("FLAC stream info is missing or has no sample rate")
+    start = flac.audio_start(handle, offset)
+    if start is None or start >= size:
+        raise CorruptClip("the FLAC file holds metadata but no audio frames")
+    handle.seek(start)
+    if flac.parse_frame_header(handle.read(32), 0, info) is None:
+        raise CorruptClip("no FLAC frame where the metadata ends")
+    handle.seek(max(start, size - flac.search_size(info)))
+    tail = handle.read()
     samples = flac.playable_samples(tail[: mpeg.trailing_tags_start(tail)], info)
+    if not info.total_samples:  # unknown: the last frame says how many there are
+        if not samples:
+            raise CorruptClip("the FLAC stream states no length and no frame ends it")
+        return _Stream(samples / info.sample_rate, source="frame-count")
     if samples is None or samples >= info.total_samples:
-        return declared, False
-    return samples / info.sample_rate, True
+        return _Stream(declared)
+    return _Stream(
+        samples / info.sample_rate,
+        source="frame-count",
+        truncated=True,
+        promised=info.total_samples / info.sample_rate,
+    )
 
 
-def _mp4_playable(path: Path, size: int, declared: float) -> tuple[float, bool]:
-    """The MP4 length that will play, and whether its media data was cut short."""
-    with path.open("rb") as handle:
-        boxes = mp4.top_level_boxes(handle, size)
-        if not any(box.kind == b"mdat" and box.end > size for box in boxes):
-            return declared, False
-        moov = next((b for b in boxes if b.kind == b"moov" and b.end <= size), None)
-        if moov is None:
-            return declared, False
-        handle.seek(moov.start)
-        index = handle.read(moov.end - moov.start)
-    seconds = mp4.playable_seconds(index, size)
-    if seconds is None or seconds >= declared:
-        return declared, False
-    return seconds, True
+# --- MP4 -----------------------------------------------------------------------------
 
 
-#: The largest Ogg page: header, 255 lacing values, 255 segments of 255 bytes.
-_OGG_MAX_PAGE = 27 + 255 + 255 * 255
+def _mp4_stream(handle: Any, size: int, declared: float) -> _Stream:
+    """The MP4 length that will play: the samples its index places inside the
+    media data, and the channels and rate its codec's setup states."""
+    boxes = mp4.top_level_boxes(handle, size)
+    moov = next((b for b in boxes if b.kind == b"moov" and b.end <= size), None)
+    if moov is None:
+        return _Stream(declared)
+    handle.seek(moov.start)
+    track = mp4.sound_track(
+        handle.read(moov.end - moov.start),
+        [(b.start, min(b.end, size)) for b in boxes if b.kind == b"mdat"],
+    )
+    if track is None:
+        return _Stream(declared)
+    setup = {"channels": track.channels, "sample_rate": track.sample_rate}
+    if track.playable is None or track.declared is None:
+        return _Stream(declared, **setup)
+    if track.playable >= min(declared, track.declared) - 0.001:
+        return _Stream(declared, **setup)
+    return _Stream(
+        track.playable,
+        source="frame-count",
+        truncated=True,
+        promised=declared,
+        **setup,
+    )
 
 
-def _ogg_cut_short(path: Path, size: int) -> bool:
-    """Whether an Ogg stream ends without a whole last page marked end-of-stream."""
-    with path.open("rb") as handle:
-        first = handle.read(27)
-        handle.seek(max(0, size - _OGG_MAX_PAGE))
-        tail = handle.read()
-    # The stream's serial number, after the capture pattern, tells its pages from
-    # chance "OggS" bytes in the audio.
-    marker = b"OggS\x00"
-    serial = first[14:18]
-    at = tail.rfind(marker)
-    while at >= 0 and tail[at + 14 : at + 18] != serial:
-        at = tail.rfind(marker, 0, at)
-    if at < 0:
-        return False  # no page header in reach: nothing to judge by
-    if at + 27 > len(tail):
-        return True  # the file ends inside a page header
-    lacing = tail[at + 27 : at + 27 + tail[at + 26]]
-    if len(lacing) < tail[at + 26]:
-        return True  # or inside its table of segment sizes
-    end = at + 27 + len(lacing) + sum(lacing)
-    return end > len(tail) or not tail[at + 5] & 0x04
+# --- Ogg -----------------------------------------------------------------------------
 
 
-def _wav_playable(
-    path: Path, size: int, info: Any, declared: float
-) -> tuple[float, bool]:
-    """The WAV length that will play, and whether the data chunk was cut short."""
-    with path.open("rb") as handle:
-        handle.seek(12)
-        while True:
-            header = handle.read(8)
-            if len(header) < 8:
-                return declared, False
-            chunk_id, chunk_size = struct.unpack("<4sI", header)
-            if chunk_id == b"data":
-                available = size - handle.tell()
-                if chunk_size <= available:
-                    return declared, False
-                block = max(1, info.channels * info.bits_per_sample // 8)
-                return available // block / info.sample_rate, True
-            handle.seek(chunk_size + (chunk_size & 1), 1)
+def _ogg_stream(
+    handle: Any, size: int, kind: str, info: Any, declared: float
+) -> _Stream:
+    """The Ogg length that will play: the last page of the audio stream whose
+    checksum holds (mutagen trusts the last page it finds, whatever it holds)."""
+    handle.seek(0)
+    stream = ogg.audio_stream(handle.read(_HEAD))
+    if stream is None:
+        raise CorruptClip("no audio stream at the start of the Ogg file")
+    reach = ogg.MAX_PAGE
+    while True:
+        handle.seek(max(0, size - reach))
+        tail = handle.read(reach)
+        page, damaged_after = ogg.last_good_page(tail, stream.serial)
+        if page is not None or reach >= min(size, _OGG_SEARCH):
+            break
+        reach *= 4  # the stream's last good page is further back
+    if page is None:
+        raise CorruptClip("no whole Ogg page of the audio stream near the end")
+    samples, rate = page.granule - stream.pre_skip, stream.sample_rate
+    if not rate:
+        raise CorruptClip("the Ogg stream states no sample rate")
+    seconds = max(0, samples) / rate
+    cut = damaged_after or not page.last or page.end < len(tail)
+    source = "header" if abs(seconds - declared) < 0.001 else "frame-count"
+    return _Stream(seconds, source=source, truncated=cut)
+
+
+#: How far back from the end the last good Ogg page is looked for.
+_OGG_SEARCH = 4 * 1024 * 1024
+
+
+# --- WAV -----------------------------------------------------------------------------
+
+
+def _read_wav(path: Path, handle: Any, size: int, notes: list[str]) -> ClipMetadata:
+    """A WAV by its own chunks (mutagen reads only plain RIFF, and measures every
+    codec as PCM)."""
+    try:
+        parsed = wav.parse(handle, size)
+    except wav.WavError as error:
+        raise CorruptClip(str(error)) from error
+    tags = _wav_tags(parsed, notes)
+    available = max(0, size - parsed.data_offset)
+    try:
+        duration = parsed.seconds(available)
+    except wav.WavError as error:
+        raise CorruptClip(str(error), vars(tags)) from error
+    if duration <= 0:
+        raise CorruptClip("the WAV data chunk holds no audio", vars(tags))
+    truncated = available < parsed.data_size
+    if truncated:
+        notes.append(_truncation_note(duration, parsed.seconds(parsed.data_size)))
+    linear = parsed.codec == "PCM"
+    return ClipMetadata(
+        path=str(path),
+        format="WAV",
+        codec=parsed.codec,
+        duration=round(duration, 6),
+        duration_source="data-size" if linear or not parsed.fact_samples else "header",
+        bitrate=parsed.byte_rate * 8 or round(size * 8 / duration),
+        bitrate_mode="CBR",
+        sample_rate=parsed.sample_rate,
+        channels=parsed.channels,
+        size=size,
+        truncated=truncated,
+        notes=tuple(notes),
+        **vars(tags),
+    )
+
+
+def _wav_tags(parsed: wav.Wav, notes: list[str]) -> _Tags:
+    """An ``id3 `` chunk's tags, else those of ``LIST/INFO``."""
+    if parsed.id3:
+        from mutagen.id3 import ID3
+
+        try:
+            return _id3_tags(ID3(io.BytesIO(parsed.id3)))
+        except Exception as error:
+            notes.append(f"damaged ID3 tag ignored ({_short(error)})")
+    info = parsed.info
+    if not info:
+        return _Tags()
+    year = _clean(info.get("ICRD", ""))
+    return _Tags(
+        title=_clean(info.get("INAM", "")),
+        artist=_clean(info.get("IART", "")),
+        album=_clean(info.get("IPRD", "")),
+        year=year[:4] if year else None,
+        track=_clean(info.get("ITRK", "")),
+        comment=_clean(info.get("ICMT", "")),
+    )
 
 
 def _clean(value: str) -> str | None:

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from . import flac
+
 #: Boxes whose children are boxes, on the way to the sample tables.
 _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts"}
 
@@ -25,10 +27,17 @@ class Box:
     end: int  # as declared: may lie past the end of a cut file
 
 
+#: Top-level boxes read before the walk stops (a real file has a handful), and how
+#: deep boxes may nest on the way to the sample tables.
+MAX_TOP_LEVEL_BOXES = 1024
+MAX_DEPTH = 12
+
+
 def top_level_boxes(handle: BinaryIO, size: int) -> list[Box]:
     """The boxes at the top of a file, read header by header."""
-    boxes, pos = [], 0
-    while pos + 8 <= size:
+    boxes: list[Box] = []
+    pos = 0
+    while pos + 8 <= size and len(boxes) < MAX_TOP_LEVEL_BOXES:
         handle.seek(pos)
         header = handle.read(16)
         if len(header) < 8:
@@ -47,17 +56,34 @@ def top_level_boxes(handle: BinaryIO, size: int) -> list[Box]:
     return boxes
 
 
-def playable_seconds(moov: bytes, file_size: int) -> float | None:
-    """Seconds of the first audio track whose samples lie inside the file.
+@dataclass(frozen=True)
+class Track:
+    """What the first sound track's tables say, and what of it the file holds."""
 
-    ``moov`` is the ``moov`` box's payload. None when the tables cannot be read.
+    declared: float | None  # seconds, by its sample tables
+    playable: float | None  # seconds whose samples lie inside the media data
+    channels: int | None  # from the codec's own setup, where it has one
+    sample_rate: int | None
+
+
+def sound_track(moov: bytes, media: list[tuple[int, int]]) -> Track | None:
+    """The first sound track of ``moov`` (the ``moov`` box's payload), measured
+    against ``media``: the byte ranges of the file's media data, clamped to it.
+
+    None when there is none, or its tables cannot be read.
     """
     try:
         for trak in _children(moov, 0, len(moov), b"trak"):
-            tables = _audio_tables(moov, trak)
-            if tables is not None:
-                return _playable(tables, file_size)
-    except (IndexError, KeyError, struct.error):
+            found = dict(_descendants(moov, trak))
+            if b"hdlr" not in found or moov[found[b"hdlr"].start + 8 :][:4] != b"soun":
+                continue
+            channels, rate = _codec_setup(moov, found.get(b"stsd"))
+            tables = _audio_tables(moov, found)
+            if tables is None or not tables.count or not tables.timescale:
+                return Track(None, None, channels, rate)
+            declared = _seconds(tables, tables.count)
+            return Track(declared, _playable(tables, media), channels, rate)
+    except (IndexError, KeyError, struct.error, ValueError):
         pass  # tables that do not add up: nothing better than the header is known
     return None
 
@@ -73,18 +99,17 @@ class _Tables:
     offsets: list[int]  # stco/co64: where each chunk starts
 
 
-def _audio_tables(data: bytes, trak: Box) -> _Tables | None:
-    """The sample tables of a sound track (None for other tracks). A missing table
-    raises KeyError, a short one IndexError or struct.error."""
-    found = dict(_descendants(data, trak))
-    if b"hdlr" not in found or data[found[b"hdlr"].start + 8 :][:4] != b"soun":
-        return None
+def _audio_tables(data: bytes, found: dict[bytes, Box]) -> _Tables | None:
+    """The sample tables of a sound track. A missing table raises KeyError, a
+    short one IndexError or struct.error."""
     mdhd = found[b"mdhd"]
     version = data[mdhd.start]
     if version == 1:
         (timescale,) = struct.unpack_from(">I", data, mdhd.start + 20)
     else:
         (timescale,) = struct.unpack_from(">I", data, mdhd.start + 12)
+    if b"stsz" not in found:
+        return None  # fragmented: the samples are described in the fragments
     sizes, count = _stsz(data, found[b"stsz"])
     offsets_box = found.get(b"stco") or found[b"co64"]
     wide = offsets_box.kind == b"co64"
@@ -99,33 +124,38 @@ def _audio_tables(data: bytes, trak: Box) -> _Tables | None:
     )
 
 
-def _playable(tables: _Tables, file_size: int) -> float | None:
-    if not tables.timescale:
-        return None
+def _playable(tables: _Tables, media: list[tuple[int, int]]) -> float:
+    """Seconds of the samples that lie inside the media data, up to the first
+    that does not: a player stops there."""
     fitting = 0
     for offset, per_chunk in _chunks(tables):
+        limit = next((end for start, end in media if start <= offset < end), offset)
+        if isinstance(tables.sizes, int):
+            room = (limit - offset) // tables.sizes if tables.sizes else per_chunk
+            fits = min(per_chunk, room, tables.count - fitting)
+            fitting += fits
+            if fits < per_chunk:
+                break
+            continue
         for _ in range(per_chunk):
             if fitting >= tables.count:
-                break
-            size = (
-                tables.sizes if isinstance(tables.sizes, int) else tables.sizes[fitting]
-            )
-            offset += size
-            if offset > file_size:
+                return _seconds(tables, fitting)
+            offset += tables.sizes[fitting]
+            if offset > limit:
                 return _seconds(tables, fitting)
             fitting += 1
     return _seconds(tables, fitting)
 
 
 def _chunks(tables: _Tables) -> Iterator[tuple[int, int]]:
-    """Each chunk's offset with how many samples it holds."""
+    """Each chunk's offset with how many samples it holds (one pass over both
+    tables: chunk runs are sorted by their first chunk)."""
     runs = tables.chunks_runs
+    run, per_chunk = 0, 0
     for index, offset in enumerate(tables.offsets, start=1):
-        per_chunk = 0
-        for first, per in runs:
-            if first > index:
-                break
-            per_chunk = per
+        while run < len(runs) and runs[run][0] <= index:
+            per_chunk = runs[run][1]
+            run += 1
         yield offset, per_chunk
 
 
@@ -138,6 +168,72 @@ def _seconds(tables: _Tables, samples: int) -> float:
         if samples <= 0:
             break
     return max(0, ticks - tables.skip) / tables.timescale
+
+
+def _codec_setup(data: bytes, stsd: Box | None) -> tuple[int | None, int | None]:
+    """Channels and sample rate as the codec's own setup states them: an AAC
+    voice memo's sample entry says stereo where its config says mono, and a sample
+    entry cannot hold a rate above 65535 Hz."""
+    if stsd is None:
+        return None, None
+    entry = next(_boxes(data, stsd.start + 8, stsd.end), None)
+    if entry is None or entry.end - entry.start < 28:
+        return None, None
+    channels, _, _, _, rate = struct.unpack_from(">HHHHI", data, entry.start + 16)
+    setup: tuple[int | None, int | None] = (channels or None, (rate >> 16) or None)
+    for child in _boxes(data, entry.start + 28, entry.end):
+        if child.kind == b"esds":
+            return _aac_config(data[child.start + 4 : child.end]) or setup
+        if child.kind == b"dfLa":
+            info = flac.parse_streaminfo(data[child.start + 8 : child.start + 42])
+            return (info.channels, info.sample_rate) if info else setup
+        if child.kind == b"alac" and child.end - child.start >= 28:
+            alac_channels = data[child.start + 13]
+            (alac_rate,) = struct.unpack_from(">I", data, child.start + 24)
+            return alac_channels or setup[0], alac_rate or setup[1]
+    return setup
+
+
+_AAC_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000,
+              11025, 8000, 7350)  # fmt: skip
+
+
+def _aac_config(esds: bytes) -> tuple[int | None, int | None] | None:
+    """Channels and rate from an AAC AudioSpecificConfig (plain AAC only: with SBR
+    or PS the decoder's output differs from the config's core)."""
+    pos = 0
+    tag = None
+    while pos < len(esds) and tag != 0x05:
+        tag = esds[pos]
+        length, pos = _descriptor_length(esds, pos + 1)
+        if tag == 0x03:
+            flags = esds[pos + 2]
+            pos += 3 + 2 * bool(flags & 0x80) + 2 * bool(flags & 0x20)
+            if flags & 0x40:
+                pos += 1 + esds[pos]
+        elif tag == 0x04:
+            pos += 13
+        elif tag != 0x05:
+            pos += length
+    if tag != 0x05 or pos + 2 > len(esds):
+        return None
+    bits = int.from_bytes(esds[pos : pos + 5].ljust(5, b"\x00"), "big")
+    object_type, index = bits >> 35, (bits >> 31) & 0x0F
+    if object_type in (0, 5, 29, 31) or index >= len(_AAC_RATES):
+        return None
+    channels = (bits >> 27) & 0x0F
+    return (channels if 0 < channels < 7 else None), _AAC_RATES[index]
+
+
+def _descriptor_length(data: bytes, pos: int) -> tuple[int, int]:
+    length = 0
+    for _ in range(4):
+        byte = data[pos]
+        pos += 1
+        length = (length << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            break
+    return length, pos
 
 
 def _children(data: bytes, start: int, end: int, kind: bytes) -> Iterator[Box]:
@@ -161,10 +257,18 @@ def _boxes(data: bytes, start: int, end: int) -> Iterator[Box]:
 
 
 def _descendants(data: bytes, box: Box) -> Iterator[tuple[bytes, Box]]:
-    for child in _boxes(data, box.start, box.end):
+    """Every box below ``box`` on the way to the sample tables, first found
+    first; walked with a stack, as deep as :data:`MAX_DEPTH`."""
+    stack = [(iter(_boxes(data, box.start, box.end)), 1)]
+    while stack:
+        children, depth = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            continue
         yield child.kind, child
-        if child.kind in _CONTAINERS:
-            yield from _descendants(data, child)
+        if child.kind in _CONTAINERS and depth < MAX_DEPTH:
+            stack.append((iter(_boxes(data, child.start, child.end)), depth + 1))
 
 
 def _pairs(data: bytes, box: Box) -> list[tuple[int, int]]:

@@ -7,6 +7,7 @@ the frame headers is the only exact answer, so this walk is kept small and fast.
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass
 from functools import cache
@@ -116,17 +117,92 @@ def _frame_lengths(b1: int) -> tuple[int, ...]:
     return tuple(lengths)
 
 
+def _sync_pattern() -> re.Pattern[bytes]:
+    """The first three bytes of every valid frame header, as one regular expression:
+    the search for a frame then skips runs of 0xFF or 0x00 at C speed."""
+
+    def one_of(values: list[int]) -> bytes:
+        return b"[" + b"".join(re.escape(bytes((v,))) for v in values) + b"]"
+
+    second = [
+        b1
+        for b1 in range(0xE0, 0x100)
+        if _VERSIONS.get((b1 >> 3) & 3) and _LAYERS.get((b1 >> 1) & 3)
+    ]
+    third = [b2 for b2 in range(256) if b2 >> 4 not in (0, 15) and (b2 >> 2) & 3 != 3]
+    return re.compile(b"\xff" + one_of(second) + one_of(third))
+
+
+_SYNC = _sync_pattern()
+
+#: Candidate headers one file's searches look at before they give up: a file of
+#: nothing but lone headers would otherwise cost a Python step every four bytes.
+SEARCH_BUDGET = 20_000
+
+
+@dataclass
+class Budget:
+    """What is left of a file's :data:`SEARCH_BUDGET`, shared by its searches."""
+
+    left: int = SEARCH_BUDGET
+
+
 def find_first_frame(
-    data: bytes, start: int, end: int
+    data: bytes, start: int, end: int, budget: Budget | None = None
 ) -> tuple[int, FrameHeader] | None:
     """The first frame at or after ``start`` that a second valid frame follows."""
-    pos = data.find(b"\xff", start, end)
-    while pos >= 0:
+    budget = budget or Budget()
+    for match in _SYNC.finditer(data, start, end):
+        pos = match.start()
         header = parse_header(data, pos)
         if header is not None and _followed_by_frame(data, pos, header, end):
             return pos, header
-        pos = data.find(b"\xff", pos + 1, end)
+        budget.left -= 1
+        if budget.left <= 0:
+            return None
     return None
+
+
+def find_stream(
+    data: bytes, start: int, end: int, chain: int = 4
+) -> tuple[int, FrameHeader] | None:
+    """The first run of ``chain`` frames in a row, as decoders find the stream after
+    junk (padding, garbage, a broken frame): one header by chance is no stream."""
+    budget = Budget()
+    for match in _SYNC.finditer(data, start, end):
+        pos = match.start()
+        first = parse_header(data, pos)
+        budget.left -= 1
+        if first is None:
+            continue
+        at, header, linked = pos, first, 1
+        while linked < chain and header is not None:
+            at += header.length
+            if at == end:
+                linked = chain  # the stream ends on a frame boundary
+                break
+            header = parse_header(data, at)
+            if header is None or header.sample_rate != first.sample_rate:
+                break
+            linked += 1
+        if linked >= chain:
+            return pos, first
+        if budget.left <= 0:
+            return None
+    return None
+
+
+def frame_length_range(header: FrameHeader) -> tuple[int, int]:
+    """The shortest and longest frame a stream like ``header``'s can have: what a
+    header's frame count must fit in the bytes there."""
+    lengths = [n for n in _frame_lengths(_second_byte(header)) if n]
+    return min(lengths), max(lengths)
+
+
+def _second_byte(header: FrameHeader) -> int:
+    version_bits = {1: 0b11, 2: 0b10, 25: 0b00}[header.version]
+    layer_bits = {3: 0b01, 2: 0b10, 1: 0b11}[header.layer]
+    return 0xE0 | (version_bits << 3) | (layer_bits << 1) | 1
 
 
 def _followed_by_frame(data: bytes, pos: int, header: FrameHeader, end: int) -> bool:
@@ -169,8 +245,11 @@ def count_frames(data: bytes, start: int, end: int) -> FrameCount:
     loop is the hot path of reading a header-less VBR file, so it does as little
     as it can: bitrates are judged afterwards, from the bytes the frames took.
     """
+    if start + 4 > end:
+        return FrameCount(0, 0, False, start < end)
     b1 = data[start + 1] | 1
     lengths = _walk_lengths(b1, data[start + 2] & 0x0C)
+    budget = Budget()
     frames = skipped = length = 0
     pos, last = start, end - 4
     while pos <= last:
@@ -182,7 +261,7 @@ def count_frames(data: bytes, start: int, end: int) -> FrameCount:
                 pos += length
                 frames += 1
                 continue
-        found = find_first_frame(data, pos + 1, end)
+        found = find_first_frame(data, pos + 1, end, budget)
         if found is None:
             break
         skipped += found[0] - pos
@@ -195,7 +274,7 @@ def count_frames(data: bytes, start: int, end: int) -> FrameCount:
     elif pos < end:
         cut_short = _looks_cut(data, pos, end) or end - pos < 4
     audio_bytes = pos - start - skipped
-    first_length = lengths[data[start + 2] & 0xFD]  # without padding
+    first_length = lengths[data[start + 2] & 0xFD] or 1  # without padding
     variable = frames > 0 and not (
         frames * first_length <= audio_bytes <= frames * (first_length + 1)
     )

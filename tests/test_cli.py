@@ -27,7 +27,7 @@ def test_inspect_json_reports_every_file_with_all_keys(
     vbr, bad, flac = records
     assert vbr["duration"] == pytest.approx(11.2327, abs=0.001)
     assert vbr["bitrate_mode"] == "VBR" and vbr["error"] is None
-    assert bad["error"] == "not an audio file (unknown content)"
+    assert bad["error"] == "not an audio file (it looks like an HTML page)"
     assert bad["duration"] is None and bad["path"] == str(broken)
     assert flac["title"] == "Lossless" and flac["codec"] == "FLAC"
 
