@@ -709,6 +709,11 @@ def _mp4_stream(handle: Any, size: int, declared: float) -> _Stream:
         return _Stream(declared, **setup)
     if track.playable >= min(declared, track.declared) - 0.001:
         return _Stream(declared, **setup)
+    if track.playable <= 0:
+        raise CorruptClip(
+            f"the MP4 index describes {declared:.1f} s of audio, "
+            "but its media data holds none of it"
+        )
     return _Stream(
         track.playable,
         source="frame-count",
