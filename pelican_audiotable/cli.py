@@ -68,10 +68,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _read(path: Path) -> ClipMetadata | ClipError:
+    """One file's metadata or its error: whatever happens, the other files of the
+    call are still read and reported."""
     try:
         return read_metadata(path)
     except ClipError as error:
         return error
+    except Exception as error:  # read_metadata raises only ClipError; belt and braces
+        return ClipError(f"{type(error).__name__}: {error}")
 
 
 def as_record(path: Path, outcome: ClipMetadata | ClipError) -> dict[str, Any]:
@@ -79,6 +83,7 @@ def as_record(path: Path, outcome: ClipMetadata | ClipError) -> dict[str, Any]:
     record: dict[str, Any] = dict.fromkeys(INSPECT_KEYS)
     record["path"] = str(path)
     if isinstance(outcome, ClipError):
+        record.update((k, v) for k, v in outcome.tags.items() if k in record)
         record["error"] = str(outcome)
         return record
     for key in INSPECT_KEYS[1:-1]:
@@ -89,6 +94,9 @@ def as_record(path: Path, outcome: ClipMetadata | ClipError) -> dict[str, Any]:
 
 
 def _inspect(files: list[Path], as_json: bool) -> int:
+    """Exit 0 when every file reads, 1 when any cannot (each is still reported)."""
+    if hasattr(sys.stdout, "reconfigure"):  # odd names and tags never stop the list
+        sys.stdout.reconfigure(errors="backslashreplace")
     outcomes = [_read(path) for path in files]
     if as_json:
         records = [as_record(p, o) for p, o in zip(files, outcomes, strict=True)]
@@ -102,7 +110,10 @@ def _inspect(files: list[Path], as_json: bool) -> int:
 
 def _describe(path: Path, meta: ClipMetadata | ClipError) -> str:
     if isinstance(meta, ClipError):
-        return f"{path}: error: {meta}"
+        tags = [str(t) for k, t in meta.tags.items() if t and k != "has_cover"]
+        return f"{path}: error: {meta}" + (
+            " — tags: " + " / ".join(tags) if tags else ""
+        )
     assert meta.duration is not None
     line = f"{path}: {format_duration(meta.duration)} ({meta.duration:.3f} s, "
     line += f"{meta.duration_source}) {tech_line(meta)}"

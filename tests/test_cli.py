@@ -96,3 +96,43 @@ def test_preview_server_answers_byte_ranges(tmp_path: Path) -> None:
         with urllib.request.urlopen(url + "/clip.mp3") as response:
             assert response.headers["Accept-Ranges"] == "bytes"
             assert len(response.read()) == 1024
+
+
+def test_inspect_reports_every_file_whatever_fails(
+    clips: dict[str, Path], tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """A file that trips a parser bug, a folder, a missing file, a name that is not
+    UTF-8: each gets its line, the rest are read, and the exit code says so."""
+    from pelican_audiotable import flac
+
+    def broken(*args: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(flac, "playable_samples", broken)
+    odd = tmp_path / "caf\udce9.mp3"
+    odd.write_bytes(clips["cbr-128-stereo-44k.mp3"].read_bytes())
+    files = [
+        clips["flac-44k.flac"],
+        tmp_path,
+        tmp_path / "gone.mp3",
+        odd,
+        clips["vorbis-48k.ogg"],
+    ]
+    code = main(["inspect", *map(str, files)])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert len(lines) == 5
+    assert "reader failed" in lines[0] and "ZeroDivisionError" in lines[0]
+    assert "error" in lines[1] and "error" in lines[2]
+    assert "0:07" in lines[3] and "\\udce9" in lines[3]
+    assert "0:09" in lines[4]
+
+
+def test_inspect_json_keeps_the_tags_of_a_file_without_audio(tmp_path: Path, capsys):
+    from tests import hostile
+
+    tag = hostile.id3v2(hostile.id3_text_frame(b"TIT2", "Only a tag"))
+    (tmp_path / "tag.mp3").write_bytes(tag + b"\x00" * 64)
+    assert main(["inspect", "--json", str(tmp_path / "tag.mp3")]) == 1
+    (record,) = json.loads(capsys.readouterr().out)
+    assert record["title"] == "Only a tag" and "no MPEG audio" in record["error"]

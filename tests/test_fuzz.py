@@ -1,0 +1,17 @@
+"""A short, seeded pass of the mutation fuzzer (``make fuzz`` runs it long)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.fuzz import fuzz
+
+
+def test_damaged_clips_of_every_format_give_only_clip_errors(
+    clips: dict[str, Path], tmp_path: Path
+) -> None:
+    report = fuzz(sorted(clips.values()), cases=120, seed=2026, folder=tmp_path)
+    print(report)
+    assert report.files == 120 * len(clips)
+    assert report.escaped == []
+    assert report.read and report.refused  # both outcomes were met
