@@ -7,8 +7,9 @@ the same HTML.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bs4 import BeautifulSoup, Tag
-from bs4.element import Script
 
 from .discover import FoundClip, FoundTable, enclosing, tags_named
 from .markup import RawHTML, escape_attribute, escape_text
@@ -220,25 +221,37 @@ def _annotate_table_element(
         caption.string = summary.summary
         table.insert(0, caption)
 
+    # JSON-LD lives in the page's head now (see page_jsonld): an older build's,
+    # written inside the table, is dropped.
     for old in table.find_all("script", class_=JSONLD_CLASS, recursive=False):
         old.decompose()
-    if settings.jsonld:
-        objects = [
-            audio_object(
-                _clip_name(clip, index),
-                clip.metadata,
-                clip.url,
-                MIME_TYPES.get(clip.metadata.format),
-            )
-            for index, clip in enumerate(summary.clips, 1)
-            if clip.metadata is not None
-        ]
-        if objects:
-            script = soup.new_tag(
-                "script", attrs={"type": "application/ld+json", "class": JSONLD_CLASS}
-            )
-            script.append(Script(jsonld_text(objects)))
-            table.append(script)
+
+
+def page_jsonld(tables: Sequence[AudioTableInfo]) -> str:
+    """A ``<script type="application/ld+json">`` describing every clip read, for
+    the page's head; empty when none was.
+
+    Kept out of the content, where themes' ``striptags`` and Pelican's summaries
+    would turn it into visible text, cut it in half, or carry its quotes into
+    an attribute.
+    """
+    objects = [
+        audio_object(
+            _clip_name(clip, index),
+            clip.metadata,
+            clip.url,
+            MIME_TYPES.get(clip.metadata.format),
+        )
+        for table in tables
+        for index, clip in enumerate(table.clips, 1)
+        if clip.metadata is not None
+    ]
+    if not objects:
+        return ""
+    return (
+        f'<script type="application/ld+json" class="{JSONLD_CLASS}">'
+        f"{jsonld_text(objects)}</script>"
+    )
 
 
 def _clip_name(clip: ClipInfo, index: int) -> str:

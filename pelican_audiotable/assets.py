@@ -23,15 +23,22 @@ _AUDIO_TABLE = re.compile(r"<table\b[^>]*\bclass=\"[^\"]*\baudiotable\b", re.IGN
 _HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
 
 
-def link_assets(html: str, base_url: str) -> str:
-    """``html`` with the stylesheet and script linked in its head if it needs them."""
-    if "audiotable" not in html or STYLESHEET in html or not _AUDIO_TABLE.search(html):
+def link_assets(html: str, base_url: str, jsonld: str = "") -> str:
+    """``html`` with the stylesheet and script linked in its head if it needs them,
+    and the page's JSON-LD there too (unless the theme wrote them already)."""
+    if "audiotable" not in html or not _AUDIO_TABLE.search(html):
         return html
-    base = escape(base_url.rstrip("/"), quote=True)
-    tags = (
-        f'<link rel="stylesheet" href="{base}/{STYLESHEET}">\n'
-        f'<script src="{base}/{SCRIPT}" defer></script>\n'
-    )
+    tags = ""
+    if STYLESHEET not in html:
+        base = escape(base_url.rstrip("/"), quote=True)
+        tags += (
+            f'<link rel="stylesheet" href="{base}/{STYLESHEET}">\n'
+            f'<script src="{base}/{SCRIPT}" defer></script>\n'
+        )
+    if jsonld and 'class="audiotable-jsonld"' not in html:
+        tags += jsonld + "\n"
+    if not tags:
+        return html
     head_end = _HEAD_END.search(html)
     if head_end is None:
         return tags + html
@@ -39,7 +46,8 @@ def link_assets(html: str, base_url: str) -> str:
 
 
 class AssetLinkingTemplate(jinja2.Template):
-    """A Jinja template whose rendered pages link the assets when they need them.
+    """A Jinja template whose rendered pages link the assets when they need them,
+    and carry their clips' JSON-LD in the head.
 
     Installed as the environment's ``template_class`` for themes that do not link
     the files themselves.
@@ -50,4 +58,6 @@ class AssetLinkingTemplate(jinja2.Template):
         context = dict(*args, **kwargs)
         site_url = context.get("SITEURL", "")
         static_dir = context.get("THEME_STATIC_DIR", "theme")
-        return link_assets(html, f"{site_url}/{static_dir}")
+        content = context.get("article") or context.get("page")
+        jsonld = str(getattr(content, "audiotable_jsonld", "") or "")
+        return link_assets(html, f"{site_url}/{static_dir}", jsonld)

@@ -224,7 +224,10 @@ def _serve(paths: list[str], connection: Connection) -> None:
 
             for fragment in arguments[0]:
                 if len(fragment) <= room:
-                    parsed[fragment] = parse_tables(fragment)
+                    try:
+                        parsed[fragment] = parse_tables(fragment)
+                    except Exception:  # parsed again when annotated, and reported
+                        continue
                     room -= len(fragment)
         elif kind == "clips":
             reading = False

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: Bump when what is stored (or how it is computed) changes.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 
 def file_stamp(path: Path | str) -> list[int]:

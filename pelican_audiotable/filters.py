@@ -30,7 +30,14 @@ def audiotable_summary(content: Any) -> str:
     return clips_summary(len(clips), total)
 
 
+def audiotable_jsonld(content: Any) -> str:
+    """The schema.org JSON-LD ``<script>`` of an article's or page's clips, for the
+    ``<head>``: ``{{ article|audiotable_jsonld }}``; empty when it has none."""
+    return str(getattr(content, "audiotable_jsonld", "") or "")
+
+
 FILTERS = {
+    "audiotable_jsonld": audiotable_jsonld,
     "audiotable_duration": audiotable_duration,
     "audiotable_clips": audiotable_clips,
     "audiotable_summary": audiotable_summary,

@@ -820,9 +820,18 @@ def _wav_tags(parsed: wav.Wav, notes: list[str]) -> _Tags:
     )
 
 
+#: Characters tag text never carries into a page: shown as their typographic
+#: look-alikes. Escaping alone is not enough, for themes undo it: ``striptags``
+#: turns ``&lt;`` back into ``<``, and a tag that reached a ``<meta>`` attribute
+#: that way could end it and start a script.
+_LOOK_ALIKES = str.maketrans({"<": "‹", ">": "›", '"': "”", "'": "’", "`": "‘"})
+
+
 def _clean(value: str) -> str | None:
-    """A tag value fit to show: control characters gone, length bounded."""
+    """A tag value fit to show: control characters gone, markup characters as
+    look-alikes, length bounded."""
     value = "".join(ch for ch in value if ch.isprintable() or ch == " ").strip()
+    value = value.translate(_LOOK_ALIKES)
     if len(value) > MAX_TAG_CHARS:
         value = value[: MAX_TAG_CHARS - 1].rstrip() + "…"
     return value or None

@@ -20,12 +20,20 @@ class Problem:
     """One thing wrong with one clip of one page: a warning (an error when strict)."""
 
     page: str  # the page's source path
-    clip: str  # the clip as the author wrote it
+    clip: str | None  # the clip as the author wrote it; None for a whole table
     kind: str  # "missing", "unpublished", "outside", "corrupt", "truncated", …
     message: str
 
     def __str__(self) -> str:
-        return f"{self.page}: clip {self.clip!r}: {self.message}"
+        message = _shortened(self.message, 400)
+        if self.clip is None:
+            return f"{self.page}: {message}"
+        return f"{self.page}: clip {_shortened(self.clip, 120)!r}: {message}"
+
+
+def _shortened(text: str, most: int) -> str:
+    """Text as a warning quotes it: a 5,000-character clip name is cut."""
+    return text if len(text) <= most else text[: most - 40] + "…" + text[-30:]
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,8 @@ class ProcessedPage:
     html: str
     tables: Sequence[AudioTableInfo]
     problems: tuple[Problem, ...]
+    #: The page's JSON-LD ``<script>``, for its head (empty when none).
+    jsonld: str = ""
 
 
 class PickledTables(Sequence[AudioTableInfo]):

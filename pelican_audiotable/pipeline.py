@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from .annotate import annotate_table
+from .annotate import annotate_table, page_jsonld
 from .discover import FoundClip, ParsedFragment, find_clips, parse_tables
 from .grid import regroup_by_prefix
 from .markup import serialize
@@ -44,21 +44,59 @@ def process_page(
     problems: list[Problem] = []
     done = 0
     for span in table_spans(html):
-        fragment = parse(html[span.start : span.end])
-        soup = fragment.soup
-        if not fragment.tables:
+        fragment_html = html[span.start : span.end]
+        found_problems: list[Problem] = []
+        try:
+            annotated = _annotate_span(
+                fragment_html, page, site, read, settings, parse, found_problems
+            )
+        except Exception as error:  # whatever a page holds, the build goes on
+            problems.append(
+                Problem(
+                    page.source_path,
+                    None,
+                    "unreadable",
+                    "a table could not be annotated and is left as written "
+                    f"({type(error).__name__}: {str(error)[:80]})",
+                )
+            )
             continue
-        for found in fragment.tables:
-            if settings.grid == "prefix" and regroup_by_prefix(soup, found):
-                found = find_clips(found.element)
-            clips = [_learn(clip, page, site, read, problems) for clip in found.clips]
-            tables.append(annotate_table(soup, found, clips, settings))
-        pieces += [html[done : span.start], serialize(soup)]
+        if annotated is None:
+            continue
+        serialized, span_tables = annotated
+        tables += span_tables
+        problems += found_problems
+        pieces += [html[done : span.start], serialized]
         done = span.end
     if not tables:
-        return ProcessedPage(html, (), ())
+        return ProcessedPage(html, (), tuple(problems))
     pieces.append(html[done:])
-    return ProcessedPage("".join(pieces), tuple(tables), tuple(problems))
+    jsonld = page_jsonld(tables) if settings.jsonld else ""
+    return ProcessedPage("".join(pieces), tuple(tables), tuple(problems), jsonld)
+
+
+def _annotate_span(
+    fragment_html: str,
+    page: PageRef,
+    site: SiteFiles,
+    read: ReadClip,
+    settings: AudioTableSettings,
+    parse: ParseTables,
+    problems: list[Problem],
+) -> tuple[str, list[AudioTableInfo]] | None:
+    """One top-level table (and the tables inside it), annotated; None when it
+    holds no clip."""
+    fragment = parse(fragment_html)
+    soup = fragment.soup
+    if not fragment.tables:
+        return None
+    tables = []
+    for found in fragment.tables:
+        if settings.grid == "prefix" and regroup_by_prefix(soup, found):
+            found = find_clips(found.element)
+        clips = [_learn(clip, page, site, read, problems) for clip in found.clips]
+        tables.append(annotate_table(soup, found, clips, settings))
+    return serialize(soup), tables
 
 
 def _learn(

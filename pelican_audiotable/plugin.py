@@ -286,6 +286,7 @@ def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
 def apply_processed(content: Any, processed: ProcessedPage) -> None:
     """Give an article or page its annotated HTML and its audio tables."""
     content.audiotables = processed.tables
+    content.audiotable_jsonld = processed.jsonld
     if processed.html != content._content:
         content._content = processed.html
         _forget_rendered(content)

@@ -153,7 +153,7 @@ def _resolve_url_path(
         return _inside(site, source, url=site.public_url(target))
     # Not published: say why, and how to fix it.
     unpublished = _contained(site, site_path)
-    if unpublished is not None and unpublished.is_file():
+    if unpublished is not None and _is_file(unpublished):
         folder = site_path.split("/", 1)[0]
         return ResolvedClip(
             problem="unpublished",
@@ -167,7 +167,7 @@ def _resolve_url_path(
         posixpath.join(posixpath.dirname(page.source_path), unquote(url_path))
     )
     near = _contained(site, beside)
-    if near is not None and near.is_file() and not url_path.startswith("/"):
+    if near is not None and _is_file(near) and not url_path.startswith("/"):
         return ResolvedClip(
             problem="missing",
             message=(
@@ -224,7 +224,7 @@ def _inside(site: SiteFiles, source: str, url: str | None = None) -> ResolvedCli
             problem="outside",
             message=f"{source} is outside the content folder; it is never read",
         )
-    if not path.is_file():
+    if not _is_file(path):
         return ResolvedClip(
             problem="missing", message=f"no file at {source} in the content folder"
         )
@@ -240,3 +240,12 @@ def _contained(site: SiteFiles, relative: str) -> Path | None:
     if not site.holds(candidate):
         return None
     return Path(candidate)
+
+
+def _is_file(path: Path) -> bool:
+    """Whether a regular file is there; a name too long for the file system (or
+    any other refusal of the OS) is no file, never an error of the build."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # ENAMETOOLONG; a NUL byte in the name
+        return False

@@ -143,8 +143,9 @@ def test_tag_values_are_escaped() -> None:
     parsed = soup_of(result)
     assert parsed.find("cite").get_text() == '<img src=x onerror="alert(1)">'
     assert parsed.audio["data-title"] == '<img src=x onerror="alert(1)">'
-    script = parsed.find("script", class_="audiotable-jsonld").string
-    assert "<" not in script and "\\u003cimg" in script
+    assert parsed.find("script") is None  # JSON-LD goes to the head
+    script = soup_of(run(html).jsonld).find("script", class_="audiotable-jsonld")
+    assert "<" not in script.string and "\\u003cimg" in script.string
 
 
 def test_link_only_cell_becomes_a_player_keeping_the_link() -> None:
@@ -251,8 +252,8 @@ def test_author_caption_and_preload_are_kept_when_asked() -> None:
 
 
 def test_settings_turn_off_jsonld_and_summary() -> None:
-    parsed = soup_of(run(SEED_TABLE, jsonld=False, table_summary=False).html)
-    assert parsed.find("script") is None and parsed.find("caption") is None
+    result = run(SEED_TABLE, jsonld=False, table_summary=False)
+    assert soup_of(result.html).find("caption") is None and result.jsonld == ""
 
 
 def test_caption_fields_setting() -> None:
@@ -264,8 +265,9 @@ def test_caption_fields_setting() -> None:
 def test_jsonld_describes_each_clip() -> None:
     import json
 
-    parsed = soup_of(run(SEED_TABLE).html)
-    graph = json.loads(parsed.find("script", class_="audiotable-jsonld").string)
+    result = run(SEED_TABLE)
+    assert soup_of(result.html).find("script") is None
+    graph = json.loads(soup_of(result.jsonld).find("script").string)
     verse = graph["@graph"][0]
     assert verse == {
         "@type": "AudioObject",
