@@ -1,0 +1,218 @@
+"""A site full of hostile input, built for real under three themes: it builds, every
+problem is one warning naming its page and clip, nothing is lost, strict mode fails,
+and Chromium runs no injected script on any page or feed entry."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+import pelican_audiotable
+from tests import hostile
+from tests.conftest import build_site, serve, site_settings
+
+#: Tags that, once a theme's filters undo the escaping, would run a script.
+XSS_TAGS = {
+    "artist": '"><img src=x onerror=alert(1)>',
+    "title": "<script>alert(2)</script>",
+    "album": "</title><svg onload=alert(3)>",
+    "comment": "' onmouseover='alert(4)",
+}
+
+#: Clips no reader should trust, each one problem: its name and the kind it gets.
+BAD_CLIPS = {
+    "wav-rate-0.wav": (hostile.wav(rate=0), "corrupt"),
+    "xing-without-count.mp3": (hostile.xing_without_frame_count(), "corrupt"),
+    "id3-partial-frame.mp3": (hostile.id3_then_partial_frame(), "corrupt"),
+    "edts-3000-deep.m4a": (hostile.mp4(nested_edts=3000), "corrupt"),
+    "id3-then-ff.mp3": (hostile.id3_then_ff(1 << 20), "corrupt"),
+    "flac-ff.flac": (hostile.flac_huge_frames_then_ff(2 << 20), "corrupt"),
+    "flac-no-frames.flac": (hostile.flac_metadata_only(), "corrupt"),
+    "liar.mp3": (hostile.info_claiming_frames(0x7FFFFFFF), "truncated"),
+    "empty.mp3": (b"", "empty"),
+    "page.mp3": (b"<!DOCTYPE html><html><body>404</body></html>", "not-audio"),
+}
+LONG_NAME = "x" * 5000 + ".mp3"
+
+
+def player(src: str) -> str:
+    return f'<audio controls src="{src}"></audio>'
+
+
+def hostile_files(xss_clip: Path) -> dict[str, str | bytes | Path]:
+    rows = "\n".join(
+        f"| {name} | {player('/clips/' + name)} |" for name in sorted(BAD_CLIPS)
+    )
+    nested = (
+        "<table><tr><td>" * 200 + player("/clips/fine.mp3") + "</td></tr></table>" * 200
+    )
+    files: dict[str, str | bytes | Path] = {
+        "xss.md": (
+            "Title: Tags that bite\nDate: 2025-08-10\nTags: hostile\n\n"
+            f"| Take | |\n|--|--|\n| Evil | {player('/clips/xss.mp3')} |\n\n"
+            "Some words after the table.\n"
+        ),
+        "broken.md": (
+            "Title: Broken clips\nDate: 2025-08-09\n\n"
+            f"| Clip | |\n|--|--|\n{rows}\n"
+            f"| Gone | {player('/clips/not-there.mp3')} |\n"
+            f"| Long | {player('/clips/' + LONG_NAME)} |\n"
+        ),
+        "nested.html": (
+            "<html><head><title>Nested</title>"
+            '<meta name="date" content="2025-08-08"></head>'
+            f"<body>{nested}</body></html>"
+        ),
+        "calm.md": "Title: A calm post\nDate: 2025-08-07\n\nNo clips here.\n",
+        "clips/xss.mp3": xss_clip,
+        "clips/fine.mp3": xss_clip,
+    }
+    files.update({f"clips/{name}": data for name, (data, _) in BAD_CLIPS.items()})
+    return files
+
+
+#: One warning per bad clip, the missing one and the one with the long name.
+EXPECTED_PROBLEMS = len(BAD_CLIPS) + 2
+
+
+@pytest.fixture(scope="module")
+def xss_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("xss") / "xss.mp3"
+    metadata = [arg for key, value in XSS_TAGS.items() for arg in ("-metadata", f"{key}={value}")]  # fmt: skip
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=d=2",
+         *metadata, "-c:a", "libmp3lame", "-b:a", "64k", str(target)],
+        check=True,
+    )  # fmt: skip
+    return target
+
+
+THEMES = {
+    "notmyidea": {},
+    "simple": {"THEME": "simple"},
+    "bundled": {"THEME": pelican_audiotable.theme_path(), "AUDIOTABLE_ASSETS": True},
+}
+FEEDS = {"FEED_ALL_ATOM": "feeds/all.atom.xml", "FEED_ALL_RSS": "feeds/all.rss.xml"}
+
+
+@pytest.fixture(scope="module", params=sorted(THEMES))
+def built(request, xss_clip: Path, tmp_path_factory: pytest.TempPathFactory):
+    import logging
+
+    from pelican.log import LimitFilter
+
+    root = tmp_path_factory.mktemp(f"hostile-{request.param}")
+    LimitFilter._raised_messages.clear()  # Pelican drops repeats across builds
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logging.getLogger("pelican_audiotable").addHandler(handler)
+    try:
+        output = build_site(
+            root, hostile_files(xss_clip), **THEMES[request.param], **FEEDS
+        )
+    finally:
+        logging.getLogger("pelican_audiotable").removeHandler(handler)
+    warnings = [r.getMessage() for r in records if r.levelno >= logging.WARNING]
+    return request.param, root, output, warnings
+
+
+def test_every_page_builds_with_one_warning_per_problem(built) -> None:
+    theme, _, output, warnings = built
+    assert len(warnings) == EXPECTED_PROBLEMS, "\n".join(warnings)
+    for name, (_, kind) in BAD_CLIPS.items():
+        (said,) = [w for w in warnings if f"/clips/{name}'" in w]
+        assert said.startswith("audiotable: broken.md: clip")
+    (long,) = [w for w in warnings if "xxxx" in w]
+    assert len(long) < 700  # the name is cut in the message
+    for slug in ("tags-that-bite", "broken-clips", "nested", "a-calm-post"):
+        assert (output / f"{slug}.html").exists(), slug
+
+
+def test_broken_players_stay_as_written(built) -> None:
+    _, _, output, _ = built
+    page = BeautifulSoup((output / "broken-clips.html").read_text(), "html.parser")
+    players = {a["src"]: a for a in page.find_all("audio")}
+    for name, (_, kind) in BAD_CLIPS.items():
+        audio = players[f"/clips/{name}"]
+        if kind == "truncated":
+            assert audio["data-truncated"] == "true"
+        else:
+            assert audio["data-audiotable-error"] == kind, name
+    assert players["/clips/" + LONG_NAME]["data-audiotable-error"] == "missing"
+    nested = BeautifulSoup((output / "nested.html").read_text(), "html.parser")
+    assert len(nested.find_all("table")) == 200
+    assert nested.find("audio")["data-duration"] == "2.000"
+
+
+def test_strict_mode_fails_the_build(xss_clip: Path, tmp_path: Path) -> None:
+    build_site(tmp_path, hostile_files(xss_clip))  # lays the files out
+    settings = tmp_path / "pelicanconf.py"
+    overrides = site_settings(tmp_path, AUDIOTABLE_STRICT=True)
+    settings.write_text(
+        "".join(f"{key} = {value!r}\n" for key, value in overrides.items())
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pelican", "content", "-s", str(settings)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "AUDIOTABLE_STRICT" in result.stdout + result.stderr
+
+
+def feed_entries(output: Path) -> list[str]:
+    """The HTML of every entry of every feed, as a feed reader would show it."""
+    entries = []
+    for feed in (output / "feeds").glob("*.xml"):
+        tree = ET.parse(feed)
+        for element in tree.iter():
+            tag = element.tag.rsplit("}", 1)[-1]
+            if tag in ("content", "summary", "description") and element.text:
+                entries.append(element.text)
+    return entries
+
+
+@pytest.mark.browser
+def test_chromium_runs_no_injected_script(built, browser) -> None:
+    theme, _, output, _ = built
+    fired: list[str] = []
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.on("dialog", lambda dialog: (fired.append(dialog.message), dialog.dismiss()))
+    pages = sorted(p.relative_to(output).as_posix() for p in output.rglob("*.html"))
+    assert "tags-that-bite.html" in pages and "index.html" in pages
+    with serve(output) as url:
+        for page in pages:
+            tab.goto(f"{url}/{page}")
+            tab.wait_for_load_state("load")
+            tab.wait_for_timeout(30)
+        entries = feed_entries(output)
+        for entry in entries:
+            tab.set_content(entry)
+            tab.wait_for_timeout(30)
+    context.close()
+    assert fired == [], f"{theme}: scripts ran: {fired}"
+    assert entries and any("‹" in entry for entry in entries)
+
+
+def test_tag_text_survives_striptags_as_text(built) -> None:
+    """What notmyidea writes into its description: the tags stay text."""
+    theme, _, output, _ = built
+    html = (output / "tags-that-bite.html").read_text()
+    head = html.split("</head>", 1)[0]
+    description = re.search(r'<meta name="description" content="([^"]*)"', head)
+    if theme == "simple":
+        assert description is None  # simple writes none without Description
+        return
+    assert description is not None
+    assert "<" not in description.group(1) and "onerror" in description.group(1)
+    assert head.count("<img") == 0 and head.count("<svg") == 0
