@@ -8,6 +8,8 @@ last frame of the file, found from its end, tells how many samples will play.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import BinaryIO
@@ -79,19 +81,42 @@ def search_size(info: StreamInfo) -> int:
     return min(max(_SEARCH, 2 * info.max_frame_bytes), _MAX_SEARCH)
 
 
+_SYNC = re.compile(b"\xff[\xf8\xf9]")
+
+
 def last_frame(data: bytes, info: StreamInfo) -> Frame | None:
     """The last valid frame header in ``data``, searched from the end by the two
-    bytes every frame starts with (runs of 0xFF are skipped at C speed)."""
-    end = len(data)
-    for _ in range(_CANDIDATES):
-        pos = max(data.rfind(b"\xff\xf8", 0, end), data.rfind(b"\xff\xf9", 0, end))
-        if pos < 0:
-            return None
+    bytes every frame starts with (runs of other bytes are skipped at C speed)."""
+    for tried, pos in enumerate(_syncs_backward(data)):
         frame = parse_frame_header(data, pos, info)
         if frame is not None:
             return frame
-        end = pos + 1
+        if tried == _CANDIDATES:
+            break
     return None
+
+
+def first_frame(data: bytes, info: StreamInfo) -> Frame | None:
+    """The first valid frame header in ``data`` (the bytes after the metadata)."""
+    for tried, match in enumerate(_SYNC.finditer(data)):
+        frame = parse_frame_header(data, match.start(), info)
+        if frame is not None:
+            return frame
+        if tried == _CANDIDATES:
+            break
+    return None
+
+
+def _syncs_backward(data: bytes, window: int = 4096) -> Iterator[int]:
+    """Where the frame sync occurs in ``data``, last first, a window at a time."""
+    end = len(data)
+    while end > 0:
+        start = max(0, end - window)
+        found = [
+            m.start() for m in _SYNC.finditer(data, start, min(len(data), end + 1))
+        ]
+        yield from reversed([pos for pos in found if pos < end])
+        end = start
 
 
 def audio_start(handle: BinaryIO, offset: int = 0) -> int | None:

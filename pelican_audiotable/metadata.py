@@ -275,6 +275,11 @@ def _read_mp3(path: Path, size: int, view: _Mp3View, notes: list[str]) -> ClipMe
         raise
 
 
+#: How far past the ID3 tag the audio may start: junk beyond it is not an MP3 a
+#: decoder would find either, and searching 16 MiB of sync bytes costs a second.
+_MAX_JUNK = 1024 * 1024
+
+
 def _first_frame(view: _Mp3View, notes: list[str]) -> tuple[int, mpeg.FrameHeader]:
     """Where the MPEG audio starts: right after the ID3 tag, or after junk, found
     as decoders find it (a run of frames, within a bounded search)."""
@@ -282,14 +287,17 @@ def _first_frame(view: _Mp3View, notes: list[str]) -> tuple[int, mpeg.FrameHeade
     audio_start = mpeg.skip_id3v2(data)
     found = mpeg.find_first_frame(data, audio_start, len(data))
     if found is None or found[0] + 4096 > len(data):
-        data = view.everything()  # the audio starts late: look everywhere
-        found = mpeg.find_first_frame(data, audio_start, view.stream_end)
+        data = view.everything()  # the audio starts late: look further
+        end = min(view.stream_end, audio_start + _MAX_JUNK)
+        found = mpeg.find_first_frame(data, audio_start, end)
     if found is not None and found[0] != audio_start:
         # Junk before the audio: one pair of headers may be chance, a run is not.
-        found = mpeg.find_stream(data, audio_start, view.stream_end) or found
+        end = min(view.stream_end, audio_start + _MAX_JUNK)
+        found = mpeg.find_stream(data, audio_start, end) or found
     if found is None and audio_start > 0:
         data = view.everything()
-        found = mpeg.find_first_frame(data, 0, view.stream_end)  # a tag whose size lies
+        end = min(view.stream_end, _MAX_JUNK)
+        found = mpeg.find_first_frame(data, 0, end)  # a tag whose size lies
         if found is not None:
             notes.append("the ID3 tag's size is wrong; audio found after searching")
     if found is None:
@@ -332,6 +340,8 @@ def _read_mpeg_audio(
         count = mpeg.count_frames(data, counted_from, end)
         if count.frames == 0:
             raise CorruptClip("no complete MPEG audio frame")
+        if count.frames == 1 and vbr is None:
+            raise CorruptClip("a single MPEG audio frame: too short for a decoder")
         source = "frame-count"
         duration = max(0, count.frames * spf - delay) / rate
         raw = count.frames * spf / rate
@@ -512,6 +522,7 @@ def _read_with_mutagen(
 ) -> ClipMetadata:
     """FLAC, Ogg and MP4: mutagen for the stream info and tags, then the bytes
     themselves for what will really play."""
+    boxes = _mp4_boxes_checked(handle, size) if kind == "mp4" else []
     handle.seek(0)
     try:
         audio = _mutagen_classes()[kind](handle)
@@ -532,7 +543,7 @@ def _read_with_mutagen(
         if kind == "flac":
             stream = _flac_stream(handle, size, offset, declared)
         elif kind == "mp4":
-            stream = _mp4_stream(handle, size, declared)
+            stream = _mp4_stream(handle, size, boxes, declared)
         else:
             stream = _ogg_stream(handle, size, kind, info, declared)
         if stream.duration <= 0:
@@ -651,6 +662,8 @@ def _streaminfo_of(head: bytes) -> flac.StreamInfo | None:
     """STREAMINFO from a FLAC file's first bytes: the block the format puts first."""
     if head[:4] != b"fLaC" or len(head) < 42 or head[4] & 0x7F != 0:
         return None
+    if head[5:8] != b"\x00\x00\x22":  # a STREAMINFO block is 34 bytes, always
+        return None
     return flac.parse_streaminfo(head[8:42])
 
 
@@ -668,7 +681,7 @@ def _flac_stream(handle: Any, size: int, offset: int, declared: float) -> _Strea
     if start is None or start >= size:
         raise CorruptClip("the FLAC file holds metadata but no audio frames")
     handle.seek(start)
-    if flac.parse_frame_header(handle.read(32), 0, info) is None:
+    if flac.first_frame(handle.read(_FLAC_RESYNC), info) is None:
         raise CorruptClip("no FLAC frame where the metadata ends")
     handle.seek(max(start, size - flac.search_size(info)))
     tail = handle.read()
@@ -687,13 +700,32 @@ def _flac_stream(handle: Any, size: int, offset: int, declared: float) -> _Strea
     )
 
 
+#: Bytes after the metadata searched for the first whole frame, as decoders resync
+#: over a damaged one.
+_FLAC_RESYNC = 256 * 1024
+
+
 # --- MP4 -----------------------------------------------------------------------------
 
 
-def _mp4_stream(handle: Any, size: int, declared: float) -> _Stream:
+def _mp4_boxes_checked(handle: Any, size: int) -> list[mp4.Box]:
+    """The top-level boxes, once their number and the index's are known to be
+    those of a real file (mutagen would walk millions of empty boxes)."""
+    try:
+        boxes = mp4.top_level_boxes(handle, size)
+        for moov in (b for b in boxes if b.kind == b"moov" and b.end <= size):
+            handle.seek(moov.start)
+            mp4.check_index(handle.read(moov.end - moov.start))
+    except mp4.TooManyBoxes as error:
+        raise CorruptClip(f"not an MP4 a player would open: {error}") from error
+    return boxes
+
+
+def _mp4_stream(
+    handle: Any, size: int, boxes: list[mp4.Box], declared: float
+) -> _Stream:
     """The MP4 length that will play: the samples its index places inside the
     media data, and the channels and rate its codec's setup states."""
-    boxes = mp4.top_level_boxes(handle, size)
     moov = next((b for b in boxes if b.kind == b"moov" and b.end <= size), None)
     if moov is None:
         return _Stream(declared)

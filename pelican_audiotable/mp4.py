@@ -27,17 +27,26 @@ class Box:
     end: int  # as declared: may lie past the end of a cut file
 
 
-#: Top-level boxes read before the walk stops (a real file has a handful), and how
-#: deep boxes may nest on the way to the sample tables.
-MAX_TOP_LEVEL_BOXES = 1024
+#: More top-level boxes than this (a fragmented hour has a few thousand), or more
+#: boxes inside ``moov``, and the file is refused before mutagen walks them all:
+#: 16 MiB of empty boxes take it six seconds. And how deep boxes may nest on the
+#: way to the sample tables.
+MAX_TOP_LEVEL_BOXES = 65_536
+MAX_INDEX_BOXES = 20_000
 MAX_DEPTH = 12
+
+
+class TooManyBoxes(ValueError):
+    """A file made of more boxes than any MP4 a player opens."""
 
 
 def top_level_boxes(handle: BinaryIO, size: int) -> list[Box]:
     """The boxes at the top of a file, read header by header."""
     boxes: list[Box] = []
     pos = 0
-    while pos + 8 <= size and len(boxes) < MAX_TOP_LEVEL_BOXES:
+    while pos + 8 <= size:
+        if len(boxes) == MAX_TOP_LEVEL_BOXES:
+            raise TooManyBoxes(f"more than {MAX_TOP_LEVEL_BOXES} top-level boxes")
         handle.seek(pos)
         header = handle.read(16)
         if len(header) < 8:
@@ -54,6 +63,26 @@ def top_level_boxes(handle: BinaryIO, size: int) -> list[Box]:
         boxes.append(Box(kind, start, pos + length))
         pos += length
     return boxes
+
+
+#: The boxes mutagen descends into (``meta`` is a full box: its children start 4
+#: bytes in).
+_MUTAGEN_CONTAINERS = {b"moov", b"udta", b"trak", b"mdia", b"meta", b"ilst",
+                       b"stbl", b"minf", b"moof", b"traf"}  # fmt: skip
+
+
+def check_index(moov: bytes) -> None:
+    """Refuse a ``moov`` (its payload) made of more boxes than any real index."""
+    count = 0
+    stack = [(0, len(moov))]
+    while stack:
+        start, end = stack.pop()
+        for box in _boxes(moov, start, end):
+            count += 1
+            if count > MAX_INDEX_BOXES:
+                raise TooManyBoxes(f"more than {MAX_INDEX_BOXES} boxes in its index")
+            if box.kind in _MUTAGEN_CONTAINERS:
+                stack.append((box.start + 4 * (box.kind == b"meta"), box.end))
 
 
 @dataclass(frozen=True)

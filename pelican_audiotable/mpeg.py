@@ -137,7 +137,7 @@ _SYNC = _sync_pattern()
 
 #: Candidate headers one file's searches look at before they give up: a file of
 #: nothing but lone headers would otherwise cost a Python step every four bytes.
-SEARCH_BUDGET = 20_000
+SEARCH_BUDGET = 4096
 
 
 @dataclass

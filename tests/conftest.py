@@ -36,8 +36,18 @@ def clips() -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def real_world() -> Path:
     """mutagen's test files: MP3s from many encoders, FLAC, Ogg, M4A and WAV."""
-    folder = CACHE / "mutagen-data"
-    if not (folder / "xing.mp3").exists():
+    return sdist_test_files(MUTAGEN_SDIST, "/tests/data/")
+
+
+#: More real-world files: beets' MediaFile test media (MIT), from its sdist.
+MEDIAFILE_SDIST = "mediafile==0.9.0"
+
+
+def sdist_test_files(spec: str, inside: str) -> Path:
+    """The files under ``inside`` of a PyPI source distribution, fetched once."""
+    name = spec.split("==")[0]
+    folder = CACHE / f"{name}-data"
+    if not (folder / ".complete").exists():
         download = CACHE / "sdist"
         download.mkdir(parents=True, exist_ok=True)
         subprocess.run(
@@ -52,17 +62,18 @@ def real_world() -> Path:
                 ":all:",
                 "-d",
                 str(download),
-                MUTAGEN_SDIST,
+                spec,
             ],
             check=True,
         )
-        archive = next(download.glob("mutagen-*.tar.gz"))
+        archive = next(download.glob(f"{name}-{spec.split('==')[1]}.tar.gz"))
         folder.mkdir(parents=True, exist_ok=True)
         with tarfile.open(archive) as tar:
             for member in tar.getmembers():
-                if "/tests/data/" in member.name and member.isfile():
+                if inside in member.name and member.isfile():
                     member.name = os.path.basename(member.name)
                     tar.extract(member, folder, filter="data")
+        (folder / ".complete").touch()
     return folder
 
 
