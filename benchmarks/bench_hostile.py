@@ -10,6 +10,7 @@ this reader and with ``mutagen.File``, side by side in one run; the target is an
 
 from __future__ import annotations
 
+import contextlib
 import random
 import struct
 import sys
@@ -22,8 +23,8 @@ import mutagen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pelican_audiotable.metadata import ClipError, read_metadata  # noqa: E402
-from tests import hostile  # noqa: E402
+from pelican_audiotable.metadata import read_metadata
+from tests import hostile
 
 SIZE = 16 * 1024 * 1024
 
@@ -79,10 +80,8 @@ def best_of(read: Callable[[Path], object], path: Path, rounds: int = 3) -> floa
     times = []
     for _ in range(rounds):
         started = time.perf_counter()
-        try:
+        with contextlib.suppress(Exception):  # refusing is an answer too
             read(path)
-        except (ClipError, Exception):
-            pass
         times.append(time.perf_counter() - started)
     return min(times)
 
@@ -98,9 +97,8 @@ def main() -> None:
             theirs = best_of(mutagen.File, path)
             worst = max(worst, ours)
             size = path.stat().st_size / 2**20
-            print(
-                f"{name:34} {size:7.1f} MB {ours * 1000:7.1f} ms {theirs * 1000:7.1f} ms"
-            )
+            ms = f"{ours * 1000:7.1f} ms {theirs * 1000:7.1f} ms"
+            print(f"{name:34} {size:7.1f} MB {ms}")
     print(f"slowest read: {worst * 1000:.1f} ms (target: under 200 ms)")
 
 

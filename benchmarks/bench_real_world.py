@@ -18,9 +18,9 @@ import mutagen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pelican_audiotable.formats import AUDIO_EXTENSIONS  # noqa: E402
-from pelican_audiotable.metadata import ClipError, read_metadata  # noqa: E402
-from tests.conftest import (  # noqa: E402
+from pelican_audiotable.formats import AUDIO_EXTENSIONS
+from pelican_audiotable.metadata import ClipError, read_metadata
+from tests.conftest import (
     MEDIAFILE_SDIST,
     MUTAGEN_SDIST,
     decoded_seconds,
@@ -79,12 +79,11 @@ def main() -> None:
             refused_broken += mine is None
             if mine is not None:
                 misses.append(f"{path.name}: ffmpeg decodes nothing, read {mine:.3f}")
-    print(
-        f"{len(files)} files with audio extensions from {len(folders)} libraries' test data"
-    )
+    print(f"{len(files)} audio files from {len(folders)} libraries' test data")
     print(
         f"ffmpeg decodes {decoded}: within max(0.1 s, 1 %): this reader {right} "
-        f"({right / decoded:.0%}), mutagen {mutagen_right} ({mutagen_right / decoded:.0%})"
+        f"({right / decoded:.0%}), mutagen {mutagen_right} "
+        f"({mutagen_right / decoded:.0%})"
     )
     print(f"ffmpeg decodes nothing of {broken}: this reader refuses {refused_broken}")
     if args.list:
