@@ -122,7 +122,7 @@ def read_metadata(path: str | os.PathLike[str]) -> ClipMetadata:
 
 #: Bytes read first: enough for every format's headers (and every Ogg stream's
 #: first page), and for finding MPEG audio behind junk.
-_HEAD = 64 * 1024
+_HEAD = 16 * 1024
 
 
 def _read(path: Path) -> ClipMetadata:
