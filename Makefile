@@ -7,7 +7,7 @@ PORT    ?= 8000
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO    := demo_site
 
-.PHONY: demo demo-build demo-clips test lint benchmark system-packages clean
+.PHONY: demo demo-build demo-clips test lint benchmark fuzz system-packages clean
 
 # Debian packages: ffmpeg encodes the demo's and the tests' clips, Chromium runs the
 # browser tests. Installed only when missing.
@@ -38,11 +38,20 @@ test: system-packages $(STAMP) lint
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 benchmark: system-packages $(STAMP)
 	$(PYTHON) benchmarks/bench_metadata.py
+	$(PYTHON) benchmarks/bench_hostile.py
+	$(PYTHON) benchmarks/bench_real_world.py
 	$(PYTHON) benchmarks/bench_build.py
 	$(PYTHON) benchmarks/bench_page_weight.py
+
+# The reader's mutation fuzzer, long (the test suite runs a short pass): CASES
+# damaged copies of each test clip.
+CASES ?= 20000
+fuzz: system-packages $(STAMP)
+	$(PYTHON) -m tests.fuzz --cases $(CASES)
 
 clean:
 	rm -rf $(DEMO)/output $(DEMO)/cache tests/.cache benchmarks/.work dist build

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from bs4 import BeautifulSoup, Tag
 
-from .discover import FoundClip, FoundTable, enclosing, tags_named
+from .discover import FoundClip, FoundTable, class_list, enclosing, tags_named
 from .markup import RawHTML, escape_attribute, escape_text
 from .metadata import ClipMetadata
 from .model import AudioTableInfo, ClipInfo
@@ -140,7 +140,7 @@ def _drop_caption_after(audio: Tag) -> None:
     following = audio.next_sibling
     while following is not None and not isinstance(following, Tag):
         following = following.next_sibling
-    if isinstance(following, Tag) and CAPTION_CLASS in following.get("class", []):
+    if isinstance(following, Tag) and CAPTION_CLASS in class_list(following):
         previous = following.previous_sibling
         if isinstance(previous, str) and not previous.strip():
             previous.extract()
@@ -203,9 +203,9 @@ def _annotate_table_element(
     summary: AudioTableInfo,
     settings: AudioTableSettings,
 ) -> None:
-    classes = list(table.get("class", []))
+    classes = class_list(table)
     if TABLE_CLASS not in classes:
-        table["class"] = [*classes, TABLE_CLASS]
+        table["class"] = " ".join([*classes, TABLE_CLASS])
     for name in OWNED_TABLE_ATTRIBUTES:
         table.attrs.pop(name, None)
     table["data-audiotable-clips"] = str(summary.count)
@@ -213,7 +213,7 @@ def _annotate_table_element(
         table["data-audiotable-duration"] = f"{summary.duration:.3f}"
 
     caption = table.find("caption", recursive=False)
-    if isinstance(caption, Tag) and SUMMARY_CLASS in caption.get("class", []):
+    if isinstance(caption, Tag) and SUMMARY_CLASS in class_list(caption):
         caption.decompose()  # ours, from an earlier run
         caption = None
     if caption is None and settings.table_summary:

@@ -233,7 +233,8 @@ def _serve(paths: list[str], connection: Connection) -> None:
             reading = False
             connection.send(entries)
         elif kind == "pages":
-            connection.send(_annotate(*arguments, parsed))
+            site, known, work = arguments
+            connection.send(_annotate(site, known, work, parsed))
         else:
             return
 

@@ -68,10 +68,10 @@ class MetadataCache:
         else:
             self.hits += 1
         if "error" in entry:
-            kind, message = entry["error"]
-            error = ClipError(message)
-            error.kind = kind
-            raise error
+            kind, message = entry["error"][:2]
+            failure = ClipError(message, entry.get("tags"))
+            failure.kind = kind
+            raise failure
         return ClipMetadata.from_dict(entry["metadata"])
 
     def stamp_of(self, path: Path) -> list[int] | None:
@@ -202,7 +202,7 @@ def clip_entry(path: Path, stamp: list[int]) -> dict[str, Any]:
     try:
         return {"stamp": stamp, "metadata": read_metadata(path).to_dict()}
     except ClipError as error:
-        return {"stamp": stamp, "error": [error.kind, str(error)]}
+        return {"stamp": stamp, "error": [error.kind, str(error)], "tags": error.tags}
 
 
 def _load(file: Path) -> dict[str, dict[str, Any]]:

@@ -124,7 +124,7 @@ def _clip_elements(cell: Tag, table: Tag) -> Iterator[Tag]:
         yield from audios
         return
     link = _sole_link(cell)
-    if link is not None and is_audio_link(link.get("href")):
+    if link is not None and is_audio_link(_attribute(link, "href")):
         yield link
 
 
@@ -132,7 +132,7 @@ def _holds_clip(cell: Tag) -> bool:
     if next(tags_named(cell, "audio"), None) is not None:
         return True
     link = _sole_link(cell)
-    return link is not None and is_audio_link(link.get("href"))
+    return link is not None and is_audio_link(_attribute(link, "href"))
 
 
 def _sole_link(cell: Tag) -> Tag | None:
@@ -221,6 +221,22 @@ class _TableGrid:
 
 def _span(cell: Tag, attribute: str) -> int:
     try:
-        return max(1, min(int(str(cell.get(attribute, 1))), 1000))
+        return max(1, min(int(_attribute(cell, attribute) or 1), 1000))
     except ValueError:
         return 1
+
+
+def class_list(tag: Tag) -> list[str]:
+    """An element's classes, whichever way the parser kept them."""
+    value = tag.get("class")
+    if value is None:
+        return []
+    return value.split() if isinstance(value, str) else list(value)
+
+
+def _attribute(tag: Tag, name: str) -> str | None:
+    """An attribute as one string (bs4 keeps some as lists)."""
+    value = tag.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    return " ".join(value)

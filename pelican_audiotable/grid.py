@@ -42,7 +42,7 @@ def regroup_by_prefix(soup: BeautifulSoup, table: FoundTable) -> bool:
             cell = cells.get((family, section.casefold()))
             if cell is None:
                 empty = _cell(soup, "td", "—")
-                empty["class"] = ["audiotable-empty"]
+                empty["class"] = "audiotable-empty"
                 empty["aria-label"] = f"No {family} take of {section}"
                 row.append(empty)
             else:
@@ -59,7 +59,9 @@ def regroup_by_prefix(soup: BeautifulSoup, table: FoundTable) -> bool:
     return True
 
 
-def _plan(table: FoundTable):
+def _plan(
+    table: FoundTable,
+) -> tuple[list[str], list[str], dict[tuple[str, str], Tag]] | None:
     """Families, sections (in order of first appearance) and each clip's cell."""
     families: list[str] = []
     sections: list[str] = []

@@ -3,7 +3,7 @@ what must be escaped escaped, and the plugin's own markup as it was written."""
 
 from __future__ import annotations
 
-from bs4 import (
+from bs4.element import (
     CData,
     Comment,
     Declaration,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import os
 import struct
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -736,22 +736,22 @@ def _mp4_stream(
     )
     if track is None:
         return _Stream(declared)
-    setup = {"channels": track.channels, "sample_rate": track.sample_rate}
+    setup = _Stream(declared, channels=track.channels, sample_rate=track.sample_rate)
     if track.playable is None or track.declared is None:
-        return _Stream(declared, **setup)
+        return setup
     if track.playable >= min(declared, track.declared) - 0.001:
-        return _Stream(declared, **setup)
+        return setup
     if track.playable <= 0:
         raise CorruptClip(
             f"the MP4 index describes {declared:.1f} s of audio, "
             "but its media data holds none of it"
         )
-    return _Stream(
-        track.playable,
+    return replace(
+        setup,
+        duration=track.playable,
         source="frame-count",
         truncated=True,
         promised=declared,
-        **setup,
     )
 
 

@@ -336,8 +336,6 @@ def _edit_skip(data: bytes, elst: Box | None) -> int:
     (entries,) = struct.unpack_from(">I", data, elst.start + 4)
     if not entries:
         return 0
-    if version == 1:
-        (media_time,) = struct.unpack_from(">q", data, elst.start + 16)
-    else:
-        (media_time,) = struct.unpack_from(">i", data, elst.start + 12)
+    layout, at = (">q", 16) if version == 1 else (">i", 12)
+    media_time: int = struct.unpack_from(layout, data, elst.start + at)[0]
     return max(0, media_time)

@@ -175,16 +175,16 @@ def find_stream(
         budget.left -= 1
         if first is None:
             continue
-        at, header, linked = pos, first, 1
-        while linked < chain and header is not None:
-            at += header.length
+        at, length, linked = pos, first.length, 1
+        while linked < chain:
+            at += length
             if at == end:
                 linked = chain  # the stream ends on a frame boundary
                 break
             header = parse_header(data, at)
             if header is None or header.sample_rate != first.sample_rate:
                 break
-            linked += 1
+            length, linked = header.length, linked + 1
         if linked >= chain:
             return pos, first
         if budget.left <= 0:

@@ -107,7 +107,7 @@ def last_good_page(tail: bytes, serial: int) -> tuple[Page | None, bool]:
 
 
 def _checksum_ok(data: bytes, start: int, end: int) -> bool:
-    (stored,) = struct.unpack_from("<I", data, start + 22)
+    stored: int = struct.unpack_from("<I", data, start + 22)[0]
     crc = 0
     table = _CRC_TABLE
     for byte in data[start : start + 22]:

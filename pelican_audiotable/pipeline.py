@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from .annotate import annotate_table, page_jsonld
@@ -107,12 +108,12 @@ def _learn(
     problems: list[Problem],
 ) -> ClipInfo:
     """Resolve and read one clip, recording its problems."""
-    labels = {
-        "src": clip.src,
-        "label": clip.label,
-        "row_label": clip.row_label,
-        "column_label": clip.column_label,
-    }
+    labels = ClipInfo(
+        src=clip.src,
+        label=clip.label,
+        row_label=clip.row_label,
+        column_label=clip.column_label,
+    )
     resolved = _first_playable_source(clip, page, site)
     if resolved.remote:
         logger.info(
@@ -120,7 +121,7 @@ def _learn(
             page.source_path,
             clip.src,
         )
-        return ClipInfo(**labels, url=resolved.url, remote=True)
+        return replace(labels, url=resolved.url, remote=True)
     if resolved.path is None:
         problems.append(
             Problem(
@@ -130,16 +131,16 @@ def _learn(
                 resolved.message or "not found",
             )
         )
-        return ClipInfo(**labels, error=resolved.problem or "missing")
+        return replace(labels, error=resolved.problem or "missing")
     try:
         metadata = read(resolved.path)
     except ClipError as error:
         problems.append(Problem(page.source_path, clip.src, error.kind, str(error)))
-        return ClipInfo(**labels, url=resolved.url, error=error.kind)
+        return replace(labels, url=resolved.url, error=error.kind)
     for note in metadata.notes:
         kind = "truncated" if note.startswith("truncated") else "suspect"
         problems.append(Problem(page.source_path, clip.src, kind, note))
-    return ClipInfo(**labels, url=resolved.url, metadata=metadata)
+    return replace(labels, url=resolved.url, metadata=metadata)
 
 
 def _first_playable_source(

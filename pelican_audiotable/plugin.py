@@ -200,10 +200,11 @@ def annotate_generators(
         done = process_pages(
             work, site.files, cache, worker_count(settings.workers), background
         )
-        for (index, (_, key)), page in zip(todo.items(), done, strict=True):
-            processed[index] = page.processed
-            if pages and None not in page.stamps.values():
-                pages.put(key, page.processed, page.stamps)
+        for (index, (_, key)), page_done in zip(todo.items(), done, strict=True):
+            processed[index] = page_done.processed
+            stamps = {p: s for p, s in page_done.stamps.items() if s is not None}
+            if pages and len(stamps) == len(page_done.stamps):
+                pages.put(key, page_done.processed, stamps)
     problems: list[Problem] = []
     for content, page in zip(contents, processed, strict=True):
         assert page is not None

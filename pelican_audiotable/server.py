@@ -62,8 +62,9 @@ class RangeRequestHandler(http.server.SimpleHTTPRequestHandler):
         super().end_headers()
 
     def copyfile(self, source, outputfile) -> None:  # type: ignore[no-untyped-def]
-        if getattr(self, "_range", None):
-            start, end = self._range
+        byte_range = getattr(self, "_range", None)
+        if byte_range:
+            start, end = byte_range
             remaining = end - start + 1
             while remaining > 0:
                 chunk = source.read(min(64 * 1024, remaining))
