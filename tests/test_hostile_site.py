@@ -16,6 +16,7 @@ from bs4 import BeautifulSoup
 import pelican_audiotable
 from tests import hostile
 from tests.conftest import build_site, serve, site_settings
+from tests.test_hostile_files import encode
 
 #: Tags that, once a theme's filters undo the escaping, would run a script.
 XSS_TAGS = {
@@ -35,10 +36,39 @@ BAD_CLIPS = {
     "flac-ff.flac": (hostile.flac_huge_frames_then_ff(2 << 20), "corrupt"),
     "flac-no-frames.flac": (hostile.flac_metadata_only(), "corrupt"),
     "liar.mp3": (hostile.info_claiming_frames(0x7FFFFFFF), "truncated"),
+    "empty-mdat.m4a": (hostile.mp4(seconds=620), "corrupt"),
+    "tables.m4a": (
+        hostile.mp4(
+            seconds=20_000 * 1024 / 44100,
+            chunk_offsets=[10_000_000 + n for n in range(20_000)],
+            stsc=[(n + 1, 1) for n in range(20_000)],
+        ),
+        "corrupt",
+    ),
     "empty.mp3": (b"", "empty"),
     "page.mp3": (b"<!DOCTYPE html><html><body>404</body></html>", "not-audio"),
 }
 LONG_NAME = "x" * 5000 + ".mp3"
+
+
+def odd_but_fine() -> dict[str, Path]:
+    """Files that bend the rules as real uploads do, and play: no warning each."""
+    mp3 = encode(
+        "cbr-no-id3.mp3", "-c:a", "libmp3lame", "-b:a", "128k", "-write_xing", "0"
+    )
+    flac = encode("plain.flac", "-c:a", "flac")
+    odd = mp3.parent
+    (odd / "junk-first.mp3").write_bytes(b"\x00" * 3000 + mp3.read_bytes())
+    tag = hostile.id3v2(hostile.id3_text_frame(b"TIT2", "Tagged"))
+    (odd / "id3-first.flac").write_bytes(tag + flac.read_bytes())
+    return {
+        "junk-first.mp3": odd / "junk-first.mp3",
+        "id3-first.flac": odd / "id3-first.flac",
+        "rf64.wav": encode(
+            "rf64.wav", "-c:a", "pcm_s16le", "-rf64", "always", "-f", "wav"
+        ),
+        "adpcm.wav": encode("ms-adpcm.wav", "-c:a", "adpcm_ms", "-f", "wav"),
+    }
 
 
 def player(src: str) -> str:
@@ -48,6 +78,10 @@ def player(src: str) -> str:
 def hostile_files(xss_clip: Path) -> dict[str, str | bytes | Path]:
     rows = "\n".join(
         f"| {name} | {player('/clips/' + name)} |" for name in sorted(BAD_CLIPS)
+    )
+    fine = odd_but_fine()
+    fine_rows = "\n".join(
+        f"| {name} | {player('/clips/' + name)} |" for name in sorted(fine)
     )
     nested = (
         "<table><tr><td>" * 200 + player("/clips/fine.mp3") + "</td></tr></table>" * 200
@@ -63,6 +97,11 @@ def hostile_files(xss_clip: Path) -> dict[str, str | bytes | Path]:
             f"| Clip | |\n|--|--|\n{rows}\n"
             f"| Gone | {player('/clips/not-there.mp3')} |\n"
             f"| Long | {player('/clips/' + LONG_NAME)} |\n"
+            f"| Speex | {player('/clips/speech.spx')} |\n"
+        ),
+        "odd.md": (
+            "Title: Odd but fine\nDate: 2025-08-06\n\n"
+            f"| Clip | |\n|--|--|\n{fine_rows}\n"
         ),
         "nested.html": (
             "<html><head><title>Nested</title>"
@@ -72,13 +111,17 @@ def hostile_files(xss_clip: Path) -> dict[str, str | bytes | Path]:
         "calm.md": "Title: A calm post\nDate: 2025-08-07\n\nNo clips here.\n",
         "clips/xss.mp3": xss_clip,
         "clips/fine.mp3": xss_clip,
+        "clips/speech.spx": encode(
+            "speech.spx", "-c:a", "libspeex", "-ar", "16000", "-f", "ogg", rate=16000
+        ),
     }
+    files.update({f"clips/{name}": path for name, path in fine.items()})
     files.update({f"clips/{name}": data for name, (data, _) in BAD_CLIPS.items()})
     return files
 
 
-#: One warning per bad clip, the missing one and the one with the long name.
-EXPECTED_PROBLEMS = len(BAD_CLIPS) + 2
+#: One warning per bad clip, the missing one, the one with the long name, Speex.
+EXPECTED_PROBLEMS = len(BAD_CLIPS) + 3
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +174,18 @@ def test_every_page_builds_with_one_warning_per_problem(built) -> None:
         assert said.startswith("audiotable: broken.md: clip")
     (long,) = [w for w in warnings if "xxxx" in w]
     assert len(long) < 700  # the name is cut in the message
-    for slug in ("tags-that-bite", "broken-clips", "nested", "a-calm-post"):
+    (speex,) = [w for w in warnings if "speech.spx" in w]
+    assert speex.endswith("Speex in Ogg: browsers cannot play it; convert it to Opus")
+    for slug in (
+        "tags-that-bite",
+        "broken-clips",
+        "nested",
+        "a-calm-post",
+        "odd-but-fine",
+    ):
         assert (output / f"{slug}.html").exists(), slug
+    odd = BeautifulSoup((output / "odd-but-fine.html").read_text(), "html.parser")
+    assert all(a.get("data-duration") for a in odd.find_all("audio"))
 
 
 def test_broken_players_stay_as_written(built) -> None:
@@ -151,22 +204,58 @@ def test_broken_players_stay_as_written(built) -> None:
     assert nested.find("audio")["data-duration"] == "2.000"
 
 
-def test_strict_mode_fails_the_build(xss_clip: Path, tmp_path: Path) -> None:
-    build_site(tmp_path, hostile_files(xss_clip))  # lays the files out
-    settings = tmp_path / "pelicanconf.py"
-    overrides = site_settings(tmp_path, AUDIOTABLE_STRICT=True)
-    settings.write_text(
-        "".join(f"{key} = {value!r}\n" for key, value in overrides.items())
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "pelican", "content", "-s", str(settings)],
-        cwd=tmp_path,
+def pelican_content(root: Path, **settings: object) -> subprocess.CompletedProcess[str]:
+    """``pelican content`` run as users run it, on the site laid out in ``root``."""
+    conf = root / "pelicanconf.py"
+    overrides = site_settings(root, **settings)
+    conf.write_text("".join(f"{key} = {value!r}\n" for key, value in overrides.items()))
+    return subprocess.run(
+        [sys.executable, "-m", "pelican", "content", "-s", str(conf)],
+        cwd=root,
         capture_output=True,
         text=True,
         check=False,
     )
-    assert result.returncode != 0
-    assert "AUDIOTABLE_STRICT" in result.stdout + result.stderr
+
+
+def test_pelican_content_exits_0_and_strict_mode_fails(xss_clip: Path, tmp_path: Path):
+    build_site(tmp_path, hostile_files(xss_clip))  # lays the files out
+    calm = pelican_content(tmp_path)
+    assert calm.returncode == 0, calm.stdout + calm.stderr
+    assert (calm.stdout + calm.stderr).count("audiotable: broken.md") == len(
+        BAD_CLIPS
+    ) + 3
+    strict = pelican_content(tmp_path, AUDIOTABLE_STRICT=True)
+    assert strict.returncode != 0
+    assert "AUDIOTABLE_STRICT" in strict.stdout + strict.stderr
+
+
+def test_a_reader_bug_or_an_annotator_bug_fails_no_build(
+    xss_clip: Path, tmp_path: Path, monkeypatch, warnings
+) -> None:
+    """A bug met on one file or one table: a warning, the rest of the site as ever."""
+    from pelican_audiotable import annotate, wav
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(wav, "parse", broken)
+    calls = {"n": 0}
+    original = annotate.annotate_table
+
+    def fails_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RecursionError("maximum recursion depth exceeded")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr("pelican_audiotable.pipeline.annotate_table", fails_once)
+    # In this process, where the bugs are patched in (a spawned reader has none).
+    output = build_site(tmp_path, hostile_files(xss_clip), AUDIOTABLE_WORKERS=1)
+    said = warnings()
+    assert any("wav-rate-0.wav" in w and "reader failed" in w for w in said)
+    assert sum("could not be annotated" in w for w in said) == 1
+    assert (output / "broken-clips.html").exists() and (output / "nested.html").exists()
 
 
 def feed_entries(output: Path) -> list[str]:
