@@ -13,8 +13,7 @@ from bs4 import BeautifulSoup, Tag
 
 from .discover import FoundClip, FoundTable, class_list, enclosing, tags_named
 from .markup import RawHTML, escape_attribute, escape_text
-from .metadata import ClipMetadata
-from .model import AudioTableInfo, ClipInfo
+from .model import AudioTableInfo, ClipInfo, ClipMetadata
 from .render import (
     MIME_TYPES,
     audio_object,

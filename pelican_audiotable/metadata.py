@@ -11,84 +11,28 @@ from __future__ import annotations
 import io
 import os
 import struct
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from . import flac, mp4, mpeg, ogg, wav
+from .errors import ClipError, CorruptClip, EmptyClip, NotAudio, UnsupportedCodec
 from .formats import AUDIO_EXTENSIONS
+from .model import ClipMetadata
+
+__all__ = [
+    "ClipError",
+    "ClipMetadata",
+    "CorruptClip",
+    "EmptyClip",
+    "NotAudio",
+    "UnsupportedCodec",
+    "read_metadata",
+]
 
 #: How far into a tag value we read: a huge frame must not flood the page.
 MAX_TAG_CHARS = 300
-
-
-class ClipError(Exception):
-    """A clip that cannot be read; ``kind`` is what the page marks it with.
-
-    ``tags`` holds what its tags say when they could be read (a file with tags and
-    no audio): reported beside the error, never shown as a playable clip.
-    """
-
-    kind = "unreadable"
-
-    def __init__(self, message: str, tags: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.tags: dict[str, Any] = tags or {}
-
-
-class EmptyClip(ClipError):
-    kind = "empty"
-
-
-class NotAudio(ClipError):
-    kind = "not-audio"
-
-
-class CorruptClip(ClipError):
-    kind = "corrupt"
-
-
-class UnsupportedCodec(ClipError):
-    kind = "unsupported"
-
-
-@dataclass(frozen=True)
-class ClipMetadata:
-    """Everything known about one clip file. ``None`` means unknown."""
-
-    path: str
-    format: str  # container: MP3, Ogg, FLAC, MP4, WAV
-    codec: str  # MP3, Vorbis, Opus, FLAC, AAC, ALAC, PCM …
-    duration: float | None  # seconds that will play
-    duration_source: str | None  # "header", "frame-count" or "data-size"
-    bitrate: int | None  # bits per second
-    bitrate_mode: str | None  # "CBR", "VBR" or "ABR"
-    sample_rate: int | None
-    channels: int | None
-    size: int
-    title: str | None = None
-    artist: str | None = None
-    album: str | None = None
-    year: str | None = None
-    track: str | None = None
-    comment: str | None = None
-    has_cover: bool = False
-    truncated: bool = False
-    #: Problems that did not stop the reading (truncation, a damaged tag, …).
-    notes: tuple[str, ...] = field(default=())
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {name: getattr(self, name) for name in _FIELDS}
-        data["notes"] = list(self.notes)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ClipMetadata:
-        return cls(**{**data, "notes": tuple(data.get("notes", ()))})
-
-
-_FIELDS = tuple(f.name for f in fields(ClipMetadata))
 
 
 @dataclass

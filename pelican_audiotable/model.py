@@ -1,18 +1,56 @@
-"""The values that leave the pipeline: what templates and the command line see."""
+"""The values that flow between the stages: what a clip is, what a table holds,
+what went wrong; what templates and the command line see. Plain dataclasses."""
 
 from __future__ import annotations
 
-import pickle
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, overload
+from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING, Any, overload
 
 from .render import clips_summary
 
-if TYPE_CHECKING:  # the readers load only when a clip is read
-    from .metadata import ClipMetadata
+if TYPE_CHECKING:
     from .resolve import PageRef
     from .settings import AudioTableSettings
+
+
+@dataclass(frozen=True)
+class ClipMetadata:
+    """Everything known about one clip file. ``None`` means unknown."""
+
+    path: str
+    format: str  # container: MP3, Ogg, FLAC, MP4, WAV
+    codec: str  # MP3, Vorbis, Opus, FLAC, AAC, ALAC, PCM …
+    duration: float | None  # seconds that will play
+    duration_source: str | None  # "header", "frame-count" or "data-size"
+    bitrate: int | None  # bits per second
+    bitrate_mode: str | None  # "CBR", "VBR" or "ABR"
+    sample_rate: int | None
+    channels: int | None
+    size: int
+    title: str | None = None
+    artist: str | None = None
+    album: str | None = None
+    year: str | None = None
+    track: str | None = None
+    comment: str | None = None
+    has_cover: bool = False
+    truncated: bool = False
+    #: Problems that did not stop the reading (truncation, a damaged tag, …).
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in _FIELDS}
+        data["notes"] = list(self.notes)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClipMetadata:
+        return cls(**{**data, "notes": tuple(data.get("notes", ()))})
+
+
+_FIELDS = tuple(f.name for f in fields(ClipMetadata))
 
 
 @dataclass(frozen=True)
@@ -53,6 +91,18 @@ class ClipInfo:
     def duration(self) -> float | None:
         return self.metadata.duration if self.metadata else None
 
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["metadata"] = self.metadata.to_dict() if self.metadata else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClipInfo:
+        meta = data.get("metadata")
+        return cls(
+            **{**data, "metadata": ClipMetadata.from_dict(meta) if meta else None}
+        )
+
 
 @dataclass(frozen=True)
 class AudioTableInfo:
@@ -76,6 +126,13 @@ class AudioTableInfo:
     def summary(self) -> str:
         return clips_summary(self.count, self.duration)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"clips": [clip.to_dict() for clip in self.clips]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AudioTableInfo:
+        return cls(tuple(ClipInfo.from_dict(clip) for clip in data["clips"]))
+
 
 @dataclass(frozen=True)
 class PageWork:
@@ -97,25 +154,25 @@ class ProcessedPage:
     jsonld: str = ""
 
 
-class PickledTables(Sequence[AudioTableInfo]):
-    """A page's tables as the page cache keeps them, unpickled when first read.
+class StoredTables(Sequence[AudioTableInfo]):
+    """A page's tables as the page store keeps them: JSON, decoded when a template
+    first reads them (most themes never do, and decoding every clip of every page
+    would be half of a warm build's plugin time)."""
 
-    Most themes never read them, and unpickling every clip of every page was half
-    of what a warm build spent in the plugin.
-    """
-
-    def __init__(self, pickled: bytes) -> None:
-        self.pickled = pickled
+    def __init__(self, text: str) -> None:
+        self.text = text
         self._tables: tuple[AudioTableInfo, ...] | None = None
 
     @classmethod
-    def of(cls, tables: Sequence[AudioTableInfo]) -> PickledTables:
-        return cls(pickle.dumps(tuple(tables), pickle.HIGHEST_PROTOCOL))
+    def of(cls, tables: Sequence[AudioTableInfo]) -> StoredTables:
+        return cls(json.dumps([table.to_dict() for table in tables]))
 
     @property
     def tables(self) -> tuple[AudioTableInfo, ...]:
         if self._tables is None:
-            self._tables = pickle.loads(self.pickled)
+            self._tables = tuple(
+                AudioTableInfo.from_dict(t) for t in json.loads(self.text)
+            )
         return self._tables
 
     @overload
@@ -134,7 +191,4 @@ class PickledTables(Sequence[AudioTableInfo]):
         return NotImplemented
 
     def __repr__(self) -> str:
-        return f"PickledTables({list(self)!r})"
-
-    def __reduce__(self) -> tuple[type, tuple[bytes]]:
-        return PickledTables, (self.pickled,)  # kept pickled, even once read
+        return f"StoredTables({list(self)!r})"

@@ -1,24 +1,27 @@
-"""A page's way through the stages: find → resolve → read → annotate.
+"""A page's way through the stages, in two steps: prepare (find → resolve), then
+finish (read → annotate). Between them the build learns every clip the pages use
+at once, in parallel where there are many.
 
 File reading comes in as a function, so this runs (and is tested) without Pelican.
 Only the tables that may hold clips are parsed; the rest of the page is passed
-through untouched, byte for byte.
+through untouched, byte for byte. Each table is worked on behind a guard: whatever
+one holds, it is left as written with one problem, and the rest of the page goes on.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .annotate import annotate_table, page_jsonld
-from .discover import FoundClip, ParsedFragment, find_clips, parse_tables
+from .discover import FoundClip, FoundTable, ParsedFragment, find_clips, parse_tables
+from .errors import ClipError
 from .grid import regroup_by_prefix
 from .markup import serialize
-from .metadata import ClipError, ClipMetadata
-from .model import AudioTableInfo, ClipInfo, Problem, ProcessedPage
-from .resolve import PageRef, ResolvedClip, SiteFiles, resolve_clip
+from .model import AudioTableInfo, ClipInfo, ClipMetadata, Problem, ProcessedPage
+from .resolve import PageRef, ResolvedClip, SiteFiles, first_playable_source
 from .scan import table_spans
 from .settings import AudioTableSettings
 
@@ -27,8 +30,40 @@ logger = logging.getLogger(__name__)
 ReadClip = Callable[[Path], ClipMetadata]
 """Reads one clip file; raises :class:`ClipError` when it cannot."""
 
-ParseTables = Callable[[str], ParsedFragment]
-"""Parses a table span: :func:`parse_tables`, or one that has them parsed ahead."""
+
+@dataclass
+class PreparedTable:
+    found: FoundTable
+    resolved: list[ResolvedClip]  # one per clip of ``found``
+
+
+@dataclass
+class PreparedSpan:
+    """One top-level table of the page (with any nested in it), parsed."""
+
+    start: int
+    end: int
+    fragment: ParsedFragment
+    tables: list[PreparedTable]
+
+
+@dataclass
+class PreparedPage:
+    """A page whose clips are found and resolved: what the build must learn."""
+
+    html: str
+    page: PageRef
+    settings: AudioTableSettings
+    spans: list[PreparedSpan] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def clips(self) -> Iterator[tuple[FoundClip, ResolvedClip]]:
+        for span in self.spans:
+            for table in span.tables:
+                yield from zip(table.found.clips, table.resolved, strict=True)
+
+    def clip_files(self) -> set[Path]:
+        return {resolved.path for _, resolved in self.clips() if resolved.path}
 
 
 def process_page(
@@ -37,34 +72,65 @@ def process_page(
     site: SiteFiles,
     read: ReadClip,
     settings: AudioTableSettings,
-    parse: ParseTables = parse_tables,
 ) -> ProcessedPage:
     """Annotate every audio table of a page's HTML."""
+    return finish_page(prepare_page(html, page, site, settings), read)
+
+
+def prepare_page(
+    html: str, page: PageRef, site: SiteFiles, settings: AudioTableSettings
+) -> PreparedPage:
+    """Find every audio table of a page, and resolve each clip to its file."""
+    prepared = PreparedPage(html, page, settings)
+    for span in table_spans(html):
+        try:
+            fragment = parse_tables(html[span.start : span.end])
+            tables = []
+            for found in fragment.tables:
+                if settings.grid == "prefix" and regroup_by_prefix(
+                    fragment.soup, found
+                ):
+                    found = find_clips(found.element)
+                resolved = [
+                    first_playable_source(c.sources, page, site) for c in found.clips
+                ]
+                tables.append(PreparedTable(found, resolved))
+        except Exception as error:  # whatever a page holds, the build goes on
+            prepared.problems.append(_left_as_written(page, error))
+            continue
+        if tables:
+            prepared.spans.append(PreparedSpan(span.start, span.end, fragment, tables))
+    return prepared
+
+
+def finish_page(prepared: PreparedPage, read: ReadClip) -> ProcessedPage:
+    """Read every clip and write what was learnt into the page's tables."""
+    html, page, settings = prepared.html, prepared.page, prepared.settings
     pieces: list[str] = []
     tables: list[AudioTableInfo] = []
-    problems: list[Problem] = []
+    problems = list(prepared.problems)
     done = 0
-    for span in table_spans(html):
-        fragment_html = html[span.start : span.end]
+    for span in prepared.spans:
         found_problems: list[Problem] = []
         try:
-            annotated = _annotate_span(
-                fragment_html, page, site, read, settings, parse, found_problems
-            )
-        except Exception as error:  # whatever a page holds, the build goes on
-            problems.append(
-                Problem(
-                    page.source_path,
-                    None,
-                    "unreadable",
-                    "a table could not be annotated and is left as written "
-                    f"({type(error).__name__}: {str(error)[:80]})",
+            span_tables = [
+                annotate_table(
+                    span.fragment.soup,
+                    table.found,
+                    [
+                        _learn(clip, resolved, page, read, found_problems)
+                        for clip, resolved in zip(
+                            table.found.clips, table.resolved, strict=True
+                        )
+                    ],
+                    settings,
                 )
-            )
+                for table in span.tables
+            ]
+            serialized = serialize(span.fragment.soup)
+        except Exception as error:
+            problems.append(_left_as_written(page, error))
             continue
-        if annotated is None:
-            continue
-        serialized, span_tables = annotated
         tables += span_tables
         problems += found_problems
         pieces += [html[done : span.start], serialized]
@@ -76,45 +142,30 @@ def process_page(
     return ProcessedPage("".join(pieces), tuple(tables), tuple(problems), jsonld)
 
 
-def _annotate_span(
-    fragment_html: str,
-    page: PageRef,
-    site: SiteFiles,
-    read: ReadClip,
-    settings: AudioTableSettings,
-    parse: ParseTables,
-    problems: list[Problem],
-) -> tuple[str, list[AudioTableInfo]] | None:
-    """One top-level table (and the tables inside it), annotated; None when it
-    holds no clip."""
-    fragment = parse(fragment_html)
-    soup = fragment.soup
-    if not fragment.tables:
-        return None
-    tables = []
-    for found in fragment.tables:
-        if settings.grid == "prefix" and regroup_by_prefix(soup, found):
-            found = find_clips(found.element)
-        clips = [_learn(clip, page, site, read, problems) for clip in found.clips]
-        tables.append(annotate_table(soup, found, clips, settings))
-    return serialize(soup), tables
+def _left_as_written(page: PageRef, error: Exception) -> Problem:
+    return Problem(
+        page.source_path,
+        None,
+        "unreadable",
+        "a table could not be annotated and is left as written "
+        f"({type(error).__name__}: {str(error)[:80]})",
+    )
 
 
 def _learn(
     clip: FoundClip,
+    resolved: ResolvedClip,
     page: PageRef,
-    site: SiteFiles,
     read: ReadClip,
     problems: list[Problem],
 ) -> ClipInfo:
-    """Resolve and read one clip, recording its problems."""
+    """Read one resolved clip, recording its problems."""
     labels = ClipInfo(
         src=clip.src,
         label=clip.label,
         row_label=clip.row_label,
         column_label=clip.column_label,
     )
-    resolved = _first_playable_source(clip, page, site)
     if resolved.remote:
         logger.info(
             "audiotable: %s: clip %r is remote; left as written",
@@ -141,17 +192,3 @@ def _learn(
         kind = "truncated" if note.startswith("truncated") else "suspect"
         problems.append(Problem(page.source_path, clip.src, kind, note))
     return replace(labels, url=resolved.url, metadata=metadata)
-
-
-def _first_playable_source(
-    clip: FoundClip, page: PageRef, site: SiteFiles
-) -> ResolvedClip:
-    """As the browser does: the first ``<source>`` that is there wins."""
-    first: ResolvedClip | None = None
-    for src in clip.sources:
-        resolved = resolve_clip(src, page, site)
-        if resolved.path is not None or resolved.remote:
-            return resolved
-        first = first or resolved
-    assert first is not None
-    return first

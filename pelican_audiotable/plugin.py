@@ -7,27 +7,29 @@ by then, so a clip is checked against what the site really publishes.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pelican import signals
 from pelican.contents import Content
 from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
 from pelican.plugins import jinja_filters
 
+from . import __version__
 from .assets import ASSETS_FOLDER, AssetLinkingTemplate
-from .cache import MetadataCache, PageCache
+from .build import annotate_pages
+from .errors import SettingsError, StrictModeError
 from .filters import FILTERS
 from .model import PageWork, Problem, ProcessedPage
-from .processes import worker_count
+from .pagestore import PageStore
 from .resolve import PageRef, SiteFiles
 from .scan import may_hold_clips
-from .settings import AudioTableSettings, SettingsError
-
-if TYPE_CHECKING:
-    from .background import Background
+from .settings import AudioTableSettings
+from .store import ClipStore, worker_count
 
 logger = logging.getLogger(__name__)
 
@@ -46,19 +48,13 @@ CONTENT_LISTS = (
 )
 
 
-class StrictModeError(Exception):
-    """Raised with every problem listed when ``AUDIOTABLE_STRICT`` is on."""
-
-
 @dataclass
 class _Build:
     settings: AudioTableSettings = field(default_factory=AudioTableSettings)
-    cache: MetadataCache = field(default_factory=lambda: MetadataCache(None))
-    pages: PageCache = field(default_factory=lambda: PageCache(None))
+    clips: ClipStore = field(default_factory=lambda: ClipStore(None, __version__))
+    pages: PageStore = field(default_factory=lambda: PageStore(None, __version__))
     #: Link the CSS/JS into written pages (the bundled theme links them itself).
     link_assets: bool = False
-    #: Processes reading clips and parsing tables since the build began (cold builds).
-    background: Background | None = None
 
 
 _build = _Build()
@@ -77,29 +73,12 @@ def on_initialized(pelican: Any) -> None:
     folder = None
     if settings.cache and pelican.settings.get("CACHE_PATH"):
         folder = Path(pelican.settings["CACHE_PATH"]) / "audiotable"
-    clips_file = folder / "clips.json" if folder else None
     _build = _Build(
         settings=settings,
-        cache=MetadataCache(clips_file),
-        pages=PageCache(folder / "pages.pickle" if folder else None),
+        clips=ClipStore(folder / "clips.json" if folder else None, __version__),
+        pages=PageStore(folder / "pages.json" if folder else None, __version__),
         link_assets=settings.assets and not _is_bundled_theme(pelican.settings),
     )
-    if clips_file is None or not clips_file.exists():
-        # Nothing read yet: read the clips and parse the tables while Pelican
-        # reads the articles, on the cores it leaves idle.
-        from .background import start_background
-
-        _build.background = start_background(
-            Path(pelican.settings["PATH"]),
-            skip=tuple(
-                Path(pelican.settings[name])
-                for name in ("OUTPUT_PATH", "CACHE_PATH")
-                if pelican.settings.get(name)
-            ),
-            processes=worker_count(settings.workers),
-        )
-        if _build.background is not None:
-            signals.content_object_init.connect(on_content_object_init)
     if settings.assets:
         static_paths = pelican.settings.setdefault("THEME_STATIC_PATHS", [])
         if ASSETS_FOLDER not in static_paths:
@@ -127,29 +106,11 @@ def on_generator_init(generator: Any) -> None:
             env.template_class = AssetLinkingTemplate
 
 
-def on_content_object_init(content: Any) -> None:
-    """As Pelican reads each article or page, have its tables parsed meanwhile
-    (connected only while background processes are there to do it).
-
-    Only read here, never changed: content is rewritten once everything is read.
-    """
-    if _build.background is not None:
-        _build.background.parse_ahead(getattr(content, "_content", None) or "")
-
-
 def on_all_generators_finalized(generators: list[Any]) -> None:
-    background, _build.background = _build.background, None
-    signals.content_object_init.disconnect(on_content_object_init)
-    try:
-        if background is not None:
-            _build.cache.merge(background.clips())
-        problems = annotate_generators(
-            generators, _build.settings, _build.cache, _build.pages, background
-        )
-    finally:
-        if background is not None:
-            background.close()
-    _build.cache.save()
+    problems = annotate_generators(
+        generators, _build.settings, _build.clips, _build.pages
+    )
+    _build.clips.save()
     _build.pages.save()
     for problem in problems:
         logger.warning("audiotable: %s", problem)
@@ -163,51 +124,28 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
 def annotate_generators(
     generators: list[Any],
     settings: AudioTableSettings,
-    cache: MetadataCache,
-    pages: PageCache | None = None,
-    background: Background | None = None,
+    clips: ClipStore,
+    pages: PageStore,
 ) -> list[Problem]:
-    """Annotate every article and page the generators hold; return the problems.
-
-    Pages the page cache knows are served from it; the others go through the
-    pipeline, in worker processes when there are many.
-    """
-    site = PublishedSite(generators)
+    """Annotate every article and page the generators hold; return the problems."""
     contents = contents_of(generators)
-    processed: list[ProcessedPage | None] = []
-    todo: dict[int, tuple[PageWork, str]] = {}  # index -> the work, its cache key
-    for index, content in enumerate(contents):
-        html = content._content or ""
-        if not may_hold_clips(html):  # most pages of most sites: nothing to do
-            processed.append(ProcessedPage(html, (), ()))
-            continue
-        item = page_work(content, settings)
-        where = item.page
-        key = PageCache.key(
-            item.html,
-            (where.source_path, where.url, where.save_as),
-            site.fingerprint,
-            item.settings.fingerprint,
-        )
-        cached = pages.get(key) if pages else None
-        processed.append(cached)
-        if cached is None:
-            todo[index] = (item, key)
-    if todo:
-        from .workers import process_pages
-
-        work = [item for item, _ in todo.values()]
-        done = process_pages(
-            work, site.files, cache, worker_count(settings.workers), background
-        )
-        for (index, (_, key)), page_done in zip(todo.items(), done, strict=True):
-            processed[index] = page_done.processed
-            stamps = {p: s for p, s in page_done.stamps.items() if s is not None}
-            if pages and len(stamps) == len(page_done.stamps):
-                pages.put(key, page_done.processed, stamps)
+    works = {
+        index: page_work(content, settings)
+        for index, content in enumerate(contents)
+        if may_hold_clips(content._content or "")  # most pages of most sites: no
+    }
+    done = annotate_pages(
+        list(works.values()),
+        PublishedSite(generators),
+        clips,
+        pages,
+        worker_count(settings.workers),
+        __version__,
+    )
+    processed = dict(zip(works, done, strict=True))
     problems: list[Problem] = []
-    for content, page in zip(contents, processed, strict=True):
-        assert page is not None
+    for index, content in enumerate(contents):
+        page = processed.get(index) or ProcessedPage(content._content or "", (), ())
         apply_processed(content, page)
         problems += page.problems
     return problems
@@ -221,7 +159,7 @@ class PublishedSite:
         self._site: SiteFiles | None = None
         static = next(g for g in generators if isinstance(g, StaticGenerator))
         settings = static.settings
-        self.fingerprint = PageCache.key(
+        parts = (
             sorted(static.context.get("static_content", {})),
             settings["PATH"],
             settings.get("SITEURL", ""),
@@ -229,6 +167,9 @@ class PublishedSite:
             settings.get("STATIC_SAVE_AS"),
             repr(settings.get("EXTRA_PATH_METADATA")),
         )
+        self.fingerprint = hashlib.sha256(
+            json.dumps(parts, default=str).encode()
+        ).hexdigest()
 
     @property
     def files(self) -> SiteFiles:

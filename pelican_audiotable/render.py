@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .metadata import ClipMetadata
+    from .model import ClipMetadata
 
 
 def format_duration(seconds: float | None) -> str:

@@ -107,6 +107,20 @@ class ResolvedClip:
     message: str | None = None
 
 
+def first_playable_source(
+    sources: tuple[str, ...] | list[str], page: PageRef, site: SiteFiles
+) -> ResolvedClip:
+    """As the browser does: the first ``<source>`` that is there wins (and the
+    first one's problem is reported when none is)."""
+    first: ResolvedClip | None = None
+    for src in sources:
+        resolved = resolve_clip(src, page, site)
+        if resolved.path is not None or resolved.remote:
+            return resolved
+        first = first or resolved
+    return first or ResolvedClip(problem="missing", message="the player has no source")
+
+
 def resolve_clip(src: str, page: PageRef, site: SiteFiles) -> ResolvedClip:
     """Find the file a clip URL points at."""
     src = src.strip()

@@ -7,13 +7,13 @@ from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import Any
 
+from .errors import SettingsError
+
+__all__ = ["AudioTableSettings", "SettingsError"]
+
 PRELOAD_CHOICES = ("none", "metadata", "auto", "keep")
 CAPTION_FIELD_CHOICES = ("duration", "tech", "title", "artist", "album")
 GRID_CHOICES = ("off", "prefix")
-
-
-class SettingsError(ValueError):
-    """An ``AUDIOTABLE_*`` setting has a value the plugin cannot use."""
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,12 @@ from pathlib import Path
 from pelican import Pelican
 from pelican.settings import read_settings
 
-from .cache import MetadataCache
+from . import __version__
 from .model import AudioTableInfo, Problem
+from .pagestore import PageStore
 from .plugin import annotate_generators, contents_of
 from .settings import AudioTableSettings
+from .store import ClipStore
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,9 @@ def check_site(content: Path | None, settings_file: Path | None) -> SiteReport:
         if hasattr(generator, "generate_context"):
             generator.generate_context()
     options = AudioTableSettings.from_mapping(settings)
-    problems = annotate_generators(generators, options, MetadataCache(None))
+    problems = annotate_generators(
+        generators, options, ClipStore(None, __version__), PageStore(None, __version__)
+    )
     pages = []
     for item in contents_of(generators):
         if item.audiotables:

@@ -53,6 +53,7 @@ def test_wheel_holds_plugin_theme_and_assets(wheel: zipfile.ZipFile) -> None:
         "mutagen",
         "pelican",
         "pelican-jinja-filters",
+        "xxhash",
     ]
 
 

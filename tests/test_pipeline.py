@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pickle
+import json
 from pathlib import Path
 
 import html5lib
@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from pelican_audiotable.metadata import ClipMetadata, CorruptClip
-from pelican_audiotable.model import PickledTables
+from pelican_audiotable.model import StoredTables
 from pelican_audiotable.pipeline import process_page
 from pelican_audiotable.resolve import PageRef, SiteFiles
 from pelican_audiotable.settings import AudioTableSettings
@@ -288,11 +288,10 @@ def test_page_without_audio_tables_is_returned_as_is() -> None:
     assert result.html is html and result.tables == ()
 
 
-def test_tables_kept_pickled_read_like_the_tables_and_stay_pickled() -> None:
+def test_tables_kept_as_json_read_like_the_tables() -> None:
     tables = run(SEED_TABLE).tables
-    kept = PickledTables.of(tables)
-    stored = pickle.dumps(kept)
-    assert kept == list(tables) and len(kept) == 1
-    assert kept[0].clips[0].duration == 31.033 and kept[0].summary == "2 clips · 0:44"
-    assert pickle.dumps(kept) == stored  # read, and still stored as it came
-    assert pickle.loads(stored) == tables
+    kept = StoredTables.of(tables)
+    assert json.loads(kept.text)[0]["clips"][0]["metadata"]["duration"] == 31.033
+    again = StoredTables(kept.text)
+    assert again == list(tables) and len(again) == 1
+    assert again[0].clips[0].duration == 31.033 and again[0].summary == "2 clips · 0:44"

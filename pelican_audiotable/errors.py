@@ -1,0 +1,48 @@
+"""The plugin's one error hierarchy: what can go wrong with a clip, a setting, a
+build in strict mode. Plain exceptions, importable without anything else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AudioTableError(Exception):
+    """Anything pelican-audiotable reports as an error."""
+
+
+class ClipError(AudioTableError):
+    """A clip that cannot be read; ``kind`` is what the page marks it with.
+
+    ``tags`` holds what its tags say when they could be read (a file with tags and
+    no audio): reported beside the error, never shown as a playable clip.
+    """
+
+    kind = "unreadable"
+
+    def __init__(self, message: str, tags: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.tags: dict[str, Any] = tags or {}
+
+
+class EmptyClip(ClipError):
+    kind = "empty"
+
+
+class NotAudio(ClipError):
+    kind = "not-audio"
+
+
+class CorruptClip(ClipError):
+    kind = "corrupt"
+
+
+class UnsupportedCodec(ClipError):
+    kind = "unsupported"
+
+
+class SettingsError(AudioTableError, ValueError):
+    """An ``AUDIOTABLE_*`` setting has a value the plugin cannot use."""
+
+
+class StrictModeError(AudioTableError):
+    """Raised with every problem listed when ``AUDIOTABLE_STRICT`` is on."""

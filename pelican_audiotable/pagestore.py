@@ -1,0 +1,177 @@
+"""The page store: annotated pages kept between builds, so a warm build parses no HTML.
+
+A page is looked up by what its output depends on: its HTML, where it is published,
+the settings and the package version; and it is served only while each of its clips
+still resolves to the same file and URL and that file still has the same content
+key. So a changed clip, a moved clip, a changed setting or a new version re-annotates
+exactly the pages they touch. Pages with problems are never kept: a missing clip may
+appear, and its warning must be said again on every build.
+
+Kept as plain JSON in ``CACHE_PATH/audiotable/pages.json``, written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .model import ProcessedPage, StoredTables
+from .resolve import PageRef, ResolvedClip, SiteFiles, first_playable_source
+from .store import ClipStore, write_atomically
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+logger = logging.getLogger(__name__)
+
+#: Bump when what is stored changes.
+PAGES_FORMAT = 1
+
+
+class Site(Protocol):
+    """What the build publishes: a fingerprint of it, and its files when needed
+    (listing them costs Pelican 37 µs a file)."""
+
+    fingerprint: str
+
+    @property
+    def files(self) -> SiteFiles: ...
+
+
+@dataclass(frozen=True)
+class UsedClip:
+    """One clip a page uses: its sources as written, what they resolved to, and
+    the content key of the file."""
+
+    sources: tuple[str, ...]
+    path: str | None
+    url: str | None
+    remote: bool
+    key: str | None
+
+    @classmethod
+    def of(
+        cls, sources: tuple[str, ...], resolved: ResolvedClip, key: str | None
+    ) -> UsedClip:
+        path = str(resolved.path) if resolved.path else None
+        return cls(sources, path, resolved.url, resolved.remote, key)
+
+    def resolves_as(self, resolved: ResolvedClip) -> bool:
+        path = str(resolved.path) if resolved.path else None
+        return (path, resolved.url, resolved.remote) == (
+            self.path,
+            self.url,
+            self.remote,
+        )
+
+
+@dataclass
+class PageStore:
+    file: Path | None
+    version: str
+    hits: int = 0
+    misses: int = 0
+    _entries: dict[str, dict[str, Any]] | None = None
+    _used: set[str] = field(default_factory=set)
+    _changed: bool = False
+
+    @staticmethod
+    def key(html: str, page: PageRef, settings_fingerprint: str, version: str) -> str:
+        digest = hashlib.sha256(f"{version}/{PAGES_FORMAT}".encode())
+        for part in (
+            html,
+            page.source_path,
+            page.url,
+            page.save_as,
+            settings_fingerprint,
+        ):
+            data = part.encode("utf-8", "surrogatepass")
+            digest.update(len(data).to_bytes(8, "big") + data)
+        return digest.hexdigest()
+
+    @property
+    def entries(self) -> dict[str, dict[str, Any]]:
+        """Loaded when the first page is looked up."""
+        if self._entries is None:
+            self._entries = self._load()
+        return self._entries
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        if self.file is None:
+            return {}
+        try:
+            payload = json.loads(self.file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as error:
+            logger.info("audiotable: the page store is unreadable (%s); rebuilt", error)
+            return {}
+        if not isinstance(payload, dict) or payload.get("version") != self._stamp():
+            logger.info("audiotable: the page store is from another version; rebuilt")
+            return {}
+        entries = payload.get("pages")
+        return entries if isinstance(entries, dict) else {}
+
+    def _stamp(self) -> str:
+        return f"{self.version}/{PAGES_FORMAT}"
+
+    def get(
+        self, key: str, page: PageRef, site: Site, clips: ClipStore
+    ) -> ProcessedPage | None:
+        """The page kept under ``key``, if every clip it used is as it was."""
+        entry = self.entries.get(key)
+        if entry is None or not self._still_true(entry, page, site, clips):
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._used.add(key)
+        clips.keep(used[4] for used in entry["clips"] if used[4])
+        return ProcessedPage(
+            entry["html"], StoredTables(entry["tables"]), (), entry["jsonld"]
+        )
+
+    def _still_true(
+        self, entry: dict[str, Any], page: PageRef, site: Site, clips: ClipStore
+    ) -> bool:
+        used = [UsedClip(tuple(u[0]), *u[1:]) for u in entry["clips"]]
+        if entry["site"] != site.fingerprint:
+            # Files came or went: does each clip still resolve as it did?
+            files = site.files
+            if not all(
+                u.resolves_as(first_playable_source(u.sources, page, files))
+                for u in used
+            ):
+                return False
+            entry["site"] = site.fingerprint
+            self._changed = True
+        return all(u.path is None or clips.key_of(Path(u.path)) == u.key for u in used)
+
+    def put(
+        self, key: str, processed: ProcessedPage, used: Iterable[UsedClip], site: str
+    ) -> None:
+        if processed.problems or not processed.tables:
+            return
+        self.entries[key] = {
+            "site": site,
+            "clips": [[list(u.sources), u.path, u.url, u.remote, u.key] for u in used],
+            "html": processed.html,
+            "tables": StoredTables.of(processed.tables).text,
+            "jsonld": processed.jsonld,
+        }
+        self._used.add(key)
+        self._changed = True
+
+    def save(self) -> None:
+        """Keep what this build used; pages no longer built are forgotten."""
+        if self._entries is None or self.file is None:
+            return
+        kept = {key: self._entries[key] for key in self._used if key in self._entries}
+        if not self._changed and kept.keys() == self._entries.keys():
+            return
+        payload = {"version": self._stamp(), "pages": kept}
+        if write_atomically(self.file, json.dumps(payload, separators=(",", ":"))):
+            self._entries, self._changed = kept, False

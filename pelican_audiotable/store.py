@@ -1,0 +1,260 @@
+"""The clip store: facts about clips, kept by their content.
+
+A digest of a clip's bytes names everything known about it (its metadata now; more
+later), whatever path or page uses it and on whichever machine: a fresh clone with
+its ``CACHE_PATH`` restored, where every file has a new mtime, reads nothing again,
+and other audio copied over a clip with its old size and mtime kept is read anew,
+since only the bytes decide. A file's path, size and mtime serve only as a shortcut
+that spares hashing a file seen before.
+
+Kept as plain JSON in ``CACHE_PATH/audiotable/clips.json``, stamped with the package
+version, written atomically, pruned of the facts no page used.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import xxhash
+
+if TYPE_CHECKING:
+    from .metadata import ClipMetadata
+
+logger = logging.getLogger(__name__)
+
+#: Bump when what is stored, or how it is computed, changes.
+STORE_FORMAT = 1
+#: Fewer clips to learn than this, and starting processes costs more than it saves.
+MIN_CLIPS_FOR_A_POOL = 16
+_CHUNK = 4 * 1024 * 1024
+
+
+def content_key(path: Path | str) -> str:
+    """A digest of a file's bytes: xxHash's XXH3, 128 bits (7 GB/s here)."""
+    digest = xxhash.xxh3_128()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def worker_count(configured: int | None) -> int:
+    """``AUDIOTABLE_WORKERS``, or one process per CPU this process may use, up to 8."""
+    if configured:
+        return configured
+    count = getattr(os, "process_cpu_count", os.cpu_count)() or 1
+    return min(count, 8)
+
+
+@dataclass
+class ClipStore:
+    """Facts by content key, and the shortcut from a file's stamp to its key."""
+
+    file: Path | None
+    version: str
+    #: path -> [size, mtime_ns, content key]
+    files: dict[str, list[Any]] = field(default_factory=dict)
+    #: content key -> {"metadata": {...}} or {"error": [kind, message], "tags": {...}}
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: What this build learnt: clips hashed, clips read (for tests and benchmarks).
+    hashed: int = 0
+    read: int = 0
+    _loaded: bool = False
+    _changed: bool = False
+    _used_files: set[str] = field(default_factory=set)
+    _used_facts: set[str] = field(default_factory=set)
+
+    def _load(self) -> None:
+        """Loaded when first asked: a build whose pages all come from the page store
+        asks only for content keys, and a warm build for none at all."""
+        if self._loaded:
+            return
+        self._loaded = True
+        if self.file is None:
+            return
+        try:
+            payload = json.loads(self.file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as error:
+            logger.info("audiotable: the clip store is unreadable (%s); rebuilt", error)
+            return
+        if not isinstance(payload, dict) or payload.get("version") != self._stamp():
+            logger.info("audiotable: the clip store is from another version; rebuilt")
+            return
+        files, facts = payload.get("files"), payload.get("facts")
+        if isinstance(files, dict) and isinstance(facts, dict):
+            self.files, self.facts = files, facts
+
+    def _stamp(self) -> str:
+        return f"{self.version}/{STORE_FORMAT}"
+
+    def key_of(self, path: Path) -> str | None:
+        """The content key of the file at ``path`` (hashed unless its stamp is
+        known); None when it cannot be read."""
+        self._load()
+        name = str(path)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        known = self.files.get(name)
+        if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+            self._used_files.add(name)
+            return str(known[2])
+        try:
+            key = content_key(path)
+        except OSError:
+            return None
+        self.hashed += 1
+        self.files[name] = [stat.st_size, stat.st_mtime_ns, key]
+        self._used_files.add(name)
+        self._changed = True
+        return key
+
+    def metadata(self, path: Path) -> ClipMetadata:
+        """The facts of the clip at ``path``, read once per content. Raises
+        :class:`ClipError` (the reader's, as it was kept)."""
+        from .metadata import ClipError, ClipMetadata, read_metadata
+
+        key = self.key_of(path)
+        if key is None:
+            raise ClipError("cannot read the file")
+        entry = self.facts.get(key)
+        if entry is None:
+            entry = facts_entry(read_metadata, path)
+            self.read += 1
+            self.facts[key] = entry
+            self._changed = True
+        self._used_facts.add(key)
+        if "error" in entry:
+            kind, message = entry["error"]
+            error = ClipError(message, entry.get("tags"))
+            error.kind = kind
+            raise error
+        return ClipMetadata.from_dict({**entry["metadata"], "path": str(path)})
+
+    def keep(self, keys: Iterable[str]) -> None:
+        """Facts that pages served from the page store still show: kept."""
+        self._used_facts.update(keys)
+
+    def learn(self, paths: Iterable[Path], workers: int) -> None:
+        """Hash and read every clip of ``paths`` not known yet, in a pool of
+        processes when there are many (the only parallel work of a build)."""
+        self._load()
+        unknown = sorted({str(path) for path in paths if not self._stamp_known(path)})
+        if workers < 2 or len(unknown) < MIN_CLIPS_FOR_A_POOL:
+            return  # asked one by one, as pages are annotated
+        try:
+            stamps, learnt = _in_a_pool(
+                unknown, set(self.facts), min(workers, len(unknown))
+            )
+        except Exception as error:  # no processes here (a sandbox), or one died
+            logger.info("audiotable: clips are read in this process (%s)", error)
+            return
+        for name, stamp in stamps.items():
+            self.files[name] = stamp
+        self.hashed += len(stamps)
+        self.facts.update(learnt)
+        self.read += len(learnt)
+        self._changed = True
+
+    def _stamp_known(self, path: Path) -> bool:
+        known = self.files.get(str(path))
+        if not known:
+            return False
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return True  # nothing to learn: it is missing
+        return bool(known[0] == stat.st_size and known[1] == stat.st_mtime_ns)
+
+    def save(self) -> None:
+        """Keep what this build used, atomically; facts no page used are pruned."""
+        if self.file is None or not self._loaded:
+            return
+        files = {k: v for k, v in self.files.items() if k in self._used_files}
+        facts = {k: v for k, v in self.facts.items() if k in self._used_facts}
+        if not self._changed and files == self.files and facts == self.facts:
+            return
+        payload = {"version": self._stamp(), "files": files, "facts": facts}
+        if write_atomically(self.file, json.dumps(payload, separators=(",", ":"))):
+            self.files, self.facts, self._changed = files, facts, False
+
+
+def facts_entry(read: Any, path: Path) -> dict[str, Any]:
+    """What the store keeps of one clip: its metadata (without its path: the same
+    content may lie at many), or the reader's error with the tags it found."""
+    from .metadata import ClipError
+
+    try:
+        metadata = read(path).to_dict()
+    except ClipError as error:
+        return {"error": [error.kind, str(error)], "tags": error.tags}
+    del metadata["path"]
+    return {"metadata": metadata}
+
+
+def write_atomically(file: Path, text: str) -> bool:
+    """Write ``text`` to ``file`` through a temporary file, so that a build stopped
+    halfway leaves the old file or the new one, never half of one."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, file)
+        return True
+    except OSError as error:
+        logger.warning("audiotable: cannot save %s: %s", file, error)
+        return False
+
+
+# --- The pool ------------------------------------------------------------------------
+
+
+def _in_a_pool(
+    names: list[str], known: set[str], workers: int
+) -> tuple[dict[str, list[Any]], dict[str, dict[str, Any]]]:
+    """Every clip of ``names`` hashed, then each content not in ``known`` read once,
+    in freshly started processes: the same under every start method, and safe
+    beside the threads Pelican runs. Returns the new stamps and facts."""
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        chunk = max(1, len(names) // (workers * 4))
+        stamps = {
+            name: stamp
+            for name, stamp in zip(
+                names, pool.map(_stamp_of, names, chunksize=chunk), strict=True
+            )
+            if stamp is not None
+        }
+        first_of: dict[str, str] = {}
+        for name, (_, _, key) in stamps.items():
+            if key not in known:
+                first_of.setdefault(key, name)
+        chunk = max(1, len(first_of) // (workers * 4))
+        entries = pool.map(_facts_of, first_of.values(), chunksize=chunk)
+        return stamps, dict(zip(first_of, entries, strict=True))
+
+
+def _stamp_of(name: str) -> list[Any] | None:
+    """A file's size, mtime and content key (the stat first: a file changed while
+    it is hashed is hashed again next time)."""
+    try:
+        stat = os.stat(name)
+        return [stat.st_size, stat.st_mtime_ns, content_key(name)]
+    except OSError:
+        return None
+
+
+def _facts_of(name: str) -> dict[str, Any]:
+    from .metadata import read_metadata
+
+    return facts_entry(read_metadata, Path(name))
