@@ -55,6 +55,7 @@ def annotate_pages(
                 clip.sources,
                 resolved,
                 clips.key_of(resolved.path) if resolved.path else None,
+                site.root,
             )
             for clip, resolved in page.clips()
         ]

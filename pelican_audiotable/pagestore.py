@@ -37,6 +37,7 @@ class Site(Protocol):
     (listing them costs Pelican 37 µs a file)."""
 
     fingerprint: str
+    root: Path  # the content folder, symlinks resolved: clips are kept below it
 
     @property
     def files(self) -> SiteFiles: ...
@@ -55,18 +56,25 @@ class UsedClip:
 
     @classmethod
     def of(
-        cls, sources: tuple[str, ...], resolved: ResolvedClip, key: str | None
+        cls,
+        sources: tuple[str, ...],
+        resolved: ResolvedClip,
+        key: str | None,
+        root: Path,
     ) -> UsedClip:
-        path = str(resolved.path) if resolved.path else None
-        return cls(sources, path, resolved.url, resolved.remote, key)
+        return cls(sources, _below(root, resolved), resolved.url, resolved.remote, key)
 
-    def resolves_as(self, resolved: ResolvedClip) -> bool:
-        path = str(resolved.path) if resolved.path else None
-        return (path, resolved.url, resolved.remote) == (
-            self.path,
-            self.url,
-            self.remote,
-        )
+    def resolves_as(self, resolved: ResolvedClip, root: Path) -> bool:
+        now = (_below(root, resolved), resolved.url, resolved.remote)
+        return now == (self.path, self.url, self.remote)
+
+
+def _below(root: Path, resolved: ResolvedClip) -> str | None:
+    """A clip's file relative to the content folder: a clone elsewhere (CI's)
+    finds its pages in the store all the same."""
+    if resolved.path is None:
+        return None
+    return resolved.path.relative_to(root).as_posix()
 
 
 @dataclass
@@ -141,14 +149,15 @@ class PageStore:
         if entry["site"] != site.fingerprint:
             # Files came or went: does each clip still resolve as it did?
             files = site.files
-            if not all(
-                u.resolves_as(first_playable_source(u.sources, page, files))
-                for u in used
-            ):
-                return False
+            for u in used:
+                now = first_playable_source(u.sources, page, files)
+                if not u.resolves_as(now, site.root):
+                    return False
             entry["site"] = site.fingerprint
             self._changed = True
-        return all(u.path is None or clips.key_of(Path(u.path)) == u.key for u in used)
+        return all(
+            u.path is None or clips.key_of(site.root / u.path) == u.key for u in used
+        )
 
     def put(
         self, key: str, processed: ProcessedPage, used: Iterable[UsedClip], site: str

@@ -167,6 +167,7 @@ class PublishedSite:
             settings.get("STATIC_SAVE_AS"),
             repr(settings.get("EXTRA_PATH_METADATA")),
         )
+        self.root = Path(settings["PATH"]).resolve()
         self.fingerprint = hashlib.sha256(
             json.dumps(parts, default=str).encode()
         ).hexdigest()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import cached_property
@@ -14,6 +16,8 @@ __all__ = ["AudioTableSettings", "SettingsError"]
 PRELOAD_CHOICES = ("none", "metadata", "auto", "keep")
 CAPTION_FIELD_CHOICES = ("duration", "tech", "title", "artist", "album")
 GRID_CHOICES = ("off", "prefix")
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,8 @@ class AudioTableSettings:
     #: a real grid: ``"off"`` or ``"prefix"``. Articles override with the
     #: ``audiotable_grid`` metadata field.
     grid: str = "off"
-    #: Processes that annotate pages when many need it (a cold build of a big
-    #: site); ``None``: one per CPU, at most 8. ``1`` keeps everything in-process.
+    #: Processes that read clips when many are new (a cold build of a big site);
+    #: ``None``: one per CPU, at most 8. ``1`` keeps everything in-process.
     workers: int | None = None
 
     def __post_init__(self) -> None:
@@ -69,7 +73,17 @@ class AudioTableSettings:
 
     @classmethod
     def from_mapping(cls, settings: Mapping[str, Any]) -> AudioTableSettings:
-        """Build from a Pelican settings dict, keeping defaults for absent keys."""
+        """Build from a Pelican settings dict, keeping defaults for absent keys; a
+        key of ours misspelt is warned about, with the nearest valid name."""
+        names = ["AUDIOTABLE_" + field.name.upper() for field in fields(cls)]
+        for key in settings:
+            if key.startswith("AUDIOTABLE_") and key not in names:
+                near = difflib.get_close_matches(key, names, n=1)
+                logger.warning(
+                    "audiotable: unknown setting %s%s",
+                    key,
+                    f"; did you mean {near[0]}?" if near else "",
+                )
         values: dict[str, Any] = {}
         for field in fields(cls):
             key = "AUDIOTABLE_" + field.name.upper()

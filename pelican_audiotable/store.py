@@ -46,6 +46,13 @@ def content_key(path: Path | str) -> str:
     return digest.hexdigest()
 
 
+def _stamp_of_stat(stat: os.stat_result) -> list[int]:
+    """What must all be unchanged for a file's content key to be trusted without
+    hashing it again. Not the mtime alone: ``cp -p``, ``tar`` and ``rsync -t``
+    keep an old one over new bytes, but no tool can keep the inode's change time."""
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+
+
 def worker_count(configured: int | None) -> int:
     """``AUDIOTABLE_WORKERS``, or one process per CPU this process may use, up to 8."""
     if configured:
@@ -60,7 +67,7 @@ class ClipStore:
 
     file: Path | None
     version: str
-    #: path -> [size, mtime_ns, content key]
+    #: path -> [size, mtime_ns, ctime_ns, inode, content key]
     files: dict[str, list[Any]] = field(default_factory=dict)
     #: content key -> {"metadata": {...}} or {"error": [kind, message], "tags": {...}}
     facts: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -107,15 +114,15 @@ class ClipStore:
         except OSError:
             return None
         known = self.files.get(name)
-        if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+        if known and known[:-1] == _stamp_of_stat(stat):
             self._used_files.add(name)
-            return str(known[2])
+            return str(known[-1])
         try:
             key = content_key(path)
         except OSError:
             return None
         self.hashed += 1
-        self.files[name] = [stat.st_size, stat.st_mtime_ns, key]
+        self.files[name] = [*_stamp_of_stat(stat), key]
         self._used_files.add(name)
         self._changed = True
         return key
@@ -175,7 +182,7 @@ class ClipStore:
             stat = os.stat(path)
         except OSError:
             return True  # nothing to learn: it is missing
-        return bool(known[0] == stat.st_size and known[1] == stat.st_mtime_ns)
+        return bool(known[:-1] == _stamp_of_stat(stat))
 
     def save(self) -> None:
         """Keep what this build used, atomically; facts no page used are pruned."""
@@ -245,11 +252,11 @@ def _in_a_pool(
 
 
 def _stamp_of(name: str) -> list[Any] | None:
-    """A file's size, mtime and content key (the stat first: a file changed while
-    it is hashed is hashed again next time)."""
+    """A file's stamp and content key (the stat first: a file changed while it is
+    hashed is hashed again next time)."""
     try:
         stat = os.stat(name)
-        return [stat.st_size, stat.st_mtime_ns, content_key(name)]
+        return [*_stamp_of_stat(stat), content_key(name)]
     except OSError:
         return None
 
