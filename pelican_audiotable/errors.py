@@ -46,3 +46,9 @@ class SettingsError(AudioTableError, ValueError):
 
 class StrictModeError(AudioTableError):
     """Raised with every problem listed when ``AUDIOTABLE_STRICT`` is on."""
+
+
+def short_reason(error: BaseException) -> str:
+    """An exception as a warning quotes it: its message, cut at 80 characters."""
+    text = str(error) or type(error).__name__
+    return text if len(text) <= 80 else text[:77] + "…"

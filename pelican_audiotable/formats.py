@@ -17,3 +17,15 @@ AUDIO_EXTENSIONS = {
     ".mp4": "MP4",
     ".wav": "WAV",
 }
+
+#: The format (container) of each kind of audio the reader tells apart.
+FORMAT_OF_KIND = {
+    "mp3": "MP3",
+    "wav": "WAV",
+    "flac": "FLAC",
+    "opus": "Ogg",
+    "vorbis": "Ogg",
+    "ogg-flac": "Ogg",
+    "speex": "Ogg",
+    "mp4": "MP4",
+}

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .log import get_logger
 from .model import ProcessedPage, StoredTables
 from .resolve import PageRef, ResolvedClip, SiteFiles, first_playable_source
 from .store import ClipStore, write_atomically
@@ -26,7 +26,7 @@ from .store import ClipStore, write_atomically
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 #: Bump when what is stored changes.
 PAGES_FORMAT = 1
@@ -116,10 +116,10 @@ class PageStore:
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as error:
-            logger.info("audiotable: the page store is unreadable (%s); rebuilt", error)
+            logger.info("the page store is unreadable (%s); rebuilt", error)
             return {}
         if not isinstance(payload, dict) or payload.get("version") != self._stamp():
-            logger.info("audiotable: the page store is from another version; rebuilt")
+            logger.info("the page store is from another version; rebuilt")
             return {}
         entries = payload.get("pages")
         return entries if isinstance(entries, dict) else {}

@@ -10,7 +10,6 @@ one holds, it is left as written with one problem, and the rest of the page goes
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,13 +18,14 @@ from .annotate import annotate_table, page_jsonld
 from .discover import FoundClip, FoundTable, ParsedFragment, find_clips, parse_tables
 from .errors import ClipError
 from .grid import regroup_by_prefix
+from .log import get_logger
 from .markup import serialize
 from .model import AudioTableInfo, ClipInfo, ClipMetadata, Problem, ProcessedPage
 from .resolve import PageRef, ResolvedClip, SiteFiles, first_playable_source
 from .scan import table_spans
 from .settings import AudioTableSettings
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 ReadClip = Callable[[Path], ClipMetadata]
 """Reads one clip file; raises :class:`ClipError` when it cannot."""
@@ -168,7 +168,7 @@ def _learn(
     )
     if resolved.remote:
         logger.info(
-            "audiotable: %s: clip %r is remote; left as written",
+            "%s: clip %r is remote; left as written",
             page.source_path,
             clip.src,
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from .assets import ASSETS_FOLDER, AssetLinkingTemplate
 from .build import annotate_pages
 from .errors import SettingsError, StrictModeError
 from .filters import FILTERS
+from .log import get_logger
 from .model import PageWork, Problem, ProcessedPage
 from .pagestore import PageStore
 from .resolve import PageRef, SiteFiles
@@ -31,7 +31,7 @@ from .scan import may_hold_clips
 from .settings import AudioTableSettings
 from .store import ClipStore, worker_count
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 #: Every list a generator keeps content in: drafts, hidden and translations too.
 CONTENT_LISTS = (
@@ -113,7 +113,7 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
     _build.clips.save()
     _build.pages.save()
     for problem in problems:
-        logger.warning("audiotable: %s", problem)
+        logger.warning("%s", problem)
     if problems and _build.settings.strict:
         raise StrictModeError(
             f"{len(problems)} audio clip problem(s) (AUDIOTABLE_STRICT is on):\n"
@@ -222,7 +222,7 @@ def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
         try:
             settings = replace(settings, grid=str(grid).strip().lower())
         except SettingsError as error:
-            logger.warning("audiotable: %s: %s", page.source_path, error)
+            logger.warning("%s: %s", page.source_path, error)
     return PageWork(content._content or "", page, settings)
 
 

@@ -92,3 +92,12 @@ MIME_TYPES = {
     "MP4": "audio/mp4",
     "WAV": "audio/wav",
 }
+
+
+def truncation_note(playable: float, promised: float | None) -> str:
+    if promised and promised > playable:
+        return (
+            f"truncated: the header promises {promised:.1f} s "
+            f"but the file holds {playable:.1f} s"
+        )
+    return f"truncated: the file breaks off after {playable:.1f} s"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import difflib
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import Any
 
 from .errors import SettingsError
+from .log import get_logger
 
 __all__ = ["AudioTableSettings", "SettingsError"]
 
@@ -17,7 +17,7 @@ PRELOAD_CHOICES = ("none", "metadata", "auto", "keep")
 CAPTION_FIELD_CHOICES = ("duration", "tech", "title", "artist", "album")
 GRID_CHOICES = ("off", "prefix")
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class AudioTableSettings:
             if key.startswith("AUDIOTABLE_") and key not in names:
                 near = difflib.get_close_matches(key, names, n=1)
                 logger.warning(
-                    "audiotable: unknown setting %s%s",
+                    "unknown setting %s%s",
                     key,
                     f"; did you mean {near[0]}?" if near else "",
                 )

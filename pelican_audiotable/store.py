@@ -14,7 +14,6 @@ version, written atomically, pruned of the facts no page used.
 from __future__ import annotations
 
 import json
-import logging
 import os
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -25,10 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 import xxhash
 
+from .log import get_logger
+
 if TYPE_CHECKING:
     from .metadata import ClipMetadata
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 #: Bump when what is stored, or how it is computed, changes.
 STORE_FORMAT = 1
@@ -92,10 +93,10 @@ class ClipStore:
         except FileNotFoundError:
             return
         except (OSError, ValueError) as error:
-            logger.info("audiotable: the clip store is unreadable (%s); rebuilt", error)
+            logger.info("the clip store is unreadable (%s); rebuilt", error)
             return
         if not isinstance(payload, dict) or payload.get("version") != self._stamp():
-            logger.info("audiotable: the clip store is from another version; rebuilt")
+            logger.info("the clip store is from another version; rebuilt")
             return
         files, facts = payload.get("files"), payload.get("facts")
         if isinstance(files, dict) and isinstance(facts, dict):
@@ -165,7 +166,7 @@ class ClipStore:
                 unknown, set(self.facts), min(workers, len(unknown))
             )
         except Exception as error:  # no processes here (a sandbox), or one died
-            logger.info("audiotable: clips are read in this process (%s)", error)
+            logger.info("clips are read in this process (%s)", error)
             return
         for name, stamp in stamps.items():
             self.files[name] = stamp
@@ -220,7 +221,7 @@ def write_atomically(file: Path, text: str) -> bool:
         os.replace(temporary, file)
         return True
     except OSError as error:
-        logger.warning("audiotable: cannot save %s: %s", file, error)
+        logger.warning("cannot save %s: %s", file, error)
         return False
 
 

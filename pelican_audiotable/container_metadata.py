@@ -1,0 +1,331 @@
+"""FLAC, Ogg, MP4 and WAV metadata: mutagen for the stream info and tags of the
+first three, then the bytes themselves for what will really play (:mod:`.flac`,
+:mod:`.ogg`, :mod:`.mp4`); WAVs by their own chunks (:mod:`.wav`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from . import flac, mp4, mpeg, ogg, wav
+from .errors import ClipError, CorruptClip, short_reason
+from .formats import FORMAT_OF_KIND
+from .model import ClipMetadata
+from .render import truncation_note
+from .tags import container_tags, wav_tags
+
+#: Bytes read from the start to find an Ogg file's audio stream.
+_OGG_HEAD = 64 * 1024
+
+
+@cache
+def _mutagen_classes() -> dict[str, Any]:
+    """mutagen's reader for each kind of file.
+
+    mutagen is imported on the first read, not with this module: a warm build serves
+    every page from the page cache and never reads a clip, and importing mutagen
+    would be a tenth of its plugin time.
+    """
+    from mutagen.flac import FLAC
+    from mutagen.mp4 import MP4
+    from mutagen.oggflac import OggFLAC
+    from mutagen.oggopus import OggOpus
+    from mutagen.oggvorbis import OggVorbis
+
+    return {
+        "flac": FLAC,
+        "vorbis": OggVorbis,
+        "opus": OggOpus,
+        "ogg-flac": OggFLAC,
+        "mp4": MP4,
+    }
+
+
+_OGG_KINDS = ("vorbis", "opus", "ogg-flac")
+_BITRATE_MODE_OF_KIND = {
+    "flac": "VBR",
+    "ogg-flac": "VBR",
+    "opus": "VBR",
+    "vorbis": "VBR",
+}
+_CODEC_OF_KIND = {
+    "flac": "FLAC",
+    "vorbis": "Vorbis",
+    "opus": "Opus",
+    "ogg-flac": "FLAC",
+}
+
+
+@dataclass
+class _Stream:
+    """What a container's own reading found, beside mutagen's stream info."""
+
+    duration: float
+    source: str = "header"
+    truncated: bool = False
+    promised: float | None = None  # what the header promised, when it is more
+    channels: int | None = None
+    sample_rate: int | None = None
+
+
+def read_with_mutagen(
+    path: Path, handle: Any, kind: str, size: int, offset: int, notes: list[str]
+) -> ClipMetadata:
+    """FLAC, Ogg and MP4: mutagen for the stream info and tags, then the bytes
+    themselves for what will really play."""
+    boxes = _mp4_boxes_checked(handle, size) if kind == "mp4" else []
+    handle.seek(0)
+    try:
+        audio = _mutagen_classes()[kind](handle)
+    except Exception as error:
+        if kind != "flac":
+            raise CorruptClip(
+                f"cannot parse the {kind} stream ({short_reason(error)})"
+            ) from error
+        # FLAC keeps stream info in its first block: read it without the tags.
+        audio = None
+        info = _flac_streaminfo(handle, offset)
+        notes.append(f"damaged FLAC metadata ignored ({short_reason(error)})")
+    else:
+        info = audio.info
+    tags = container_tags(kind, audio, notes)
+    declared = float(getattr(info, "length", 0) or 0)
+    try:
+        if kind == "flac":
+            stream = _flac_stream(handle, size, offset, declared)
+        elif kind == "mp4":
+            stream = _mp4_stream(handle, size, boxes, declared)
+        else:
+            stream = _ogg_stream(handle, size, kind, info, declared)
+        if stream.duration <= 0:
+            raise CorruptClip("the stream holds no audio")
+    except ClipError as error:
+        error.tags = error.tags or vars(tags)
+        raise
+    if stream.truncated:
+        notes.append(truncation_note(stream.duration, stream.promised))
+    duration = stream.duration
+    codec = _CODEC_OF_KIND.get(kind) or _mp4_codec(info)
+    bitrate = getattr(info, "bitrate", None) or None
+    if kind in ("flac", "ogg-flac", "opus") or not bitrate or stream.truncated:
+        bitrate = round(size * 8 / duration)  # the average the reader will download
+    rate = stream.sample_rate or getattr(info, "sample_rate", None)
+    return ClipMetadata(
+        path=str(path),
+        format=FORMAT_OF_KIND[kind],
+        codec=codec,
+        duration=round(duration, 6),
+        duration_source=stream.source,
+        bitrate=bitrate,
+        bitrate_mode=_BITRATE_MODE_OF_KIND.get(kind),
+        # Opus always decodes at 48 kHz; its header's input rate is only a hint.
+        sample_rate=48000 if kind == "opus" else rate,
+        channels=stream.channels or getattr(info, "channels", None) or None,
+        size=size,
+        truncated=stream.truncated,
+        notes=tuple(notes),
+        **vars(tags),
+    )
+
+
+def _mp4_codec(info: Any) -> str:
+    codec = str(getattr(info, "codec", "") or "")
+    if codec.startswith("mp4a"):
+        return "AAC"
+    if codec == "alac":
+        return "ALAC"
+    return codec.upper() or "MP4"
+
+
+# --- FLAC ----------------------------------------------------------------------------
+
+
+def _flac_streaminfo(handle: Any, offset: int) -> Any:
+    """STREAMINFO, the first FLAC block, read by hand when mutagen gives up."""
+    from types import SimpleNamespace
+
+    handle.seek(offset)
+    info = _streaminfo_of(handle.read(4 + 4 + 34))
+    if info is None:
+        raise CorruptClip("FLAC stream info is missing")
+    if not info.sample_rate:
+        raise CorruptClip("FLAC stream info has no sample rate")
+    return SimpleNamespace(
+        length=info.total_samples / info.sample_rate,
+        sample_rate=info.sample_rate,
+        channels=info.channels,
+        bitrate=None,
+    )
+
+
+def _streaminfo_of(head: bytes) -> flac.StreamInfo | None:
+    """STREAMINFO from a FLAC file's first bytes: the block the format puts first."""
+    if head[:4] != b"fLaC" or len(head) < 42 or head[4] & 0x7F != 0:
+        return None
+    if head[5:8] != b"\x00\x00\x22":  # a STREAMINFO block is 34 bytes, always
+        return None
+    return flac.parse_streaminfo(head[8:42])
+
+
+def _flac_stream(handle: Any, size: int, offset: int, declared: float) -> _Stream:
+    """The FLAC length that will play: up to the last whole frame in the file.
+
+    STREAMINFO's total is only a promise (or 0, unknown); the frames after the
+    metadata blocks are what plays, and there must be some.
+    """
+    handle.seek(offset)
+    info = _streaminfo_of(handle.read(4 + 4 + 34))
+    if info is None or not info.sample_rate:
+        raise CorruptClip("FLAC stream info is missing or has no sample rate")
+    start = flac.audio_start(handle, offset)
+    if start is None or start >= size:
+        raise CorruptClip("the FLAC file holds metadata but no audio frames")
+    handle.seek(start)
+    if flac.first_frame(handle.read(_FLAC_RESYNC), info) is None:
+        raise CorruptClip("no FLAC frame where the metadata ends")
+    handle.seek(max(start, size - flac.search_size(info)))
+    tail = handle.read()
+    samples = flac.playable_samples(tail[: mpeg.trailing_tags_start(tail)], info)
+    if not info.total_samples:  # unknown: the last frame says how many there are
+        if not samples:
+            raise CorruptClip("the FLAC stream states no length and no frame ends it")
+        return _Stream(samples / info.sample_rate, source="frame-count")
+    if samples is None or samples >= info.total_samples:
+        return _Stream(declared)
+    return _Stream(
+        samples / info.sample_rate,
+        source="frame-count",
+        truncated=True,
+        promised=info.total_samples / info.sample_rate,
+    )
+
+
+#: Bytes after the metadata searched for the first whole frame, as decoders resync
+#: over a damaged one.
+_FLAC_RESYNC = 256 * 1024
+
+
+# --- MP4 -----------------------------------------------------------------------------
+
+
+def _mp4_boxes_checked(handle: Any, size: int) -> list[mp4.Box]:
+    """The top-level boxes, once their number and the index's are known to be
+    those of a real file (mutagen would walk millions of empty boxes)."""
+    try:
+        boxes = mp4.top_level_boxes(handle, size)
+        for moov in (b for b in boxes if b.kind == b"moov" and b.end <= size):
+            handle.seek(moov.start)
+            mp4.check_index(handle.read(moov.end - moov.start))
+    except mp4.TooManyBoxes as error:
+        raise CorruptClip(f"not an MP4 a player would open: {error}") from error
+    return boxes
+
+
+def _mp4_stream(
+    handle: Any, size: int, boxes: list[mp4.Box], declared: float
+) -> _Stream:
+    """The MP4 length that will play: the samples its index places inside the
+    media data, and the channels and rate its codec's setup states."""
+    moov = next((b for b in boxes if b.kind == b"moov" and b.end <= size), None)
+    if moov is None:
+        return _Stream(declared)
+    handle.seek(moov.start)
+    track = mp4.sound_track(
+        handle.read(moov.end - moov.start),
+        [(b.start, min(b.end, size)) for b in boxes if b.kind == b"mdat"],
+    )
+    if track is None:
+        return _Stream(declared)
+    setup = _Stream(declared, channels=track.channels, sample_rate=track.sample_rate)
+    if track.playable is None or track.declared is None:
+        return setup
+    if track.playable >= min(declared, track.declared) - 0.001:
+        return setup
+    if track.playable <= 0:
+        raise CorruptClip(
+            f"the MP4 index describes {declared:.1f} s of audio, "
+            "but its media data holds none of it"
+        )
+    return replace(
+        setup,
+        duration=track.playable,
+        source="frame-count",
+        truncated=True,
+        promised=declared,
+    )
+
+
+# --- Ogg -----------------------------------------------------------------------------
+
+
+def _ogg_stream(
+    handle: Any, size: int, kind: str, info: Any, declared: float
+) -> _Stream:
+    """The Ogg length that will play: the last page of the audio stream whose
+    checksum holds (mutagen trusts the last page it finds, whatever it holds)."""
+    handle.seek(0)
+    stream = ogg.audio_stream(handle.read(_OGG_HEAD))
+    if stream is None:
+        raise CorruptClip("no audio stream at the start of the Ogg file")
+    reach = ogg.MAX_PAGE
+    while True:
+        handle.seek(max(0, size - reach))
+        tail = handle.read(reach)
+        page, damaged_after = ogg.last_good_page(tail, stream.serial)
+        if page is not None or reach >= min(size, _OGG_SEARCH):
+            break
+        reach *= 4  # the stream's last good page is further back
+    if page is None:
+        raise CorruptClip("no whole Ogg page of the audio stream near the end")
+    samples, rate = page.granule - stream.pre_skip, stream.sample_rate
+    if not rate:
+        raise CorruptClip("the Ogg stream states no sample rate")
+    seconds = max(0, samples) / rate
+    cut = damaged_after or not page.last or page.end < len(tail)
+    source = "header" if abs(seconds - declared) < 0.001 else "frame-count"
+    return _Stream(seconds, source=source, truncated=cut)
+
+
+#: How far back from the end the last good Ogg page is looked for.
+_OGG_SEARCH = 4 * 1024 * 1024
+
+
+# --- WAV -----------------------------------------------------------------------------
+
+
+def read_wav(path: Path, handle: Any, size: int, notes: list[str]) -> ClipMetadata:
+    """A WAV by its own chunks (mutagen reads only plain RIFF, and measures every
+    codec as PCM)."""
+    try:
+        parsed = wav.parse(handle, size)
+    except wav.WavError as error:
+        raise CorruptClip(str(error)) from error
+    tags = wav_tags(parsed, notes)
+    available = max(0, size - parsed.data_offset)
+    try:
+        duration = parsed.seconds(available)
+    except wav.WavError as error:
+        raise CorruptClip(str(error), vars(tags)) from error
+    if duration <= 0:
+        raise CorruptClip("the WAV data chunk holds no audio", vars(tags))
+    truncated = available < parsed.data_size
+    if truncated:
+        notes.append(truncation_note(duration, parsed.seconds(parsed.data_size)))
+    linear = parsed.codec == "PCM"
+    return ClipMetadata(
+        path=str(path),
+        format="WAV",
+        codec=parsed.codec,
+        duration=round(duration, 6),
+        duration_source="data-size" if linear or not parsed.fact_samples else "header",
+        bitrate=parsed.byte_rate * 8 or round(size * 8 / duration),
+        bitrate_mode="CBR",
+        sample_rate=parsed.sample_rate,
+        channels=parsed.channels,
+        size=size,
+        truncated=truncated,
+        notes=tuple(notes),
+        **vars(tags),
+    )
