@@ -29,7 +29,8 @@ CAPTION_CLASS = "audiotable-caption"
 SUMMARY_CLASS = "audiotable-summary"
 JSONLD_CLASS = "audiotable-jsonld"
 
-#: The attributes this plugin owns on an <audio>; cleared before each run writes them.
+#: The attributes this plugin owns on an <audio>; cleared before each run writes them
+#: (with those that earlier versions wrote).
 OWNED_AUDIO_ATTRIBUTES = (
     "data-duration",
     "data-duration-source",
@@ -147,22 +148,13 @@ def _drop_caption_after(audio: Tag) -> None:
 
 
 def _data_attributes(meta: ClipMetadata) -> dict[str, str]:
+    """What the listening script and the stylesheet use, and nothing more: each
+    fact is said once per audience (the caption for people, JSON-LD for search
+    engines, ``article.audiotables`` for templates), and every attribute here is
+    matched by Pelican's link regex on every build."""
     values: dict[str, object] = {
         "data-duration": f"{meta.duration:.3f}" if meta.duration is not None else None,
-        "data-duration-source": meta.duration_source,
-        "data-format": meta.format,
-        "data-codec": meta.codec,
-        "data-bitrate": meta.bitrate,
-        "data-bitrate-mode": meta.bitrate_mode,
-        "data-sample-rate": meta.sample_rate,
-        "data-channels": meta.channels,
-        "data-size": meta.size,
         "data-title": meta.title,
-        "data-artist": meta.artist,
-        "data-album": meta.album,
-        "data-year": meta.year,
-        "data-track": meta.track,
-        "data-has-cover": "true" if meta.has_cover else None,
         "data-truncated": "true" if meta.truncated else None,
     }
     return {key: str(value) for key, value in values.items() if value is not None}

@@ -10,6 +10,7 @@ import html5lib
 import pytest
 from bs4 import BeautifulSoup
 
+from pelican_audiotable.metadata import read_metadata
 from tests.conftest import DEMO, decoded_seconds
 
 POST = "posts/human-vs-ai-music-generation-services/index.html"
@@ -73,7 +74,7 @@ def test_both_tables_are_annotated_with_decoder_exact_durations(demo_output: Pat
     for player in players:
         clip = demo_output / player.source["src"].lstrip("/")
         truth = decoded_seconds(clip)
-        frame = 1152 / int(player["data-sample-rate"])
+        frame = 1152 / read_metadata(clip).sample_rate
         assert float(player["data-duration"]) == pytest.approx(truth, abs=frame)
         assert 10 <= truth <= 45
         lengths.add(round(truth))
@@ -85,22 +86,19 @@ def test_both_tables_are_annotated_with_decoder_exact_durations(demo_output: Pat
 
 def test_stand_ins_cover_the_encodings_authors_upload(demo_output: Path) -> None:
     players = soup_of(demo_output / POST).select("table.audiotable audio")
+    clips = [read_metadata(demo_output / p.source["src"].lstrip("/")) for p in players]
     seen = {
-        (
-            p["data-duration-source"],
-            p["data-bitrate-mode"],
-            p["data-channels"],
-            p["data-sample-rate"],
-        )
-        for p in players
+        (m.duration_source, m.bitrate_mode, m.channels, m.sample_rate) for m in clips
     }
     sources = {s[0] for s in seen}
     assert sources == {"header", "frame-count"}  # VBR without a Xing header counted
     assert {s[1] for s in seen} == {"CBR", "VBR"}
-    assert {s[2] for s in seen} == {"1", "2"}
-    assert {s[3] for s in seen} == {"44100", "48000"}
-    assert any(p.get("data-has-cover") for p in players)
-    assert all(p["data-artist"] == "Stand-in" for p in players)
+    assert {s[2] for s in seen} == {1, 2}
+    assert {s[3] for s in seen} == {44100, 48000}
+    assert any(m.has_cover for m in clips)
+    assert all(m.artist == "Stand-in" for m in clips)
+    shown = [p.find_next(class_="audiotable-artist").get_text() for p in players]
+    assert shown == ["Stand-in"] * len(players)
 
 
 def local_targets(page: Path, root: Path) -> list[tuple[str, Path]]:
