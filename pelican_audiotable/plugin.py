@@ -79,6 +79,16 @@ def on_initialized(pelican: Any) -> None:
         pages=PageStore(folder / "pages.json" if folder else None, __version__),
         link_assets=settings.assets and not _is_bundled_theme(pelican.settings),
     )
+    if folder is not None:
+        _build.clips.learn_soon(
+            Path(pelican.settings["PATH"]),
+            skip=tuple(
+                Path(pelican.settings[name])
+                for name in ("OUTPUT_PATH", "CACHE_PATH")
+                if pelican.settings.get(name)
+            ),
+            workers=worker_count(settings.workers),
+        )
     if settings.assets:
         static_paths = pelican.settings.setdefault("THEME_STATIC_PATHS", [])
         if ASSETS_FOLDER not in static_paths:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -77,6 +78,7 @@ class ClipStore:
     read: int = 0
     _loaded: bool = False
     _changed: bool = False
+    _early: _Learning | None = None
     _used_files: set[str] = field(default_factory=set)
     _used_facts: set[str] = field(default_factory=set)
 
@@ -154,25 +156,35 @@ class ClipStore:
         """Facts that pages served from the page store still show: kept."""
         self._used_facts.update(keys)
 
+    def learn_soon(self, folder: Path, skip: tuple[Path, ...], workers: int) -> None:
+        """Start learning the audio files below ``folder`` that are new to the
+        store, while Pelican reads the site: clips are files from the start, and
+        Pelican reads on one core. :meth:`learn` collects what was learnt."""
+        self._load()
+        unknown = [p for p in audio_files(folder, skip) if not self._stamp_known(p)]
+        if workers >= 2 and len(unknown) >= MIN_CLIPS_FOR_A_POOL:
+            self._early = _Learning([str(p) for p in unknown], set(self.facts), workers)
+
     def learn(self, paths: Iterable[Path], workers: int) -> None:
         """Hash and read every clip of ``paths`` not known yet, in a pool of
         processes when there are many (the only parallel work of a build)."""
         self._load()
+        if self._early is not None:
+            self._take(self._early.result())
+            self._early = None
         unknown = sorted({str(path) for path in paths if not self._stamp_known(path)})
         if workers < 2 or len(unknown) < MIN_CLIPS_FOR_A_POOL:
             return  # asked one by one, as pages are annotated
-        try:
-            stamps, learnt = _in_a_pool(
-                unknown, set(self.facts), min(workers, len(unknown))
-            )
-        except Exception as error:  # no processes here (a sandbox), or one died
-            logger.info("clips are read in this process (%s)", error)
+        self._take(_Learning(unknown, set(self.facts), workers).result())
+
+    def _take(self, learnt: _Learnt | None) -> None:
+        if learnt is None:
             return
-        for name, stamp in stamps.items():
-            self.files[name] = stamp
+        stamps, facts = learnt
+        self.files.update(stamps)
         self.hashed += len(stamps)
-        self.facts.update(learnt)
-        self.read += len(learnt)
+        self.facts.update(facts)
+        self.read += len(facts)
         self._changed = True
 
     def _stamp_known(self, path: Path) -> bool:
@@ -227,14 +239,38 @@ def write_atomically(file: Path, text: str) -> bool:
 
 # --- The pool ------------------------------------------------------------------------
 
+_Learnt = tuple[dict[str, list[Any]], dict[str, dict[str, Any]]]
 
-def _in_a_pool(
-    names: list[str], known: set[str], workers: int
-) -> tuple[dict[str, list[Any]], dict[str, dict[str, Any]]]:
+
+class _Learning:
+    """Clips learnt in a pool of processes, driven from a thread of this process
+    (which only waits: the work is in the pool), so that it can start early."""
+
+    def __init__(self, names: list[str], known: set[str], workers: int) -> None:
+        self.names, self.known = names, known
+        self.workers = min(workers, len(names))
+        self.learnt: _Learnt | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.learnt = _in_a_pool(self.names, self.known, self.workers)
+        except Exception as error:  # no processes here (a sandbox), or one died
+            logger.info("clips are read in this process (%r)", error)
+
+    def result(self) -> _Learnt | None:
+        self.thread.join()
+        return self.learnt
+
+
+def _in_a_pool(names: list[str], known: set[str], workers: int) -> _Learnt:
     """Every clip of ``names`` hashed, then each content not in ``known`` read once,
     in freshly started processes: the same under every start method, and safe
     beside the threads Pelican runs. Returns the new stamps and facts."""
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=get_context("spawn"), initializer=_lower_priority
+    ) as pool:
         chunk = max(1, len(names) // (workers * 4))
         stamps = {
             name: stamp
@@ -244,12 +280,18 @@ def _in_a_pool(
             if stamp is not None
         }
         first_of: dict[str, str] = {}
-        for name, (_, _, key) in stamps.items():
-            if key not in known:
-                first_of.setdefault(key, name)
+        for name, stamp in stamps.items():
+            if stamp[-1] not in known:
+                first_of.setdefault(stamp[-1], name)
         chunk = max(1, len(first_of) // (workers * 4))
         entries = pool.map(_facts_of, first_of.values(), chunksize=chunk)
         return stamps, dict(zip(first_of, entries, strict=True))
+
+
+def _lower_priority() -> None:
+    """Pelican's own reading, on its one core, comes first."""
+    if hasattr(os, "nice"):
+        os.nice(10)
 
 
 def _stamp_of(name: str) -> list[Any] | None:
@@ -266,3 +308,26 @@ def _facts_of(name: str) -> dict[str, Any]:
     from .metadata import read_metadata
 
     return facts_entry(read_metadata, Path(name))
+
+
+def audio_files(root: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
+    """Every regular audio file below ``root``, by the path resolving gives it
+    (symlinks and hidden folders left out, and the folders in ``skip``)."""
+    from .formats import AUDIO_EXTENSIONS
+
+    real_root = os.path.realpath(root)
+    skipped = {os.path.realpath(folder) for folder in skip}
+    found = []
+    for folder, subfolders, files in os.walk(real_root):
+        subfolders[:] = sorted(
+            name
+            for name in subfolders
+            if not name.startswith(".") and os.path.join(folder, name) not in skipped
+        )
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            if os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS and not (
+                os.path.islink(path)
+            ):
+                found.append(Path(path))
+    return found
