@@ -7,7 +7,10 @@ key. So a changed clip, a moved clip, a changed setting or a new version re-anno
 exactly the pages they touch. Pages with problems are never kept: a missing clip may
 appear, and its warning must be said again on every build.
 
-Kept as plain JSON in ``CACHE_PATH/audiotable/pages.json``, written atomically.
+Kept in ``CACHE_PATH/audiotable/``: an index in plain JSON (``pages.json``), and
+each page's output in a file of its own (``pages/<key>.html``), all written
+atomically; a warm build reads the index and the pages it serves, and parses no
+page's HTML or tables.
 """
 
 from __future__ import annotations
@@ -79,11 +82,15 @@ def _below(root: Path, resolved: ResolvedClip) -> str | None:
 
 @dataclass
 class PageStore:
-    file: Path | None
+    """Pages by key: an index (``pages.json``: what each page used) loaded with the
+    first lookup, and each page's output in a file of its own, read when served."""
+
+    folder: Path | None
     version: str
     hits: int = 0
     misses: int = 0
     _entries: dict[str, dict[str, Any]] | None = None
+    _new: dict[str, ProcessedPage] = field(default_factory=dict)
     _used: set[str] = field(default_factory=set)
     _changed: bool = False
 
@@ -108,11 +115,19 @@ class PageStore:
             self._entries = self._load()
         return self._entries
 
+    def _index(self) -> Path | None:
+        return self.folder / "pages.json" if self.folder else None
+
+    def _body(self, key: str) -> Path:
+        assert self.folder is not None
+        return self.folder / "pages" / f"{key}.html"
+
     def _load(self) -> dict[str, dict[str, Any]]:
-        if self.file is None:
+        index = self._index()
+        if index is None:
             return {}
         try:
-            payload = json.loads(self.file.read_text(encoding="utf-8"))
+            payload = json.loads(index.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as error:
@@ -132,15 +147,25 @@ class PageStore:
     ) -> ProcessedPage | None:
         """The page kept under ``key``, if every clip it used is as it was."""
         entry = self.entries.get(key)
-        if entry is None or not self._still_true(entry, page, site, clips):
+        body = None
+        if entry is not None and self._still_true(entry, page, site, clips):
+            body = self._read_body(key)
+        if body is None:
             self.misses += 1
             return None
         self.hits += 1
         self._used.add(key)
-        clips.keep(used[4] for used in entry["clips"] if used[4])
-        return ProcessedPage(
-            entry["html"], StoredTables(entry["tables"]), (), entry["jsonld"]
-        )
+        clips.keep(used[4] for used in entry["clips"] if used[4])  # type: ignore[index]
+        return body
+
+    def _read_body(self, key: str) -> ProcessedPage | None:
+        """A page's output as kept: its JSON-LD line, its tables line (JSON, decoded
+        only if a template reads them), then its HTML, as it is."""
+        try:
+            jsonld, tables, html = self._body(key).read_text("utf-8").split("\n", 2)
+        except (OSError, ValueError):
+            return None
+        return ProcessedPage(html, StoredTables(tables), (), jsonld)
 
     def _still_true(
         self, entry: dict[str, Any], page: PageRef, site: Site, clips: ClipStore
@@ -167,20 +192,32 @@ class PageStore:
         self.entries[key] = {
             "site": site,
             "clips": [[list(u.sources), u.path, u.url, u.remote, u.key] for u in used],
-            "html": processed.html,
-            "tables": StoredTables.of(processed.tables).text,
-            "jsonld": processed.jsonld,
         }
+        self._new[key] = processed
         self._used.add(key)
         self._changed = True
 
     def save(self) -> None:
         """Keep what this build used; pages no longer built are forgotten."""
-        if self._entries is None or self.file is None:
+        index = self._index()
+        if self._entries is None or index is None:
             return
+        for key, processed in self._new.items():
+            text = "\n".join(
+                (
+                    processed.jsonld,
+                    StoredTables.of(processed.tables).text,
+                    processed.html,
+                )
+            )
+            if not write_atomically(self._body(key), text):
+                self._used.discard(key)
+        self._new.clear()
         kept = {key: self._entries[key] for key in self._used if key in self._entries}
         if not self._changed and kept.keys() == self._entries.keys():
             return
+        for gone in self._entries.keys() - kept.keys():
+            self._body(gone).unlink(missing_ok=True)
         payload = {"version": self._stamp(), "pages": kept}
-        if write_atomically(self.file, json.dumps(payload, separators=(",", ":"))):
+        if write_atomically(index, json.dumps(payload, separators=(",", ":"))):
             self._entries, self._changed = kept, False

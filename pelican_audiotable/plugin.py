@@ -76,7 +76,7 @@ def on_initialized(pelican: Any) -> None:
     _build = _Build(
         settings=settings,
         clips=ClipStore(folder / "clips.json" if folder else None, __version__),
-        pages=PageStore(folder / "pages.json" if folder else None, __version__),
+        pages=PageStore(folder, __version__),
         link_assets=settings.assets and not _is_bundled_theme(pelican.settings),
     )
     if folder is not None:

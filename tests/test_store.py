@@ -130,12 +130,18 @@ def test_the_stores_are_plain_json_pruned_and_rebuilt_when_damaged(
     caplog.set_level(logging.INFO)
     build_site(tmp_path, site_of_three(clips))
     folder = tmp_path / "cache" / "audiotable"
-    assert sorted(p.name for p in folder.iterdir()) == ["clips.json", "pages.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "clips.json",
+        "pages",
+        "pages.json",
+    ]
+    assert len(list((folder / "pages").iterdir())) == 3  # a file a page, no pickle
     facts = json.loads((folder / "clips.json").read_text())
     assert len(facts["facts"]) == 3 and facts["version"].startswith("0.1.0/")
     (tmp_path / "content" / "three.md").unlink()  # c.ogg: used by no page now
     build_site(tmp_path, {})
     assert len(json.loads((folder / "clips.json").read_text())["facts"]) == 2
+    assert len(list((folder / "pages").iterdir())) == 2
     (folder / "clips.json").write_text("{not json")
     (folder / "pages.json").write_text('{"version": 3}')
     output = build_site(tmp_path, {})
