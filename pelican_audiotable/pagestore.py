@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -170,18 +171,21 @@ class PageStore:
     def _still_true(
         self, entry: dict[str, Any], page: PageRef, site: Site, clips: ClipStore
     ) -> bool:
-        used = [UsedClip(tuple(u[0]), *u[1:]) for u in entry["clips"]]
         if entry["site"] != site.fingerprint:
             # Files came or went: does each clip still resolve as it did?
             files = site.files
-            for u in used:
-                now = first_playable_source(u.sources, page, files)
-                if not u.resolves_as(now, site.root):
+            for u in entry["clips"]:
+                used = UsedClip(tuple(u[0]), *u[1:])
+                now = first_playable_source(used.sources, page, files)
+                if not used.resolves_as(now, site.root):
                     return False
             entry["site"] = site.fingerprint
             self._changed = True
+        # The hot path of a warm build: 2,000 clips on 200 pages, so plain lists.
+        root = os.path.join(site.root, "")
         return all(
-            u.path is None or clips.key_of(site.root / u.path) == u.key for u in used
+            path is None or clips.key_of(root + path) == key
+            for _, path, _, _, key in entry["clips"]
         )
 
     def put(

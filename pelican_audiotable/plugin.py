@@ -79,7 +79,9 @@ def on_initialized(pelican: Any) -> None:
         pages=PageStore(folder, __version__),
         link_assets=settings.assets and not _is_bundled_theme(pelican.settings),
     )
-    if folder is not None:
+    if folder is not None and not (folder / "clips.json").exists():
+        # A first build: every clip is new. Reading them can start now, on the
+        # cores Pelican leaves idle while it reads the site.
         _build.clips.learn_soon(
             Path(pelican.settings["PATH"]),
             skip=tuple(

@@ -107,7 +107,7 @@ class ClipStore:
     def _stamp(self) -> str:
         return f"{self.version}/{STORE_FORMAT}"
 
-    def key_of(self, path: Path) -> str | None:
+    def key_of(self, path: Path | str) -> str | None:
         """The content key of the file at ``path`` (hashed unless its stamp is
         known); None when it cannot be read."""
         self._load()
