@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
+from enum import Enum
 from typing import TYPE_CHECKING, Any, overload
 
 from .render import clips_summary
 
 if TYPE_CHECKING:
-    from .resolve import PageRef
     from .settings import AudioTableSettings
 
 
@@ -54,12 +54,39 @@ _FIELDS = tuple(f.name for f in fields(ClipMetadata))
 
 
 @dataclass(frozen=True)
+class PageRef:
+    """Where a page comes from and where it is published (both relative)."""
+
+    source_path: str  # relative to the content folder, e.g. "posts/take.md"
+    url: str  # relative to the site root, e.g. "posts/take.html"
+    save_as: str
+
+
+class ProblemKind(str, Enum):
+    """What is wrong with a clip: also what its player is marked with."""
+
+    MISSING = "missing"
+    UNPUBLISHED = "unpublished"
+    OUTSIDE = "outside"
+    EMPTY = "empty"
+    NOT_AUDIO = "not-audio"
+    CORRUPT = "corrupt"
+    UNSUPPORTED = "unsupported"
+    UNREADABLE = "unreadable"
+    TRUNCATED = "truncated"
+    SUSPECT = "suspect"  # read, with a note (a damaged tag, a misnamed file)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
 class Problem:
     """One thing wrong with one clip of one page: a warning (an error when strict)."""
 
     page: str  # the page's source path
     clip: str | None  # the clip as the author wrote it; None for a whole table
-    kind: str  # "missing", "unpublished", "outside", "corrupt", "truncated", …
+    kind: ProblemKind
     message: str
 
     def __str__(self) -> str:

@@ -20,8 +20,16 @@ from .errors import ClipError
 from .grid import regroup_by_prefix
 from .log import get_logger
 from .markup import serialize
-from .model import AudioTableInfo, ClipInfo, ClipMetadata, Problem, ProcessedPage
-from .resolve import PageRef, ResolvedClip, SiteFiles, first_playable_source
+from .model import (
+    AudioTableInfo,
+    ClipInfo,
+    ClipMetadata,
+    PageRef,
+    Problem,
+    ProblemKind,
+    ProcessedPage,
+)
+from .resolve import ResolvedClip, SiteFiles, first_playable_source
 from .scan import table_spans
 from .settings import AudioTableSettings
 
@@ -146,7 +154,7 @@ def _left_as_written(page: PageRef, error: Exception) -> Problem:
     return Problem(
         page.source_path,
         None,
-        "unreadable",
+        ProblemKind.UNREADABLE,
         "a table could not be annotated and is left as written "
         f"({type(error).__name__}: {str(error)[:80]})",
     )
@@ -178,7 +186,7 @@ def _learn(
             Problem(
                 page.source_path,
                 clip.src,
-                resolved.problem or "missing",
+                ProblemKind(resolved.problem or "missing"),
                 resolved.message or "not found",
             )
         )
@@ -186,9 +194,14 @@ def _learn(
     try:
         metadata = read(resolved.path)
     except ClipError as error:
-        problems.append(Problem(page.source_path, clip.src, error.kind, str(error)))
+        kind = ProblemKind(error.kind)
+        problems.append(Problem(page.source_path, clip.src, kind, str(error)))
         return replace(labels, url=resolved.url, error=error.kind)
     for note in metadata.notes:
-        kind = "truncated" if note.startswith("truncated") else "suspect"
-        problems.append(Problem(page.source_path, clip.src, kind, note))
+        noted = (
+            ProblemKind.TRUNCATED
+            if note.startswith("truncated")
+            else ProblemKind.SUSPECT
+        )
+        problems.append(Problem(page.source_path, clip.src, noted, note))
     return replace(labels, url=resolved.url, metadata=metadata)

@@ -17,16 +17,17 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+from .model import PageRef
+
+__all__ = [
+    "PageRef",
+    "ResolvedClip",
+    "SiteFiles",
+    "first_playable_source",
+    "resolve_clip",
+]
+
 _INTRASITE = re.compile(r"^[{|](?P<what>static|attach|filename)[|}](?P<value>.*)$")
-
-
-@dataclass(frozen=True)
-class PageRef:
-    """Where a page comes from and where it is published (both relative)."""
-
-    source_path: str  # relative to the content folder, e.g. "posts/take.md"
-    url: str  # relative to the site root, e.g. "posts/take.html"
-    save_as: str
 
 
 @dataclass(frozen=True)
