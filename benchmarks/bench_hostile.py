@@ -56,6 +56,18 @@ def _wav_chunks() -> bytes:
     return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WAVE" + body
 
 
+def _ogg_bad_pages() -> bytes:
+    vorbis = b"\x01vorbis" + bytes(4) + b"\x02" + (44100).to_bytes(4, "little")
+    first = hostile.ogg_page(
+        vorbis + bytes(16), serial=1, sequence=0, granule=0, flags=2
+    )
+    page = bytearray(
+        hostile.ogg_page(bytes(255 * 254), serial=1, sequence=1, granule=9)
+    )
+    page[22] ^= 0xFF  # the checksum, wrong
+    return first + bytes(page) * (SIZE // len(page))
+
+
 FILES: dict[str, Callable[[], bytes]] = {
     "ID3 then 0xFF.mp3": lambda: hostile.id3_then_ff(SIZE),
     "ID3 then zeros.mp3": lambda: hostile.id3v2(b"") + b"\x00" * SIZE,
@@ -72,6 +84,7 @@ FILES: dict[str, Callable[[], bytes]] = {
     "400,000 x 400,000 MP4 tables.m4a": _mp4_tables,
     "2 M empty WAV chunks.wav": _wav_chunks,
     "Ogg pages of zeros.ogg": lambda: b"OggS\x00" * (SIZE // 5),
+    "Ogg pages, every checksum bad.ogg": _ogg_bad_pages,
     "random bytes.mp3": lambda: random.Random(2).randbytes(SIZE),
 }
 

@@ -157,8 +157,11 @@ def _playable(tables: _Tables, media: list[tuple[int, int]]) -> float:
     """Seconds of the samples that lie inside the media data, up to the first
     that does not: a player stops there."""
     fitting = 0
+    start = end = 0  # the media data box the last chunk lay in
     for offset, per_chunk in _chunks(tables):
-        limit = next((end for start, end in media if start <= offset < end), offset)
+        if not start <= offset < end:
+            start, end = next(((s, e) for s, e in media if s <= offset < e), (0, 0))
+        limit = end if start <= offset < end else offset
         if isinstance(tables.sizes, int):
             room = (limit - offset) // tables.sizes if tables.sizes else per_chunk
             fits = min(per_chunk, room, tables.count - fitting)

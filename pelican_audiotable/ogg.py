@@ -10,6 +10,7 @@ packet, on the pages that begin each stream.
 from __future__ import annotations
 
 import struct
+import zlib
 from dataclasses import dataclass
 
 #: The largest page: header, 255 lacing values, 255 segments of 255 bytes.
@@ -90,13 +91,19 @@ def _stream_of(kind: str, serial: int, packet: bytes) -> AudioStream:
     return AudioStream(kind, serial, rate, pre_skip)
 
 
+#: Pages of the stream looked at from the end before the search gives up.
+MAX_PAGES_BACK = 256
+
+
 def last_good_page(tail: bytes, serial: int) -> tuple[Page | None, bool]:
     """The last whole page of the stream ``serial`` in ``tail`` that ends a packet,
     and whether anything of the stream (a broken or cut page) follows it."""
     marker = b"OggS\x00"
     damaged_after = False
     at = tail.rfind(marker)
-    while at >= 0:
+    for _ in range(MAX_PAGES_BACK):
+        if at < 0:
+            break
         page = page_at(tail, at)
         if page is not None and page.serial == serial:
             if page.whole and page.granule >= 0:
@@ -107,26 +114,12 @@ def last_good_page(tail: bytes, serial: int) -> tuple[Page | None, bool]:
 
 
 def _checksum_ok(data: bytes, start: int, end: int) -> bool:
-    stored: int = struct.unpack_from("<I", data, start + 22)[0]
-    crc = 0
-    table = _CRC_TABLE
-    for byte in data[start : start + 22]:
-        crc = ((crc << 8) & 0xFFFFFFFF) ^ table[(crc >> 24) ^ byte]
-    for _ in range(4):  # the checksum field counts as zeros
-        crc = ((crc << 8) & 0xFFFFFFFF) ^ table[crc >> 24]
-    for byte in data[start + 26 : end]:
-        crc = ((crc << 8) & 0xFFFFFFFF) ^ table[(crc >> 24) ^ byte]
-    return crc == stored
+    """Whether a page's CRC holds. Ogg's CRC-32 is zlib's with the bits of every
+    byte and of the result reversed, and no inversions: computed by zlib, in C."""
+    (stored,) = struct.unpack_from("<I", data, start + 22)
+    page = data[start : start + 22] + b"\x00\x00\x00\x00" + data[start + 26 : end]
+    crc = zlib.crc32(page.translate(_REVERSED_BITS), 0xFFFFFFFF) ^ 0xFFFFFFFF
+    return bool(int(f"{crc:032b}"[::-1], 2) == stored)
 
 
-def _crc_table() -> tuple[int, ...]:
-    table = []
-    for byte in range(256):
-        crc = byte << 24
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else crc << 1
-        table.append(crc & 0xFFFFFFFF)
-    return tuple(table)
-
-
-_CRC_TABLE = _crc_table()
+_REVERSED_BITS = bytes(int(f"{byte:08b}"[::-1], 2) for byte in range(256))
