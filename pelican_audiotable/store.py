@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
-from collections.abc import Iterable
+import types
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -272,11 +275,11 @@ def _in_a_pool(names: list[str], known: set[str], workers: int) -> _Learnt:
         workers, mp_context=get_context("spawn"), initializer=_lower_priority
     ) as pool:
         chunk = max(1, len(names) // (workers * 4))
+        with _main_module_hidden():  # the processes start as work is submitted
+            hashed = pool.map(_stamp_of, names, chunksize=chunk)
         stamps = {
             name: stamp
-            for name, stamp in zip(
-                names, pool.map(_stamp_of, names, chunksize=chunk), strict=True
-            )
+            for name, stamp in zip(names, hashed, strict=True)
             if stamp is not None
         }
         first_of: dict[str, str] = {}
@@ -284,8 +287,24 @@ def _in_a_pool(names: list[str], known: set[str], workers: int) -> _Learnt:
             if stamp[-1] not in known:
                 first_of.setdefault(stamp[-1], name)
         chunk = max(1, len(first_of) // (workers * 4))
-        entries = pool.map(_facts_of, first_of.values(), chunksize=chunk)
+        with _main_module_hidden():
+            entries = pool.map(_facts_of, first_of.values(), chunksize=chunk)
         return stamps, dict(zip(first_of, entries, strict=True))
+
+
+@contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """A spawned process imports this one's ``__main__`` before it starts working:
+    a build script without an ``if __name__ == "__main__"`` guard would build the
+    site again in every worker. The workers need nothing of it, so while they
+    start, the main module they are told about is an empty one."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 def _lower_priority() -> None:

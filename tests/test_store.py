@@ -191,3 +191,31 @@ def test_pelican_content_learns_clips_in_spawned_processes(
         return html_of(root / "output")
 
     assert pelican_content("pooled", 2) == pelican_content("alone", 1)
+
+
+def test_a_build_script_without_a_main_guard_builds_once(tmp_path: Path, clips) -> None:
+    """Spawned workers import the parent's ``__main__``: a script that builds at
+    import (no ``if __name__ == "__main__"``) must not build again in each."""
+    files: dict[str, str | bytes | Path] = {}
+    for copy in range(2):
+        for name, clip in clips.items():
+            files[f"clips/{copy}-{name}"] = clip
+    files["post.md"] = seed_post([f"/{n}" for n in sorted(files)], slug="post")
+    build_site(tmp_path / "lay-out", files)
+    root = tmp_path / "site"
+    shutil.copytree(tmp_path / "lay-out" / "content", root / "content")
+    settings = site_settings(root, AUDIOTABLE_WORKERS=2)
+    script = root / "build.py"
+    script.write_text(
+        "import json\n"
+        "from pelican import Pelican\n"
+        "from pelican.settings import read_settings\n"
+        f"open({str(root / 'runs.txt')!r}, 'a').write('run\\n')\n"
+        f"settings = json.loads({json.dumps(json.dumps(settings))})\n"
+        "Pelican(read_settings(path=None, override=settings)).run()\n"
+    )
+    subprocess.run(
+        [sys.executable, str(script)], cwd=root, check=True, capture_output=True
+    )
+    assert (root / "runs.txt").read_text() == "run\n"
+    assert page(root / "output", "post.html").audio["data-duration"]
