@@ -24,14 +24,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import xxhash
 
+from .errors import ClipError
 from .log import get_logger
-
-if TYPE_CHECKING:
-    from .metadata import ClipMetadata
+from .model import ClipMetadata
 
 logger = get_logger(__name__)
 
@@ -136,13 +135,13 @@ class ClipStore:
     def metadata(self, path: Path) -> ClipMetadata:
         """The facts of the clip at ``path``, read once per content. Raises
         :class:`ClipError` (the reader's, as it was kept)."""
-        from .metadata import ClipError, ClipMetadata, read_metadata
-
         key = self.key_of(path)
         if key is None:
             raise ClipError("cannot read the file")
         entry = self.facts.get(key)
         if entry is None:
+            from .metadata import read_metadata  # the readers load with a new clip
+
             entry = facts_entry(read_metadata, path)
             self.read += 1
             self.facts[key] = entry
@@ -216,8 +215,6 @@ class ClipStore:
 def facts_entry(read: Any, path: Path) -> dict[str, Any]:
     """What the store keeps of one clip: its metadata (without its path: the same
     content may lie at many), or the reader's error with the tags it found."""
-    from .metadata import ClipError
-
     try:
         metadata = read(path).to_dict()
     except ClipError as error:
