@@ -25,7 +25,7 @@ def _mutagen_classes() -> dict[str, Any]:
     """mutagen's reader for each kind of file.
 
     mutagen is imported on the first read, not with this module: a warm build serves
-    every page from the page cache and never reads a clip, and importing mutagen
+    every page from the page store and never reads a clip, and importing mutagen
     would be a tenth of its plugin time.
     """
     from mutagen.flac import FLAC

@@ -164,7 +164,8 @@ def annotate_generators(
 
 
 class PublishedSite:
-    """The published files, computed only if a page is not in the page cache."""
+    """The published files, computed only if a page is not in the page store (or
+    the files changed since it was kept)."""
 
     def __init__(self, generators: list[Any]) -> None:
         self.generators = generators

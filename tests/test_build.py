@@ -241,7 +241,7 @@ def test_feeds_and_summaries_stay_valid_with_durations_as_text(site, clips) -> N
 
 
 def test_theme_templates_get_the_tables_and_the_filters(tmp_path: Path, clips) -> None:
-    """Cold, and warm where the tables come unread from the page cache."""
+    """Cold, and warm where the tables come undecoded from the page store."""
     from pelican_audiotable import plugin
 
     templates = tmp_path / "overrides"
@@ -309,7 +309,7 @@ def test_warm_build_serves_pages_from_the_cache_and_still_warns(
 
 
 def test_a_warm_build_loads_no_parser_and_no_clip_reader(tmp_path: Path, clips) -> None:
-    """Served from the page cache, a build parses no HTML and reads no clip, so the
+    """Served from the page store, a build parses no HTML and reads no clip, so the
     libraries that do (most of a warm build's plugin time, to import) stay unloaded;
     pages without audio tables are passed over without them too."""
     files = {
@@ -405,8 +405,8 @@ def test_a_pool_of_processes_gives_the_same_site_as_one_process(
 
 
 def test_bundled_theme_warm_build_is_the_cold_one(tmp_path: Path, clips) -> None:
-    """The theme's clip badges read every page's tables: from the page cache, still
-    pickled, they must give the same site."""
+    """The theme's clip badges read every page's tables: from the page store, still
+    undecoded JSON, they must give the same site."""
     from pelican_audiotable import plugin, theme_path
 
     files = {
