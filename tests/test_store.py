@@ -244,3 +244,31 @@ def test_clips_learnt_early_are_the_regular_files_inside_the_content_folder(
     found = audio_files(content, skip=(content / "output",))
     real = Path(os.path.realpath(content))
     assert found == [real / f"clips/{number}.mp3" for number in range(3)]
+
+
+def test_where_no_pool_can_start_the_clips_are_read_here(
+    tmp_path: Path, clips, monkeypatch, caplog
+) -> None:
+    import logging
+
+    from pelican_audiotable import store
+
+    def no_processes(*args: object) -> None:
+        raise OSError("no processes in this sandbox")
+
+    files: dict[str, str | bytes | Path] = {
+        f"clips/{copy}-{name}": clip
+        for copy in range(2)
+        for name, clip in clips.items()
+    }
+    files["post.md"] = seed_post([f"/{n}" for n in sorted(files)], slug="post")
+    pooled = html_of(build_site(tmp_path / "pooled", files, AUDIOTABLE_WORKERS=2))
+    caplog.set_level(logging.INFO)
+    monkeypatch.setattr(store, "_in_a_pool", no_processes)
+    alone = html_of(build_site(tmp_path / "alone", files, AUDIOTABLE_WORKERS=2))
+    assert alone == pooled
+    said = [r.getMessage() for r in caplog.records if "this process" in r.getMessage()]
+    assert said == [
+        "audiotable: clips are read in this process "
+        "(OSError('no processes in this sandbox'))"
+    ]
