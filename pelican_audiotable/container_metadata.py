@@ -16,9 +16,6 @@ from .model import ClipMetadata
 from .render import truncation_note
 from .tags import container_tags, wav_tags
 
-#: Bytes read from the start to find an Ogg file's audio stream.
-_OGG_HEAD = 64 * 1024
-
 
 @cache
 def _mutagen_classes() -> dict[str, Any]:
@@ -71,11 +68,17 @@ class _Stream:
 
 
 def read_with_mutagen(
-    path: Path, handle: Any, kind: str, size: int, offset: int, notes: list[str]
+    path: Path,
+    handle: Any,
+    head: bytes,
+    kind: str,
+    size: int,
+    offset: int,
+    notes: list[str],
 ) -> ClipMetadata:
     """FLAC, Ogg and MP4: mutagen for the stream info and tags, then the bytes
-    themselves for what will really play."""
-    boxes = _mp4_boxes_checked(handle, size) if kind == "mp4" else []
+    themselves for what will really play. ``head`` is the file's first bytes."""
+    index = _mp4_index(handle, size) if kind == "mp4" else None
     handle.seek(0)
     try:
         audio = _mutagen_classes()[kind](handle)
@@ -86,7 +89,7 @@ def read_with_mutagen(
             ) from error
         # FLAC keeps stream info in its first block: read it without the tags.
         audio = None
-        info = _flac_streaminfo(handle, offset)
+        info = _flac_info(handle, offset)
         notes.append(f"damaged FLAC metadata ignored ({short_reason(error)})")
     else:
         info = audio.info
@@ -95,10 +98,10 @@ def read_with_mutagen(
     try:
         if kind == "flac":
             stream = _flac_stream(handle, size, offset, declared)
-        elif kind == "mp4":
-            stream = _mp4_stream(handle, size, boxes, declared)
+        elif index is not None:
+            stream = _mp4_stream(index, declared)
         else:
-            stream = _ogg_stream(handle, size, kind, info, declared)
+            stream = _ogg_stream(handle, head, size, declared)
         if stream.duration <= 0:
             raise CorruptClip("the stream holds no audio")
     except ClipError as error:
@@ -142,16 +145,11 @@ def _mp4_codec(info: Any) -> str:
 # --- FLAC ----------------------------------------------------------------------------
 
 
-def _flac_streaminfo(handle: Any, offset: int) -> Any:
-    """STREAMINFO, the first FLAC block, read by hand when mutagen gives up."""
+def _flac_info(handle: Any, offset: int) -> Any:
+    """STREAMINFO as mutagen's stream info, read by hand when mutagen gives up."""
     from types import SimpleNamespace
 
-    handle.seek(offset)
-    info = _streaminfo_of(handle.read(4 + 4 + 34))
-    if info is None:
-        raise CorruptClip("FLAC stream info is missing")
-    if not info.sample_rate:
-        raise CorruptClip("FLAC stream info has no sample rate")
+    info = _streaminfo(handle, offset)
     return SimpleNamespace(
         length=info.total_samples / info.sample_rate,
         sample_rate=info.sample_rate,
@@ -160,13 +158,19 @@ def _flac_streaminfo(handle: Any, offset: int) -> Any:
     )
 
 
-def _streaminfo_of(head: bytes) -> flac.StreamInfo | None:
-    """STREAMINFO from a FLAC file's first bytes: the block the format puts first."""
-    if head[:4] != b"fLaC" or len(head) < 42 or head[4] & 0x7F != 0:
-        return None
-    if head[5:8] != b"\x00\x00\x22":  # a STREAMINFO block is 34 bytes, always
-        return None
-    return flac.parse_streaminfo(head[8:42])
+def _streaminfo(handle: Any, offset: int) -> flac.StreamInfo:
+    """STREAMINFO, the block a FLAC stream (at ``offset``) puts first."""
+    handle.seek(offset)
+    head = handle.read(4 + 4 + 34)
+    info = None
+    # The block's type is 0, and it is 34 bytes long, always.
+    if head[:4] == b"fLaC" and head[4] & 0x7F == 0 and head[5:8] == b"\x00\x00\x22":
+        info = flac.parse_streaminfo(head[8:42])
+    if info is None:
+        raise CorruptClip("FLAC stream info is missing")
+    if not info.sample_rate:
+        raise CorruptClip("FLAC stream info has no sample rate")
+    return info
 
 
 def _flac_stream(handle: Any, size: int, offset: int, declared: float) -> _Stream:
@@ -175,10 +179,7 @@ def _flac_stream(handle: Any, size: int, offset: int, declared: float) -> _Strea
     STREAMINFO's total is only a promise (or 0, unknown); the frames after the
     metadata blocks are what plays, and there must be some.
     """
-    handle.seek(offset)
-    info = _streaminfo_of(handle.read(4 + 4 + 34))
-    if info is None or not info.sample_rate:
-        raise CorruptClip("FLAC stream info is missing or has no sample rate")
+    info = _streaminfo(handle, offset)
     start = flac.audio_start(handle, offset)
     if start is None or start >= size:
         raise CorruptClip("the FLAC file holds metadata but no audio frames")
@@ -210,32 +211,38 @@ _FLAC_RESYNC = 256 * 1024
 # --- MP4 -----------------------------------------------------------------------------
 
 
-def _mp4_boxes_checked(handle: Any, size: int) -> list[mp4.Box]:
-    """The top-level boxes, once their number and the index's are known to be
-    those of a real file (mutagen would walk millions of empty boxes)."""
+@dataclass(frozen=True)
+class _Mp4Index:
+    """An MP4's ``moov`` payload (None when it has none inside the file), and
+    where its media data lies."""
+
+    moov: bytes | None
+    media: list[tuple[int, int]]
+
+
+def _mp4_index(handle: Any, size: int) -> _Mp4Index:
+    """The index, read once, after its boxes and the file's are known to be as
+    many as a real file has (mutagen would walk millions of empty boxes)."""
     try:
         boxes = mp4.top_level_boxes(handle, size)
-        for moov in (b for b in boxes if b.kind == b"moov" and b.end <= size):
+        moov = next((b for b in boxes if b.kind == b"moov" and b.end <= size), None)
+        index = None
+        if moov is not None:
             handle.seek(moov.start)
-            mp4.check_index(handle.read(moov.end - moov.start))
+            index = handle.read(moov.end - moov.start)
+            mp4.check_index(index)
     except mp4.TooManyBoxes as error:
         raise CorruptClip(f"not an MP4 a player would open: {error}") from error
-    return boxes
+    media = [(b.start, min(b.end, size)) for b in boxes if b.kind == b"mdat"]
+    return _Mp4Index(index, media)
 
 
-def _mp4_stream(
-    handle: Any, size: int, boxes: list[mp4.Box], declared: float
-) -> _Stream:
+def _mp4_stream(index: _Mp4Index, declared: float) -> _Stream:
     """The MP4 length that will play: the samples its index places inside the
     media data, and the channels and rate its codec's setup states."""
-    moov = next((b for b in boxes if b.kind == b"moov" and b.end <= size), None)
-    if moov is None:
+    if index.moov is None:
         return _Stream(declared)
-    handle.seek(moov.start)
-    track = mp4.sound_track(
-        handle.read(moov.end - moov.start),
-        [(b.start, min(b.end, size)) for b in boxes if b.kind == b"mdat"],
-    )
+    track = mp4.sound_track(index.moov, index.media)
     if track is None:
         return _Stream(declared)
     setup = _Stream(declared, channels=track.channels, sample_rate=track.sample_rate)
@@ -260,13 +267,10 @@ def _mp4_stream(
 # --- Ogg -----------------------------------------------------------------------------
 
 
-def _ogg_stream(
-    handle: Any, size: int, kind: str, info: Any, declared: float
-) -> _Stream:
+def _ogg_stream(handle: Any, head: bytes, size: int, declared: float) -> _Stream:
     """The Ogg length that will play: the last page of the audio stream whose
     checksum holds (mutagen trusts the last page it finds, whatever it holds)."""
-    handle.seek(0)
-    stream = ogg.audio_stream(handle.read(_OGG_HEAD))
+    stream = ogg.audio_stream(head)
     if stream is None:
         raise CorruptClip("no audio stream at the start of the Ogg file")
     reach = ogg.MAX_PAGE

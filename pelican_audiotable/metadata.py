@@ -91,10 +91,10 @@ def _read(path: Path) -> ClipMetadata:
                     "read by its content (some browsers will refuse it)"
                 )
             if kind == "mp3":
-                return read_mp3(path, size, mp3_view(handle, head, size), notes)
+                return read_mp3(mp3_view(path, handle, head, size), notes)
             if kind == "wav":
                 return read_wav(path, handle, size, notes)
-            return read_with_mutagen(path, handle, kind, size, offset, notes)
+            return read_with_mutagen(path, handle, head, kind, size, offset, notes)
     except OSError as error:
         raise ClipError(f"cannot read the file: {error.strerror or error}") from error
 
@@ -126,8 +126,6 @@ def _what_it_seems(head: bytes) -> str:
             return f"it looks like {what}"
     if head[:4] == b"OggS":
         return "an Ogg file without an audio stream"
-    if head[4:8] == b"ftyp":
-        return "an MP4 file"
     sample = head[:512]
     if sample and all(32 <= b < 127 or b in b"\t\r\n" for b in sample):
         return "it looks like text"

@@ -43,21 +43,22 @@ class _Mp3View:
         return self.whole
 
 
-def mp3_view(handle: Any, head: bytes, size: int) -> _Mp3View:
+def mp3_view(path: Path, handle: Any, head: bytes, size: int) -> _Mp3View:
+    """The MP3 open in ``handle``, whose first bytes are ``head``."""
     tag = mpeg.skip_id3v2(head) if head[:3] == b"ID3" else 0
     handle.seek(len(head))
     prefix = head + handle.read(max(0, tag + _LOOKAHEAD - len(head)))
     if len(prefix) >= size:
-        return _Mp3View(Path(handle.name), size, prefix, prefix, whole=prefix)
+        return _Mp3View(path, size, prefix, prefix, whole=prefix)
     handle.seek(max(len(prefix), size - _TAIL))
-    return _Mp3View(Path(handle.name), size, prefix, handle.read())
+    return _Mp3View(path, size, prefix, handle.read())
 
 
-def read_mp3(path: Path, size: int, view: _Mp3View, notes: list[str]) -> ClipMetadata:
+def read_mp3(view: _Mp3View, notes: list[str]) -> ClipMetadata:
     try:
-        return _read_mpeg_audio(path, size, view, notes)
+        return _read_mpeg_audio(view, notes)
     except CorruptClip as error:
-        error.tags = vars(read_id3(path, [], view.whole))
+        error.tags = vars(read_id3(view.path, [], view.whole))
         raise
 
 
@@ -91,9 +92,7 @@ def _first_frame(view: _Mp3View, notes: list[str]) -> tuple[int, mpeg.FrameHeade
     return found
 
 
-def _read_mpeg_audio(
-    path: Path, size: int, view: _Mp3View, notes: list[str]
-) -> ClipMetadata:
+def _read_mpeg_audio(view: _Mp3View, notes: list[str]) -> ClipMetadata:
     pos, first = _first_frame(view, notes)
     data = view.whole if view.whole is not None else view.prefix
     end = view.stream_end
@@ -106,7 +105,7 @@ def _read_mpeg_audio(
     truncated = False
     source = "header"
     if vbr is not None and vbr.frames:
-        promise = _header_promise(vbr, vbr.frames, first, end - pos)
+        promise = _header_promise(vbr, first, end - pos)
         truncated = promise == "more than there is"
         if promise == "kept":
             duration = max(0, vbr.frames * spf - delay - padding) / rate
@@ -140,9 +139,9 @@ def _read_mpeg_audio(
     if mode == "CBR":
         bitrate = first.bitrate  # the nominal rate; an average would be skewed by gaps
     codec = {1: "MP1", 2: "MP2", 3: "MP3"}[first.layer]
-    tags = read_id3(path, notes, view.whole)
+    tags = read_id3(view.path, notes, view.whole)
     return ClipMetadata(
-        path=str(path),
+        path=str(view.path),
         format="MP3",
         codec=codec,
         duration=round(duration, 6),
@@ -151,7 +150,7 @@ def _read_mpeg_audio(
         bitrate_mode=mode,
         sample_rate=rate,
         channels=first.channels,
-        size=size,
+        size=view.size,
         truncated=truncated,
         notes=tuple(notes),
         **vars(tags),
@@ -159,7 +158,7 @@ def _read_mpeg_audio(
 
 
 def _header_promise(
-    vbr: mpeg.VbrHeader, frames: int, first: mpeg.FrameHeader, stream_bytes: int
+    vbr: mpeg.VbrHeader, first: mpeg.FrameHeader, stream_bytes: int
 ) -> str:
     """Whether a Xing/Info/VBRI header's frame count can be true of the bytes there:
     ``"kept"``, ``"more than there is"`` (a cut file, or a lie), or ``"less"``.
@@ -173,7 +172,7 @@ def _header_promise(
         shortest, longest = mpeg.frame_length_range(first)
     if vbr.bytes is not None and stream_bytes + first.length < vbr.bytes:
         return "more than there is"
-    audio = stream_bytes - first.length
+    audio, frames = stream_bytes - first.length, vbr.frames or 0
     if audio < (frames - 1) * shortest * 0.98:
         return "more than there is"
     if audio > (frames + 1) * longest * 1.02 + 8 * first.length:

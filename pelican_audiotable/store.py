@@ -118,10 +118,10 @@ class ClipStore:
             stat = os.stat(path)
         except OSError:
             return None
-        known = self.files.get(name)
-        if known and known[:-1] == _stamp_of_stat(stat):
+        known = self._known_key(name, stat)
+        if known is not None:
             self._used_files.add(name)
-            return str(known[-1])
+            return known
         try:
             key = content_key(path)
         except OSError:
@@ -189,15 +189,19 @@ class ClipStore:
         self.read += len(facts)
         self._changed = True
 
+    def _known_key(self, name: str, stat: os.stat_result) -> str | None:
+        """The content key kept for ``name``, while its stamp is as it was."""
+        known = self.files.get(name)
+        if known and known[:-1] == _stamp_of_stat(stat):
+            return str(known[-1])
+        return None
+
     def _stamp_known(self, path: Path) -> bool:
-        known = self.files.get(str(path))
-        if not known:
-            return False
         try:
             stat = os.stat(path)
         except OSError:
             return True  # nothing to learn: it is missing
-        return bool(known[:-1] == _stamp_of_stat(stat))
+        return self._known_key(str(path), stat) is not None
 
     def save(self) -> None:
         """Keep what this build used, atomically; facts no page used are pruned."""
