@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bs4 import BeautifulSoup, Tag
-
-from .discover import FoundClip, FoundTable, class_list, enclosing, tags_named
-from .markup import RawHTML, escape_attribute, escape_text
+from .discover import FoundClip, FoundTable
+from .markup import Element, Raw, escape_attribute, escape_text
 from .model import AudioTableInfo, ClipInfo, ClipMetadata
 from .render import (
     MIME_TYPES,
@@ -53,98 +51,102 @@ OWNED_AUDIO_ATTRIBUTES = (
     "data-audiotable-column",
 )
 WHERE_ATTRIBUTE = "data-audiotable-where"
-OWNED_TABLE_ATTRIBUTES = ("data-audiotable-clips", "data-audiotable-duration")
 
 
 def annotate_table(
-    soup: BeautifulSoup,
-    table: FoundTable,
-    clips: list[ClipInfo],
-    settings: AudioTableSettings,
+    table: FoundTable, clips: list[ClipInfo], settings: AudioTableSettings
 ) -> AudioTableInfo:
     """Annotate one table in place; ``clips`` pairs with ``table.clips`` by position."""
     for found, info in zip(table.clips, clips, strict=True):
-        _annotate_clip(soup, found, info, settings)
+        _annotate_clip(found, info, settings)
     summary = AudioTableInfo(tuple(clips))
-    _annotate_table_element(soup, table.element, summary, settings)
+    _annotate_table_element(table.element, summary, settings)
     return summary
 
 
 def _annotate_clip(
-    soup: BeautifulSoup, found: FoundClip, info: ClipInfo, settings: AudioTableSettings
+    found: FoundClip, info: ClipInfo, settings: AudioTableSettings
 ) -> None:
-    audio = (
-        _player_for(soup, found, settings.preload) if info.metadata else found.element
-    )
+    audio = _player_for(found, settings.preload) if info.metadata else found.element
     if audio.name == "audio":
-        for name in OWNED_AUDIO_ATTRIBUTES:
-            audio.attrs.pop(name, None)
+        audio.remove(*OWNED_AUDIO_ATTRIBUTES)
         _drop_caption_after(audio)
     if info.metadata and found.label and not audio.get("aria-label"):
-        audio["aria-label"] = found.label  # before the data-*, so a rerun keeps order
+        audio.set("aria-label", found.label)  # before the data-*: a rerun keeps order
     _mark_cell(audio, found)
     if found.row_label:
-        audio["data-audiotable-row"] = found.row_label
+        audio.set("data-audiotable-row", found.row_label)
     if found.column_label:
-        audio["data-audiotable-column"] = found.column_label
+        audio.set("data-audiotable-column", found.column_label)
     if info.error:
-        audio["data-audiotable-error"] = info.error
+        audio.set("data-audiotable-error", info.error)
         return
     meta = info.metadata
     if meta is None:  # remote: nothing known, nothing claimed
         return
-    audio.attrs.update(_data_attributes(meta))
+    for name, value in _data_attributes(meta).items():
+        audio.set(name, value)
     if settings.preload != "keep":
-        audio["preload"] = settings.preload
-    audio.insert_after(RawHTML(_caption(meta, _link_text(audio), settings)))
+        audio.set("preload", settings.preload)
+    audio.insert_after(Raw(_caption(meta, _link_text(audio), settings)))
 
 
-def _mark_cell(audio: Tag, found: FoundClip) -> None:
+def _mark_cell(audio: Element, found: FoundClip) -> None:
     """Name the card's row and column on its cell, for layouts that hide the headers."""
-    cell = enclosing(audio, "td", "th")
+    cell = audio.ancestor("td", "th")
     if cell is None:
         return
-    cell.attrs.pop(WHERE_ATTRIBUTE, None)
     if found.column_label:
-        cell[WHERE_ATTRIBUTE] = found.label or found.column_label
+        cell.set(WHERE_ATTRIBUTE, found.label or found.column_label)
+    else:
+        cell.remove(WHERE_ATTRIBUTE)
 
 
-def _player_for(soup: BeautifulSoup, found: FoundClip, preload: str) -> Tag:
+def _player_for(found: FoundClip, preload: str) -> Element:
     """The clip's <audio>; a link-only cell's link becomes one, kept as its fallback."""
     if not found.is_link:
         return found.element
     link = found.element
-    attrs = {"controls": "", "preload": preload, "src": str(link["href"])}
+    attrs = {"controls": "", "preload": preload, "src": link.get("href") or ""}
     if preload == "keep":
         del attrs["preload"]
-    audio = soup.new_tag("audio", attrs=attrs)
+    audio = Element.new("audio", attrs)
     link.replace_with(audio)
     audio.append(link)
     found.element = audio
     return audio
 
 
-def _link_text(audio: Tag) -> str | None:
+def _link_text(audio: Element) -> str | None:
     """The text of a fallback link the author wrote, when it says more than a URL."""
-    link = next(tags_named(audio, "a"), None)
+    link = next(audio.descendants("a"), None)
     if link is None:
         return None
-    text = link.get_text(" ", strip=True)
-    href = str(link.get("href", ""))
+    text = link.text()
+    href = link.get("href") or ""
     if not text or text == href or href.endswith("/" + text):
         return None
     return text
 
 
-def _drop_caption_after(audio: Tag) -> None:
-    following = audio.next_sibling
-    while following is not None and not isinstance(following, Tag):
-        following = following.next_sibling
-    if isinstance(following, Tag) and CAPTION_CLASS in class_list(following):
-        previous = following.previous_sibling
-        if isinstance(previous, str) and not previous.strip():
-            previous.extract()
-        following.decompose()
+def _drop_caption_after(audio: Element) -> None:
+    """An earlier run's caption: this plugin wrote it, and writes it again."""
+    parent = audio.parent
+    if parent is None:
+        return
+    index = parent.children.index(audio) + 1
+    siblings = parent.children
+    end = index
+    while end < len(siblings):
+        sibling = siblings[end]
+        if isinstance(sibling, Element):
+            break
+        if sibling.strip():
+            return
+        end += 1
+    caption = siblings[end] if end < len(siblings) else None
+    if type(caption) is Element and CAPTION_CLASS in caption.classes():
+        del siblings[index : end + 1]
 
 
 def _data_attributes(meta: ClipMetadata) -> dict[str, str]:
@@ -189,33 +191,30 @@ def _span(css_class: str, text: str, tag: str = "span") -> str:
 
 
 def _annotate_table_element(
-    soup: BeautifulSoup,
-    table: Tag,
-    summary: AudioTableInfo,
-    settings: AudioTableSettings,
+    table: Element, summary: AudioTableInfo, settings: AudioTableSettings
 ) -> None:
-    classes = class_list(table)
+    classes = table.classes()
     if TABLE_CLASS not in classes:
-        table["class"] = " ".join([*classes, TABLE_CLASS])
-    for name in OWNED_TABLE_ATTRIBUTES:
-        table.attrs.pop(name, None)
-    table["data-audiotable-clips"] = str(summary.count)
+        table.set("class", " ".join([*classes, TABLE_CLASS]))
+    table.set("data-audiotable-clips", str(summary.count))
     if summary.duration is not None:
-        table["data-audiotable-duration"] = f"{summary.duration:.3f}"
+        table.set("data-audiotable-duration", f"{summary.duration:.3f}")
+    else:
+        table.remove("data-audiotable-duration")
 
-    caption = table.find("caption", recursive=False)
-    if isinstance(caption, Tag) and SUMMARY_CLASS in class_list(caption):
-        caption.decompose()  # ours, from an earlier run
-        caption = None
-    if caption is None and settings.table_summary:
-        caption = soup.new_tag("caption", attrs={"class": SUMMARY_CLASS})
-        caption.string = summary.summary
+    captions = table.elements("caption")
+    if captions and SUMMARY_CLASS in captions[0].classes():
+        captions[0].detach()  # ours, from an earlier run
+        captions = []
+    if not captions and settings.table_summary:
+        caption = Element.new("caption", {"class": SUMMARY_CLASS}, summary.summary)
         table.insert(0, caption)
 
     # JSON-LD lives in the page's head now (see page_jsonld): an older build's,
     # written inside the table, is dropped.
-    for old in table.find_all("script", class_=JSONLD_CLASS, recursive=False):
-        old.decompose()
+    for old in table.elements("script"):
+        if JSONLD_CLASS in old.classes():
+            old.detach()
 
 
 def page_jsonld(tables: Sequence[AudioTableInfo]) -> str:

@@ -6,16 +6,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from bs4 import BeautifulSoup, Tag
-
 from .formats import AUDIO_EXTENSIONS
+from .markup import Element, parse
 
 
 @dataclass
 class FoundClip:
     """A player (or a bare link that will become one) in a table cell."""
 
-    element: Tag  # the <audio>, or the <a> of a link-only cell
+    element: Element  # the <audio>, or the <a> of a link-only cell
     sources: tuple[str, ...]  # as the author wrote them, in the browser's order
     row_label: str | None
     column_label: str | None
@@ -37,7 +36,7 @@ class FoundClip:
 
 @dataclass
 class FoundTable:
-    element: Tag
+    element: Element
     clips: list[FoundClip]
 
 
@@ -45,52 +44,29 @@ class FoundTable:
 class ParsedFragment:
     """A piece of a page's HTML (a table span), parsed, with its audio tables."""
 
-    soup: BeautifulSoup
+    root: Element
     tables: list[FoundTable]
-
-
-def parse_fragment(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "html.parser")
 
 
 def parse_tables(fragment: str) -> ParsedFragment:
     """Parse a table span and find its audio tables: all that needs nothing but
     the HTML, so it can be done before the site's files are known."""
-    soup = parse_fragment(fragment)
-    return ParsedFragment(soup, find_audio_tables(soup))
+    root = parse(fragment)
+    return ParsedFragment(root, find_audio_tables(root))
 
 
-def tags_named(node: Tag, name: str) -> Iterator[Tag]:
-    """The elements called ``name`` below ``node``, in document order.
-
-    What ``find_all(name)`` finds, without building bs4's matching machinery on
-    every call, which dominated finding clips.
-    """
-    for tag in node.descendants:
-        if isinstance(tag, Tag) and tag.name == name:
-            yield tag
-
-
-def enclosing(node: Tag, *names: str) -> Tag | None:
-    """The nearest element around ``node`` called one of ``names``."""
-    parent = node.parent
-    while parent is not None and parent.name not in names:
-        parent = parent.parent
-    return parent
-
-
-def table_of(node: Tag) -> Tag | None:
+def table_of(node: Element) -> Element | None:
     """The innermost table that holds ``node``."""
-    return enclosing(node, "table")
+    return node.ancestor("table")
 
 
-def find_audio_tables(soup: BeautifulSoup) -> list[FoundTable]:
+def find_audio_tables(root: Element) -> list[FoundTable]:
     """Every table that holds at least one clip of its own (not of a nested table)."""
-    found = [find_clips(table) for table in tags_named(soup, "table")]
+    found = [find_clips(table) for table in root.descendants("table")]
     return [table for table in found if table.clips]
 
 
-def find_clips(table: Tag) -> FoundTable:
+def find_clips(table: Element) -> FoundTable:
     """The clips of one table, with their labels (nested tables' clips excluded)."""
     return FoundTable(table, list(_clips_of(table)))
 
@@ -102,10 +78,10 @@ def is_audio_link(href: str | None) -> bool:
     return any(path.endswith(ext) for ext in AUDIO_EXTENSIONS)
 
 
-def _clips_of(table: Tag) -> Iterator[FoundClip]:
+def _clips_of(table: Element) -> Iterator[FoundClip]:
     grid = _TableGrid(table)
     for row_index, row in enumerate(grid.rows):
-        for cell in _own(row, ("td", "th")):
+        for cell in row.elements("td", "th"):
             for element in _clip_elements(cell, table):
                 sources = _sources(element)
                 if not sources:
@@ -118,31 +94,29 @@ def _clips_of(table: Tag) -> Iterator[FoundClip]:
                 )
 
 
-def _clip_elements(cell: Tag, table: Tag) -> Iterator[Tag]:
-    audios = [a for a in tags_named(cell, "audio") if table_of(a) is table]
+def _clip_elements(cell: Element, table: Element) -> Iterator[Element]:
+    audios = [a for a in cell.descendants("audio") if table_of(a) is table]
     if audios:
         yield from audios
         return
     link = _sole_link(cell)
-    if link is not None and is_audio_link(_attribute(link, "href")):
+    if link is not None and is_audio_link(link.get("href")):
         yield link
 
 
-def _holds_clip(cell: Tag) -> bool:
-    if next(tags_named(cell, "audio"), None) is not None:
+def _holds_clip(cell: Element) -> bool:
+    if next(cell.descendants("audio"), None) is not None:
         return True
     link = _sole_link(cell)
-    return link is not None and is_audio_link(_attribute(link, "href"))
+    return link is not None and is_audio_link(link.get("href"))
 
 
-def _sole_link(cell: Tag) -> Tag | None:
+def _sole_link(cell: Element) -> Element | None:
     """The one ``<a>`` that is all a cell holds (through a wrapping ``<p>``)."""
-    node: Tag = cell
+    node = cell
     while True:
-        children = [
-            c for c in node.children if not (isinstance(c, str) and not c.strip())
-        ]
-        if len(children) != 1 or not isinstance(children[0], Tag):
+        children = [c for c in node.children if isinstance(c, Element) or c.strip()]
+        if len(children) != 1 or type(children[0]) is not Element:
             return None
         child = children[0]
         if child.name == "a":
@@ -152,41 +126,34 @@ def _sole_link(cell: Tag) -> Tag | None:
         node = child
 
 
-def _sources(element: Tag) -> tuple[str, ...]:
+def _sources(element: Element) -> tuple[str, ...]:
     if element.name == "a":
-        return (str(element["href"]),)
-    sources = []
-    if element.get("src"):
-        sources.append(str(element["src"]))
-    sources += [str(s["src"]) for s in tags_named(element, "source") if s.get("src")]
-    return tuple(sources)
+        return (element.get("href") or "",)
+    sources = [element.get("src")]
+    sources += [source.get("src") for source in element.descendants("source")]
+    return tuple(source for source in sources if source)
 
 
-def _own(node: Tag, names: tuple[str, ...]) -> list[Tag]:
-    return [c for c in node.children if isinstance(c, Tag) and c.name in names]
-
-
-def _text(cell: Tag) -> str | None:
-    text = " ".join(cell.get_text(" ", strip=True).split())
-    return text or None
+def _text(cell: Element) -> str | None:
+    return cell.text() or None
 
 
 class _TableGrid:
     """A table's cells laid on a grid of rows and columns, honouring spans."""
 
-    def __init__(self, table: Tag) -> None:
-        self.rows = [r for r in tags_named(table, "tr") if table_of(r) is table]
+    def __init__(self, table: Element) -> None:
+        self.rows = [r for r in table.descendants("tr") if table_of(r) is table]
         self.header_rows = {
             i
             for i, row in enumerate(self.rows)
             if (row.parent is not None and row.parent.name == "thead")
-            or all(c.name == "th" for c in _own(row, ("td", "th")))
+            or all(c.name == "th" for c in row.elements("td", "th"))
         }
         self.columns: dict[int, int] = {}  # id(cell) -> first column
-        self.at: dict[tuple[int, int], Tag] = {}
+        self.at: dict[tuple[int, int], Element] = {}
         for r, row in enumerate(self.rows):
             column = 0
-            for cell in _own(row, ("td", "th")):
+            for cell in row.elements("td", "th"):
                 while (r, column) in self.at:
                     column += 1
                 self.columns[id(cell)] = column
@@ -195,7 +162,7 @@ class _TableGrid:
                         self.at.setdefault((r + dr, column + dc), cell)
                 column += _span(cell, "colspan")
 
-    def column_label(self, row: int, cell: Tag) -> str | None:
+    def column_label(self, row: int, cell: Element) -> str | None:
         if row in self.header_rows:
             return None
         column = self.columns[id(cell)]
@@ -206,7 +173,7 @@ class _TableGrid:
         ]
         return " ".join(label for label in labels if label) or None
 
-    def row_label(self, row: int, cell: Tag) -> str | None:
+    def row_label(self, row: int, cell: Element) -> str | None:
         """The first cell of the row that is not a clip: a ``<th>`` or plain text."""
         column = 0
         while (row, column) in self.at:
@@ -219,24 +186,8 @@ class _TableGrid:
         return None
 
 
-def _span(cell: Tag, attribute: str) -> int:
+def _span(cell: Element, attribute: str) -> int:
     try:
-        return max(1, min(int(_attribute(cell, attribute) or 1), 1000))
+        return max(1, min(int(cell.get(attribute) or 1), 1000))
     except ValueError:
         return 1
-
-
-def class_list(tag: Tag) -> list[str]:
-    """An element's classes, whichever way the parser kept them."""
-    value = tag.get("class")
-    if value is None:
-        return []
-    return value.split() if isinstance(value, str) else list(value)
-
-
-def _attribute(tag: Tag, name: str) -> str | None:
-    """An attribute as one string (bs4 keeps some as lists)."""
-    value = tag.get(name)
-    if value is None or isinstance(value, str):
-        return value
-    return " ".join(value)

@@ -9,14 +9,13 @@ a side has no clip. Pure: works on the parsed table only.
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup, Tag
-
 from .discover import FoundTable
+from .markup import Element
 
 LAYOUT_ATTRIBUTE = "data-audiotable-layout"
 
 
-def regroup_by_prefix(soup: BeautifulSoup, table: FoundTable) -> bool:
+def regroup_by_prefix(table: FoundTable) -> bool:
     """Rebuild ``table`` as a grid if its labels form prefix families; say if it did."""
     element = table.element
     if element.get(LAYOUT_ATTRIBUTE) == "grid":
@@ -27,45 +26,43 @@ def regroup_by_prefix(soup: BeautifulSoup, table: FoundTable) -> bool:
     families, sections, cells = plan
     corner = _corner_text(element)
 
-    thead = soup.new_tag("thead")
-    head_row = soup.new_tag("tr")
-    head_row.append(_cell(soup, "th", corner or "", scope="col" if corner else None))
+    thead = Element.new("thead")
+    head_row = Element.new("tr")
+    head_row.append(_cell("th", corner or "", scope="col" if corner else None))
     for family in families:
-        head_row.append(_cell(soup, "th", family, scope="col"))
+        head_row.append(_cell("th", family, scope="col"))
     thead.append(head_row)
 
-    tbody = soup.new_tag("tbody")
+    tbody = Element.new("tbody")
     for section in sections:
-        row = soup.new_tag("tr")
-        row.append(_cell(soup, "th", section, scope="row"))
+        row = Element.new("tr")
+        row.append(_cell("th", section, scope="row"))
         for family in families:
             cell = cells.get((family, section.casefold()))
             if cell is None:
-                empty = _cell(soup, "td", "—")
-                empty["class"] = "audiotable-empty"
-                empty["aria-label"] = f"No {family} take of {section}"
+                empty = _cell("td", "—")
+                empty.set("class", "audiotable-empty")
+                empty.set("aria-label", f"No {family} take of {section}")
                 row.append(empty)
             else:
                 row.append(cell)
         tbody.append(row)
 
-    caption = element.find("caption", recursive=False)
-    kept = [caption.extract()] if isinstance(caption, Tag) else []
-    for child in list(element.children):
-        child.extract()
+    kept = element.elements("caption")[:1]
+    element.empty()
     for child in [*kept, thead, tbody]:
         element.append(child)
-    element[LAYOUT_ATTRIBUTE] = "grid"
+    element.set(LAYOUT_ATTRIBUTE, "grid")
     return True
 
 
 def _plan(
     table: FoundTable,
-) -> tuple[list[str], list[str], dict[tuple[str, str], Tag]] | None:
+) -> tuple[list[str], list[str], dict[tuple[str, str], Element]] | None:
     """Families, sections (in order of first appearance) and each clip's cell."""
     families: list[str] = []
     sections: list[str] = []
-    cells: dict[tuple[str, str], Tag] = {}
+    cells: dict[tuple[str, str], Element] = {}
     rows = set()
     for clip in table.clips:
         label = clip.row_label
@@ -76,14 +73,13 @@ def _plan(
             return None
         family, section = parts
         key = (family, section.casefold())
-        cell = clip.element.find_parent(["td", "th"])
+        cell = clip.element.ancestor("td", "th")
         if key in cells or cell is None:
             return None
-        row = cell.find_parent("tr")
+        row = cell.ancestor("tr")
         if id(row) in rows:
             return None  # two clips in one row: already a grid of some kind
         rows.add(id(row))
-        clip.element["data-audiotable-name"] = label
         cells[key] = cell
         if family not in families:
             families.append(family)
@@ -97,22 +93,15 @@ def _plan(
     )
     if not shared:
         return None
-    # Detach the clip cells from their old rows; the label cells go with the rows.
-    for cell in cells.values():
-        cell.extract()
     return families, sections, cells
 
 
-def _corner_text(element: Tag) -> str | None:
-    header = element.find("th")
-    if isinstance(header, Tag) and header.find_parent("table") is element:
-        return header.get_text(" ", strip=True) or None
+def _corner_text(element: Element) -> str | None:
+    header = next(element.descendants("th"), None)
+    if header is not None and header.ancestor("table") is element:
+        return header.text() or None
     return None
 
 
-def _cell(soup: BeautifulSoup, name: str, text: str, scope: str | None = None) -> Tag:
-    cell = soup.new_tag(name)
-    if scope:
-        cell["scope"] = scope
-    cell.string = text
-    return cell
+def _cell(name: str, text: str, scope: str | None = None) -> Element:
+    return Element.new(name, {"scope": scope} if scope else None, text)

@@ -95,9 +95,7 @@ def prepare_page(
             fragment = parse_tables(html[span.start : span.end])
             tables = []
             for found in fragment.tables:
-                if settings.grid == "prefix" and regroup_by_prefix(
-                    fragment.soup, found
-                ):
+                if settings.grid == "prefix" and regroup_by_prefix(found):
                     found = find_clips(found.element)
                 resolved = [
                     first_playable_source(c.sources, page, site) for c in found.clips
@@ -123,7 +121,6 @@ def finish_page(prepared: PreparedPage, read: ReadClip) -> ProcessedPage:
         try:
             span_tables = [
                 annotate_table(
-                    span.fragment.soup,
                     table.found,
                     [
                         _learn(clip, resolved, page, read, found_problems)
@@ -135,7 +132,7 @@ def finish_page(prepared: PreparedPage, read: ReadClip) -> ProcessedPage:
                 )
                 for table in span.tables
             ]
-            serialized = serialize(span.fragment.soup)
+            serialized = serialize(span.fragment.root)
         except Exception as error:
             problems.append(_left_as_written(page, error))
             continue

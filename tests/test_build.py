@@ -323,7 +323,7 @@ def test_a_warm_build_loads_no_parser_and_no_clip_reader(tmp_path: Path, clips) 
         "from pelican import Pelican\n"
         "from pelican.settings import read_settings\n"
         "Pelican(read_settings(path=None, override=json.loads(sys.argv[1]))).run()\n"
-        "loaded = ('bs4', 'mutagen', 'pelican_audiotable.metadata')\n"
+        "loaded = ('pelican_audiotable.markup', 'mutagen', 'pelican_audiotable.metadata')\n"
         "print(json.dumps([m for m in loaded if m in sys.modules]))\n"
     )
     settings = json.dumps(site_settings(tmp_path))

@@ -49,7 +49,6 @@ def test_wheel_holds_plugin_theme_and_assets(wheel: zipfile.ZipFile) -> None:
         if line.startswith("Requires-Dist:") and "extra ==" not in line
     ]
     assert sorted(r.split(">")[0] for r in requires) == [
-        "beautifulsoup4",
         "mutagen",
         "pelican",
         "pelican-jinja-filters",

@@ -118,6 +118,22 @@ def test_text_outside_tables_is_untouched_byte_for_byte() -> None:
     assert result.html.endswith("</table>\n<p>Caf&eacute; <br/> &nbsp;</p>")
 
 
+def test_what_the_plugin_did_not_change_inside_a_table_keeps_its_bytes() -> None:
+    html = (
+        "<table>\n<TR><TD ALIGN=left>Caf&eacute; &amp; <em>bar</em>&nbsp;<!-- x -->"
+        f"<td>{audio('/clips/verse.mp3')}\n</table>"
+    )
+    result = run(html, table_summary=False)
+    assert result.html.startswith(
+        "<table class"  # the table's own start tag is ours to change
+    )
+    assert "\n<TR><TD ALIGN=left>Caf&eacute; &amp; <em>bar</em>&nbsp;<!-- x -->" in (
+        result.html
+    )
+    assert '<source src="/clips/verse.mp3" type="audio/mpeg"></audio>' in result.html
+    assert result.tables[0].clips[0].label == "Café & bar"
+
+
 def test_processing_twice_gives_the_same_html() -> None:
     once = run(SEED_TABLE).html
     assert run(once).html == once
