@@ -37,7 +37,7 @@ def annotate_pages(
     if not todo:
         return [page for page in done if page is not None]
 
-    # Beautiful Soup and the clip readers load only here: a warm build needs none.
+    # The table tree and the clip readers load only here: a warm build needs none.
     from .pipeline import finish_page, prepare_page
 
     files = site.files
