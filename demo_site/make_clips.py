@@ -120,9 +120,9 @@ CLIPS = [
     Clip(
         "ai-prechorus",
         "AI pre-chorus",
-        12.4,
+        14.1,
         44100,
-        1,
+        2,
         VBR_NO_HEADER,
         3,
         options={
@@ -136,7 +136,7 @@ CLIPS = [
     Clip(
         "ai-chorus",
         "AI chorus",
-        31.5,
+        29.1,
         48000,
         2,
         VBR_XING,
@@ -153,9 +153,9 @@ CLIPS = [
     Clip(
         "ai-bridge",
         "AI bridge",
-        19.9,
-        48000,
-        2,
+        18.1,
+        44100,
+        1,
         CBR_160,
         4,
         options={
@@ -398,7 +398,10 @@ def render(clip: Clip) -> np.ndarray:
     mono = maker(clip, rng)
     fade = np.minimum(1, np.arange(len(mono))[::-1] / (0.3 * clip.rate))
     mono = mono * fade
-    mono = 0.9 * mono / (np.max(np.abs(mono)) or 1)
+    # Peaks well below full scale (so nothing clips once encoded), and the levels
+    # real takes have: a generated master is loud, a player's take has headroom.
+    gain = 10 ** ((0 if clip.options.get("ai") else -6) / 20)
+    mono = 0.7 * gain * mono / (np.max(np.abs(mono)) or 1)
     if clip.channels == 1:
         return mono[:, None]
     # A touch of width: the right channel a few milliseconds late.

@@ -14,11 +14,14 @@ from .markup import Element, Raw, escape_attribute, escape_text
 from .model import AudioTableInfo, ClipInfo, ClipMetadata
 from .render import (
     MIME_TYPES,
+    WAVEFORM_CLASS,
     audio_object,
     format_duration,
     iso_duration,
     jsonld_text,
+    loudness_line,
     tech_line,
+    waveform_svg,
 )
 from .settings import AudioTableSettings
 
@@ -26,6 +29,7 @@ TABLE_CLASS = "audiotable"
 CAPTION_CLASS = "audiotable-caption"
 SUMMARY_CLASS = "audiotable-summary"
 JSONLD_CLASS = "audiotable-jsonld"
+FAIRNESS_CLASS = "audiotable-fairness"
 
 #: The attributes this plugin owns on an <audio>; cleared before each run writes them
 #: (with those that earlier versions wrote).
@@ -49,18 +53,25 @@ OWNED_AUDIO_ATTRIBUTES = (
     "data-audiotable-error",
     "data-audiotable-row",
     "data-audiotable-column",
+    "data-loudness",
+    "data-peak",
 )
 WHERE_ATTRIBUTE = "data-audiotable-where"
 
 
 def annotate_table(
-    table: FoundTable, clips: list[ClipInfo], settings: AudioTableSettings
+    table: FoundTable,
+    clips: list[ClipInfo],
+    settings: AudioTableSettings,
+    unfair: Sequence[str] = (),
 ) -> AudioTableInfo:
-    """Annotate one table in place; ``clips`` pairs with ``table.clips`` by position."""
+    """Annotate one table in place; ``clips`` pairs with ``table.clips`` by position,
+    and ``unfair`` says what makes its comparisons unfair (noted under it)."""
     for found, info in zip(table.clips, clips, strict=True):
         _annotate_clip(found, info, settings)
     summary = AudioTableInfo(tuple(clips))
     _annotate_table_element(table.element, summary, settings)
+    _note_unfairness(table.element, unfair)
     return summary
 
 
@@ -70,7 +81,7 @@ def _annotate_clip(
     audio = _player_for(found, settings.preload) if info.metadata else found.element
     if audio.name == "audio":
         audio.remove(*OWNED_AUDIO_ATTRIBUTES)
-        _drop_caption_after(audio)
+        _drop_ours_after(audio)
     if info.metadata and found.label and not audio.get("aria-label"):
         audio.set("aria-label", found.label)  # before the data-*: a rerun keeps order
     _mark_cell(audio, found)
@@ -88,7 +99,8 @@ def _annotate_clip(
         audio.set(name, value)
     if settings.preload != "keep":
         audio.set("preload", settings.preload)
-    audio.insert_after(Raw(_caption(meta, _link_text(audio), settings)))
+    waveform = waveform_svg(meta.analysis) if meta.analysis else ""
+    audio.insert_after(Raw(waveform + _caption(meta, _link_text(audio), settings)))
 
 
 def _mark_cell(audio: Element, found: FoundClip) -> None:
@@ -129,24 +141,25 @@ def _link_text(audio: Element) -> str | None:
     return text
 
 
-def _drop_caption_after(audio: Element) -> None:
-    """An earlier run's caption: this plugin wrote it, and writes it again."""
+def _drop_ours_after(audio: Element) -> None:
+    """An earlier run's waveform and caption: this plugin wrote them, and writes
+    them again."""
     parent = audio.parent
     if parent is None:
         return
-    index = parent.children.index(audio) + 1
     siblings = parent.children
-    end = index
+    start = end = parent.children.index(audio) + 1
     while end < len(siblings):
         sibling = siblings[end]
         if isinstance(sibling, Element):
+            if not {CAPTION_CLASS, WAVEFORM_CLASS} & set(sibling.classes()):
+                break
+        elif sibling.strip():
             break
-        if sibling.strip():
-            return
         end += 1
-    caption = siblings[end] if end < len(siblings) else None
-    if type(caption) is Element and CAPTION_CLASS in caption.classes():
-        del siblings[index : end + 1]
+    while end > start and not isinstance(siblings[end - 1], Element):
+        end -= 1  # white space after the last of ours is the author's
+    del siblings[start:end]
 
 
 def _data_attributes(meta: ClipMetadata) -> dict[str, str]:
@@ -154,12 +167,19 @@ def _data_attributes(meta: ClipMetadata) -> dict[str, str]:
     fact is said once per audience (the caption for people, JSON-LD for search
     engines, ``article.audiotables`` for templates), and every attribute here is
     matched by Pelican's link regex on every build."""
+    analysis = meta.analysis
     values: dict[str, object] = {
         "data-duration": f"{meta.duration:.3f}" if meta.duration is not None else None,
         "data-title": meta.title,
         "data-truncated": "true" if meta.truncated else None,
+        "data-loudness": _one_decimal(analysis.loudness) if analysis else None,
+        "data-peak": _one_decimal(analysis.true_peak) if analysis else None,
     }
     return {key: str(value) for key, value in values.items() if value is not None}
+
+
+def _one_decimal(value: float | None) -> str | None:
+    return None if value is None else f"{value:.1f}"
 
 
 def _caption(
@@ -178,6 +198,8 @@ def _caption(
             )
         elif name == "tech":
             parts.append(_span("audiotable-tech", tech_line(meta)))
+        elif name == "loudness" and meta.analysis and meta.analysis.loudness:
+            parts.append(_span("audiotable-loudness", loudness_line(meta.analysis)))
         elif name == "title" and meta.title:
             parts.append(_span("audiotable-title", meta.title, tag="cite"))
         elif name in ("artist", "album") and getattr(meta, name):
@@ -215,6 +237,21 @@ def _annotate_table_element(
     for old in table.elements("script"):
         if JSONLD_CLASS in old.classes():
             old.detach()
+
+
+def _note_unfairness(table: Element, unfair: Sequence[str]) -> None:
+    """What makes the table's comparisons unfair, in a footer row under it."""
+    for old in table.elements("tfoot"):
+        if FAIRNESS_CLASS in old.classes():
+            old.detach()
+    if not unfair:
+        return
+    footer = Element.new("tfoot", {"class": FAIRNESS_CLASS})
+    row = Element.new("tr")
+    text = "Not a fair comparison: " + "; ".join(unfair) + "."
+    row.append(Element.new("td", {"colspan": "1000"}, text))
+    footer.append(row)
+    table.append(footer)
 
 
 def page_jsonld(tables: Sequence[AudioTableInfo]) -> str:

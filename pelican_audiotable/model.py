@@ -16,6 +16,28 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class ClipAnalysis:
+    """What decoding a clip tells: how loud it is and how it is shaped. ``None``
+    where there is nothing to measure (silence)."""
+
+    loudness: float | None  # integrated, LUFS (BS.1770-4)
+    loudness_range: float | None  # LU (EBU Tech 3342); None under 3 s
+    sample_peak: float | None  # dBFS
+    true_peak: float | None  # dBTP, 4x oversampled
+    leading_silence: float  # seconds
+    trailing_silence: float
+    #: Lowest and highest sample of each column of the clip, -100..100, interleaved.
+    envelope: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "envelope": list(self.envelope)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClipAnalysis:
+        return cls(**{**data, "envelope": tuple(data.get("envelope", ()))})
+
+
+@dataclass(frozen=True)
 class ClipMetadata:
     """Everything known about one clip file. ``None`` means unknown."""
 
@@ -39,15 +61,25 @@ class ClipMetadata:
     truncated: bool = False
     #: Problems that did not stop the reading (truncation, a damaged tag, …).
     notes: tuple[str, ...] = field(default=())
+    #: What decoding it told, when analysis is on.
+    analysis: ClipAnalysis | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in _FIELDS}
         data["notes"] = list(self.notes)
+        data["analysis"] = self.analysis.to_dict() if self.analysis else None
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClipMetadata:
-        return cls(**{**data, "notes": tuple(data.get("notes", ()))})
+        analysis = data.get("analysis")
+        return cls(
+            **{
+                **data,
+                "notes": tuple(data.get("notes", ())),
+                "analysis": ClipAnalysis.from_dict(analysis) if analysis else None,
+            }
+        )
 
 
 _FIELDS = tuple(f.name for f in fields(ClipMetadata))
@@ -75,6 +107,7 @@ class ProblemKind(str, Enum):
     UNREADABLE = "unreadable"
     TRUNCATED = "truncated"
     SUSPECT = "suspect"  # read, with a note (a damaged tag, a misnamed file)
+    UNFAIR = "unfair"  # clips compared in one row differ in what matching can't fix
 
     def __str__(self) -> str:
         return self.value

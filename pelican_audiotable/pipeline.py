@@ -17,6 +17,7 @@ from pathlib import Path
 from .annotate import annotate_table, page_jsonld
 from .discover import FoundClip, FoundTable, ParsedFragment, find_clips, parse_tables
 from .errors import ClipError
+from .fairness import unfair_rows
 from .grid import regroup_by_prefix
 from .log import get_logger
 from .markup import serialize
@@ -119,19 +120,20 @@ def finish_page(prepared: PreparedPage, read: ReadClip) -> ProcessedPage:
     for span in prepared.spans:
         found_problems: list[Problem] = []
         try:
-            span_tables = [
-                annotate_table(
-                    table.found,
-                    [
-                        _learn(clip, resolved, page, read, found_problems)
-                        for clip, resolved in zip(
-                            table.found.clips, table.resolved, strict=True
-                        )
-                    ],
-                    settings,
-                )
-                for table in span.tables
-            ]
+            span_tables = []
+            for table in span.tables:
+                clips = [
+                    _learn(clip, resolved, page, read, found_problems)
+                    for clip, resolved in zip(
+                        table.found.clips, table.resolved, strict=True
+                    )
+                ]
+                unfair = unfair_rows(clips)
+                found_problems += [
+                    Problem(page.source_path, None, ProblemKind.UNFAIR, finding)
+                    for finding in unfair
+                ]
+                span_tables.append(annotate_table(table.found, clips, settings, unfair))
             serialized = serialize(span.fragment.root)
         except Exception as error:
             problems.append(_left_as_written(page, error))

@@ -75,7 +75,11 @@ def on_initialized(pelican: Any) -> None:
         folder = Path(pelican.settings["CACHE_PATH"]) / "audiotable"
     _build = _Build(
         settings=settings,
-        clips=ClipStore(folder / "clips.json" if folder else None, __version__),
+        clips=ClipStore(
+            folder / "clips.json" if folder else None,
+            __version__,
+            analyse=settings.analyses,
+        ),
         pages=PageStore(folder, __version__),
         link_assets=settings.assets and not _is_bundled_theme(pelican.settings),
     )

@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .model import ClipMetadata
+    from .model import ClipAnalysis, ClipMetadata
+
+WAVEFORM_CLASS = "audiotable-waveform"
 
 
 def format_duration(seconds: float | None) -> str:
@@ -101,3 +103,41 @@ def truncation_note(playable: float, promised: float | None) -> str:
             f"but the file holds {playable:.1f} s"
         )
     return f"truncated: the file breaks off after {playable:.1f} s"
+
+
+def decibels(value: float) -> str:
+    """``−3.2``: one decimal, with a real minus sign."""
+    return f"{value:.1f}".replace("-", "\u2212")
+
+
+def loudness_line(analysis: ClipAnalysis) -> str:
+    """``−23.0 LUFS · peak −1.2 dBTP``."""
+    parts = []
+    if analysis.loudness is not None:
+        parts.append(f"{decibels(analysis.loudness)} LUFS")
+    if analysis.true_peak is not None:
+        parts.append(f"peak {decibels(analysis.true_peak)} dBTP")
+    return " · ".join(parts)
+
+
+def waveform_svg(analysis: ClipAnalysis) -> str:
+    """The clip's envelope as an inline SVG: a bar from the lowest to the highest
+    sample of each column (200 units high, 0 in the middle), and a progress band
+    the listening script widens. Decorative: the seek control is the real one.
+    ``data-lead`` is the leading silence, by which switching clips aligns them."""
+    envelope = analysis.envelope
+    columns = len(envelope) // 2
+    if not columns:
+        return ""
+    bars = []
+    for column in range(columns):
+        low, high = envelope[2 * column], envelope[2 * column + 1]
+        top, bottom = min(100 - high, 99), max(100 - low, 101)  # silence: a line
+        bars.append(f"M{column}.5 {top}V{bottom}")
+    return (
+        f'<svg class="{WAVEFORM_CLASS}" viewBox="0 0 {columns} 200" '
+        'preserveAspectRatio="none" aria-hidden="true" focusable="false" '
+        f'data-lead="{analysis.leading_silence:.3f}">'
+        '<rect class="audiotable-progress" width="0" height="200"/>'
+        f'<path d="{"".join(bars)}"/></svg>'
+    )

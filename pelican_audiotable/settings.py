@@ -14,7 +14,7 @@ from .log import get_logger
 __all__ = ["AudioTableSettings", "SettingsError"]
 
 PRELOAD_CHOICES = ("none", "metadata", "auto", "keep")
-CAPTION_FIELD_CHOICES = ("duration", "tech", "title", "artist", "album")
+CAPTION_FIELD_CHOICES = ("duration", "tech", "title", "artist", "album", "loudness")
 GRID_CHOICES = ("off", "prefix")
 
 logger = get_logger(__name__)
@@ -46,6 +46,10 @@ class AudioTableSettings:
     #: Processes that read clips when many are new (a cold build of a big site);
     #: ``None``: one per CPU, at most 8. ``1`` keeps everything in-process.
     workers: int | None = None
+    #: Decode every clip once (per content) for loudness, peaks and a waveform,
+    #: and play each table's clips loudness-matched. Needs the ``[analysis]``
+    #: extra; without it this is off, with one info line.
+    analysis: bool = True
 
     def __post_init__(self) -> None:
         if self.preload not in PRELOAD_CHOICES:
@@ -95,8 +99,23 @@ class AudioTableSettings:
         return cls(**values)
 
     @cached_property
+    def analyses(self) -> bool:
+        """Whether clips are analysed: asked for, and the extra is there."""
+        if not self.analysis:
+            return False
+        from .analysis import available
+
+        if not available():
+            logger.info(
+                "loudness and waveforms are off: "
+                "pip install 'pelican-audiotable[analysis]' turns them on"
+            )
+            return False
+        return True
+
+    @cached_property
     def fingerprint(self) -> str:
-        """A stable text that changes whenever a setting that shapes output changes."""
-        return repr(
-            tuple(getattr(self, f.name) for f in fields(self) if f.name != "workers")
-        )
+        """A stable text that changes whenever what shapes output changes (the
+        analysis extra being installed included)."""
+        values = [getattr(self, f.name) for f in fields(self) if f.name != "workers"]
+        return repr((*values, self.analyses))

@@ -13,6 +13,7 @@ version, written atomically, pruned of the facts no page used.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -21,7 +22,7 @@ import types
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ import xxhash
 
 from .errors import ClipError
 from .log import get_logger
-from .model import ClipMetadata
+from .model import ClipAnalysis, ClipMetadata
 
 logger = get_logger(__name__)
 
@@ -71,9 +72,13 @@ class ClipStore:
 
     file: Path | None
     version: str
+    #: Decode each clip for its loudness and shape too (the analysis extra).
+    analyse: bool = False
     #: path -> [size, mtime_ns, ctime_ns, inode, content key]
     files: dict[str, list[Any]] = field(default_factory=dict)
-    #: content key -> {"metadata": {...}} or {"error": [kind, message], "tags": {...}}
+    #: content key -> {"metadata": {...}, "analysis": {...}} (analysis: when on; or
+    #: {"error": message} when FFmpeg decodes nothing), or {"error": [kind,
+    #: message], "tags": {...}} when the clip cannot be read
     facts: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: What this build learnt: clips hashed, clips read (for tests and benchmarks).
     hashed: int = 0
@@ -139,10 +144,10 @@ class ClipStore:
         if key is None:
             raise ClipError("cannot read the file")
         entry = self.facts.get(key)
-        if entry is None:
+        if entry is None or not self._complete(entry):
             from .metadata import read_metadata  # the readers load with a new clip
 
-            entry = facts_entry(read_metadata, path)
+            entry = facts_entry(read_metadata, path, self.analyse)
             self.read += 1
             self.facts[key] = entry
             self._changed = True
@@ -152,7 +157,18 @@ class ClipStore:
             error = ClipError(message, entry.get("tags"))
             error.kind = kind
             raise error
-        return ClipMetadata.from_dict({**entry["metadata"], "path": str(path)})
+        metadata = ClipMetadata.from_dict({**entry["metadata"], "path": str(path)})
+        analysis = entry.get("analysis") if self.analyse else None
+        if analysis and "error" in analysis:
+            note = f"FFmpeg cannot decode it ({analysis['error']}): nor may browsers"
+            return replace(metadata, notes=(*metadata.notes, note))
+        if analysis:
+            return replace(metadata, analysis=ClipAnalysis.from_dict(analysis))
+        return metadata
+
+    def _complete(self, entry: dict[str, Any]) -> bool:
+        """Whether an entry holds all this build needs (its analysis, when on)."""
+        return not self.analyse or "analysis" in entry or "metadata" not in entry
 
     def keep(self, keys: Iterable[str]) -> None:
         """Facts that pages served from the page store still show: kept."""
@@ -163,9 +179,11 @@ class ClipStore:
         store, while Pelican reads the site: clips are files from the start, and
         Pelican reads on one core. :meth:`learn` collects what was learnt."""
         self._load()
-        unknown = [p for p in audio_files(folder, skip) if not self._stamp_known(p)]
+        unknown = [p for p in audio_files(folder, skip) if not self._learnt(p)]
         if workers >= 2 and len(unknown) >= MIN_CLIPS_FOR_A_POOL:
-            self._early = _Learning([str(p) for p in unknown], set(self.facts), workers)
+            self._early = _Learning(
+                [str(p) for p in unknown], self._known(), workers, self.analyse
+            )
 
     def learn(self, paths: Iterable[Path], workers: int) -> None:
         """Hash and read every clip of ``paths`` not known yet, in a pool of
@@ -174,10 +192,23 @@ class ClipStore:
         if self._early is not None:
             self._take(self._early.result())
             self._early = None
-        unknown = sorted({str(path) for path in paths if not self._stamp_known(path)})
+        unknown = sorted({str(path) for path in paths if not self._learnt(path)})
         if workers < 2 or len(unknown) < MIN_CLIPS_FOR_A_POOL:
             return  # asked one by one, as pages are annotated
-        self._take(_Learning(unknown, set(self.facts), workers).result())
+        self._take(_Learning(unknown, self._known(), workers, self.analyse).result())
+
+    def _known(self) -> set[str]:
+        return {key for key, entry in self.facts.items() if self._complete(entry)}
+
+    def _learnt(self, path: Path) -> bool:
+        """Whether all this build needs of ``path`` is known without reading it."""
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return True  # nothing to learn: it is missing
+        key = self._known_key(str(path), stat)
+        entry = self.facts.get(key) if key else None
+        return entry is not None and self._complete(entry)
 
     def _take(self, learnt: _Learnt | None) -> None:
         if learnt is None:
@@ -196,13 +227,6 @@ class ClipStore:
             return str(known[-1])
         return None
 
-    def _stamp_known(self, path: Path) -> bool:
-        try:
-            stat = os.stat(path)
-        except OSError:
-            return True  # nothing to learn: it is missing
-        return self._known_key(str(path), stat) is not None
-
     def save(self) -> None:
         """Keep what this build used, atomically; facts no page used are pruned."""
         if self.file is None or not self._loaded:
@@ -216,15 +240,21 @@ class ClipStore:
             self.files, self.facts, self._changed = files, facts, False
 
 
-def facts_entry(read: Any, path: Path) -> dict[str, Any]:
+def facts_entry(read: Any, path: Path, analyse: bool = False) -> dict[str, Any]:
     """What the store keeps of one clip: its metadata (without its path: the same
-    content may lie at many), or the reader's error with the tags it found."""
+    content may lie at many) and what decoding it told, or the reader's error with
+    the tags it found."""
     try:
         metadata = read(path).to_dict()
     except ClipError as error:
         return {"error": [error.kind, str(error)], "tags": error.tags}
-    del metadata["path"]
-    return {"metadata": metadata}
+    del metadata["path"], metadata["analysis"]
+    entry: dict[str, Any] = {"metadata": metadata}
+    if analyse:
+        from .analysis import analyse_guarded
+
+        entry["analysis"] = analyse_guarded(path)
+    return entry
 
 
 def write_atomically(file: Path, text: str) -> bool:
@@ -250,8 +280,10 @@ class _Learning:
     """Clips learnt in a pool of processes, driven from a thread of this process
     (which only waits: the work is in the pool), so that it can start early."""
 
-    def __init__(self, names: list[str], known: set[str], workers: int) -> None:
-        self.names, self.known = names, known
+    def __init__(
+        self, names: list[str], known: set[str], workers: int, analyse: bool
+    ) -> None:
+        self.names, self.known, self.analyse = names, known, analyse
         self.workers = min(workers, len(names))
         self.learnt: _Learnt | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -259,7 +291,7 @@ class _Learning:
 
     def _run(self) -> None:
         try:
-            self.learnt = _in_a_pool(self.names, self.known, self.workers)
+            self.learnt = _in_a_pool(self.names, self.known, self.workers, self.analyse)
         except Exception as error:  # no processes here (a sandbox), or one died
             logger.info("clips are read in this process (%r)", error)
 
@@ -268,7 +300,9 @@ class _Learning:
         return self.learnt
 
 
-def _in_a_pool(names: list[str], known: set[str], workers: int) -> _Learnt:
+def _in_a_pool(
+    names: list[str], known: set[str], workers: int, analyse: bool
+) -> _Learnt:
     """Every clip of ``names`` hashed, then each content not in ``known`` read once,
     in freshly started processes: the same under every start method, and safe
     beside the threads Pelican runs. Returns the new stamps and facts."""
@@ -289,7 +323,11 @@ def _in_a_pool(names: list[str], known: set[str], workers: int) -> _Learnt:
                 first_of.setdefault(stamp[-1], name)
         chunk = max(1, len(first_of) // (workers * 4))
         with _main_module_hidden():
-            entries = pool.map(_facts_of, first_of.values(), chunksize=chunk)
+            entries = pool.map(
+                functools.partial(_facts_of, analyse=analyse),
+                first_of.values(),
+                chunksize=chunk,
+            )
         return stamps, dict(zip(first_of, entries, strict=True))
 
 
@@ -324,10 +362,10 @@ def _stamp_of(name: str) -> list[Any] | None:
         return None
 
 
-def _facts_of(name: str) -> dict[str, Any]:
+def _facts_of(name: str, analyse: bool) -> dict[str, Any]:
     from .metadata import read_metadata
 
-    return facts_entry(read_metadata, Path(name))
+    return facts_entry(read_metadata, Path(name), analyse)
 
 
 def audio_files(root: Path, skip: tuple[Path, ...] = ()) -> list[Path]:

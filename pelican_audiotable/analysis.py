@@ -1,0 +1,120 @@
+"""Analyse: a clip decoded and measured, once per content (in the clip store's pool).
+
+Decoding is PyAV's (FFmpeg's decoders, bundled in its wheel: every format this
+plugin reads, no program to install); measuring is :mod:`.loudness`'s. Both come
+with the ``[analysis]`` extra; without it everything else works and analysis is off.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import ClipError, short_reason
+from .model import ClipAnalysis
+
+if TYPE_CHECKING:
+    import numpy as np
+
+#: Only so much of a clip is decoded: a comparison's clips are minutes long, and a
+#: file claiming days must not hold up the build.
+MAX_SECONDS = 3600
+#: Decoded samples are measured a second at a time.
+_CHUNK_SECONDS = 1.0
+
+
+class UndecodableClip(ClipError):
+    kind = "undecodable"
+
+
+def available() -> bool:
+    """Whether the ``[analysis]`` extra is installed."""
+    return all(importlib.util.find_spec(name) for name in ("av", "numpy", "scipy"))
+
+
+def analyse_guarded(path: Path) -> dict[str, Any]:
+    """What the clip store keeps of a clip's analysis: the measures, or why there
+    are none. Whatever the bytes, nothing else comes out."""
+    try:
+        return analyse(path).to_dict()
+    except ClipError as error:
+        return {"error": str(error)}
+    except Exception as error:  # a bug of ours or PyAV's: the build goes on
+        return {"error": f"analysis failed ({short_reason(error)}); please report it"}
+
+
+def analyse(path: Path) -> ClipAnalysis:
+    """Decode the clip at ``path`` and measure it. Raises :class:`UndecodableClip`
+    when FFmpeg finds no sound in it."""
+    import av
+
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.FFmpegError, OSError, ValueError, UnicodeError) as error:
+        raise UndecodableClip(f"FFmpeg cannot open it ({error})") from None
+    with container:
+        if not container.streams.audio:
+            raise UndecodableClip("FFmpeg finds no audio stream in it")
+        return _measure(container, container.streams.audio[0])
+
+
+def _measure(container: Any, stream: Any) -> ClipAnalysis:
+    import av
+    import numpy as np
+
+    from .loudness import LoudnessMeter
+
+    meter: LoudnessMeter | None = None
+    pending: list[np.ndarray] = []
+    pending_frames = 0
+    for packet in container.demux(stream):
+        try:
+            frames = packet.decode()
+        except av.FFmpegError:
+            continue  # a damaged packet: the browser skips it too
+        for frame in frames:
+            samples = _as_floats(frame)
+            if meter is None:
+                meter = _meter_for(frame, samples)
+            if frame.sample_rate != meter.rate or len(samples) != meter.channels:
+                continue  # a stream that changes shape midway: its first shape wins
+            pending.append(samples)
+            pending_frames += samples.shape[1]
+            if pending_frames >= meter.rate * _CHUNK_SECONDS:
+                meter.feed(np.concatenate(pending, axis=1))
+                pending, pending_frames = [], 0
+        if meter is not None and meter.frames > meter.rate * MAX_SECONDS:
+            break
+    if meter is None:
+        raise UndecodableClip("FFmpeg decodes no sound from it")
+    if pending:
+        meter.feed(np.concatenate(pending, axis=1))
+    return meter.result()
+
+
+def _meter_for(frame: Any, samples: np.ndarray) -> Any:
+    from .loudness import LoudnessMeter
+
+    rate, channels = frame.sample_rate, len(samples)
+    if not 1000 <= rate <= 768_000 or not 1 <= channels <= 8:
+        raise UndecodableClip(f"an unusual stream ({rate} Hz, {channels} channels)")
+    return LoudnessMeter(rate, [channel.name for channel in frame.layout.channels])
+
+
+def _as_floats(frame: Any) -> np.ndarray:
+    """A decoded frame as floats, channels by samples, full scale at 1.0."""
+    import numpy as np
+
+    array = frame.to_ndarray()
+    channels = len(frame.layout.channels)
+    if not frame.format.is_planar:
+        array = array.reshape(-1, channels).T
+    if array.dtype.kind == "f":
+        return np.asarray(array, dtype=np.float32)
+    if array.dtype.kind == "u":  # 8-bit PCM is unsigned
+        middle = 2 ** (8 * array.dtype.itemsize - 1)
+        floats = (array.astype(np.float32) - middle) / middle
+    else:
+        floats = array.astype(np.float32) / 2 ** (8 * array.dtype.itemsize - 1)
+    return np.asarray(floats, dtype=np.float32)

@@ -1,0 +1,73 @@
+"""Whether the clips a table compares are a fair fight, checked at build time.
+
+Clips that share a row are compared (in a prefix grid, the takes of one section).
+A louder clip sounds better; here loudness is matched at playback, so what is left
+to warn about is what matching cannot fix: a different sample rate or channel
+count, a clip that clips, lengths far apart, or one take starting later than the
+other. Pure: the table's clip facts in, findings out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .model import ClipInfo
+
+#: At or above this true peak (dBTP) a clip clips on playback.
+CLIPPING = -0.1
+#: Lengths further apart than this share of the longer one are not one passage.
+LENGTH_SPREAD = 0.10
+#: Leading silences further apart than this (seconds) are heard as a late start.
+SILENCE_SPREAD = 0.3
+
+
+def unfair_rows(clips: Sequence[ClipInfo]) -> list[str]:
+    """One sentence per unfair comparison, naming the row and the clips."""
+    rows: dict[str, list[ClipInfo]] = {}
+    for clip in clips:
+        if clip.row_label and clip.metadata is not None:
+            rows.setdefault(clip.row_label, []).append(clip)
+    findings = []
+    for row, compared in rows.items():
+        if len(compared) >= 2:
+            findings += [f"{row}: {finding}" for finding in _findings(compared)]
+    return findings
+
+
+def _name(clip: ClipInfo) -> str:
+    return clip.column_label or clip.src.rsplit("/", 1)[-1]
+
+
+def _findings(clips: list[ClipInfo]) -> list[str]:
+    found = []
+    metas = [clip.metadata for clip in clips if clip.metadata is not None]
+    for what, values in (
+        (
+            "sample rates",
+            [f"{m.sample_rate / 1000:g} kHz" for m in metas if m.sample_rate],
+        ),
+        ("channels", [str(m.channels) for m in metas if m.channels]),
+    ):
+        if len(set(values)) > 1:
+            found.append(f"{what} differ ({', '.join(values)})")
+    durations = [m.duration for m in metas if m.duration]
+    if len(durations) == len(metas) and max(durations) - min(durations) > (
+        LENGTH_SPREAD * max(durations)
+    ):
+        lengths = ", ".join(
+            f"{_name(c)} {d:.1f} s" for c, d in zip(clips, durations, strict=True)
+        )
+        found.append(f"lengths differ by more than 10 % ({lengths})")
+    analyses = [
+        (c, m.analysis) for c, m in zip(clips, metas, strict=True) if m.analysis
+    ]
+    for clip, analysis in analyses:
+        if analysis.true_peak is not None and analysis.true_peak >= CLIPPING:
+            found.append(
+                f"{_name(clip)} clips (true peak {analysis.true_peak:.1f} dBTP)"
+            )
+    leads = [analysis.leading_silence for _, analysis in analyses]
+    if len(leads) >= 2 and max(leads) - min(leads) > SILENCE_SPREAD:
+        starts = ", ".join(f"{_name(c)} {a.leading_silence:.2f} s" for c, a in analyses)
+        found.append(f"one starts later than another (silence first: {starts})")
+    return found
