@@ -68,7 +68,14 @@ def _measure(container: Any, stream: Any) -> ClipAnalysis:
     meter: LoudnessMeter | None = None
     pending: list[np.ndarray] = []
     pending_frames = 0
-    for packet in container.demux(stream):
+    packets = container.demux(stream)
+    while True:
+        try:
+            packet = next(packets)
+        except StopIteration:
+            break
+        except av.FFmpegError:
+            break  # the rest cannot be demuxed: a browser stops here too
         try:
             frames = packet.decode()
         except av.FFmpegError:

@@ -13,49 +13,32 @@ version, written atomically, pruned of the facts no page used.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import sys
-import threading
-import types
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
-
-import xxhash
 
 from .errors import ClipError
 from .log import get_logger
 from .model import ClipAnalysis, ClipMetadata
+from .pool import (
+    Learning,
+    Learnt,
+    content_key,
+    facts_entry,
+    learn_in_processes,
+    stamp_of_stat,
+)
 
 logger = get_logger(__name__)
 
 #: Bump when what is stored, or how it is computed, changes.
 STORE_FORMAT = 1
-#: Fewer clips to learn than this, and starting processes costs more than it saves.
+#: Fewer clips to read than this, and starting processes costs more than it saves
+#: (decoding, for analysis, is always done in processes of its own).
 MIN_CLIPS_FOR_A_POOL = 16
-_CHUNK = 4 * 1024 * 1024
-
-
-def content_key(path: Path | str) -> str:
-    """A digest of a file's bytes: xxHash's XXH3, 128 bits (7 GB/s here)."""
-    digest = xxhash.xxh3_128()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _stamp_of_stat(stat: os.stat_result) -> list[int]:
-    """What must all be unchanged for a file's content key to be trusted without
-    hashing it again. Not the mtime alone: ``cp -p``, ``tar`` and ``rsync -t``
-    keep an old one over new bytes, but no tool can keep the inode's change time."""
-    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
 
 
 def worker_count(configured: int | None) -> int:
@@ -85,7 +68,8 @@ class ClipStore:
     read: int = 0
     _loaded: bool = False
     _changed: bool = False
-    _early: _Learning | None = None
+    _early: Learning | None = None
+    _no_processes: bool = False
     _used_files: set[str] = field(default_factory=set)
     _used_facts: set[str] = field(default_factory=set)
 
@@ -132,7 +116,7 @@ class ClipStore:
         except OSError:
             return None
         self.hashed += 1
-        self.files[name] = [*_stamp_of_stat(stat), key]
+        self.files[name] = [*stamp_of_stat(stat), key]
         self._used_files.add(name)
         self._changed = True
         return key
@@ -145,12 +129,7 @@ class ClipStore:
             raise ClipError("cannot read the file")
         entry = self.facts.get(key)
         if entry is None or not self._complete(entry):
-            from .metadata import read_metadata  # the readers load with a new clip
-
-            entry = facts_entry(read_metadata, path, self.analyse)
-            self.read += 1
-            self.facts[key] = entry
-            self._changed = True
+            entry = self._learn_one(path, key)
         self._used_facts.add(key)
         if "error" in entry:
             kind, message = entry["error"]
@@ -166,6 +145,25 @@ class ClipStore:
             return replace(metadata, analysis=ClipAnalysis.from_dict(analysis))
         return metadata
 
+    def _learn_one(self, path: Path, key: str) -> dict[str, Any]:
+        """One clip learnt as pages ask: decoded in a process of its own when
+        analysis is on, else read here."""
+        if self.analyse and not self._no_processes:
+            try:
+                self._take(learn_in_processes([str(path)], self._known(), 1, True))
+            except Exception as error:  # no processes here (a sandbox)
+                logger.info("no process can start to decode clips (%r)", error)
+                self._no_processes = True
+            if key in self.facts:
+                return self.facts[key]
+        from .metadata import read_metadata  # the readers load with a new clip
+
+        entry = facts_entry(read_metadata, path)
+        self.read += 1
+        self.facts[key] = entry
+        self._changed = True
+        return entry
+
     def _complete(self, entry: dict[str, Any]) -> bool:
         """Whether an entry holds all this build needs (its analysis, when on)."""
         return not self.analyse or "analysis" in entry or "metadata" not in entry
@@ -180,8 +178,8 @@ class ClipStore:
         Pelican reads on one core. :meth:`learn` collects what was learnt."""
         self._load()
         unknown = [p for p in audio_files(folder, skip) if not self._learnt(p)]
-        if workers >= 2 and len(unknown) >= MIN_CLIPS_FOR_A_POOL:
-            self._early = _Learning(
+        if self._worth_a_pool(unknown, workers):
+            self._early = Learning(
                 [str(p) for p in unknown], self._known(), workers, self.analyse
             )
 
@@ -193,9 +191,14 @@ class ClipStore:
             self._take(self._early.result())
             self._early = None
         unknown = sorted({str(path) for path in paths if not self._learnt(path)})
-        if workers < 2 or len(unknown) < MIN_CLIPS_FOR_A_POOL:
+        if not self._worth_a_pool(unknown, workers):
             return  # asked one by one, as pages are annotated
-        self._take(_Learning(unknown, self._known(), workers, self.analyse).result())
+        self._take(Learning(unknown, self._known(), workers, self.analyse).result())
+
+    def _worth_a_pool(self, unknown: list[Any], workers: int) -> bool:
+        if self.analyse:
+            return bool(unknown)  # decoding never runs in this process
+        return workers >= 2 and len(unknown) >= MIN_CLIPS_FOR_A_POOL
 
     def _known(self) -> set[str]:
         return {key for key, entry in self.facts.items() if self._complete(entry)}
@@ -210,7 +213,7 @@ class ClipStore:
         entry = self.facts.get(key) if key else None
         return entry is not None and self._complete(entry)
 
-    def _take(self, learnt: _Learnt | None) -> None:
+    def _take(self, learnt: Learnt | None) -> None:
         if learnt is None:
             return
         stamps, facts = learnt
@@ -223,7 +226,7 @@ class ClipStore:
     def _known_key(self, name: str, stat: os.stat_result) -> str | None:
         """The content key kept for ``name``, while its stamp is as it was."""
         known = self.files.get(name)
-        if known and known[:-1] == _stamp_of_stat(stat):
+        if known and known[:-1] == stamp_of_stat(stat):
             return str(known[-1])
         return None
 
@@ -240,23 +243,6 @@ class ClipStore:
             self.files, self.facts, self._changed = files, facts, False
 
 
-def facts_entry(read: Any, path: Path, analyse: bool = False) -> dict[str, Any]:
-    """What the store keeps of one clip: its metadata (without its path: the same
-    content may lie at many) and what decoding it told, or the reader's error with
-    the tags it found."""
-    try:
-        metadata = read(path).to_dict()
-    except ClipError as error:
-        return {"error": [error.kind, str(error)], "tags": error.tags}
-    del metadata["path"], metadata["analysis"]
-    entry: dict[str, Any] = {"metadata": metadata}
-    if analyse:
-        from .analysis import analyse_guarded
-
-        entry["analysis"] = analyse_guarded(path)
-    return entry
-
-
 def write_atomically(file: Path, text: str) -> bool:
     """Write ``text`` to ``file`` through a temporary file, so that a build stopped
     halfway leaves the old file or the new one, never half of one."""
@@ -269,103 +255,6 @@ def write_atomically(file: Path, text: str) -> bool:
     except OSError as error:
         logger.warning("cannot save %s: %s", file, error)
         return False
-
-
-# --- The pool ------------------------------------------------------------------------
-
-_Learnt = tuple[dict[str, list[Any]], dict[str, dict[str, Any]]]
-
-
-class _Learning:
-    """Clips learnt in a pool of processes, driven from a thread of this process
-    (which only waits: the work is in the pool), so that it can start early."""
-
-    def __init__(
-        self, names: list[str], known: set[str], workers: int, analyse: bool
-    ) -> None:
-        self.names, self.known, self.analyse = names, known, analyse
-        self.workers = min(workers, len(names))
-        self.learnt: _Learnt | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.learnt = _in_a_pool(self.names, self.known, self.workers, self.analyse)
-        except Exception as error:  # no processes here (a sandbox), or one died
-            logger.info("clips are read in this process (%r)", error)
-
-    def result(self) -> _Learnt | None:
-        self.thread.join()
-        return self.learnt
-
-
-def _in_a_pool(
-    names: list[str], known: set[str], workers: int, analyse: bool
-) -> _Learnt:
-    """Every clip of ``names`` hashed, then each content not in ``known`` read once,
-    in freshly started processes: the same under every start method, and safe
-    beside the threads Pelican runs. Returns the new stamps and facts."""
-    with ProcessPoolExecutor(
-        workers, mp_context=get_context("spawn"), initializer=_lower_priority
-    ) as pool:
-        chunk = max(1, len(names) // (workers * 4))
-        with _main_module_hidden():  # the processes start as work is submitted
-            hashed = pool.map(_stamp_of, names, chunksize=chunk)
-        stamps = {
-            name: stamp
-            for name, stamp in zip(names, hashed, strict=True)
-            if stamp is not None
-        }
-        first_of: dict[str, str] = {}
-        for name, stamp in stamps.items():
-            if stamp[-1] not in known:
-                first_of.setdefault(stamp[-1], name)
-        chunk = max(1, len(first_of) // (workers * 4))
-        with _main_module_hidden():
-            entries = pool.map(
-                functools.partial(_facts_of, analyse=analyse),
-                first_of.values(),
-                chunksize=chunk,
-            )
-        return stamps, dict(zip(first_of, entries, strict=True))
-
-
-@contextmanager
-def _main_module_hidden() -> Iterator[None]:
-    """A spawned process imports this one's ``__main__`` before it starts working:
-    a build script without an ``if __name__ == "__main__"`` guard would build the
-    site again in every worker. The workers need nothing of it, so while they
-    start, the main module they are told about is an empty one."""
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if main is not None:
-            sys.modules["__main__"] = main
-
-
-def _lower_priority() -> None:
-    """Pelican's own reading, on its one core, comes first."""
-    if hasattr(os, "nice"):
-        os.nice(10)
-
-
-def _stamp_of(name: str) -> list[Any] | None:
-    """A file's stamp and content key (the stat first: a file changed while it is
-    hashed is hashed again next time)."""
-    try:
-        stat = os.stat(name)
-        return [*_stamp_of_stat(stat), content_key(name)]
-    except OSError:
-        return None
-
-
-def _facts_of(name: str, analyse: bool) -> dict[str, Any]:
-    from .metadata import read_metadata
-
-    return facts_entry(read_metadata, Path(name), analyse)
 
 
 def audio_files(root: Path, skip: tuple[Path, ...] = ()) -> list[Path]:

@@ -250,8 +250,14 @@ def test_a_reader_bug_or_an_annotator_bug_fails_no_build(
         return original(*args, **kwargs)
 
     monkeypatch.setattr("pelican_audiotable.pipeline.annotate_table", fails_once)
-    # In this process, where the bugs are patched in (a spawned reader has none).
-    output = build_site(tmp_path, hostile_files(xss_clip), AUDIOTABLE_WORKERS=1)
+    # In this process, where the bugs are patched in (a spawned reader has none;
+    # analysis would read in processes too).
+    output = build_site(
+        tmp_path,
+        hostile_files(xss_clip),
+        AUDIOTABLE_WORKERS=1,
+        AUDIOTABLE_ANALYSIS=False,
+    )
     said = warnings()
     assert any("wav-rate-0.wav" in w and "reader failed" in w for w in said)
     assert sum("could not be annotated" in w for w in said) == 1

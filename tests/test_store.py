@@ -251,7 +251,7 @@ def test_where_no_pool_can_start_the_clips_are_read_here(
 ) -> None:
     import logging
 
-    from pelican_audiotable import store
+    from pelican_audiotable import pool, store
 
     def no_processes(*args: object) -> None:
         raise OSError("no processes in this sandbox")
@@ -262,10 +262,12 @@ def test_where_no_pool_can_start_the_clips_are_read_here(
         for name, clip in clips.items()
     }
     files["post.md"] = seed_post([f"/{n}" for n in sorted(files)], slug="post")
-    pooled = html_of(build_site(tmp_path / "pooled", files, AUDIOTABLE_WORKERS=2))
+    reading = {"AUDIOTABLE_WORKERS": 2, "AUDIOTABLE_ANALYSIS": False}
+    pooled = html_of(build_site(tmp_path / "pooled", files, **reading))
     caplog.set_level(logging.INFO)
-    monkeypatch.setattr(store, "_in_a_pool", no_processes)
-    alone = html_of(build_site(tmp_path / "alone", files, AUDIOTABLE_WORKERS=2))
+    monkeypatch.setattr(pool, "learn_in_processes", no_processes)
+    monkeypatch.setattr(store, "learn_in_processes", no_processes)
+    alone = html_of(build_site(tmp_path / "alone", files, **reading))
     assert alone == pooled
     said = [r.getMessage() for r in caplog.records if "this process" in r.getMessage()]
     assert said == [

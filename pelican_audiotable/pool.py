@@ -1,0 +1,218 @@
+"""The build's one parallel part: clip facts computed in a pool of processes.
+
+Freshly started processes (the same under every start method, and safe beside the
+threads Pelican runs) hash the clips, read them and, with analysis on, decode them.
+Decoding runs FFmpeg's C code over untrusted bytes, and a damaged file can crash
+it: the crash takes only a worker down. The clips the pool had not finished are
+then tried again, each in a process of its own, and a clip that crashes that one
+too is kept as undecodable. So no file can crash the build, and decoding never
+runs in the build's own process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import types
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import xxhash
+
+from .errors import ClipError
+from .log import get_logger
+
+logger = get_logger(__name__)
+
+#: New stamps (path -> stamp and content key) and facts (content key -> entry).
+Learnt = tuple[dict[str, list[Any]], dict[str, dict[str, Any]]]
+CRASHED = "FFmpeg crashed decoding it"
+_CHUNK = 4 * 1024 * 1024
+
+
+class Learning:
+    """Clips learnt in a pool, driven from a thread of this process (which only
+    waits: the work is in the pool), so that it can start early."""
+
+    def __init__(
+        self, names: list[str], known: set[str], workers: int, analyse: bool
+    ) -> None:
+        self.names, self.known, self.analyse = names, known, analyse
+        self.workers = max(1, min(workers, len(names)))
+        self.learnt: Learnt | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.learnt = learn_in_processes(
+                self.names, self.known, self.workers, self.analyse
+            )
+        except Exception as error:  # no processes here (a sandbox)
+            logger.info("clips are read in this process (%r)", error)
+
+    def result(self) -> Learnt | None:
+        self.thread.join()
+        return self.learnt
+
+
+def learn_in_processes(
+    names: list[str], known: set[str], workers: int, analyse: bool
+) -> Learnt:
+    """Every clip of ``names`` hashed, then each content not in ``known`` learnt
+    once. Returns the new stamps and facts."""
+    with _pool(workers) as pool:
+        chunk = max(1, len(names) // (workers * 4))
+        with _main_module_hidden():  # the processes start as work is submitted
+            hashed = list(pool.map(stamp_and_key, names, chunksize=chunk))
+        stamps = {
+            name: stamp
+            for name, stamp in zip(names, hashed, strict=True)
+            if stamp is not None
+        }
+        first_of: dict[str, str] = {}
+        for name, stamp in stamps.items():
+            if stamp[-1] not in known:
+                first_of.setdefault(stamp[-1], name)
+        facts, remaining = _round(pool, list(first_of.items()), analyse)
+    # A clip that crashes a worker breaks the pool: the clips it was running
+    # beside are learnt alone, each in a process of its own, the rest in a new pool.
+    while remaining:
+        suspects, remaining = remaining[:workers], remaining[workers:]
+        for key, name in suspects:
+            facts[key] = _alone(name, analyse)
+        if remaining:
+            with _pool(workers) as pool:
+                learnt, remaining = _round(pool, remaining, analyse)
+            facts.update(learnt)
+    return stamps, facts
+
+
+def _round(
+    pool: ProcessPoolExecutor, todo: list[tuple[str, str]], analyse: bool
+) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str]]]:
+    """What a pool learns of ``todo`` (content key, path) before it ends or breaks,
+    and what it did not finish, in the order given (the order they ran in)."""
+    with _main_module_hidden():
+        futures = [
+            (key, name, pool.submit(_facts_of, name, analyse)) for key, name in todo
+        ]
+    wait([future for _, _, future in futures])
+    learnt, unfinished = {}, []
+    for key, name, future in futures:
+        entry = _result(future)
+        if entry is None:
+            unfinished.append((key, name))
+        else:
+            learnt[key] = entry
+    return learnt, unfinished
+
+
+def _result(future: Future[dict[str, Any]]) -> dict[str, Any] | None:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return None
+
+
+def _alone(name: str, analyse: bool) -> dict[str, Any]:
+    """A clip learnt in a process of its own; if that crashes too, its metadata is
+    read here (the readers are Python) and its decoding given up."""
+    try:
+        with _pool(1) as pool, _main_module_hidden():
+            return pool.submit(_facts_of, name, analyse).result()
+    except BrokenProcessPool:
+        from .metadata import read_metadata
+
+        entry = facts_entry(read_metadata, Path(name))
+        if analyse and "metadata" in entry:
+            entry["analysis"] = {"error": CRASHED}
+        return entry
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    with ProcessPoolExecutor(
+        workers, mp_context=get_context("spawn"), initializer=_lower_priority
+    ) as pool:
+        yield pool
+
+
+@contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """A spawned process imports this one's ``__main__`` before it starts working:
+    a build script without an ``if __name__ == "__main__"`` guard would build the
+    site again in every worker. The workers need nothing of it, so while they
+    start, the main module they are told about is an empty one."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
+def _lower_priority() -> None:
+    """Pelican's own reading, on its one core, comes first."""
+    if hasattr(os, "nice"):
+        os.nice(10)
+
+
+# --- What a worker computes -----------------------------------------------------
+
+
+def content_key(path: Path | str) -> str:
+    """A digest of a file's bytes: xxHash's XXH3, 128 bits (7 GB/s here)."""
+    digest = xxhash.xxh3_128()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def stamp_of_stat(stat: os.stat_result) -> list[int]:
+    """What must all be unchanged for a file's content key to be trusted without
+    hashing it again. Not the mtime alone: ``cp -p``, ``tar`` and ``rsync -t``
+    keep an old one over new bytes, but no tool can keep the inode's change time."""
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+
+
+def stamp_and_key(name: str) -> list[Any] | None:
+    """A file's stamp and content key (the stat first: a file changed while it is
+    hashed is hashed again next time)."""
+    try:
+        stat = os.stat(name)
+        return [*stamp_of_stat(stat), content_key(name)]
+    except OSError:
+        return None
+
+
+def facts_entry(read: Any, path: Path) -> dict[str, Any]:
+    """What the store keeps of one clip's reading: its metadata (without its path:
+    the same content may lie at many), or the reader's error with the tags it
+    found."""
+    try:
+        metadata = read(path).to_dict()
+    except ClipError as error:
+        return {"error": [error.kind, str(error)], "tags": error.tags}
+    del metadata["path"], metadata["analysis"]
+    return {"metadata": metadata}
+
+
+def _facts_of(name: str, analyse: bool) -> dict[str, Any]:
+    """A clip read and, when asked, decoded: in a worker, never in the build."""
+    from .metadata import read_metadata
+
+    entry = facts_entry(read_metadata, Path(name))
+    if analyse and "metadata" in entry:
+        from .analysis import analyse_guarded
+
+        entry["analysis"] = analyse_guarded(Path(name))
+    return entry
