@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import random
 import re
-from collections import Counter
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
