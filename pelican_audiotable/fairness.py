@@ -3,15 +3,16 @@
 Clips that share a row are compared (in a prefix grid, the takes of one section).
 A louder clip sounds better; here loudness is matched at playback, so what is left
 to warn about is what matching cannot fix: a different sample rate or channel
-count, a clip that clips, lengths far apart, or one take starting later than the
-other. Pure: the table's clip facts in, findings out.
+count, a clip that clips, sounding lengths (past the leading silence) far apart,
+or one take starting later than the other. Pure: the table's clip facts in,
+findings out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .model import ClipInfo
+from .model import ClipInfo, ClipMetadata
 
 #: At or above this true peak (dBTP) a clip clips on playback.
 CLIPPING = -0.1
@@ -38,6 +39,13 @@ def _name(clip: ClipInfo) -> str:
     return clip.column_label or clip.src.rsplit("/", 1)[-1]
 
 
+def _sounding(meta: ClipMetadata) -> float:
+    """How long a clip sounds: its length past its leading silence, when known."""
+    assert meta.duration is not None
+    lead = meta.analysis.leading_silence if meta.analysis else 0.0
+    return meta.duration - lead
+
+
 def _findings(clips: list[ClipInfo]) -> list[str]:
     found = []
     metas = [clip.metadata for clip in clips if clip.metadata is not None]
@@ -50,7 +58,7 @@ def _findings(clips: list[ClipInfo]) -> list[str]:
     ):
         if len(set(values)) > 1:
             found.append(f"{what} differ ({', '.join(values)})")
-    durations = [m.duration for m in metas if m.duration]
+    durations = [_sounding(m) for m in metas if m.duration]
     if len(durations) == len(metas) and max(durations) - min(durations) > (
         LENGTH_SPREAD * max(durations)
     ):

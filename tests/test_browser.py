@@ -255,3 +255,130 @@ def test_assets_setting_off_leaves_the_page_alone(tmp_path: Path, clips) -> None
     )
     assert "audiotable.css" not in (output / "t.html").read_text()
     assert not (output / "theme" / "audiotable").exists()
+
+
+# --- Loudness-matched listening, waveforms, alignment by leading silence -------------
+
+
+def transformed(source: Path, target: Path, audio_filter: str) -> Path:
+    """``source`` through an ffmpeg audio filter, encoded again by LAME."""
+    import subprocess
+
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(source), "-af", audio_filter,
+         "-c:a", "libmp3lame", "-b:a", "128k", str(target)],
+        check=True,
+    )  # fmt: skip
+    return target
+
+
+@pytest.fixture(scope="module")
+def levels_site(tmp_path_factory, clips) -> str:
+    """A row of one take at two levels, 8 dB apart, and a row of one take with a
+    second of silence put in front."""
+    root = tmp_path_factory.mktemp("levels")
+    loud = clips["cbr-128-stereo-44k.mp3"]
+    made = root / "made"
+    made.mkdir()
+    table = (
+        "| Section | A | B |\n|---|---|---|\n"
+        "| verse | [loud](/clips/loud.mp3) | [quiet](/clips/quiet.mp3) |\n"
+        "| chorus | [early](/clips/early.mp3) | [late](/clips/late.mp3) |\n"
+    )
+    output = build_site(
+        root,
+        {
+            "clips/loud.mp3": loud,
+            "clips/quiet.mp3": transformed(loud, made / "quiet.mp3", "volume=-8dB"),
+            "clips/early.mp3": transformed(loud, made / "early.mp3", "volume=-2dB"),
+            "clips/late.mp3": transformed(
+                loud, made / "late.mp3", "adelay=1000|1000,volume=-2dB"
+            ),
+            "post.md": "Title: Levels\nSlug: levels\n\n" + table,
+        },
+        AUDIOTABLE_ASSETS=True,
+    )
+    with serve(output) as url:
+        yield url + "/levels.html"
+
+
+VOLUMES = """() => Array.from(document.querySelectorAll('table.audiotable audio'))
+    .map(a => [a.volume, Number(a.dataset.loudness)])"""
+
+
+def expected_volumes(levels: list[float]) -> list[float]:
+    quietest = min(levels)
+    return [10 ** ((quietest - level) / 20) for level in levels]
+
+
+def test_every_clip_plays_at_the_loudness_of_the_quietest(tab, levels_site: str):
+    tab.goto(levels_site, wait_until="networkidle")
+    volumes, levels = zip(*tab.evaluate(VOLUMES), strict=True)
+    assert max(levels) - min(levels) == pytest.approx(8, abs=1.0)
+    assert list(volumes) == pytest.approx(expected_volumes(list(levels)), abs=0.01)
+    assert max(volumes) == 1.0  # attenuation only: the quietest at unity
+    gains = tab.locator(".audiotable-gain").all_inner_texts()
+    assert gains[0].startswith("\u2212") and gains[0].endswith(" dB") and gains[1] == ""
+    buttons = tab.locator(".audiotable-player button")
+    buttons.nth(0).click()
+    wait_until_playing(tab, 0)
+    buttons.nth(1).click()  # switching keeps every clip matched
+    wait_until_playing(tab, 1)
+    after, _ = zip(*tab.evaluate(VOLUMES), strict=True)
+    assert after == volumes
+    # Nothing failed to load but the favicon this test site has not got.
+    assert [e for e in tab.console_errors if "404" not in e] == []
+    assert [u for u in tab.failed if not u.endswith("favicon.ico")] == []
+
+
+def test_the_matching_switch_is_remembered_for_the_site(tab, levels_site: str):
+    tab.goto(levels_site, wait_until="networkidle")
+    switch = tab.locator("button.audiotable-matching")
+    assert switch.get_attribute("aria-pressed") == "true"
+    switch.click()
+    assert switch.get_attribute("aria-pressed") == "false"
+    assert {v for v, _ in tab.evaluate(VOLUMES)} == {1.0}
+    assert tab.locator(".audiotable-gain").all_inner_texts() == [""] * 4
+    tab.reload(wait_until="networkidle")
+    assert switch.get_attribute("aria-pressed") == "false"
+    assert {v for v, _ in tab.evaluate(VOLUMES)} == {1.0}
+    switch.click()
+    volumes, levels = zip(*tab.evaluate(VOLUMES), strict=True)
+    assert list(volumes) == pytest.approx(expected_volumes(list(levels)), abs=0.01)
+
+
+def test_waveforms_show_progress_and_seek(tab, levels_site: str) -> None:
+    tab.goto(levels_site, wait_until="networkidle")
+    waveforms = tab.locator("svg.audiotable-waveform")
+    assert waveforms.count() == 4
+    first = waveforms.nth(0)
+    assert first.get_attribute("aria-hidden") == "true"
+    box = first.bounding_box()
+    assert box and box["width"] > 100 and 30 <= box["height"] <= 50
+    tab.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
+    tab.locator(".audiotable-player button").nth(0).click()
+    wait_until_playing(tab, 0, past=0.55 * 7.3)  # it started at 60 %, not at 0
+    width = float(first.locator(".audiotable-progress").get_attribute("width") or 0)
+    assert width > 0.55 * 100
+
+
+def test_switching_lands_on_the_same_moment_past_leading_silence(
+    tab, levels_site: str
+) -> None:
+    tab.goto(levels_site, wait_until="networkidle")
+    buttons = tab.locator(".audiotable-player button")
+    buttons.nth(2).click()  # early: the sound starts at once
+    wait_until_playing(tab, 2, past=2.0)
+    early_at = states(tab)[2][1]
+    buttons.nth(3).click()  # late: the same sound, a second later
+    wait_until_playing(tab, 3, past=early_at + 0.8, timeout=900)
+
+
+def test_without_javascript_the_waveforms_are_there(browser, levels_site: str):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(levels_site)
+    assert page.locator("svg.audiotable-waveform").count() == 4
+    assert page.locator("button.audiotable-matching").count() == 0
+    assert page.locator("table.audiotable audio").first.is_visible()
+    context.close()
