@@ -75,7 +75,13 @@ def make_site(
     return content
 
 
-def build(content: Path, out: Path, plugin: bool, case: str) -> float:
+def build(
+    content: Path,
+    out: Path,
+    plugin: bool,
+    case: str,
+    extra: dict[str, object] | None = None,
+) -> float:
     cache = out.parent / (out.name + "-cache")
     if case == "cold":
         shutil.rmtree(out, ignore_errors=True)
@@ -107,6 +113,7 @@ def build(content: Path, out: Path, plugin: bool, case: str) -> float:
         # Without it Pelican copies every clip on every build, and the copying
         # (gigabytes here) drowns what is measured.
         "STATIC_CHECK_IF_MODIFIED": True,
+        **(extra or {}),
     }
     conf = out.parent / f"pelicanconf-{out.name}.py"
     conf.write_text("".join(f"{k} = {v!r}\n" for k, v in settings.items()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import html5lib
@@ -312,3 +313,29 @@ def test_tables_kept_as_json_read_like_the_tables() -> None:
     again = StoredTables(kept.text)
     assert again == list(tables) and len(again) == 1
     assert again[0].clips[0].duration == 31.033 and again[0].summary == "2 clips · 0:44"
+
+
+def test_an_unfair_row_is_warned_and_noted_under_its_table_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    wide = replace(meta("clips/wide.mp3", 31.0), sample_rate=48000)
+    site = SiteFiles(ROOT, published={**SITE.published, "clips/wide.mp3": "x"})
+    monkeypatch.setattr(Path, "is_file", lambda self: True)
+
+    def read_both(path: Path) -> ClipMetadata:
+        return wide if path.name == "x" else read(path)
+
+    table = (
+        "<table><tr><th></th><th>Human</th><th>AI</th></tr>"
+        f"<tr><th>verse</th><td>{audio('/clips/verse.mp3')}</td>"
+        f"<td>{audio('/clips/wide.mp3')}</td></tr></table>"
+    )
+    result = process_page(table, PAGE, site, read_both, AudioTableSettings())
+    again = process_page(result.html, PAGE, site, read_both, AudioTableSettings())
+    [problem] = [p for p in result.problems if p.kind == "unfair"]
+    assert problem.message == "verse: sample rates differ (44.1 kHz, 48 kHz)"
+    notes = soup_of(result.html).select("tfoot.audiotable-fairness td")
+    assert [n.get_text() for n in notes] == [
+        "Not a fair comparison: verse: sample rates differ (44.1 kHz, 48 kHz)."
+    ]
+    assert again.html == result.html

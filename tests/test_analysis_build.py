@@ -1,0 +1,88 @@
+"""Analysis in real Pelican builds: what a page gets, once per clip content, and
+what turns it off."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from pelican_audiotable import plugin
+from tests.conftest import build_site
+from tests.test_build import page
+
+GRID = (
+    "Title: Takes\nSlug: takes\n\n| Section | Human | AI |\n|---|---|---|\n"
+    "| verse | [human](/clips/human.mp3) | [ai](/clips/ai.mp3) |\n"
+    "| chorus | [human](/clips/copy.mp3) | [ai](/clips/other.flac) |\n"
+)
+
+
+def grid_files(clips: dict[str, Path]) -> dict[str, str | bytes | Path]:
+    return {
+        "clips/human.mp3": clips["cbr-128-stereo-44k.mp3"],
+        "clips/ai.mp3": clips["vbr-xing-48k.mp3"],  # 48 kHz beside 44.1: unfair
+        "clips/copy.mp3": clips["cbr-128-stereo-44k.mp3"],  # the same content
+        "clips/other.flac": clips["flac-44k.flac"],
+        "takes.md": GRID,
+    }
+
+
+def test_each_clip_is_measured_once_by_content_and_shown(
+    tmp_path: Path, clips, warnings
+) -> None:
+    output = build_site(tmp_path, grid_files(clips))
+    soup = page(output, "takes.html")
+    players = soup.select("table.audiotable audio")
+    assert len(players) == 4
+    for player in players:
+        assert float(player["data-loudness"]) < -10
+        assert float(player["data-peak"]) < 0
+        assert len([a for a in player.attrs if a.startswith("data-")]) <= 8
+        waveform = player.find_next_sibling("svg", class_="audiotable-waveform")
+        assert waveform is not None and len(str(waveform).encode()) <= 2048
+    assert players[0]["data-loudness"] == players[2]["data-loudness"]
+    store = json.loads((tmp_path / "cache/audiotable/clips.json").read_text())
+    assert sum("analysis" in entry for entry in store["facts"].values()) == 3
+    # The one unfair row: warned, and said under the table.
+    unfair = (
+        "verse: sample rates differ (44.1 kHz, 48 kHz); "
+        "verse: lengths differ by more than 10 % (Human 7.3 s, AI 9.7 s)"
+    )
+    said = [w for w in warnings() if "verse:" in w]
+    assert said == [f"audiotable: takes.md: {f}" for f in unfair.split("; ")]
+    note = soup.select_one("table.audiotable tfoot.audiotable-fairness")
+    assert note is not None
+    chorus = "chorus: lengths differ by more than 10 % (Human 7.3 s, AI 5.5 s)"
+    assert note.get_text() == f"Not a fair comparison: {unfair}; {chorus}."
+
+
+def test_a_warm_build_decodes_nothing_and_shows_the_same(tmp_path: Path, clips):
+    cold = (build_site(tmp_path, grid_files(clips)) / "takes.html").read_text()
+    warm = (build_site(tmp_path, {}) / "takes.html").read_text()
+    assert plugin._build.clips.read == 0
+    assert warm == cold
+
+
+def test_analysis_off_leaves_no_trace_and_on_again_comes_back(tmp_path: Path, clips):
+    output = build_site(tmp_path, grid_files(clips), AUDIOTABLE_ANALYSIS=False)
+    off = (output / "takes.html").read_text()
+    assert "data-loudness" not in off and "audiotable-waveform" not in off
+    on = (build_site(tmp_path, {}) / "takes.html").read_text()
+    assert "data-loudness" in on and "audiotable-waveform" in on
+
+
+def test_without_the_extra_one_info_line_says_analysis_is_off(
+    tmp_path: Path, clips, monkeypatch, caplog
+) -> None:
+    from pelican_audiotable import analysis
+
+    monkeypatch.setattr(analysis, "available", lambda: False)
+    caplog.set_level(logging.INFO)
+    output = build_site(tmp_path, grid_files(clips))
+    assert "data-loudness" not in (output / "takes.html").read_text()
+    said = [r.getMessage() for r in caplog.records if "analysis]" in r.getMessage()]
+    assert said == [
+        "audiotable: loudness and waveforms are off: "
+        "pip install 'pelican-audiotable[analysis]' turns them on"
+    ]
