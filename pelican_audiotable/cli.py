@@ -60,8 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         from .server import serve_forever
 
-        serve_forever(args.folder, args.port)
-        return 0
+        return serve_forever(args.folder, args.port)
     if args.command == "inspect":
         return _inspect(args.files, as_json=args.json)
     return _check(args.content, args.settings)
@@ -129,6 +128,8 @@ def _check(content: Path | None, settings_file: Path | None) -> int:
     from .sitecheck import check_site
 
     report = check_site(content, settings_file)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     for page in report.pages:
         print(page.source_path)
         for number, table in enumerate(page.tables, 1):

@@ -45,7 +45,12 @@ class SettingsError(AudioTableError, ValueError):
 
 
 class StrictModeError(AudioTableError):
-    """Raised with every problem listed when ``AUDIOTABLE_STRICT`` is on."""
+    """Raised when ``AUDIOTABLE_STRICT`` is on and a page has problems: each one
+    was a warning already; the message sums them up, ``problems`` holds them."""
+
+    def __init__(self, message: str, problems: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
 
 
 def short_reason(error: BaseException) -> str:

@@ -19,3 +19,26 @@ class _Prefixed(logging.LoggerAdapter[logging.Logger]):
 
 def get_logger(name: str) -> logging.LoggerAdapter[logging.Logger]:
     return _Prefixed(logging.getLogger(name), {})
+
+
+class AnswersNotCrashes(logging.Filter):
+    """On Pelican's own logger: a build this plugin stops on purpose (a bad setting,
+    strict mode) ends with the reason in one line, not with a Python traceback.
+    Pelican logs every exception that ends a build with its traceback; for ours
+    the message is the whole answer."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from .errors import AudioTableError
+
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, AudioTableError):
+            record.msg, record.args = "%s", (PREFIX + str(error),)
+            record.exc_info = record.exc_text = None
+        return True
+
+
+def quiet_tracebacks_of_ours() -> None:
+    """Install :class:`AnswersNotCrashes` on Pelican's logger, once."""
+    pelican = logging.getLogger("pelican")
+    if not any(isinstance(f, AnswersNotCrashes) for f in pelican.filters):
+        pelican.addFilter(AnswersNotCrashes())

@@ -23,7 +23,7 @@ from .assets import ASSETS_FOLDER, AssetLinkingTemplate
 from .build import annotate_pages
 from .errors import SettingsError, StrictModeError
 from .filters import FILTERS
-from .log import get_logger
+from .log import get_logger, quiet_tracebacks_of_ours
 from .model import PageWork, Problem, ProcessedPage
 from .pagestore import PageStore
 from .resolve import PageRef, SiteFiles
@@ -61,6 +61,7 @@ _build = _Build()
 
 
 def register() -> None:
+    quiet_tracebacks_of_ours()
     signals.initialized.connect(on_initialized)
     signals.generator_init.connect(on_generator_init)
     signals.all_generators_finalized.connect(on_all_generators_finalized)
@@ -131,10 +132,17 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
     for problem in problems:
         logger.warning("%s", problem)
     if problems and _build.settings.strict:
+        pages = len({problem.page for problem in problems})
         raise StrictModeError(
-            f"{len(problems)} audio clip problem(s) (AUDIOTABLE_STRICT is on):\n"
-            + "\n".join(f"  {p}" for p in problems)
+            f"the build fails: {_count(len(problems), 'problem')} on "
+            f"{_count(pages, 'page')}, each warned about above "
+            "(AUDIOTABLE_STRICT is on)",
+            tuple(problems),
         )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def annotate_generators(

@@ -9,11 +9,13 @@ downloaded. ``pelican-audiotable serve`` is that server with ranges.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import http.server
 import os
 import re
 import shutil
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,6 +48,7 @@ class RangeRequestHandler(http.server.SimpleHTTPRequestHandler):
             self.end_headers()
             return None
         handle = open(path, "rb")  # noqa: SIM115 - closed by copyfile's caller
+        self._range = (start, end)
         self.send_response(206)
         self.send_header("Content-Type", self.guess_type(path))
         self.send_header("Accept-Ranges", "bytes")
@@ -53,8 +56,21 @@ class RangeRequestHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(end - start + 1))
         self.end_headers()
         handle.seek(start)
-        self._range = (start, end)
         return handle
+
+    def send_error(self, code: int, message: str | None = None, explain=None) -> None:  # type: ignore[no-untyped-def]
+        """A missing page answers with the site's own 404.html, when it has one."""
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def end_headers(self) -> None:
         if not getattr(self, "_range", None):
@@ -95,9 +111,29 @@ def serving(folder: Path, port: int = 0, quiet: bool = True) -> Iterator[str]:
         server.server_close()
 
 
-def serve_forever(folder: Path, port: int) -> None:
+def serve_forever(folder: Path, port: int) -> int:
+    """Serve until Ctrl-C; an exit code, with the reason said, when it cannot."""
+    if not folder.is_dir():
+        print(
+            f"pelican-audiotable serve: there is no folder {folder}: build the site "
+            "first (pelican content), or name the output folder",
+            file=sys.stderr,
+        )
+        return 2
     handler = functools.partial(RangeRequestHandler, directory=str(folder))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        print(
+            f"pelican-audiotable serve: port {port} is in use (another server?): "
+            f"try --port {port + 1}",
+            file=sys.stderr,
+        )
+        return 2
+    with server:
         print(f"Serving {folder} on http://127.0.0.1:{port}/ (Ctrl-C stops)")
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
+    return 0

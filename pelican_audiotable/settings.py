@@ -52,6 +52,13 @@ class AudioTableSettings:
     analysis: bool = True
 
     def __post_init__(self) -> None:
+        for setting in fields(self):
+            value = getattr(self, setting.name)
+            if isinstance(setting.default, bool) and not isinstance(value, bool):
+                raise SettingsError(
+                    f"AUDIOTABLE_{setting.name.upper()} must be True or False, "
+                    f"not {value!r}"
+                )
         if self.preload not in PRELOAD_CHOICES:
             raise SettingsError(
                 f"AUDIOTABLE_PRELOAD must be one of {PRELOAD_CHOICES}, "

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pelican import Pelican
 from pelican.settings import read_settings
@@ -26,16 +28,37 @@ class PageReport:
 class SiteReport:
     pages: tuple[PageReport, ...]
     problems: tuple[Problem, ...]
+    #: What was assumed, for the reader to know (no settings file found).
+    notes: tuple[str, ...] = ()
 
 
 def check_site(content: Path | None, settings_file: Path | None) -> SiteReport:
-    """Read a site as a build would and report every audio table and problem."""
-    override = {"PLUGINS": [], "CACHE_CONTENT": False, "LOAD_CONTENT_CACHE": False}
+    """Read a site as a build would and report every audio table and problem.
+
+    As ``pelican`` does: the settings are ``./pelicanconf.py`` unless named, the
+    content their ``PATH`` unless named, and the output folder is never read as
+    content, even when it lies inside it.
+    """
+    notes = []
+    if settings_file is None and Path("pelicanconf.py").is_file():
+        settings_file = Path("pelicanconf.py")
+    override: dict[str, Any] = {
+        "PLUGINS": [],
+        "CACHE_CONTENT": False,
+        "LOAD_CONTENT_CACHE": False,
+    }
     if content is not None:
         override["PATH"] = str(content.resolve())
+    logging.getLogger("pelican").setLevel(logging.ERROR)  # its feed and time zone talk
     settings = read_settings(
         str(settings_file) if settings_file else None, override=override
     )
+    if settings_file is None:
+        notes.append(
+            f"no pelicanconf.py here: {settings['PATH']} checked with Pelican's "
+            "default settings (name yours with -s)"
+        )
+    _never_read_the_output(settings)
     pelican = Pelican(settings)
     context = settings.copy()
     context.update(
@@ -68,4 +91,15 @@ def check_site(content: Path | None, settings_file: Path | None) -> SiteReport:
                 PageReport(item.get_relative_source_path(), tuple(item.audiotables))
             )
     pages.sort(key=lambda page: page.source_path)
-    return SiteReport(tuple(pages), tuple(problems))
+    return SiteReport(tuple(pages), tuple(problems), tuple(notes))
+
+
+def _never_read_the_output(settings: dict[str, Any]) -> None:
+    """A site built inside its content folder: its pages are not content."""
+    content = Path(settings["PATH"]).resolve()
+    output = Path(settings["OUTPUT_PATH"]).resolve()
+    if output == content or not output.is_relative_to(content):
+        return
+    inside = output.relative_to(content).as_posix()
+    for key in ("ARTICLE_EXCLUDES", "PAGE_EXCLUDES", "STATIC_EXCLUDES"):
+        settings[key] = [*settings.get(key, []), inside]

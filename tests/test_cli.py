@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -136,3 +138,72 @@ def test_inspect_json_keeps_the_tags_of_a_file_without_audio(tmp_path: Path, cap
     assert main(["inspect", "--json", str(tmp_path / "tag.mp3")]) == 1
     (record,) = json.loads(capsys.readouterr().out)
     assert record["title"] == "Only a tag" and "no MPEG audio" in record["error"]
+
+
+def test_check_in_a_site_folder_reads_its_settings_and_never_its_output(
+    tmp_path: Path, clips
+) -> None:
+    """Run as ``pelican`` is: no arguments, in the site's folder, after a build."""
+    from tests.conftest import build_site
+
+    files = {
+        "clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
+        "post.md": "Title: Post\nDate: 2025-01-01\n\n| Take |\n|--|\n"
+        "| [a](/clips/a.mp3) |\n",
+    }
+    build_site(tmp_path, files)  # leaves output/ with the built post beside content/
+    (tmp_path / "pelicanconf.py").write_text(
+        'PATH = "content"\nSTATIC_PATHS = ["clips"]\nTIMEZONE = "UTC"\n'
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "pelican_audiotable.cli", "check"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.splitlines()[0] == "post.md"
+    assert "1 page(s) with audio tables, 1 clip(s), 0 problem(s)" in run.stdout
+    assert run.stderr == ""  # nor Pelican's feed and time zone warnings
+    # The content folder as the site folder, output inside it, no settings file:
+    (tmp_path / "pelicanconf.py").unlink()
+    shutil.copytree(tmp_path / "output", tmp_path / "content" / "output")
+    run = subprocess.run(
+        [sys.executable, "-m", "pelican_audiotable.cli", "check"],
+        cwd=tmp_path / "content",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "no pelicanconf.py here" in run.stderr
+    assert run.stdout.splitlines()[0] == "post.md"
+    assert "output/" not in run.stdout
+
+
+def test_serve_says_why_it_cannot_serve(tmp_path: Path, capsys) -> None:
+    import socket
+
+    assert main(["serve", str(tmp_path / "nowhere")]) == 2
+    assert "there is no folder" in capsys.readouterr().err
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", str(tmp_path), "--port", str(port)]) == 2
+    said = capsys.readouterr().err
+    assert f"port {port} is in use" in said and f"try --port {port + 1}" in said
+
+
+def test_serve_sends_accept_ranges_once_and_the_site_404(tmp_path: Path) -> None:
+    (tmp_path / "clip.mp3").write_bytes(bytes(1024))
+    (tmp_path / "404.html").write_text("<h1>Not here</h1>")
+    with serving(tmp_path) as url:
+        for headers in ({}, {"Range": "bytes=0-9"}):
+            request = urllib.request.Request(url + "/clip.mp3", headers=headers)
+            with urllib.request.urlopen(request) as response:
+                assert response.headers.get_all("Accept-Ranges") == ["bytes"]
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(url + "/gone.html")
+        assert missing.value.code == 404
+        assert missing.value.read() == b"<h1>Not here</h1>"

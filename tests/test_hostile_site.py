@@ -226,8 +226,22 @@ def test_pelican_content_exits_0_and_strict_mode_fails(xss_clip: Path, tmp_path:
         BAD_CLIPS
     ) + 3
     strict = pelican_content(tmp_path, AUDIOTABLE_STRICT=True)
+    said = strict.stdout + strict.stderr
     assert strict.returncode != 0
-    assert "AUDIOTABLE_STRICT" in strict.stdout + strict.stderr
+    # Each problem once, then one line that sums them up; no traceback.
+    assert said.count("audiotable: broken.md") == len(BAD_CLIPS) + 3
+    assert "the build fails:" in said and "AUDIOTABLE_STRICT" in said
+    assert "Traceback" not in said and "pelican_audiotable/" not in said
+
+
+def test_a_bad_setting_value_is_an_answer_not_a_crash(tmp_path: Path) -> None:
+    build_site(tmp_path, {"post.md": "Title: Post\n\nNo clips."})
+    run = pelican_content(tmp_path, AUDIOTABLE_PRELOAD="sometimes")
+    said = " ".join((run.stdout + run.stderr).split())  # rich wraps long lines
+    assert run.returncode != 0
+    assert "audiotable: AUDIOTABLE_PRELOAD must be one" in said
+    assert "'keep'), not 'sometimes'" in said
+    assert "Traceback" not in said
 
 
 def test_a_reader_bug_or_an_annotator_bug_fails_no_build(
