@@ -7,6 +7,7 @@ by then, so a clip is checked against what the site really publishes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,20 @@ from .settings import AudioTableSettings
 from .store import ClipStore, worker_count
 
 logger = get_logger(__name__)
+
+
+@functools.cache
+def code_version(suffixes: tuple[str, ...] = (".py", ".js", ".css")) -> str:
+    """The package version and a digest of its own code: what the stores are
+    stamped with, so that a checkout changed without a new version number (an
+    editable install, a ``git pull``) never shows what old code wrote. The clip
+    store takes only the Python's: a stylesheet changes no clip's facts."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for path in sorted(Path(__file__).parent.rglob("*")):
+        if path.suffix in suffixes and "__pycache__" not in path.parts:
+            digest.update(path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:12]}"
+
 
 #: Every list a generator keeps content in: drafts, hidden and translations too.
 CONTENT_LISTS = (
@@ -78,10 +93,10 @@ def on_initialized(pelican: Any) -> None:
         settings=settings,
         clips=ClipStore(
             folder / "clips.json" if folder else None,
-            __version__,
+            code_version((".py",)),
             analyse=settings.analyses,
         ),
-        pages=PageStore(folder, __version__),
+        pages=PageStore(folder, code_version()),
         link_assets=settings.assets and not _is_bundled_theme(pelican.settings),
     )
     if folder is not None and not (folder / "clips.json").exists():
@@ -164,7 +179,7 @@ def annotate_generators(
         clips,
         pages,
         worker_count(settings.workers),
-        __version__,
+        code_version(),
     )
     processed = dict(zip(works, done, strict=True))
     problems: list[Problem] = []

@@ -14,10 +14,12 @@ WAVEFORM_CLASS = "audiotable-waveform"
 
 
 def format_duration(seconds: float | None) -> str:
-    """``m:ss``, or ``h:mm:ss`` from an hour on; rounded as players round."""
+    """``m:ss``, or ``h:mm:ss`` from an hour on; whole seconds cut, not rounded,
+    as native players show a length (12.5 s is 0:12): the one rule for every place
+    a duration is shown, the listening script's too."""
     if seconds is None or not math.isfinite(seconds) or seconds < 0:
         return ""
-    whole = int(seconds + 0.5)
+    whole = int(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:

@@ -382,3 +382,19 @@ def test_without_javascript_the_waveforms_are_there(browser, levels_site: str):
     assert page.locator("button.audiotable-matching").count() == 0
     assert page.locator("table.audiotable audio").first.is_visible()
     context.close()
+
+
+def test_the_listening_script_cuts_durations_as_the_captions_do(tab, tmp_path: Path):
+    """A clip of 12.5 s: 0:12 in the caption the build wrote and in the player."""
+    from pelican_audiotable.assets import ASSETS_FOLDER
+
+    script = (Path(ASSETS_FOLDER) / "audiotable" / "audiotable.js").read_text()
+    (tmp_path / "index.html").write_text(
+        '<table class="audiotable"><tr><td><audio controls data-duration="12.500" '
+        'src="x.mp3"></audio><div class="audiotable-caption"><time '
+        'class="audiotable-duration">0:12</time></div></td></tr></table>'
+        f"<script>{script}</script>"
+    )
+    with serve(tmp_path) as url:
+        tab.goto(url + "/index.html")
+        assert tab.locator(".audiotable-time").inner_text() == "0:00 / 0:12"

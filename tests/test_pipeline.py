@@ -94,7 +94,7 @@ def test_seed_table_is_annotated() -> None:
     soup = soup_of(result.html)
     table = soup.table
     assert table["class"] == ["audiotable"]
-    assert table.caption.get_text() == "2 clips · 0:44"
+    assert table.caption.get_text() == "2 clips · 0:43"
     first, second = soup.find_all("audio")
     assert first["data-duration"] == "31.033"
     assert first["preload"] == "none"
@@ -191,6 +191,15 @@ def test_broken_clip_keeps_the_player_as_written_and_is_marked() -> None:
         ("/clips/gone.mp3", "missing"),
     ]
     assert all(p.page == "post.md" for p in result.problems)
+
+
+def test_every_duration_is_cut_to_whole_seconds_as_players_show_them() -> None:
+    """12.5 s reads 0:12 in the caption, as in native players and the listening
+    script (which a browser test holds to the same rule)."""
+    html = f"<table><tr><td>{audio('/clips/chorus.mp3')}</td></tr></table>"
+    soup = soup_of(run(html).html)
+    assert soup.find(class_="audiotable-duration").get_text() == "0:12"
+    assert soup.caption.get_text() == "1 clip · 0:12"
 
 
 def test_hours_long_clip() -> None:
@@ -312,7 +321,7 @@ def test_tables_kept_as_json_read_like_the_tables() -> None:
     assert json.loads(kept.text)[0]["clips"][0]["metadata"]["duration"] == 31.033
     again = StoredTables(kept.text)
     assert again == list(tables) and len(again) == 1
-    assert again[0].clips[0].duration == 31.033 and again[0].summary == "2 clips · 0:44"
+    assert again[0].clips[0].duration == 31.033 and again[0].summary == "2 clips · 0:43"
 
 
 def test_an_unfair_row_is_warned_and_noted_under_its_table_once(

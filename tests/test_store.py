@@ -93,10 +93,11 @@ def test_a_ci_clone_with_its_cache_reads_no_clip_and_parses_no_table(
         ("clip c moved away", {"three"}),
         ("a setting changed", {"one", "two", "three"}),
         ("a new version", {"one", "two", "three"}),
+        ("the code changed, not its version", {"one", "two", "three"}),
     ],
 )
 def test_exactly_the_affected_pages_are_built_again(
-    tmp_path: Path, clips, change: str, built_again: set[str]
+    tmp_path: Path, clips, change: str, built_again: set[str], monkeypatch
 ) -> None:
     build_site(tmp_path, site_of_three(clips))
     content = tmp_path / "content"
@@ -107,6 +108,8 @@ def test_exactly_the_affected_pages_are_built_again(
         (content / "clips" / "c.ogg").rename(content / "c-old.ogg")
     elif change == "a setting changed":
         settings["AUDIOTABLE_PRELOAD"] = "metadata"
+    elif change.startswith("the code changed"):  # an editable install, edited
+        monkeypatch.setattr(plugin, "code_version", lambda *suffixes: "0.1.0+edited")
     else:
         for name in ("clips.json", "pages.json"):
             store = tmp_path / "cache" / "audiotable" / name
@@ -137,7 +140,7 @@ def test_the_stores_are_plain_json_pruned_and_rebuilt_when_damaged(
     ]
     assert len(list((folder / "pages").iterdir())) == 3  # a file a page, no pickle
     facts = json.loads((folder / "clips.json").read_text())
-    assert len(facts["facts"]) == 3 and facts["version"].startswith("0.1.0/")
+    assert len(facts["facts"]) == 3 and facts["version"].startswith("0.1.0+")
     (tmp_path / "content" / "three.md").unlink()  # c.ogg: used by no page now
     build_site(tmp_path, {})
     assert len(json.loads((folder / "clips.json").read_text())["facts"]) == 2

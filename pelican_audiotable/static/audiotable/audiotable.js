@@ -29,10 +29,11 @@
   /** @type {HTMLAudioElement | null} the clip last started anywhere on the page */
   let lastStarted = null;
 
+  /** m:ss, whole seconds cut as native players do (the captions' rule too). */
   /** @param {number} seconds */
   function clock(seconds) {
     if (!Number.isFinite(seconds) || seconds < 0) return "0:00";
-    const whole = Math.round(seconds);
+    const whole = Math.floor(seconds);
     const h = Math.floor(whole / 3600);
     const m = Math.floor((whole % 3600) / 60);
     const s = String(whole % 60).padStart(2, "0");
