@@ -3,34 +3,56 @@
 VENV    ?= .venv
 PYTHON  := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
 PORT    ?= 8000
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO    := demo_site
 
-.PHONY: demo demo-build demo-clips test lint benchmark fuzz system-packages clean
+.PHONY: demo demo-build demo-clips test lint benchmark fuzz dist system-packages ffmpeg clean
 
-# Debian packages: ffmpeg encodes the demo's and the tests' clips, Chromium runs the
-# browser tests. Installed only when missing.
-system-packages:
-	@command -v ffmpeg >/dev/null && [ -x /usr/bin/chromium ] || { \
+# Debian packages, installed only when missing: ffmpeg encodes the demo's and the
+# tests' clips; Chromium (and a font) runs the browser tests, so only `make test`
+# asks for it.
+ffmpeg:
+	@command -v ffmpeg >/dev/null || { \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
-	    ffmpeg chromium fonts-dejavu-core >/dev/null; }
+	    ffmpeg >/dev/null; }
 
+system-packages: ffmpeg
+	@[ -x /usr/bin/chromium ] || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    chromium fonts-dejavu-core >/dev/null; }
+
+# The test toolchain, and the package with every extra.
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -e ".[test]"
+	touch $@ $(DEMO_STAMP)
+
+# What the demo needs: the package with analysis, and numpy for the stand-in clips.
+$(DEMO_STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e ".[demo,analysis]"
 	touch $@
 
-demo-clips: system-packages $(STAMP)
+demo-clips: ffmpeg $(DEMO_STAMP)
 	$(PYTHON) $(DEMO)/make_clips.py
 
 demo-build: demo-clips
 	cd $(DEMO) && ../$(PYTHON) -m pelican content -s publishconf.py -o output --fatal warnings
 
+# PORT=8080 make demo serves elsewhere.
 demo: demo-build
 	$(VENV)/bin/pelican-audiotable serve $(DEMO)/output --port $(PORT)
+
+# A wheel and a source distribution in dist/, for pip install elsewhere.
+dist: $(STAMP)
+	rm -rf dist
+	$(PYTHON) -m build --outdir dist .
 
 test: system-packages $(STAMP) lint
 	$(PYTHON) -m pytest

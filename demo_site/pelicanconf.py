@@ -13,7 +13,6 @@ DEFAULT_DATE_FORMAT = "%B %-d, %Y"
 
 THEME = pelican_audiotable.theme_path()
 PLUGINS = ["pelican_audiotable"]
-DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "404"]
 
 STATIC_PATHS = ["music-generation", "images"]
 ARTICLE_URL = "posts/{slug}/"
@@ -33,7 +32,5 @@ RELATIVE_URLS = True
 CACHE_PATH = "cache"
 
 MENUITEMS = ()
-LINKS = (
-    ("pelican-audiotable", "https://pypi.org/project/pelican-audiotable/"),
-    ("Pelican", "https://getpelican.com/"),
-)
+# pelican-audiotable is not on PyPI yet: no link to a page that does not exist.
+LINKS = (("Pelican", "https://getpelican.com/"),)

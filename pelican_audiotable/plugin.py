@@ -99,6 +99,12 @@ def on_initialized(pelican: Any) -> None:
         pages=PageStore(folder, code_version()),
         link_assets=settings.assets and not _is_bundled_theme(pelican.settings),
     )
+    if _is_bundled_theme(pelican.settings):
+        # The bundled theme's own pages come with it: no setting to add, and none
+        # that would break another theme (which has no 404 template).
+        direct = pelican.settings.setdefault("DIRECT_TEMPLATES", [])
+        if "404" not in direct:
+            pelican.settings["DIRECT_TEMPLATES"] = [*direct, "404"]
     if folder is not None and not (folder / "clips.json").exists():
         # A first build: every clip is new. Reading them can start now, on the
         # cores Pelican leaves idle while it reads the site.

@@ -430,3 +430,32 @@ def test_bundled_theme_warm_build_is_the_cold_one(tmp_path: Path, clips) -> None
     assert plugin._build.pages.hits == 2
     assert warm == cold
     assert "2 clips ·" in cold["index.html"] and "1 clip ·" in cold["index.html"]
+
+
+@pytest.mark.parametrize("theme", ["bundled", "default"])
+def test_the_readme_snippet_builds_under_either_theme(tmp_path: Path, clips, theme):
+    """The README's pelicanconf.py, as written, under the bundled theme and, with
+    its THEME line left out, under Pelican's default: a clean build."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    snippet = readme.split("```python\n# pelicanconf.py\n", 1)[1].split("```", 1)[0]
+    if theme == "default":
+        snippet = "\n".join(
+            line for line in snippet.splitlines() if not line.startswith("THEME")
+        )
+    content = tmp_path / "content"
+    (content / "clips").mkdir(parents=True)
+    shutil.copyfile(clips["cbr-128-stereo-44k.mp3"], content / "clips" / "a.mp3")
+    (content / "post.md").write_text(seed_post(["/clips/a.mp3"], slug="post"))
+    (tmp_path / "pelicanconf.py").write_text(
+        snippet + '\nSTATIC_PATHS = ["clips"]\nTIMEZONE = "UTC"\n'
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "pelican", "content", "--fatal", "errors"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (tmp_path / "output" / "post.html").exists()
+    assert (tmp_path / "output" / "404.html").exists() == (theme == "bundled")
