@@ -9,7 +9,9 @@ holds, only a :class:`ClipError` comes out.
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
 from pathlib import Path
 
 from . import mpeg, ogg
@@ -129,7 +131,17 @@ def _what_it_seems(head: bytes) -> str:
     sample = head[:512]
     if sample and all(32 <= b < 127 or b in b"\t\r\n" for b in sample):
         return "it looks like text"
+    if not head.strip(b"\x00"):
+        return "it is all zero bytes, as a download that never finished is"
+    if len(head) >= 1024 and _bits_per_byte(head) > 7.5:
+        return "it looks like random or encrypted bytes: a damaged or partial upload?"
     return "unknown content"
+
+
+def _bits_per_byte(data: bytes) -> float:
+    """Shannon entropy: near 8 for random or encrypted bytes, lower for any format."""
+    counts = Counter(data)
+    return -sum(n / len(data) * math.log2(n / len(data)) for n in counts.values())
 
 
 _NOT_AUDIO = (

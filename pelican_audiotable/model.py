@@ -121,12 +121,47 @@ class Problem:
     clip: str | None  # the clip as the author wrote it; None for a whole table
     kind: ProblemKind
     message: str
+    #: Problems of one group share one fix, and are warned about once (the clips
+    #: of a folder missing from STATIC_PATHS).
+    group: str | None = None
 
     def __str__(self) -> str:
         message = _shortened(self.message, 400)
         if self.clip is None:
             return f"{self.page}: {message}"
         return f"{self.page}: clip {_shortened(self.clip, 120)!r}: {message}"
+
+
+def warning_lines(problems: Sequence[Problem]) -> list[str]:
+    """Each problem as its warning, but one warning for each group of problems
+    that share a fix, with the count of clips and the pages."""
+    groups: dict[str, list[Problem]] = {}
+    lines: list[str | Problem] = []
+    for problem in problems:
+        if problem.group is None:
+            lines.append(str(problem))
+            continue
+        if problem.group not in groups:
+            groups[problem.group] = []
+            lines.append(problem)  # stands for its group, in its place
+        groups[problem.group].append(problem)
+    return [
+        line if isinstance(line, str) else _group_line(groups[line.group or ""])
+        for line in lines
+    ]
+
+
+def _group_line(problems: list[Problem]) -> str:
+    first = problems[0]
+    if len(problems) == 1:
+        return str(first)
+    pages = sorted({problem.page for problem in problems})
+    return (
+        f"{len(problems)} clips in the content folder {first.group}/ would 404 on "
+        f"the live site: it is not published (add {first.group!r} to "
+        f"STATIC_PATHS); on {', '.join(_shortened(p, 80) for p in pages[:5])}"
+        + (f" and {len(pages) - 5} more pages" if len(pages) > 5 else "")
+    )
 
 
 def _shortened(text: str, most: int) -> str:

@@ -187,6 +187,7 @@ def _learn(
                 clip.src,
                 ProblemKind(resolved.problem or "missing"),
                 resolved.message or "not found",
+                resolved.folder,
             )
         )
         return replace(labels, error=resolved.problem or "missing")

@@ -25,7 +25,7 @@ from .build import annotate_pages
 from .errors import SettingsError, StrictModeError
 from .filters import FILTERS
 from .log import get_logger, quiet_tracebacks_of_ours
-from .model import PageWork, Problem, ProcessedPage
+from .model import PageWork, Problem, ProcessedPage, warning_lines
 from .pagestore import PageStore
 from .resolve import PageRef, SiteFiles
 from .scan import may_hold_clips
@@ -150,8 +150,8 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
     )
     _build.clips.save()
     _build.pages.save()
-    for problem in problems:
-        logger.warning("%s", problem)
+    for line in warning_lines(problems):
+        logger.warning("%s", line)
     if problems and _build.settings.strict:
         pages = len({problem.page for problem in problems})
         raise StrictModeError(

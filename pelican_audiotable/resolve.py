@@ -8,6 +8,7 @@ content folder as Pelican does. Nothing outside the content folder is ever read.
 
 from __future__ import annotations
 
+import difflib
 import os
 import posixpath
 import re
@@ -17,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+from .formats import AUDIO_EXTENSIONS
 from .model import PageRef
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "resolve_clip",
 ]
 
+_AUDIO_SUFFIXES = tuple(AUDIO_EXTENSIONS)
 _INTRASITE = re.compile(r"^[{|](?P<what>static|attach|filename)[|}](?P<value>.*)$")
 
 
@@ -106,6 +109,9 @@ class ResolvedClip:
     remote: bool = False
     problem: str | None = None  # "missing", "unpublished" or "outside"
     message: str | None = None
+    #: The content folder that is not published, for an "unpublished" clip: the
+    #: clips of one such folder are one warning.
+    folder: str | None = None
 
 
 def first_playable_source(
@@ -177,6 +183,7 @@ def _resolve_url_path(
                 f"but is not published (add {folder!r} to STATIC_PATHS, "
                 f"or link it as {{static}}/{site_path})"
             ),
+            folder=folder,
         )
     beside = posixpath.normpath(
         posixpath.join(posixpath.dirname(page.source_path), unquote(url_path))
@@ -191,8 +198,21 @@ def _resolve_url_path(
             ),
         )
     return ResolvedClip(
-        problem="missing", message=f"no published file at {target} (not found)"
+        problem="missing",
+        message=f"no published file at {target} (not found)"
+        + _did_you_mean(site, site_path),
     )
+
+
+def _did_you_mean(site: SiteFiles, site_path: str) -> str:
+    """The published clip a misspelt or wrongly cased name most likely meant."""
+    clips = [p for p in site.published if p.lower().endswith(_AUDIO_SUFFIXES)]
+    near = [p for p in clips if p.casefold() == site_path.casefold()]
+    if not near:
+        folder = posixpath.dirname(site_path)
+        beside = [p for p in clips if posixpath.dirname(p) == folder] or clips
+        near = difflib.get_close_matches(site_path, beside, n=1, cutoff=0.75)
+    return f"; did you mean {site.root_path}{near[0]}?" if near else ""
 
 
 def _plain_root_path(url_path: str) -> bool:

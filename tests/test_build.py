@@ -172,6 +172,40 @@ def test_clip_outside_static_paths_is_reported_with_the_fix(site, clips, warning
     assert "would 404" in message and "add 'elsewhere' to STATIC_PATHS" in message
 
 
+def test_a_folder_missing_from_static_paths_is_one_warning(site, clips, warnings):
+    site(
+        {
+            "elsewhere/a.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "elsewhere/b.mp3": clips["vbr-xing-48k.mp3"],
+            "one.md": seed_post(["/elsewhere/a.mp3", "/elsewhere/b.mp3"], slug="one"),
+            "two.md": seed_post(["/elsewhere/a.mp3"], slug="two"),
+        }
+    )
+    assert warnings() == [
+        "audiotable: 3 clips in the content folder elsewhere/ would 404 on the live "
+        "site: it is not published (add 'elsewhere' to STATIC_PATHS); on one.md, "
+        "two.md"
+    ]
+
+
+def test_a_misspelt_or_miscased_clip_name_gets_the_nearest(site, clips, warnings):
+    site(
+        {
+            "clips/Verse-Take2.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "one.md": seed_post(["/clips/verse-take2.mp3"], slug="one"),
+            "two.md": seed_post(["/clips/Verse-Tkae2.mp3"], slug="two"),
+            "three.md": seed_post(["/clips/chorus.mp3"], slug="three"),
+        },
+        STATIC_PATHS=["clips"],
+    )
+    said = sorted(warnings())
+    assert said[0].startswith("audiotable: one.md: clip '/clips/verse-take2.mp3'")
+    assert said[0].endswith("did you mean /clips/Verse-Take2.mp3?")
+    assert said[2].startswith("audiotable: two.md")
+    assert said[2].endswith("did you mean /clips/Verse-Take2.mp3?")
+    assert said[1].startswith("audiotable: three.md") and "did you mean" not in said[1]
+
+
 def test_attach_moves_the_clip_beside_the_article(site, clips) -> None:
     output = site(
         {

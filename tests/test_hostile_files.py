@@ -3,6 +3,7 @@ each is read, as what will really play, or refused with a clear reason."""
 
 from __future__ import annotations
 
+import random
 import struct
 import subprocess
 from pathlib import Path
@@ -234,3 +235,24 @@ def test_a_96_khz_flac_in_mp4_reports_96_khz(tmp_path: Path) -> None:
     meta = read_metadata(clip)
     assert (meta.sample_rate, meta.codec) == (96000, "FLAC")
     assert meta.duration == pytest.approx(3.0, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (
+            random.Random(1).randbytes(40_000),
+            "random or encrypted",
+        ),
+        (bytes(40_000), "all zero bytes"),
+    ],
+    ids=["random", "zeros"],
+)
+def test_bytes_that_are_no_audio_say_what_they_seem(
+    tmp_path: Path, content: bytes, said: str
+) -> None:
+    path = tmp_path / "take.mp3"
+    path.write_bytes(content)
+    with pytest.raises(ClipError, match=said) as refused:
+        read_metadata(path)
+    assert refused.value.kind == "not-audio"
