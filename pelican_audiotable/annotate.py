@@ -100,7 +100,15 @@ def _annotate_clip(
     if settings.preload != "keep":
         audio.set("preload", settings.preload)
     waveform = waveform_svg(meta.analysis) if meta.analysis else ""
-    audio.insert_after(Raw(waveform + _caption(meta, _link_text(audio), settings)))
+    label = _link_text(audio)
+    if label and label.casefold() in _said(found):
+        label = None  # the table says it already, in the row or column
+    audio.insert_after(Raw(waveform + _caption(meta, label, settings)))
+
+
+def _said(found: FoundClip) -> set[str]:
+    labels = (found.row_label, found.column_label, found.label)
+    return {label.casefold() for label in labels if label}
 
 
 def _mark_cell(audio: Element, found: FoundClip) -> None:
@@ -108,8 +116,8 @@ def _mark_cell(audio: Element, found: FoundClip) -> None:
     cell = audio.ancestor("td", "th")
     if cell is None:
         return
-    if found.column_label:
-        cell.set(WHERE_ATTRIBUTE, found.label or found.column_label)
+    if found.column_label:  # the row's own label heads the cards on a phone
+        cell.set(WHERE_ATTRIBUTE, found.column_label)
     else:
         cell.remove(WHERE_ATTRIBUTE)
 

@@ -398,3 +398,57 @@ def test_the_listening_script_cuts_durations_as_the_captions_do(tab, tmp_path: P
     with serve(tmp_path) as url:
         tab.goto(url + "/index.html")
         assert tab.locator(".audiotable-time").inner_text() == "0:00 / 0:12"
+
+
+# --- The bundled theme, looked at closely ---------------------------------------------
+
+SCREENSHOTS = Path(__file__).parent / ".cache" / "screenshots"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(("device", "width"), [("desktop", 1280), ("phone", 375)])
+def test_the_bundled_theme_up_close(
+    browser, demo_url: str, scheme: str, device: str, width: int
+) -> None:
+    """The post as a reviewer looks at it, saved to tests/.cache/screenshots/, and
+    what they would notice, measured."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, color_scheme=scheme
+    )
+    tab = context.new_page()
+    tab.goto(demo_url + POST, wait_until="networkidle")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / f"post-{device}-{scheme}.png"
+    tab.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot for a reviewer: {shot}")
+    byline = " ".join(tab.locator(".byline").inner_text().split())
+    assert " · by A musician · in Music · 9 clips · " in byline
+    header = tab.locator(".site-header").bounding_box()
+    title = tab.locator(".post-title").bounding_box()
+    assert header and title and title["y"] - (header["y"] + header["height"]) >= 16
+    text = tab.locator(".post-content > p").first.bounding_box()
+    tables = tab.locator("table.audiotable")
+    for index in range(tables.count()):
+        table = tables.nth(index).bounding_box()
+        assert text and table and table["x"] >= text["x"] - 0.5  # in the column
+        assert table["x"] + table["width"] <= text["x"] + text["width"] + 0.5
+    if device == "desktop":
+        # A column's heading starts where its cards' text does.
+        heading = tab.locator("table.audiotable thead th").nth(1).bounding_box()
+        card = tab.locator("table.audiotable tbody td .audiotable-player").first
+        box = card.bounding_box()
+        assert heading and box
+        padding = tab.evaluate(
+            "e => parseFloat(getComputedStyle(e).paddingLeft)",
+            tab.locator("table.audiotable thead th").nth(1).element_handle(),
+        )
+        assert heading["x"] + padding == pytest.approx(box["x"], abs=1.5)
+    else:
+        # Each card names only its column: the row's heading says the row.
+        where = tab.evaluate(
+            "Array.from(document.querySelectorAll('td[data-audiotable-where]'))"
+            ".map(td => getComputedStyle(td, '::before').content)"
+        )
+        assert where and not [w for w in where if " · " in w]
+        assert where.count('"Actual"') == 4 and where.count('"AI"') == 3
+    context.close()

@@ -53,8 +53,8 @@ def test_markdown_seed_table_gets_exact_durations(site, clips) -> None:
         assert float(player["data-duration"]) == pytest.approx(truth, abs=0.027)
         assert player["preload"] == "none"
     labels = [p.find_next(class_="audiotable-duration").get_text() for p in players]
-    assert labels == ["0:11", "0:10"]
-    assert table.caption.get_text() == "2 clips · 0:21"
+    assert labels == ["0:11", "0:09"]  # 9.7 s: whole seconds cut, as players show
+    assert table.caption.get_text() == "2 clips · 0:20"
     assert (output / "music-generation" / "verse.mp3").exists()
 
 
