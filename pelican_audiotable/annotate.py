@@ -7,6 +7,7 @@ the same HTML.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .discover import FoundClip, FoundTable
@@ -16,6 +17,7 @@ from .render import (
     MIME_TYPES,
     WAVEFORM_CLASS,
     audio_object,
+    clips_summary,
     format_duration,
     iso_duration,
     jsonld_text,
@@ -23,6 +25,7 @@ from .render import (
     tech_line,
     waveform_svg,
 )
+from .scan import table_spans
 from .settings import AudioTableSettings
 
 TABLE_CLASS = "audiotable"
@@ -260,6 +263,36 @@ def _note_unfairness(table: Element, unfair: Sequence[str]) -> None:
     row.append(Element.new("td", {"colspan": "1000"}, text))
     footer.append(row)
     table.append(footer)
+
+
+_AUDIO_TABLE_TAG = re.compile(
+    r'<table\b[^>]*?\sdata-audiotable-clips="(\d+)"'
+    r'(?:[^>]*?\sdata-audiotable-duration="([\d.]+)")?',
+    re.IGNORECASE,
+)
+
+
+def with_tables_as_teasers(html: str, link: str) -> str:
+    """A page's HTML with each audio table as one line, ``▶ 7 clips · 1:52``,
+    linking to the page: what a summary is cut from, so that no cut lands inside
+    a table and no caption counts clips the teaser does not show."""
+    pieces, done = [], 0
+    for span in table_spans(html):
+        found = _AUDIO_TABLE_TAG.findall(html, span.start, span.end)
+        if not found:
+            continue
+        lines = [
+            clips_summary(int(count), float(duration) if duration else None)
+            for count, duration in found
+        ]
+        teaser = "".join(
+            f'<p class="audiotable-teaser"><a href="{escape_attribute(link)}">'
+            f"▶ {escape_text(line)}</a></p>"
+            for line in lines
+        )
+        pieces += [html[done : span.start], teaser]
+        done = span.end
+    return "".join(pieces) + html[done:]
 
 
 def page_jsonld(tables: Sequence[AudioTableInfo]) -> str:

@@ -18,8 +18,10 @@ from pelican import signals
 from pelican.contents import Content
 from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
 from pelican.plugins import jinja_filters
+from pelican.utils import truncate_html_paragraphs, truncate_html_words
 
 from . import __version__
+from .annotate import with_tables_as_teasers
 from .assets import ASSETS_FOLDER, AssetLinkingTemplate
 from .build import annotate_pages
 from .errors import SettingsError, StrictModeError
@@ -273,12 +275,36 @@ def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
 
 
 def apply_processed(content: Any, processed: ProcessedPage) -> None:
-    """Give an article or page its annotated HTML and its audio tables."""
+    """Give an article or page its annotated HTML, its audio tables, and a summary
+    that never cuts one of them."""
     content.audiotables = processed.tables
     content.audiotable_jsonld = processed.jsonld
     if processed.html != content._content:
         content._content = processed.html
         _forget_rendered(content)
+    if processed.tables and "summary" not in content.metadata:
+        content.metadata["summary"] = _summary_of(content)
+
+
+def _summary_of(content: Any) -> str:
+    """Pelican's own summary (its word and paragraph limits), cut from the page
+    with each audio table as a one-line teaser linking to it."""
+    settings = content.settings
+    siteurl = content.get_siteurl()
+    html = with_tables_as_teasers(
+        content.get_content(siteurl), f"{siteurl}/{content.url}"
+    )
+    if settings.get("SUMMARY_MAX_PARAGRAPHS") is not None:
+        html = truncate_html_paragraphs(html, settings["SUMMARY_MAX_PARAGRAPHS"])
+    if settings.get("SUMMARY_MAX_LENGTH") is None:
+        return html
+    return str(
+        truncate_html_words(
+            html,
+            settings["SUMMARY_MAX_LENGTH"],
+            settings.get("SUMMARY_END_SUFFIX", "…"),
+        )
+    )
 
 
 def _forget_rendered(content: Any) -> None:

@@ -493,3 +493,31 @@ def test_the_readme_snippet_builds_under_either_theme(tmp_path: Path, clips, the
     assert run.returncode == 0, run.stdout + run.stderr
     assert (tmp_path / "output" / "post.html").exists()
     assert (tmp_path / "output" / "404.html").exists() == (theme == "bundled")
+
+
+def test_a_summary_never_cuts_an_audio_table(tmp_path: Path, clips) -> None:
+    """Pelican cuts summaries at 50 words, which once landed inside a table under a
+    caption counting clips it no longer showed: each table is now a teaser line."""
+    words = " ".join(f"word{n}" for n in range(20))
+    rows = "\n".join(f"| take {n} | [t](/clips/{n}.mp3) |" for n in range(7))
+    output = build_site(
+        tmp_path,
+        {
+            **{f"clips/{n}.mp3": clips["cbr-128-stereo-44k.mp3"] for n in range(7)},
+            "post.md": f"Title: Takes\nSlug: takes\nDate: 2025-01-01\n\n{words}\n\n"
+            f"| Take | Clip |\n|---|---|\n{rows}\n\n{words} {words}\n",
+            # The newest article is shown whole on notmyidea's index; the rest
+            # by their summaries.
+            "newer.md": "Title: Newer\nDate: 2025-02-01\n\nNo clips here.\n",
+        },
+        RSS_FEED_SUMMARY_ONLY=True,
+        FEED_ALL_RSS="feeds/all.rss.xml",
+    )
+    index = page(output, "index.html")
+    assert index.find("table") is None
+    teaser = index.select_one("p.audiotable-teaser a")
+    assert teaser is not None and teaser.get_text() == "▶ 7 clips · 0:51"
+    assert teaser["href"].endswith("takes.html")
+    feed = (output / "feeds" / "all.rss.xml").read_text()
+    assert "&lt;table" not in feed and "audiotable-teaser" in feed
+    assert "word19" in feed  # words after the table still count towards the cut
