@@ -7,17 +7,17 @@ the same HTML.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from .discover import FoundClip, FoundTable
-from .markup import Element, Raw, escape_attribute, escape_text
+from .markup import Element, Raw
 from .model import AudioTableInfo, ClipInfo, ClipMetadata
 from .render import (
     MIME_TYPES,
     WAVEFORM_CLASS,
     audio_object,
-    clips_summary,
+    escape_attribute,
+    escape_text,
     format_duration,
     iso_duration,
     jsonld_text,
@@ -25,10 +25,10 @@ from .render import (
     tech_line,
     waveform_svg,
 )
-from .scan import table_spans
 from .settings import AudioTableSettings
 
 TABLE_CLASS = "audiotable"
+PALETTE_CLASS = "audiotable-palette-os"
 CAPTION_CLASS = "audiotable-caption"
 SUMMARY_CLASS = "audiotable-summary"
 JSONLD_CLASS = "audiotable-jsonld"
@@ -226,9 +226,9 @@ def _span(css_class: str, text: str, tag: str = "span") -> str:
 def _annotate_table_element(
     table: Element, summary: AudioTableInfo, settings: AudioTableSettings
 ) -> None:
-    classes = table.classes()
-    if TABLE_CLASS not in classes:
-        table.set("class", " ".join([*classes, TABLE_CLASS]))
+    classes = [c for c in table.classes() if c != PALETTE_CLASS]
+    wanted = [TABLE_CLASS] + ([PALETTE_CLASS] if settings.palette == "os" else [])
+    table.set("class", " ".join([*classes, *(c for c in wanted if c not in classes)]))
     table.set("data-audiotable-clips", str(summary.count))
     if summary.duration is not None:
         table.set("data-audiotable-duration", f"{summary.duration:.3f}")
@@ -263,36 +263,6 @@ def _note_unfairness(table: Element, unfair: Sequence[str]) -> None:
     row.append(Element.new("td", {"colspan": "1000"}, text))
     footer.append(row)
     table.append(footer)
-
-
-_AUDIO_TABLE_TAG = re.compile(
-    r'<table\b[^>]*?\sdata-audiotable-clips="(\d+)"'
-    r'(?:[^>]*?\sdata-audiotable-duration="([\d.]+)")?',
-    re.IGNORECASE,
-)
-
-
-def with_tables_as_teasers(html: str, link: str) -> str:
-    """A page's HTML with each audio table as one line, ``▶ 7 clips · 1:52``,
-    linking to the page: what a summary is cut from, so that no cut lands inside
-    a table and no caption counts clips the teaser does not show."""
-    pieces, done = [], 0
-    for span in table_spans(html):
-        found = _AUDIO_TABLE_TAG.findall(html, span.start, span.end)
-        if not found:
-            continue
-        lines = [
-            clips_summary(int(count), float(duration) if duration else None)
-            for count, duration in found
-        ]
-        teaser = "".join(
-            f'<p class="audiotable-teaser"><a href="{escape_attribute(link)}">'
-            f"▶ {escape_text(line)}</a></p>"
-            for line in lines
-        )
-        pieces += [html[done : span.start], teaser]
-        done = span.end
-    return "".join(pieces) + html[done:]
 
 
 def page_jsonld(tables: Sequence[AudioTableInfo]) -> str:

@@ -19,6 +19,8 @@ import html
 import re
 from collections.abc import Iterator
 
+from .render import escape_attribute, escape_text
+
 #: Elements that have no end tag, and those whose text is written as it is.
 VOID_ELEMENTS = frozenset(
     {
@@ -309,11 +311,3 @@ def serialize(node: Element) -> str:
         else:
             out.append(child)
     return "".join(out)
-
-
-def escape_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def escape_attribute(value: str) -> str:
-    return escape_text(value).replace('"', "&quot;")

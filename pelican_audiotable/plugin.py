@@ -21,7 +21,6 @@ from pelican.plugins import jinja_filters
 from pelican.utils import truncate_html_paragraphs, truncate_html_words
 
 from . import __version__
-from .annotate import with_tables_as_teasers
 from .assets import ASSETS_FOLDER, AssetLinkingTemplate
 from .build import annotate_pages
 from .errors import SettingsError, StrictModeError
@@ -33,6 +32,7 @@ from .resolve import PageRef, SiteFiles
 from .scan import may_hold_clips
 from .settings import AudioTableSettings
 from .store import ClipStore, worker_count
+from .summary import with_tables_as_teasers
 
 logger = get_logger(__name__)
 

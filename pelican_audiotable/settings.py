@@ -16,6 +16,7 @@ __all__ = ["AudioTableSettings", "SettingsError"]
 PRELOAD_CHOICES = ("none", "metadata", "auto", "keep")
 CAPTION_FIELD_CHOICES = ("duration", "tech", "title", "artist", "album", "loudness")
 GRID_CHOICES = ("off", "prefix")
+PALETTE_CHOICES = ("theme", "os")
 
 logger = get_logger(__name__)
 
@@ -50,6 +51,9 @@ class AudioTableSettings:
     #: and play each table's clips loudness-matched. Needs the ``[analysis]``
     #: extra; without it this is off, with one info line.
     analysis: bool = True
+    #: The grid's colours: ``"theme"`` follows the theme's text and background;
+    #: ``"os"`` uses the plugin's own light or dark palette, by the OS setting.
+    palette: str = "theme"
 
     def __post_init__(self) -> None:
         for setting in fields(self):
@@ -76,6 +80,11 @@ class AudioTableSettings:
             raise SettingsError(
                 f"AUDIOTABLE_WORKERS must be a whole number from 1, "
                 f"not {self.workers!r}"
+            )
+        if self.palette not in PALETTE_CHOICES:
+            raise SettingsError(
+                f"AUDIOTABLE_PALETTE must be one of {PALETTE_CHOICES}, "
+                f"not {self.palette!r}"
             )
         if self.grid not in GRID_CHOICES:
             raise SettingsError(

@@ -456,3 +456,124 @@ def test_the_bundled_theme_up_close(
         assert where and not [w for w in where if " · " in w]
         assert where.count('"Actual"') == 4 and where.count('"AI"') == 3
     context.close()
+
+
+# --- Under the themes people use: shape and colours that hold -------------------------
+
+CONTRAST = """
+() => {
+  // Contrast of each text in the tables against what is really behind it: the
+  // backgrounds of its ancestors composited over the page's.
+  const parse = (value) => {
+    const probe = document.createElement("canvas").getContext("2d");
+    probe.fillStyle = "#000"; probe.fillStyle = value;
+    const canvas = document.createElement("canvas"); canvas.width = canvas.height = 1;
+    const context = canvas.getContext("2d");
+    context.clearRect(0, 0, 1, 1); context.fillStyle = value; context.fillRect(0, 0, 1, 1);
+    const [r, g, b, a] = context.getImageData(0, 0, 1, 1).data;
+    return [r, g, b, a / 255];
+  };
+  const over = (top, bottom) => top.slice(0, 3).map(
+    (c, i) => c * top[3] + bottom[i] * (1 - top[3])).concat([1]);
+  const luminance = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const behind = (element) => {
+    const layers = [];
+    for (let node = element; node; node = node.parentElement) {
+      layers.push(parse(getComputedStyle(node).backgroundColor));
+    }
+    let colour = [255, 255, 255, 1];  // the canvas under everything
+    for (const layer of layers.reverse()) colour = over(layer, colour);
+    return colour;
+  };
+  const results = [];
+  const texts = document.querySelectorAll(
+    "table.audiotable th, table.audiotable caption, .audiotable-caption span," +
+    ".audiotable-caption time, .audiotable-caption cite, .audiotable-time," +
+    ".audiotable-gain:not(:empty), td.audiotable-empty");
+  for (const element of texts) {
+    if (!element.textContent.trim() || !element.getClientRects().length) continue;
+    const back = behind(element);
+    const text = over(parse(getComputedStyle(element).color), back);
+    const [light, dark] = [luminance(text), luminance(back)].sort((a, b) => b - a);
+    results.push([element.textContent.trim().slice(0, 30), (light + 0.05) / (dark + 0.05)]);
+  }
+  return results;
+}
+"""
+
+RESETS_THEME = str(Path(__file__).parent / "themes" / "resets")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    "theme",
+    ["notmyidea", "simple", RESETS_THEME],
+    ids=["notmyidea", "simple", "resets"],
+)
+def test_under_common_theme_css_the_grid_keeps_its_shape_and_is_readable(
+    browser, tmp_path: Path, clips, theme: str, scheme: str
+) -> None:
+    table = "| Section | Human | AI |\n|---|---|---|\n" + "".join(
+        f"| part {n} | [h](/clips/h{n}.mp3) | [a](/clips/a{n}.mp3) |\n"
+        for n in range(3)
+    )
+    files: dict[str, str | bytes | Path] = {
+        f"clips/{side}{n}.mp3": clips["cbr-128-stereo-44k.mp3"]
+        for side in "ha"
+        for n in range(3)
+    }
+    files["post.md"] = "Title: Takes\nSlug: takes\n\nSome words.\n\n" + table
+    output = build_site(tmp_path, files, THEME=theme, AUDIOTABLE_ASSETS=True)
+    with serve(output) as url:
+        for width in (1280, 375):
+            context = browser.new_context(
+                viewport={"width": width, "height": 900}, color_scheme=scheme
+            )
+            tab = context.new_page()
+            tab.goto(url + "/takes.html", wait_until="networkidle")
+            name = Path(theme).name
+            tab.screenshot(path=str(SCREENSHOTS / f"theme-{name}-{scheme}-{width}.png"))
+            visible_audio = tab.evaluate(
+                "Array.from(document.querySelectorAll('table.audiotable audio'))"
+                ".filter(a => a.getClientRects().length).length"
+            )
+            assert visible_audio == 0  # no native player beside the custom ones
+            low = [(t, round(c, 2)) for t, c in tab.evaluate(CONTRAST) if c < 4.5]
+            assert low == []
+            overflow = tab.evaluate(
+                "document.documentElement.scrollWidth - "
+                "document.documentElement.clientWidth"
+            )
+            assert overflow <= 0
+            shape = tab.evaluate(
+                """() => {
+                const cells = Array.from(document.querySelectorAll(
+                    'table.audiotable td:has(.audiotable-player)'));
+                const style = (e, p) => getComputedStyle(e, p);
+                const button = document.querySelector('.audiotable-player button');
+                const range = document.querySelector('.audiotable-player input');
+                return {
+                  backgrounds: new Set(cells.map(c => style(c).backgroundColor)).size,
+                  padding: Math.min(...cells.map(c => parseFloat(style(c).paddingLeft))),
+                  collapse: style(document.querySelector('table.audiotable')).borderCollapse,
+                  radius: style(button).borderTopLeftRadius,
+                  icon: style(button, '::before').boxSizing,
+                  range: range.getBoundingClientRect().width,
+                  cell: range.closest('td').getBoundingClientRect().width,
+                };
+            }"""
+            )
+            assert shape["backgrounds"] == 1  # no striped cards
+            assert shape["padding"] >= 8 and shape["collapse"] == "separate"
+            assert shape["radius"] == "50%" and shape["icon"] == "content-box"
+            assert shape["range"] != 206 and shape["range"] < shape["cell"]
+            if width == 1280:
+                label = tab.locator(
+                    "table.audiotable tbody tr > :first-child"
+                ).first.bounding_box()
+                whole = tab.locator("table.audiotable").bounding_box()
+                assert label and whole and label["width"] < 0.3 * whole["width"]
+            context.close()
