@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 #: Only so much of a clip is decoded: a comparison's clips are minutes long, and a
 #: file claiming days must not hold up the build.
 MAX_SECONDS = 3600
-#: Decoded samples are measured a second at a time.
-_CHUNK_SECONDS = 1.0
+#: Decoded samples are measured a second at a time, in whole 100 ms steps.
+_CHUNK_HOPS = 10
 
 
 class UndecodableClip(ClipError):
@@ -67,7 +67,7 @@ def _measure(container: Any, stream: Any) -> ClipAnalysis:
 
     meter: LoudnessMeter | None = None
     pending: list[np.ndarray] = []
-    pending_frames = 0
+    pending_frames = chunk = 0
     packets = container.demux(stream)
     while True:
         try:
@@ -84,13 +84,16 @@ def _measure(container: Any, stream: Any) -> ClipAnalysis:
             samples = _as_floats(frame)
             if meter is None:
                 meter = _meter_for(frame, samples)
+                chunk = _CHUNK_HOPS * meter.hop
             if frame.sample_rate != meter.rate or len(samples) != meter.channels:
                 continue  # a stream that changes shape midway: its first shape wins
             pending.append(samples)
             pending_frames += samples.shape[1]
-            if pending_frames >= meter.rate * _CHUNK_SECONDS:
-                meter.feed(np.concatenate(pending, axis=1))
-                pending, pending_frames = [], 0
+            if pending_frames >= chunk:  # whole 100 ms only: nothing carried over
+                joined = np.concatenate(pending, axis=1)
+                whole = pending_frames // chunk * chunk
+                meter.feed(joined[:, :whole])
+                pending, pending_frames = [joined[:, whole:]], pending_frames - whole
         if meter is not None and meter.frames > meter.rate * MAX_SECONDS:
             break
     if meter is None:
@@ -114,11 +117,10 @@ def _as_floats(frame: Any) -> np.ndarray:
     import numpy as np
 
     array = frame.to_ndarray()
-    channels = len(frame.layout.channels)
     if not frame.format.is_planar:
-        array = array.reshape(-1, channels).T
+        array = array.reshape(-1, frame.layout.nb_channels).T
     if array.dtype.kind == "f":
-        return np.asarray(array, dtype=np.float32)
+        return np.asarray(array, dtype=np.float32)  # no copy when it is float32
     if array.dtype.kind == "u":  # 8-bit PCM is unsigned
         middle = 2 ** (8 * array.dtype.itemsize - 1)
         floats = (array.astype(np.float32) - middle) / middle

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -26,6 +27,7 @@ RELATIVE_GATE = -10.0
 RANGE_GATE = -20.0
 #: A sample below this level (dBFS) is silence, for leading and trailing silence.
 SILENCE_LEVEL = -60.0
+_SILENCE = 10 ** (SILENCE_LEVEL / 20)
 #: Columns of the envelope a waveform is drawn from.
 ENVELOPE_COLUMNS = 100
 
@@ -65,6 +67,8 @@ TRUE_PEAK_PHASES = np.array(
     dtype=np.float32,
 ).T
 _TAPS = 12
+#: No interpolated value is more than this times the loudest sample it is made of.
+TRUE_PEAK_GAIN = float(np.abs(TRUE_PEAK_PHASES).sum(axis=0).max())
 
 
 def k_weighting(rate: int) -> np.ndarray:
@@ -123,6 +127,7 @@ class LoudnessMeter:
         self.true_peak = 0.0
         self.first_sound: int | None = None
         self.last_sound: int | None = None
+        self._ticks = 0  # ticks of the envelope so far
         self._energy_rest = np.zeros(0)
         self._envelope_rest = np.zeros((self.channels, 0))
         self._history = np.zeros((self.channels, _TAPS - 1), dtype=np.float32)
@@ -132,48 +137,84 @@ class LoudnessMeter:
             return
         samples = samples.astype(np.float32, copy=False)
         weighted, self.state = sosfilt(self.sos, samples, axis=1, zi=self.state)
-        weighted = weighted.astype(np.float64, copy=False)
-        energy = self.weights @ (weighted * weighted)
+        np.multiply(weighted, weighted, out=weighted)
+        energy = self.weights @ weighted
         self.energies.append(self._per(self.hop, energy, "_energy_rest").sum(axis=1))
-        self._feed_envelope(samples)
-        self._feed_peaks(samples)
+        loudest = self._feed_shape(self._per(self.tick, samples, "_envelope_rest"))
+        self._feed_true_peak(samples, loudest)
         self.frames += samples.shape[1]
 
     def _per(self, size: int, values: np.ndarray, rest: str) -> np.ndarray:
         """``values`` after what was left over, in rows of ``size``; the new
         remainder is kept for the next chunk."""
-        values = np.concatenate((getattr(self, rest), values), axis=-1)
+        left = getattr(self, rest)
+        if left.shape[-1]:
+            values = np.concatenate((left, values), axis=-1)
         whole = values.shape[-1] // size * size
         setattr(self, rest, values[..., whole:])
         return values[..., :whole].reshape(*values.shape[:-1], -1, size)
 
-    def _feed_envelope(self, samples: np.ndarray) -> None:
-        ticks = self._per(self.tick, samples, "_envelope_rest")
-        if ticks.shape[1]:
-            self.lows.append(ticks.min(axis=(0, 2)))
-            self.highs.append(ticks.max(axis=(0, 2)))
-
-    def _feed_peaks(self, samples: np.ndarray) -> None:
-        loudest = np.abs(samples).max(axis=0)
+    def _feed_shape(self, ticks: np.ndarray) -> np.ndarray | None:
+        """Lowest and highest sample of each 10 ms (channels x ticks x samples):
+        the envelope, the sample peak, and where the sound starts and ends.
+        Returns each tick's loudest sample."""
+        if not ticks.shape[1]:
+            return None
+        lows, highs = ticks.min(axis=(0, 2)), ticks.max(axis=(0, 2))
+        self.lows.append(lows)
+        self.highs.append(highs)
+        loudest: np.ndarray = np.maximum(highs, -lows)
         self.sample_peak = max(self.sample_peak, float(loudest.max()))
-        sound = np.flatnonzero(loudest > 10 ** (SILENCE_LEVEL / 20))
-        if sound.size:
-            if self.first_sound is None:
-                self.first_sound = self.frames + int(sound[0])
-            self.last_sound = self.frames + int(sound[-1])
-        self._feed_true_peak(samples)
+        start = self._ticks * self.tick
+        self._ticks += ticks.shape[1]
+        sound = np.flatnonzero(loudest > _SILENCE)
+        if not sound.size:
+            return loudest
+        length = ticks.shape[2]  # a tick's, or the last one's, which may be short
+        if self.first_sound is None:
+            first = np.abs(ticks[:, sound[0]]).max(axis=0) > _SILENCE
+            self.first_sound = start + int(sound[0]) * length + int(first.argmax())
+        last = np.abs(ticks[:, sound[-1]]).max(axis=0) > _SILENCE
+        self.last_sound = (
+            start + int(sound[-1]) * length + length - 1 - int(last[::-1].argmax())
+        )
+        return loudest
 
-    def _feed_true_peak(self, samples: np.ndarray) -> None:
+    def _feed_true_peak(self, samples: np.ndarray, loudest: np.ndarray | None) -> None:
         """The chunk interpolated 4x, each value from the 12 samples up to it (the
-        last 11 of the chunk before lead this one in), as one matrix product."""
+        last 11 of the chunk before lead this one in), as matrix products.
+
+        No interpolated value exceeds the loudest of its 12 samples times the
+        filter's gain bound, so 10 ms ticks quieter than the peak so far over that
+        bound cannot hold the true peak, and are skipped: the result is exact.
+        ``loudest`` is each tick's loudest sample; None measures all.
+        """
         joined = np.concatenate((self._history, samples), axis=1)
-        interpolated = sliding_window_view(joined, _TAPS, axis=1) @ TRUE_PEAK_PHASES
-        peak = max(float(interpolated.max()), -float(interpolated.min()))
-        self.true_peak = max(self.true_peak, peak)
+        for start, end in self._hot_spans(samples.shape[1], loudest):
+            windows = sliding_window_view(joined[:, start : end + _TAPS - 1], _TAPS, 1)
+            interpolated = windows @ TRUE_PEAK_PHASES
+            peak = max(float(interpolated.max()), -float(interpolated.min()))
+            self.true_peak = max(self.true_peak, peak)
         self._history = joined[:, -(_TAPS - 1) :]
 
+    def _hot_spans(self, frames: int, loudest: np.ndarray | None) -> list[Any]:
+        """The sample ranges of the chunk whose interpolation may hold the peak."""
+        tick = self.tick
+        if loudest is None or len(loudest) * tick != frames:
+            return [(0, frames)]
+        hot = loudest >= max(self.true_peak, self.sample_peak) / TRUE_PEAK_GAIN
+        hot[1:] |= hot[:-1].copy()  # a tick's windows reach 11 samples back
+        hot[0] = True  # ... into the chunk before
+        if hot.mean() > 0.5:
+            return [(0, frames)]
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], hot.view(np.int8), [0]))))
+        return [(a * tick, b * tick) for a, b in edges.reshape(-1, 2).tolist()]
+
     def result(self) -> ClipAnalysis:
-        self._feed_true_peak(np.zeros((self.channels, _TAPS - 1), dtype=np.float32))
+        rest = self._envelope_rest
+        if rest.shape[1]:  # the last, shorter tick
+            self._feed_shape(rest[:, None, :])
+        self._feed_true_peak(np.zeros((self.channels, _TAPS - 1), np.float32), None)
         true_peak = max(self.true_peak, self.sample_peak)
         energies = np.concatenate(self.energies) if self.energies else np.zeros(0)
         duration = self.frames / self.rate
