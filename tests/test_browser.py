@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -570,7 +571,20 @@ def test_under_common_theme_css_the_grid_keeps_its_shape_and_is_readable(
             assert shape["padding"] >= 8 and shape["collapse"] == "separate"
             assert shape["radius"] == "50%" and shape["icon"] == "content-box"
             assert shape["range"] != 206 and shape["range"] < shape["cell"]
+            # Every JSON-LD block parses, none of it shows as text.
+            blocks = tab.evaluate(
+                "Array.from(document.querySelectorAll("
+                "'script[type=\"application/ld+json\"]')).map(s => s.textContent)"
+            )
+            assert blocks and all(json.loads(block) for block in blocks)
+            assert '"@context"' not in tab.locator("body").inner_text()
             if width == 1280:
+                buttons = tab.locator(".audiotable-player button")
+                buttons.nth(0).click()
+                wait_until_playing(tab, 0)
+                buttons.nth(1).click()
+                wait_until_playing(tab, 1)
+                assert [paused for paused, _ in states(tab)][:2] == [True, False]
                 label = tab.locator(
                     "table.audiotable tbody tr > :first-child"
                 ).first.bounding_box()
