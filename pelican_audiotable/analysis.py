@@ -7,6 +7,7 @@ with the ``[analysis]`` extra; without it everything else works and analysis is 
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ class UndecodableClip(ClipError):
     kind = "undecodable"
 
 
+@functools.cache
 def available() -> bool:
     """Whether the ``[analysis]`` extra is installed."""
     return all(importlib.util.find_spec(name) for name in ("av", "numpy", "scipy"))

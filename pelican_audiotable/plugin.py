@@ -101,6 +101,11 @@ def on_initialized(pelican: Any) -> None:
         pages=PageStore(folder, code_version()),
         link_assets=settings.assets and not _is_bundled_theme(pelican.settings),
     )
+    if settings.analysis and not settings.analyses:  # once a build
+        logger.info(
+            "loudness and waveforms are off: "
+            "pip install 'pelican-audiotable[analysis]' turns them on"
+        )
     if _is_bundled_theme(pelican.settings):
         # The bundled theme's own pages come with it: no setting to add, and none
         # that would break another theme (which has no 404 template).

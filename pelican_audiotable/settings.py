@@ -121,13 +121,7 @@ class AudioTableSettings:
             return False
         from .analysis import available
 
-        if not available():
-            logger.info(
-                "loudness and waveforms are off: "
-                "pip install 'pelican-audiotable[analysis]' turns them on"
-            )
-            return False
-        return True
+        return available()
 
     @cached_property
     def fingerprint(self) -> str:
