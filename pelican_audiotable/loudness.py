@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -107,6 +106,21 @@ def channel_weights(names: Sequence[str]) -> np.ndarray:
     )
 
 
+class _Rows:
+    """Chunks of values cut into rows of ``size`` along their last axis; what is
+    left over waits for the next chunk."""
+
+    def __init__(self, size: int, empty: np.ndarray) -> None:
+        self.size, self.rest = size, empty
+
+    def cut(self, values: np.ndarray) -> np.ndarray:
+        if self.rest.shape[-1]:
+            values = np.concatenate((self.rest, values), axis=-1)
+        whole = values.shape[-1] // self.size * self.size
+        self.rest = values[..., whole:]
+        return values[..., :whole].reshape(*values.shape[:-1], -1, self.size)
+
+
 class LoudnessMeter:
     """Fed chunks of samples (channels x frames, floats at full scale 1.0)."""
 
@@ -128,8 +142,8 @@ class LoudnessMeter:
         self.first_sound: int | None = None
         self.last_sound: int | None = None
         self._ticks = 0  # ticks of the envelope so far
-        self._energy_rest = np.zeros(0)
-        self._envelope_rest = np.zeros((self.channels, 0))
+        self._by_hop = _Rows(self.hop, np.zeros(0))  # weighted energy, by 100 ms
+        self._by_tick = _Rows(self.tick, np.zeros((self.channels, 0)))  # by 10 ms
         self._history = np.zeros((self.channels, _TAPS - 1), dtype=np.float32)
 
     def feed(self, samples: np.ndarray) -> None:
@@ -139,20 +153,10 @@ class LoudnessMeter:
         weighted, self.state = sosfilt(self.sos, samples, axis=1, zi=self.state)
         np.multiply(weighted, weighted, out=weighted)
         energy = self.weights @ weighted
-        self.energies.append(self._per(self.hop, energy, "_energy_rest").sum(axis=1))
-        loudest = self._feed_shape(self._per(self.tick, samples, "_envelope_rest"))
+        self.energies.append(self._by_hop.cut(energy).sum(axis=1))
+        loudest = self._feed_shape(self._by_tick.cut(samples))
         self._feed_true_peak(samples, loudest)
         self.frames += samples.shape[1]
-
-    def _per(self, size: int, values: np.ndarray, rest: str) -> np.ndarray:
-        """``values`` after what was left over, in rows of ``size``; the new
-        remainder is kept for the next chunk."""
-        left = getattr(self, rest)
-        if left.shape[-1]:
-            values = np.concatenate((left, values), axis=-1)
-        whole = values.shape[-1] // size * size
-        setattr(self, rest, values[..., whole:])
-        return values[..., :whole].reshape(*values.shape[:-1], -1, size)
 
     def _feed_shape(self, ticks: np.ndarray) -> np.ndarray | None:
         """Lowest and highest sample of each 10 ms (channels x ticks x samples):
@@ -197,7 +201,9 @@ class LoudnessMeter:
             self.true_peak = max(self.true_peak, peak)
         self._history = joined[:, -(_TAPS - 1) :]
 
-    def _hot_spans(self, frames: int, loudest: np.ndarray | None) -> list[Any]:
+    def _hot_spans(
+        self, frames: int, loudest: np.ndarray | None
+    ) -> list[tuple[int, int]]:
         """The sample ranges of the chunk whose interpolation may hold the peak."""
         tick = self.tick
         if loudest is None or len(loudest) * tick != frames:
@@ -211,7 +217,7 @@ class LoudnessMeter:
         return [(a * tick, b * tick) for a, b in edges.reshape(-1, 2).tolist()]
 
     def result(self) -> ClipAnalysis:
-        rest = self._envelope_rest
+        rest = self._by_tick.rest
         if rest.shape[1]:  # the last, shorter tick
             self._feed_shape(rest[:, None, :])
         self._feed_true_peak(np.zeros((self.channels, _TAPS - 1), np.float32), None)
@@ -220,7 +226,7 @@ class LoudnessMeter:
         duration = self.frames / self.rate
         last = self.last_sound
         return ClipAnalysis(
-            loudness=_integrated(energies, self.hop, self._energy_rest),
+            loudness=_integrated(energies, self.hop, self._by_hop.rest),
             loudness_range=_loudness_range(energies, self.hop),
             sample_peak=_db(self.sample_peak),
             true_peak=_db(true_peak),
@@ -263,13 +269,10 @@ def _integrated(energies: np.ndarray, hop: int, rest: np.ndarray) -> float | Non
         whole = float(_loudness((energies.sum() + rest.sum()) / frames))
         return round(whole, 2) if whole > ABSOLUTE_GATE else None
     blocks = _windows(energies, 4) / (4 * hop)
-    levels = _loudness(blocks)
-    audible = blocks[levels > ABSOLUTE_GATE]
-    if audible.size == 0:
+    gated = _gated(blocks, RELATIVE_GATE)
+    if gated is None:
         return None
-    gate = float(_loudness(audible.mean())) + RELATIVE_GATE
-    counted = blocks[(levels > ABSOLUTE_GATE) & (levels > gate)]
-    return round(float(_loudness(counted.mean())), 2)
+    return round(float(_loudness(blocks[gated[1]].mean())), 2)
 
 
 def _loudness_range(energies: np.ndarray, hop: int) -> float | None:
@@ -277,15 +280,25 @@ def _loudness_range(energies: np.ndarray, hop: int) -> float | None:
     95th percentiles, quiet parts gated out (EBU Tech 3342)."""
     if len(energies) < 30:
         return None
-    windows = _windows(energies, 30) / (30 * hop)
-    levels = _loudness(windows)
-    audible = windows[levels > ABSOLUTE_GATE]
-    if audible.size == 0:
+    gated = _gated(_windows(energies, 30) / (30 * hop), RANGE_GATE)
+    if gated is None:
         return None
-    gate = float(_loudness(audible.mean())) + RANGE_GATE
-    counted = levels[(levels > ABSOLUTE_GATE) & (levels > gate)]
-    low, high = np.percentile(counted, [10, 95])
+    levels, counted = gated
+    low, high = np.percentile(levels[counted], [10, 95])
     return round(float(high - low), 2)
+
+
+def _gated(
+    mean_squares: np.ndarray, relative: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The loudness of each window, and which count: those above the absolute gate
+    and above ``relative`` LU from the mean of those. None for silence."""
+    levels = _loudness(mean_squares)
+    audible = levels > ABSOLUTE_GATE
+    if not audible.any():
+        return None
+    gate = float(_loudness(mean_squares[audible].mean())) + relative
+    return levels, audible & (levels > gate)
 
 
 def _windows(energies: np.ndarray, length: int) -> np.ndarray:

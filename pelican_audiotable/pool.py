@@ -128,9 +128,7 @@ def _alone(name: str, analyse: bool) -> dict[str, Any]:
         with _pool(1) as pool, _main_module_hidden():
             return pool.submit(_facts_of, name, analyse).result()
     except BrokenProcessPool:
-        from .metadata import read_metadata
-
-        entry = facts_entry(read_metadata, Path(name))
+        entry = _facts_of(name, analyse=False)  # the readers are Python: here
         if analyse and "metadata" in entry:
             entry["analysis"] = {"error": CRASHED}
         return entry
