@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from pelican_audiotable.analysis import UndecodableClip, analyse, analyse_guarded
+from pelican_audiotable import loudness
 from pelican_audiotable.loudness import LoudnessMeter
 from pelican_audiotable.pool import CRASHED, learn_in_processes
 from pelican_audiotable.render import waveform_svg
@@ -196,3 +197,24 @@ def test_skipping_quiet_ticks_finds_the_same_true_peak() -> None:
     whole._feed_true_peak(np.zeros((2, 11), np.float32), None)
     expected = max(whole.true_peak, float(np.abs(music.astype(np.float32)).max()))
     assert meter.result().true_peak == round(20 * np.log10(expected), 2)
+
+
+@pytest.mark.parametrize("channels", [1, 2, 6])
+def test_true_peak_is_the_standards_filter_applied_directly(channels: int) -> None:
+    """Dense, loud material (nothing skipped), in chunks that cut through the
+    meter's blocks, against each phase of BS.1770's filter convolved in float64."""
+    rng = np.random.default_rng(channels)
+    music = np.clip(rng.standard_normal((channels, 3 * 48000 + 77)) * 0.5, -1, 1)
+    names = ["FL", "FR", "FC", "LFE", "BL", "BR"][:channels]
+    meter = LoudnessMeter(48000, names)
+    for start in range(0, music.shape[1], 10_007):
+        meter.feed(music[:, start : start + 10_007].astype(np.float32))
+    phase_0 = np.array(loudness._PHASE_0)
+    phase_1 = np.array(loudness._PHASE_1)
+    expected = max(
+        np.abs(np.convolve(channel, phase, "full")).max()
+        for channel in music.astype(np.float32).astype(np.float64)
+        for phase in (phase_0, phase_1, phase_1[::-1], phase_0[::-1])
+    )
+    expected = max(expected, np.abs(music.astype(np.float32)).max())
+    assert meter.result().true_peak == pytest.approx(20 * np.log10(expected), abs=0.01)
