@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pelican_audiotable.analysis import UndecodableClip, analyse, analyse_guarded
 from pelican_audiotable import loudness
+from pelican_audiotable.analysis import UndecodableClip, analyse, analyse_guarded
 from pelican_audiotable.loudness import LoudnessMeter
 from pelican_audiotable.pool import CRASHED, learn_in_processes
 from pelican_audiotable.render import waveform_svg
