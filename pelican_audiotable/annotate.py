@@ -98,7 +98,7 @@ def _annotate_clip(
     meta = info.metadata
     if meta is None:  # remote: nothing known, nothing claimed
         return
-    for name, value in _data_attributes(meta).items():
+    for name, value in data_attributes(meta).items():
         audio.set(name, value)
     if settings.preload != "keep":
         audio.set("preload", settings.preload)
@@ -106,7 +106,7 @@ def _annotate_clip(
     label = _link_text(audio)
     if label and label.casefold() in _said(found):
         label = None  # the table says it already, in the row or column
-    audio.insert_after(Raw(waveform + _caption(meta, label, settings)))
+    audio.insert_after(Raw(waveform + caption_html(meta, label, settings)))
 
 
 def _said(found: FoundClip) -> set[str]:
@@ -173,7 +173,7 @@ def _drop_ours_after(audio: Element) -> None:
     del siblings[start:end]
 
 
-def _data_attributes(meta: ClipMetadata) -> dict[str, str]:
+def data_attributes(meta: ClipMetadata) -> dict[str, str]:
     """What the listening script and the stylesheet use, and nothing more: each
     fact is said once per audience (the caption for people, JSON-LD for search
     engines, ``article.audiotables`` for templates), and every attribute here is
@@ -193,7 +193,7 @@ def _one_decimal(value: float | None) -> str | None:
     return None if value is None else f"{value:.1f}"
 
 
-def _caption(
+def caption_html(
     meta: ClipMetadata, label: str | None, settings: AudioTableSettings
 ) -> str:
     """The visible line under a player: label, duration, technical line, tags."""

@@ -49,7 +49,7 @@ def annotate_pages(
     }
     clips.learn((path for p in prepared.values() for path in p.clip_files()), workers)
     for index, page in prepared.items():
-        processed = finish_page(page, clips.metadata)
+        processed = finish_page(page, clips.metadata, clips.untagged)
         used = [
             UsedClip.of(
                 clip.sources,

@@ -193,7 +193,7 @@ class Element:
         assert self.parent is not None
         self.parent.insert(self.parent.children.index(self) + 1, child)
 
-    def replace_with(self, other: Element) -> None:
+    def replace_with(self, other: Element | Raw) -> None:
         parent = self.parent
         assert parent is not None
         index = parent.children.index(self)

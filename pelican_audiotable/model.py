@@ -108,6 +108,7 @@ class ProblemKind(str, Enum):
     TRUNCATED = "truncated"
     SUSPECT = "suspect"  # read, with a note (a damaged tag, a misnamed file)
     UNFAIR = "unfair"  # clips compared in one row differ in what matching can't fix
+    NOT_BLIND = "not-blind"  # a table asked to be blind is left open
 
     def __str__(self) -> str:
         return self.value
@@ -204,6 +205,8 @@ class AudioTableInfo:
     """One audio table of a page, for templates: ``{{ table.summary }}``."""
 
     clips: tuple[ClipInfo, ...]
+    #: A blind table: its clips are anonymous (no labels, names or tags).
+    blind: bool = False
 
     @property
     def count(self) -> int:
@@ -222,11 +225,12 @@ class AudioTableInfo:
         return clips_summary(self.count, self.duration)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"clips": [clip.to_dict() for clip in self.clips]}
+        return {"clips": [clip.to_dict() for clip in self.clips], "blind": self.blind}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AudioTableInfo:
-        return cls(tuple(ClipInfo.from_dict(clip) for clip in data["clips"]))
+        clips = tuple(ClipInfo.from_dict(clip) for clip in data["clips"])
+        return cls(clips, bool(data.get("blind")))
 
 
 @dataclass(frozen=True)
@@ -247,6 +251,8 @@ class ProcessedPage:
     problems: tuple[Problem, ...]
     #: The page's JSON-LD ``<script>``, for its head (empty when none).
     jsonld: str = ""
+    #: The untagged copies its blind tables play, by file name.
+    copies: tuple[str, ...] = ()
 
 
 class StoredTables(Sequence[AudioTableInfo]):

@@ -166,7 +166,8 @@ class PageStore:
             jsonld, tables, html = self._body(key).read_text("utf-8").split("\n", 2)
         except (OSError, ValueError):
             return None
-        return ProcessedPage(html, StoredTables(tables), (), jsonld)
+        copies = tuple(self.entries[key].get("copies", ()))
+        return ProcessedPage(html, StoredTables(tables), (), jsonld, copies)
 
     def _still_true(
         self, entry: dict[str, Any], page: PageRef, site: Site, clips: ClipStore
@@ -181,6 +182,8 @@ class PageStore:
                     return False
             entry["site"] = site.fingerprint
             self._changed = True
+        if not all(clips.has_copy(name) for name in entry.get("copies", ())):
+            return False  # the clip store lost a blind table's copy: made again
         # The hot path of a warm build: 2,000 clips on 200 pages, so plain lists.
         root = os.path.join(site.root, "")
         return all(
@@ -197,6 +200,8 @@ class PageStore:
             "site": site,
             "clips": [[list(u.sources), u.path, u.url, u.remote, u.key] for u in used],
         }
+        if processed.copies:
+            self.entries[key]["copies"] = list(processed.copies)
         self._new[key] = processed
         self._used.add(key)
         self._changed = True

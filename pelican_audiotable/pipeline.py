@@ -15,12 +15,22 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .annotate import annotate_table, page_jsonld
+from .blind import (
+    BLIND_CLASS,
+    COPIES_FOLDER,
+    BlindClip,
+    blind_question,
+    blind_table,
+    question_of,
+    trials_of,
+    why_not_blind,
+)
 from .discover import FoundClip, FoundTable, ParsedFragment, find_clips, parse_tables
 from .errors import ClipError
 from .fairness import unfair_rows
 from .grid import regroup_by_prefix
 from .log import get_logger
-from .markup import serialize
+from .markup import Raw, serialize
 from .model import (
     AudioTableInfo,
     ClipInfo,
@@ -38,12 +48,17 @@ logger = get_logger(__name__)
 
 ReadClip = Callable[[Path], ClipMetadata]
 """Reads one clip file; raises :class:`ClipError` when it cannot."""
+CopyClip = Callable[[Path], str]
+"""Makes (once per content) a clip's untagged copy, for a blind table; returns its
+file name, or raises :class:`ClipError` when it cannot."""
 
 
 @dataclass
 class PreparedTable:
     found: FoundTable
     resolved: list[ResolvedClip]  # one per clip of ``found``
+    #: A blind table's question ("": from its labels); None for an open table.
+    blind: str | None = None
 
 
 @dataclass
@@ -63,6 +78,7 @@ class PreparedPage:
     html: str
     page: PageRef
     settings: AudioTableSettings
+    site_url: str = ""
     spans: list[PreparedSpan] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -81,27 +97,31 @@ def process_page(
     site: SiteFiles,
     read: ReadClip,
     settings: AudioTableSettings,
+    copy: CopyClip | None = None,
 ) -> ProcessedPage:
     """Annotate every audio table of a page's HTML."""
-    return finish_page(prepare_page(html, page, site, settings), read)
+    return finish_page(prepare_page(html, page, site, settings), read, copy)
 
 
 def prepare_page(
     html: str, page: PageRef, site: SiteFiles, settings: AudioTableSettings
 ) -> PreparedPage:
     """Find every audio table of a page, and resolve each clip to its file."""
-    prepared = PreparedPage(html, page, settings)
+    prepared = PreparedPage(html, page, settings, site.site_url)
     for span in table_spans(html):
         try:
             fragment = parse_tables(html[span.start : span.end])
+            blind = blind_question(settings.blind, html[: span.start])
             tables = []
             for found in fragment.tables:
+                if BLIND_CLASS in found.element.classes():
+                    continue  # blind already: written by this plugin, kept
                 if settings.grid == "prefix" and regroup_by_prefix(found):
                     found = find_clips(found.element)
                 resolved = [
                     first_playable_source(c.sources, page, site) for c in found.clips
                 ]
-                tables.append(PreparedTable(found, resolved))
+                tables.append(PreparedTable(found, resolved, blind))
         except Exception as error:  # whatever a page holds, the build goes on
             prepared.problems.append(_left_as_written(page, error))
             continue
@@ -110,17 +130,21 @@ def prepare_page(
     return prepared
 
 
-def finish_page(prepared: PreparedPage, read: ReadClip) -> ProcessedPage:
+def finish_page(
+    prepared: PreparedPage, read: ReadClip, copy: CopyClip | None = None
+) -> ProcessedPage:
     """Read every clip and write what was learnt into the page's tables."""
     html, page, settings = prepared.html, prepared.page, prepared.settings
     pieces: list[str] = []
     tables: list[AudioTableInfo] = []
     problems = list(prepared.problems)
+    copies: list[str] = []
     done = 0
     for span in prepared.spans:
         found_problems: list[Problem] = []
         try:
             span_tables = []
+            span_copies: list[str] = []
             for table in span.tables:
                 clips = [
                     _learn(clip, resolved, page, read, found_problems)
@@ -133,20 +157,81 @@ def finish_page(prepared: PreparedPage, read: ReadClip) -> ProcessedPage:
                     Problem(page.source_path, None, ProblemKind.UNFAIR, finding)
                     for finding in unfair
                 ]
+                if table.blind is not None:
+                    blinded = _blinded(table, clips, prepared, copy, found_problems)
+                    if blinded is not None:
+                        span_tables.append(blinded[0])
+                        span_copies += blinded[1]
+                        continue
                 span_tables.append(annotate_table(table.found, clips, settings, unfair))
             serialized = serialize(span.fragment.root)
         except Exception as error:
             problems.append(_left_as_written(page, error))
             continue
         tables += span_tables
+        copies += span_copies
         problems += found_problems
         pieces += [html[done : span.start], serialized]
         done = span.end
     if not tables:
         return ProcessedPage(html, (), tuple(problems))
     pieces.append(html[done:])
-    jsonld = page_jsonld(tables) if settings.jsonld else ""
-    return ProcessedPage("".join(pieces), tuple(tables), tuple(problems), jsonld)
+    open_tables = [table for table in tables if not table.blind]
+    jsonld = page_jsonld(open_tables) if settings.jsonld else ""
+    return ProcessedPage(
+        "".join(pieces), tuple(tables), tuple(problems), jsonld, tuple(copies)
+    )
+
+
+def _blinded(
+    table: PreparedTable,
+    clips: list[ClipInfo],
+    prepared: PreparedPage,
+    copy: CopyClip | None,
+    problems: list[Problem],
+) -> tuple[AudioTableInfo, list[str]] | None:
+    """The table written anew as a blind test, playing untagged copies; None, with
+    a problem, when it cannot be (it is then annotated as an open table)."""
+    trials = trials_of(clips)
+    reason = why_not_blind(clips, trials)
+    names: list[str] = []
+    if reason is None and copy is None:
+        reason = "this build makes no untagged copies"
+    for clip, resolved in zip(clips, table.resolved, strict=True):
+        if reason is not None or copy is None:
+            break
+        assert resolved.path is not None  # read, so resolved to a file
+        try:
+            names.append(copy(resolved.path))
+        except ClipError as error:
+            reason = f"its clip {clip.src!r} has no untagged copy: {error}"
+    if reason is not None:
+        problems.append(
+            Problem(
+                prepared.page.source_path,
+                None,
+                ProblemKind.NOT_BLIND,
+                f"a table asked to be blind is left open: {reason}",
+            )
+        )
+        return None
+    blind_clips = [
+        BlindClip(clip, _copy_url(name, prepared))
+        for clip, name in zip(clips, names, strict=True)
+    ]
+    question = question_of(trials, table.blind or "")
+    html, shown = blind_table(blind_clips, trials, question, prepared.settings)
+    table.found.element.replace_with(Raw(html))
+    return AudioTableInfo(tuple(shown), blind=True), names
+
+
+def _copy_url(name: str, prepared: PreparedPage) -> str:
+    """Where a page finds an untagged copy: below ``SITEURL`` when there is one,
+    else relative to the page, which works wherever the site is served."""
+    if prepared.site_url:
+        return f"{prepared.site_url}/{COPIES_FOLDER}/{name}"
+    depth = prepared.page.save_as.count("/")
+    return "../" * depth + f"{COPIES_FOLDER}/{name}"
 
 
 def _left_as_written(page: PageRef, error: Exception) -> Problem:

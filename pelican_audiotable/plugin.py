@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from pelican.utils import truncate_html_paragraphs, truncate_html_words
 
 from . import __version__
 from .assets import ASSETS_FOLDER, AssetLinkingTemplate
+from .blind import COPIES_FOLDER
 from .build import annotate_pages
 from .errors import SettingsError, StrictModeError
 from .filters import FILTERS
@@ -30,7 +32,7 @@ from .model import PageWork, Problem, ProcessedPage, warning_lines
 from .pagestore import PageStore
 from .resolve import PageRef, SiteFiles
 from .scan import may_hold_clips
-from .settings import AudioTableSettings
+from .settings import AudioTableSettings, blind_choice
 from .store import ClipStore, worker_count
 from .summary import with_tables_as_teasers
 
@@ -72,6 +74,8 @@ class _Build:
     pages: PageStore = field(default_factory=lambda: PageStore(None, __version__))
     #: Link the CSS/JS into written pages (the bundled theme links them itself).
     link_assets: bool = False
+    #: The untagged copies the pages' blind tables play, by file name.
+    copies: set[str] = field(default_factory=set)
 
 
 _build = _Build()
@@ -82,6 +86,7 @@ def register() -> None:
     signals.initialized.connect(on_initialized)
     signals.generator_init.connect(on_generator_init)
     signals.all_generators_finalized.connect(on_all_generators_finalized)
+    signals.finalized.connect(on_finalized)
 
 
 def on_initialized(pelican: Any) -> None:
@@ -153,7 +158,7 @@ def on_generator_init(generator: Any) -> None:
 
 def on_all_generators_finalized(generators: list[Any]) -> None:
     problems = annotate_generators(
-        generators, _build.settings, _build.clips, _build.pages
+        generators, _build.settings, _build.clips, _build.pages, _build.copies
     )
     _build.clips.save()
     _build.pages.save()
@@ -169,6 +174,19 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
         )
 
 
+def on_finalized(pelican: Any) -> None:
+    """Publish the blind tables' untagged copies, once the output folder is
+    written (a build that cleans it first cleans it before this)."""
+    if not _build.copies:
+        return
+    folder = Path(pelican.settings["OUTPUT_PATH"]) / COPIES_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in sorted(_build.copies):
+        made, published = _build.clips.copies / name, folder / name
+        if not published.exists() or published.stat().st_size != made.stat().st_size:
+            shutil.copyfile(made, published)
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
@@ -178,8 +196,10 @@ def annotate_generators(
     settings: AudioTableSettings,
     clips: ClipStore,
     pages: PageStore,
+    copies: set[str] | None = None,
 ) -> list[Problem]:
-    """Annotate every article and page the generators hold; return the problems."""
+    """Annotate every article and page the generators hold; return the problems
+    (and add the untagged copies they play to ``copies``)."""
     contents = contents_of(generators)
     works = {
         index: page_work(content, settings)
@@ -200,6 +220,8 @@ def annotate_generators(
         page = processed.get(index) or ProcessedPage(content._content or "", (), ())
         apply_processed(content, page)
         problems += page.problems
+        if copies is not None:
+            copies.update(page.copies)
     return problems
 
 
@@ -276,6 +298,9 @@ def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
             settings = replace(settings, grid=str(grid).strip().lower())
         except SettingsError as error:
             logger.warning("%s: %s", page.source_path, error)
+    blind = content.metadata.get("audiotable_blind")
+    if blind is not None:
+        settings = replace(settings, blind=blind_choice(str(blind)))
     return PageWork(content._content or "", page, settings)
 
 

@@ -54,8 +54,13 @@ class AudioTableSettings:
     #: The grid's colours: ``"theme"`` follows the theme's text and background;
     #: ``"os"`` uses the plugin's own light or dark palette, by the OS setting.
     palette: str = "theme"
+    #: Blind tables: ``""`` (none), ``"yes"`` (every comparison, asking for its
+    #: first label), or the question to ask. Articles set it with the
+    #: ``audiotable_blind`` metadata field; one table, with a marker before it.
+    blind: str = ""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "blind", blind_choice(self.blind))
         for setting in fields(self):
             value = getattr(self, setting.name)
             if isinstance(setting.default, bool) and not isinstance(value, bool):
@@ -129,3 +134,22 @@ class AudioTableSettings:
         analysis extra being installed included)."""
         values = [getattr(self, f.name) for f in fields(self) if f.name != "workers"]
         return repr((*values, self.analyses))
+
+
+def blind_choice(value: object) -> str:
+    """A blind setting as written (``yes``, ``True``, ``off``, a question), as
+    :attr:`AudioTableSettings.blind` keeps it."""
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return "yes"
+    if not isinstance(value, str):
+        raise SettingsError(
+            f"AUDIOTABLE_BLIND must be yes, no or a question, not {value!r}"
+        )
+    text = " ".join(value.split())
+    if text.lower() in ("", "no", "false", "off", "0"):
+        return ""
+    if text.lower() in ("yes", "true", "on", "1"):
+        return "yes"
+    return text

@@ -13,8 +13,10 @@ version, written atomically, pruned of the facts no page used.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -72,6 +74,7 @@ class ClipStore:
     _no_processes: bool = False
     _used_files: set[str] = field(default_factory=set)
     _used_facts: set[str] = field(default_factory=set)
+    _copies: Path | None = None
 
     def _load(self) -> None:
         """Loaded when first asked: a build whose pages all come from the page store
@@ -144,6 +147,52 @@ class ClipStore:
         if analysis:
             return replace(metadata, analysis=ClipAnalysis.from_dict(analysis))
         return metadata
+
+    @property
+    def copies(self) -> Path:
+        """The folder of untagged copies (blind tables' clips), by their own
+        digest: next to the store's file, or a temporary folder without one."""
+        if self._copies is None:
+            if self.file is not None:
+                self._copies = self.file.parent / "untagged"
+            else:
+                self._copies = Path(tempfile.mkdtemp(prefix="audiotable-untagged-"))
+        return self._copies
+
+    def untagged(self, path: Path) -> str:
+        """The file name, in :attr:`copies`, of the clip's copy with every tag
+        removed, made once per content. Raises :class:`ClipError`."""
+        from .untagged import untagged_copy
+
+        key = self.key_of(path)
+        if key is None:
+            raise ClipError("cannot read the file")
+        entry = self.facts.get(key)
+        if entry is None or "metadata" not in entry:
+            raise ClipError("it cannot be read")
+        self._used_facts.add(key)
+        known = entry.get("untagged")
+        if isinstance(known, dict):
+            raise ClipError(str(known.get("error")))
+        if isinstance(known, str) and self.has_copy(known):
+            return known
+        self.copies.mkdir(parents=True, exist_ok=True)
+        made = self.copies / f".{key[:16]}.{os.getpid()}{path.suffix.lower()}"
+        try:
+            untagged_copy(path, made)
+        except ClipError as error:
+            entry["untagged"] = {"error": str(error)}
+            self._changed = True
+            raise
+        digest = hashlib.sha256(made.read_bytes()).hexdigest()[:24]
+        name = digest + path.suffix.lower()
+        os.replace(made, self.copies / name)
+        entry["untagged"] = name
+        self._changed = True
+        return name
+
+    def has_copy(self, name: str) -> bool:
+        return (self.copies / name).is_file()
 
     def _learn_one(self, path: Path, key: str) -> dict[str, Any]:
         """One clip learnt as pages ask: decoded in a process of its own when
@@ -241,6 +290,16 @@ class ClipStore:
         payload = {"version": self._stamp(), "files": files, "facts": facts}
         if write_atomically(self.file, json.dumps(payload, separators=(",", ":"))):
             self.files, self.facts, self._changed = files, facts, False
+            self._prune_copies(facts)
+
+    def _prune_copies(self, facts: dict[str, dict[str, Any]]) -> None:
+        """Copies of clips no page uses any more go with their facts."""
+        if not self.copies.is_dir():
+            return
+        kept = {entry.get("untagged") for entry in facts.values()}
+        for made in self.copies.glob("*"):
+            if made.name not in kept:
+                made.unlink(missing_ok=True)
 
 
 def write_atomically(file: Path, text: str) -> bool:

@@ -16,7 +16,12 @@
  *    a toggle per table turns it off, and the choice is remembered for the site;
  *  - a waveform (svg.audiotable-waveform) shows the progress and seeks on a click
  *    or drag;
- *  - keys, inside a table: Space plays/pauses, 1–9 pick a clip, arrows seek 5 s.
+ *  - keys, inside a table: Space plays/pauses, 1–9 pick a clip, arrows seek 5 s;
+ *  - blind tables (table.audiotable-blind): the clips, "A", "B", …, in an order
+ *    shuffled per visit and always loudness-matched; the reader picks one, then sees
+ *    every label, whether the pick was right and a running score (kept for the
+ *    site); "Try again" reshuffles. The labels come from the table's scrambled
+ *    data-audiotable-blind attribute (see blind.py), never from the page's text.
  * Nothing is fetched until the reader presses play.
  */
 (() => {
@@ -25,6 +30,8 @@
   const MATCH_TOLERANCE = 0.02;
   const SEEK_STEP = 5;
   const MATCHING_KEY = "audiotable-loudness-matching";
+  const SCORE_KEY = "audiotable-blind-score";
+  const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
   /** @type {HTMLAudioElement | null} the clip last started anywhere on the page */
   let lastStarted = null;
@@ -49,6 +56,7 @@
   /** The clip's name for people: its row and column, as the table says. */
   /** @param {HTMLAudioElement} audio @param {number} index */
   function nameOf(audio, index) {
+    if (audio.closest("table.audiotable-blind")) return `Clip ${audio.dataset.audiotableColumn}`;
     const parts = [audio.dataset.audiotableRow, audio.dataset.audiotableColumn].filter(
       Boolean,
     );
@@ -134,7 +142,7 @@
 
   /** @param {HTMLAudioElement} audio @param {number} index */
   function enhanceClip(audio, index) {
-    const name = nameOf(audio, index);
+    let name = nameOf(audio, index);
     const total = durationOf(audio);
 
     const player = document.createElement("div");
@@ -183,6 +191,13 @@
       button.setAttribute("aria-pressed", String(playing));
     };
 
+    // A blind table reshuffled: the clip has a new letter.
+    audio.addEventListener("audiotable:renamed", () => {
+      name = nameOf(audio, index);
+      player.setAttribute("aria-label", name);
+      bar.setAttribute("aria-label", `Position in ${name}`);
+      state();
+    });
     button.addEventListener("click", () => toggle(audio));
     bar.addEventListener("input", () => seek(audio, Number(bar.value)));
     audio.addEventListener("timeupdate", show);
@@ -271,6 +286,10 @@
       gain.title = "Played quieter to match the table's quietest clip";
       clip.nextElementSibling?.append(gain);
     }
+    if (table.classList.contains("audiotable-blind")) {
+      matchLoudness(clips, true); // a louder clip would give the answer away
+      return;
+    }
     let on = matchingWanted();
     if (!matchLoudness(clips, on)) return;
     const button = document.createElement("button");
@@ -318,7 +337,8 @@
       const onRange = event.target instanceof HTMLInputElement;
       const digit = Number(event.key);
       if (Number.isInteger(digit) && digit >= 1 && digit <= Math.min(9, clips.length)) {
-        const chosen = clips[digit - 1];
+        // In the order the reader sees them (a blind table's is shuffled).
+        const chosen = Array.from(table.querySelectorAll("audio[data-duration]"))[digit - 1];
         if (chosen.paused) start(chosen);
         const control = chosen.nextElementSibling?.querySelector("button");
         if (control instanceof HTMLElement) control.focus();
@@ -335,9 +355,200 @@
     });
   }
 
+  // ----- Blind tables ---------------------------------------------------------
+
+  /**
+   * Mulberry32, the build's generator too (blind.py's _Shuffle): the build
+   * scrambles the answer with it, and the script unscrambles it the same way.
+   * @param {number} seed
+   */
+  function generator(seed) {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(a ^ (a >>> 15), a | 1);
+      t = ((t + Math.imul(t ^ (t >>> 7), t | 61)) ^ t) >>> 0;
+      return (t ^ (t >>> 14)) >>> 0;
+    };
+  }
+
+  /** Fisher-Yates, as the build does it. */
+  /** @param {() => number} next @param {number} count */
+  function permutation(next, count) {
+    const places = Array.from({ length: count }, (_, i) => i);
+    for (let i = count - 1; i > 0; i--) {
+      const j = next() % (i + 1);
+      [places[i], places[j]] = [places[j], places[i]];
+    }
+    return places;
+  }
+
+  /**
+   * The labels and answers the build scrambled into data-audiotable-blind.
+   * @param {string} attribute
+   * @returns {{labels: string[][], answers: number[]}}
+   */
+  function unscramble(attribute) {
+    const [seed, payload] = attribute.split(".");
+    const next = generator(Number(seed) ^ 0x5eed);
+    const bytes = Uint8Array.from(atob(payload), (c) => c.charCodeAt(0) ^ (next() >>> 24));
+    return JSON.parse(new TextDecoder().decode(bytes));
+  }
+
+  /** A seed per visit; a test (or a demo) may fix it with window.audiotableSeed. */
+  function visitSeed() {
+    const fixed = /** @type {any} */ (window).audiotableSeed;
+    if (Number.isInteger(fixed)) return fixed;
+    return crypto.getRandomValues(new Uint32Array(1))[0];
+  }
+
+  function readScore() {
+    try {
+      const kept = JSON.parse(localStorage.getItem(SCORE_KEY) || "{}");
+      return { right: Number(kept.right) || 0, tried: Number(kept.tried) || 0 };
+    } catch {
+      return { right: 0, tried: 0 };
+    }
+  }
+
+  /** @param {{right: number, tried: number}} score */
+  function keepScore(score) {
+    try {
+      localStorage.setItem(SCORE_KEY, JSON.stringify(score));
+    } catch {
+      // not kept (private mode): this page still counts
+    }
+  }
+
+  /**
+   * One trial (a row of a blind table): its cells shuffled and lettered, choice
+   * buttons under it, and the reveal after a choice.
+   * @param {HTMLTableRowElement} row @param {string[]} labels @param {number} answer
+   * @param {() => number} next
+   */
+  function blindTrial(row, labels, answer, next) {
+    /** @type {HTMLTableCellElement[]} */
+    const cells = Array.from(row.querySelectorAll(":scope > td"));
+    const facts = new Map(cells.map((cell, i) => [cell, { label: labels[i], asked: i === answer }]));
+    const choices = document.createElement("tr");
+    choices.className = "audiotable-choices";
+    const box = document.createElement("td");
+    box.colSpan = row.cells.length;
+    const prompt = document.createElement("span");
+    prompt.className = "audiotable-prompt";
+    prompt.textContent = "Your pick:";
+    const verdict = document.createElement("p");
+    verdict.className = "audiotable-verdict";
+    verdict.setAttribute("role", "status");
+    const again = document.createElement("button");
+    again.type = "button";
+    again.className = "audiotable-again";
+    again.textContent = "Try again";
+    again.hidden = true;
+    /** @type {HTMLButtonElement[]} */
+    const buttons = cells.map(() => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.addEventListener("click", () => choose(button));
+      return button;
+    });
+    box.append(prompt, ...buttons, again, verdict);
+    choices.append(box);
+    row.after(choices);
+
+    /** The cells in a new order, each named by its place: A, B, … */
+    const shuffle = () => {
+      const order = permutation(next, cells.length).map((i) => cells[i]);
+      row.append(...order);
+      order.forEach((cell, place) => {
+        const letter = LETTERS[place % LETTERS.length];
+        cell.dataset.audiotableWhere = `Clip ${letter}`;
+        const audio = cell.querySelector("audio");
+        if (audio) {
+          audio.dataset.audiotableColumn = letter;
+          audio.setAttribute("aria-label", `Clip ${letter}`);
+          audio.dispatchEvent(new Event("audiotable:renamed"));
+        }
+        const label = cell.querySelector(".audiotable-caption .audiotable-label");
+        if (label) label.textContent = `Clip ${letter}`;
+        buttons[place].textContent = letter;
+        buttons[place].dataset.audiotableChoice = letter;
+        buttons[place].setAttribute("aria-label", `Pick clip ${letter}`);
+      });
+    };
+
+    /** @param {HTMLButtonElement} button */
+    const choose = (button) => {
+      const letter = button.dataset.audiotableChoice;
+      const cell = cells.find((c) => c.dataset.audiotableWhere === `Clip ${letter}`);
+      if (!cell) return;
+      const right = facts.get(cell)?.asked === true;
+      for (const each of cells) {
+        const fact = facts.get(each);
+        const shown = document.createElement("span");
+        shown.className = "audiotable-revealed";
+        shown.dataset.asked = String(!!fact?.asked);
+        shown.textContent = fact?.label ?? "";
+        each.querySelector(".audiotable-caption")?.append(shown);
+      }
+      const asked = cells.find((c) => facts.get(c)?.asked);
+      const score = readScore();
+      score.tried += 1;
+      if (right) score.right += 1;
+      keepScore(score);
+      const which = asked?.dataset.audiotableWhere ?? "";
+      verdict.dataset.right = String(right);
+      verdict.textContent =
+        `${right ? "Right" : "Not this time"}: ${which} is ${facts.get(/** @type {any} */ (asked))?.label}. ` +
+        `Your score: ${score.right} of ${score.tried}.`;
+      for (const other of buttons) {
+        other.disabled = true;
+        other.setAttribute("aria-pressed", String(other === button));
+      }
+      again.hidden = false;
+      again.focus();
+    };
+
+    again.addEventListener("click", () => {
+      for (const audio of row.querySelectorAll("audio")) audio.pause();
+      for (const shown of row.querySelectorAll(".audiotable-revealed")) shown.remove();
+      verdict.textContent = "";
+      delete verdict.dataset.right;
+      for (const button of buttons) {
+        button.disabled = false;
+        button.removeAttribute("aria-pressed");
+      }
+      again.hidden = true;
+      shuffle();
+      buttons[0].focus();
+    });
+    shuffle();
+  }
+
+  /** @param {HTMLTableElement} table @param {() => number} next */
+  function enhanceBlind(table, next) {
+    let answer;
+    try {
+      answer = unscramble(table.dataset.audiotableBlind || "");
+    } catch {
+      return null; // damaged: the table stays as without JavaScript
+    }
+    for (const reveal of table.querySelectorAll("details.audiotable-reveal")) reveal.remove();
+    return () =>
+      table.querySelectorAll("tr[data-audiotable-trial]").forEach((row, t) => {
+        if (row instanceof HTMLTableRowElement && answer.labels[t]) {
+          blindTrial(row, answer.labels[t], answer.answers[t], next);
+        }
+      });
+  }
+
   function init() {
+    const next = generator(visitSeed());
     for (const table of document.querySelectorAll("table.audiotable")) {
-      if (table instanceof HTMLTableElement) enhanceTable(table);
+      if (!(table instanceof HTMLTableElement)) continue;
+      const blind = table.classList.contains("audiotable-blind") ? enhanceBlind(table, next) : null;
+      enhanceTable(table);
+      if (blind) blind();
     }
   }
 

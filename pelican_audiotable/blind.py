@@ -1,0 +1,291 @@
+"""Blind tables: "Which one is Actual?", listened to without the labels.
+
+A blind table is written anew from its clips: each plays an untagged copy under a
+name of digits, in a cell that says only "A" or "B", in an order shuffled at build
+time (and again per visit by the listening script). What would tell the answer, the
+labels and which clip is the one asked for, is kept in one attribute, scrambled, for
+the script to reveal after the reader's choice; a reader without JavaScript finds
+each label behind a "Reveal" written in character references. Nothing of the
+original table is kept: any text in it could name a clip. Pure: clip facts in, HTML
+out.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from .annotate import TABLE_CLASS, caption_html, data_attributes
+from .model import ClipInfo, ClipMetadata
+from .render import MIME_TYPES, escape_attribute, escape_text, waveform_svg
+from .settings import AudioTableSettings
+
+BLIND_CLASS = "audiotable-blind"
+QUESTION_CLASS = "audiotable-question"
+REVEAL_CLASS = "audiotable-reveal"
+#: Where the untagged copies are published, below the output folder.
+COPIES_FOLDER = "audiotable/blind"
+#: The marker for one table, right before it (Markdown writes it as is; reST
+#: through ``.. raw:: html``): ``<!-- audiotable-blind -->``, or with the question:
+#: ``<!-- audiotable-blind: Which one is the human player? -->``.
+_MARKER = re.compile(r"<!--\s*audiotable-blind\b\s*:?(.*?)-->\s*\Z", re.S)
+#: How far before a table its marker is looked for.
+_MARKER_REACH = 400
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class Trial:
+    """Clips heard against each other: a row of a grid, or a whole table."""
+
+    heading: str | None  # a grid row's label ("Verse"): it says where, not who
+    clips: tuple[int, ...]  # positions in the table's clips, as the author wrote
+    labels: tuple[str, ...]  # what each is, revealed after the choice
+    answer: int  # which of ``clips`` the question asks for
+
+
+@dataclass(frozen=True)
+class BlindClip:
+    """A clip of a blind table, with the untagged copy it plays."""
+
+    info: ClipInfo
+    copy_url: str
+
+
+def blind_question(setting: str, before: str) -> str | None:
+    """Whether the table after ``before`` (the page's HTML up to it) is blind, and
+    its question ("" to ask from the labels); None when it is not."""
+    marker = _MARKER.search(before[-_MARKER_REACH:])
+    if marker:
+        return marker[1].strip()
+    if setting:
+        return "" if setting == "yes" else setting
+    return None
+
+
+def trials_of(clips: Sequence[ClipInfo]) -> list[Trial]:
+    """A grid's rows, each its own trial, its columns the choices; a table of
+    rows (or one row) is one trial. The question asks for the first label."""
+    if any(clip.column_label for clip in clips):
+        rows: dict[str | None, list[int]] = {}
+        for index, clip in enumerate(clips):
+            rows.setdefault(clip.row_label, []).append(index)
+        groups = [
+            (row, members, [clips[i].column_label or _fallback(i) for i in members])
+            for row, members in rows.items()
+        ]
+    else:
+        members = list(range(len(clips)))
+        labels = [clips[i].label or _fallback(i) for i in members]
+        groups = [(None, members, labels)]
+    wanted = groups[0][2][0] if groups else ""
+    return [
+        Trial(row, tuple(members), tuple(labels), _index(labels, wanted))
+        for row, members, labels in groups
+    ]
+
+
+def _fallback(index: int) -> str:
+    return f"clip {index + 1}"
+
+
+def _index(labels: list[str], wanted: str) -> int:
+    return labels.index(wanted) if wanted in labels else 0
+
+
+def question_of(trials: Sequence[Trial], asked: str) -> str:
+    return asked or f"Which one is {trials[0].labels[trials[0].answer]}?"
+
+
+def why_not_blind(clips: Sequence[ClipInfo], trials: Sequence[Trial]) -> str | None:
+    """What keeps a table from being blind, or None."""
+    unread = [clip.src for clip in clips if clip.metadata is None]
+    if unread:
+        return f"its clip {unread[0]!r} cannot be played from an untagged copy"
+    if any(len(trial.clips) < 2 for trial in trials):
+        return "each comparison needs two clips or more"
+    return None
+
+
+def blind_table(
+    clips: Sequence[BlindClip],
+    trials: Sequence[Trial],
+    question: str,
+    settings: AudioTableSettings,
+) -> tuple[str, list[ClipInfo]]:
+    """The blind table's HTML, and its clips as templates may see them (no label,
+    no original file name, no tags)."""
+    seed = _seed(clip.copy_url for clip in clips)
+    order = _Shuffle(seed)
+    rows, labels, answers, shown = [], [], [], []
+    for number, trial in enumerate(trials, 1):
+        places = order.permutation(len(trial.clips))
+        members = [trial.clips[p] for p in places]
+        rows.append(_row(number, trial, members, places, clips, settings))
+        labels.append([trial.labels[p] for p in places])
+        answers.append(places.index(trial.answer))
+        shown += [_anonymous(clips[m], trial.heading) for m in members]
+    payload = _scrambled({"labels": labels, "answers": answers}, seed)
+    classes = [TABLE_CLASS, BLIND_CLASS]
+    if settings.palette == "os":
+        classes.append("audiotable-palette-os")
+    total = [clip.info.duration for clip in clips]
+    duration = (
+        f' data-audiotable-duration="{sum(d for d in total if d):.3f}"'
+        if all(total)
+        else ""
+    )
+    html = (
+        f'<table class="{" ".join(classes)}" data-audiotable-clips="{len(clips)}"'
+        f'{duration} data-audiotable-blind="{seed}.{payload}">'
+        f'<caption class="{QUESTION_CLASS}">{escape_text(question)}</caption>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    return html, shown
+
+
+def _row(
+    number: int,
+    trial: Trial,
+    members: list[int],
+    places: list[int],
+    clips: Sequence[BlindClip],
+    settings: AudioTableSettings,
+) -> str:
+    metas = [clips[m].info.metadata for m in members]
+    same_tech = len({_tech(meta) for meta in metas}) == 1
+    fields = tuple(
+        name
+        for name in settings.caption_fields
+        if name in ("duration", "loudness") or (name == "tech" and same_tech)
+    )
+    caption_settings = replace(settings, caption_fields=fields)
+    heading = (
+        f'<th scope="row">{escape_text(trial.heading)}</th>' if trial.heading else ""
+    )
+    cells = [
+        _cell(
+            _LETTERS[position % 26],
+            str(number),
+            clips[member],
+            trial.labels[place]
+            + (" (the one asked for)" if place == trial.answer else ""),
+            caption_settings,
+        )
+        for position, (member, place) in enumerate(zip(members, places, strict=True))
+    ]
+    return f'<tr data-audiotable-trial="{number}">{heading}{"".join(cells)}</tr>'
+
+
+def _tech(meta: ClipMetadata | None) -> tuple[object, ...]:
+    if meta is None:
+        return ()
+    return (
+        meta.codec,
+        meta.bitrate,
+        meta.bitrate_mode,
+        meta.sample_rate,
+        meta.channels,
+    )
+
+
+def _cell(
+    letter: str,
+    trial: str,
+    clip: BlindClip,
+    reveal: str,
+    settings: AudioTableSettings,
+) -> str:
+    meta = clip.info.metadata
+    assert meta is not None
+    url = escape_attribute(clip.copy_url)
+    attributes = {
+        "data-audiotable-row": trial,
+        "data-audiotable-column": letter,
+        **{k: v for k, v in data_attributes(meta).items() if k != "data-title"},
+    }
+    written = "".join(f' {k}="{escape_attribute(v)}"' for k, v in attributes.items())
+    mime = MIME_TYPES.get(meta.format)
+    kind = f' type="{escape_attribute(mime)}"' if mime else ""
+    preload = "none" if settings.preload == "keep" else settings.preload
+    player = (
+        f'<audio controls preload="{preload}" aria-label="Clip {letter}"{written}>'
+        f'<source src="{url}"{kind}><a href="{url}">Clip {letter}</a></audio>'
+    )
+    waveform = waveform_svg(meta.analysis) if meta.analysis else ""
+    caption = caption_html(meta, f"Clip {letter}", settings)
+    hidden = "".join(f"&#{ord(c)};" for c in reveal)
+    details = (
+        f'<details class="{REVEAL_CLASS}"><summary>Reveal</summary>'
+        f"<span>{hidden}</span></details>"
+    )
+    return (
+        f'<td data-audiotable-where="Clip {letter}">'
+        f"{player}{waveform}{caption}{details}</td>"
+    )
+
+
+def _anonymous(clip: BlindClip, heading: str | None) -> ClipInfo:
+    """The clip as ``article.audiotables`` shows it: what a reader could hear."""
+    meta = clip.info.metadata
+    assert meta is not None
+    name = clip.copy_url.rsplit("/", 1)[-1]
+    kept = ClipMetadata(
+        path=name,
+        format=meta.format,
+        codec=meta.codec,
+        duration=meta.duration,
+        duration_source=meta.duration_source,
+        bitrate=meta.bitrate,
+        bitrate_mode=meta.bitrate_mode,
+        sample_rate=meta.sample_rate,
+        channels=meta.channels,
+        size=meta.size,
+        analysis=meta.analysis,
+    )
+    return ClipInfo(clip.copy_url, None, heading, None, clip.copy_url, kept)
+
+
+def _seed(urls: Iterator[str]) -> int:
+    """A table's seed, from its copies' names: the same clips, the same table."""
+    digest = hashlib.sha256("\n".join(urls).encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+class _Shuffle:
+    """Mulberry32, the listening script's generator too: the build and the
+    browser scramble and unscramble the same way."""
+
+    def __init__(self, seed: int) -> None:
+        self.state = seed & 0xFFFFFFFF
+
+    def next(self) -> int:
+        """The next 32 random bits."""
+        a = self.state = (self.state + 0x6D2B79F5) & 0xFFFFFFFF
+        t = _imul(a ^ (a >> 15), a | 1)
+        t = ((t + _imul(t ^ (t >> 7), t | 61)) & 0xFFFFFFFF) ^ t
+        return (t ^ (t >> 14)) & 0xFFFFFFFF
+
+    def permutation(self, count: int) -> list[int]:
+        """Fisher-Yates, as the script does it."""
+        places = list(range(count))
+        for i in range(count - 1, 0, -1):
+            j = self.next() % (i + 1)
+            places[i], places[j] = places[j], places[i]
+        return places
+
+
+def _imul(a: int, b: int) -> int:
+    return (a * b) & 0xFFFFFFFF
+
+
+def _scrambled(answer: object, seed: int) -> str:
+    """``answer`` as JSON, each byte XORed with the generator's next top byte,
+    in base64: nothing a reader can read, or search, in the page's source."""
+    data = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+    stream = _Shuffle(seed ^ 0x5EED)
+    return base64.b64encode(bytes(b ^ (stream.next() >> 24) for b in data)).decode()
