@@ -23,7 +23,6 @@ from pelican.utils import truncate_html_paragraphs, truncate_html_words
 
 from . import __version__
 from .assets import ASSETS_FOLDER, AssetLinkingTemplate
-from .blind import COPIES_FOLDER
 from .build import annotate_pages
 from .errors import SettingsError, StrictModeError
 from .filters import FILTERS
@@ -179,6 +178,8 @@ def on_finalized(pelican: Any) -> None:
     written (a build that cleans it first cleans it before this)."""
     if not _build.copies:
         return
+    from .blind import COPIES_FOLDER
+
     folder = Path(pelican.settings["OUTPUT_PATH"]) / COPIES_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     for name in sorted(_build.copies):

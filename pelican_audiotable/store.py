@@ -75,6 +75,7 @@ class ClipStore:
     _used_files: set[str] = field(default_factory=set)
     _used_facts: set[str] = field(default_factory=set)
     _copies: Path | None = None
+    _temporary: tempfile.TemporaryDirectory[str] | None = None
 
     def _load(self) -> None:
         """Loaded when first asked: a build whose pages all come from the page store
@@ -155,8 +156,9 @@ class ClipStore:
         if self._copies is None:
             if self.file is not None:
                 self._copies = self.file.parent / "untagged"
-            else:
-                self._copies = Path(tempfile.mkdtemp(prefix="audiotable-untagged-"))
+            else:  # removed with the store
+                self._temporary = tempfile.TemporaryDirectory(prefix="audiotable-")
+                self._copies = Path(self._temporary.name)
         return self._copies
 
     def untagged(self, path: Path) -> str:

@@ -1,5 +1,6 @@
-"""A seeded mutation fuzzer for the reader: real clips of every format, damaged the
-ways uploads and attackers damage them. Only the reader's own errors may escape.
+"""A seeded mutation fuzzer for the reader, and for the untagged copies of blind
+tables: real clips of every format, damaged the ways uploads and attackers damage
+them. Only the reader's own errors (and the copier's refusals) may escape.
 
 ``make fuzz`` runs it long (``python -m tests.fuzz --cases 20000``); the test suite
 runs a short, fixed-seed pass of the same code.
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pelican_audiotable.metadata import ClipError, read_metadata
+from pelican_audiotable.untagged import UntaggableClip, untagged_copy
 
 #: A read slower than this is a hang, and fails the run.
 TIME_LIMIT = 5.0
@@ -94,6 +96,7 @@ def mutants(data: bytes, rng: random.Random) -> Iterator[tuple[str, bytes]]:
 class Report:
     files: int = 0
     read: int = 0
+    copied: int = 0  # untagged copies made of what was read
     refused: Counter[str] = field(default_factory=Counter)
     escaped: list[str] = field(default_factory=list)
     slowest: tuple[float, str] = (0.0, "")
@@ -102,7 +105,8 @@ class Report:
         kinds = ", ".join(f"{kind} {n}" for kind, n in self.refused.most_common())
         return (
             f"{self.files} files: {self.read} read, {sum(self.refused.values())} "
-            f"refused ({kinds}); {len(self.escaped)} other exceptions; slowest read "
+            f"refused ({kinds}); {self.copied} copied untagged; "
+            f"{len(self.escaped)} other exceptions; slowest read "
             f"{self.slowest[0] * 1000:.1f} ms ({self.slowest[1]})"
         )
 
@@ -144,6 +148,7 @@ def fuzz(clips: list[Path], cases: int, seed: int, folder: Path) -> Report:
                     meta = read_metadata(target)
                 assert meta.duration is not None and 0 <= meta.duration < 1e6, name
                 report.read += 1
+                report.copied += _copied_untagged(target, folder / f"copy-{clip.name}")
             except ClipError as error:
                 if "reader failed" in str(error):  # the last guard: a parser's bug
                     report.escaped.append(f"{name}: {error.__cause__!r}")
@@ -154,6 +159,19 @@ def fuzz(clips: list[Path], cases: int, seed: int, folder: Path) -> Report:
             if elapsed > report.slowest[0]:
                 report.slowest = (elapsed, name)
     return report
+
+
+def _copied_untagged(source: Path, copy: Path) -> int:
+    """1 when an untagged copy was made (and holds no tag), 0 when refused."""
+    try:
+        with time_limit(TIME_LIMIT):
+            untagged_copy(source, copy)
+    except UntaggableClip:
+        assert not copy.exists(), "a refused copy was left behind"
+        return 0
+    after = read_metadata(copy)
+    assert not (after.title or after.artist or after.has_cover), "tags left"
+    return 1
 
 
 def main() -> None:

@@ -30,6 +30,11 @@ def soup_of(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
+def clip_file(output: Path, src: str) -> Path:
+    """The published file a player of the post plays (blind copies are relative)."""
+    return output / unquote(urljoin("/" + POST, src)).lstrip("/")
+
+
 def test_post_keeps_the_seed_front_matter(demo_output: Path) -> None:
     soup = soup_of(demo_output / POST)
     assert soup.h1.get_text() == "Human vs AI Music Generation Services"
@@ -57,7 +62,15 @@ def test_post_keeps_the_seed_headings_and_clip_paths(demo_output: Path) -> None:
     written = re.findall(r'src="(/music-generation/[^"]+)"', seed or text)
     assert written == re.findall(r'src="(/music-generation/[^"]+)"', text)
     sources = [s["src"] for s in soup.select(".post-content source")]
-    assert sorted(sources) == sorted(written)  # the grid layout reorders them
+    blind = [s for s in sources if not s.startswith("/music-generation/")]
+    open_ones = [s for s in sources if s not in blind]
+    guitar = [s for s in written if "solo" not in s]
+    assert sorted(open_ones) == sorted(guitar)  # the grid layout reorders them
+    # The violin table is blind: its clips play untagged copies named by digest.
+    assert len(blind) == 2
+    assert all(
+        re.fullmatch(r"\.\./\.\./audiotable/blind/[0-9a-f]{24}\.mp3", s) for s in blind
+    )
 
 
 def test_both_tables_are_annotated_with_decoder_exact_durations(demo_output: Path):
@@ -66,13 +79,14 @@ def test_both_tables_are_annotated_with_decoder_exact_durations(demo_output: Pat
     assert len(tables) == 2
     assert tables[0]["data-audiotable-layout"] == "grid"
     assert tables[0].caption.get_text().startswith("7 clips · ")
-    assert tables[1].caption.get_text().startswith("2 clips · ")
+    assert "audiotable-blind" in tables[1]["class"]
+    assert tables[1].caption.get_text() == "Which one is the human player?"
     players = soup.select("table.audiotable audio")
-    names = [Path(p.source["src"]).stem for p in players]
-    assert sorted(names) == sorted([*GUITAR_CLIPS, "actual-solo", "ai-solo"])
+    names = [Path(p.source["src"]).stem for p in tables[0].select("audio")]
+    assert sorted(names) == sorted(GUITAR_CLIPS)
     lengths = set()
     for player in players:
-        clip = demo_output / player.source["src"].lstrip("/")
+        clip = clip_file(demo_output, player.source["src"])
         truth = decoded_seconds(clip)
         frame = 1152 / read_metadata(clip).sample_rate
         assert float(player["data-duration"]) == pytest.approx(truth, abs=frame)
@@ -85,8 +99,11 @@ def test_both_tables_are_annotated_with_decoder_exact_durations(demo_output: Pat
 
 
 def test_stand_ins_cover_the_encodings_authors_upload(demo_output: Path) -> None:
-    players = soup_of(demo_output / POST).select("table.audiotable audio")
+    soup = soup_of(demo_output / POST)
+    players = soup.select("table.audiotable:not(.audiotable-blind) audio")
+    published = ("actual-solo.mp3", "ai-solo.mp3")
     clips = [read_metadata(demo_output / p.source["src"].lstrip("/")) for p in players]
+    clips += [read_metadata(demo_output / "music-generation" / n) for n in published]
     seen = {
         (m.duration_source, m.bitrate_mode, m.channels, m.sample_rate) for m in clips
     }
@@ -99,6 +116,10 @@ def test_stand_ins_cover_the_encodings_authors_upload(demo_output: Path) -> None
     assert all(m.artist == "Stand-in" for m in clips)
     shown = [p.find_next(class_="audiotable-artist").get_text() for p in players]
     assert shown == ["Stand-in"] * len(players)
+    # The blind table's copies play the same audio with no tag at all.
+    for player in soup.select("table.audiotable-blind audio"):
+        copy = read_metadata(clip_file(demo_output, player.source["src"]))
+        assert (copy.artist, copy.title, copy.has_cover) == (None, None, False)
 
 
 def local_targets(page: Path, root: Path) -> list[tuple[str, Path]]:

@@ -15,3 +15,4 @@ def test_damaged_clips_of_every_format_give_only_clip_errors(
     assert report.files == 120 * len(clips)
     assert report.escaped == []
     assert report.read and report.refused  # both outcomes were met
+    assert 0 < report.copied <= report.read  # damaged, yet copied untagged

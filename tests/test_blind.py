@@ -1,0 +1,403 @@
+"""Blind tables: "Which one is …?" in real builds and in Chromium, and what a curious
+reader finds in the page, in its feed and in the published files."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import mutagen
+import pytest
+
+from pelican_audiotable import blind
+from pelican_audiotable.blind import blind_question, trials_of
+from pelican_audiotable.metadata import read_metadata
+from pelican_audiotable.model import ClipInfo
+from pelican_audiotable.untagged import untagged_copy
+from tests.conftest import build_site, serve
+from tests.test_browser import expected_volumes
+
+#: What must not show before the reader's choice: the labels, the original file
+#: names and the tags inside the files.
+LABELS = ("Session violinist", "Machine generated")
+SECRETS = (*LABELS, "jory-violin", "suno-fiddle", "Jory Lane", "Fiddle take")
+TABLE = (
+    "| Session violinist | Machine generated |\n|---|---|\n"
+    '| <audio controls preload="metadata"><source src="/clips/jory-violin.mp3" '
+    'type="audio/mpeg"></audio> | <audio controls preload="metadata">'
+    '<source src="/clips/suno-fiddle.mp3" type="audio/mpeg"></audio> |\n'
+)
+MARKDOWN = (
+    "Title: Blind\nSlug: blind\n\nCan you tell?\n\n"
+    "<!-- audiotable-blind: Which one is the human player? -->\n\n" + TABLE + "\n"
+    "And an open table:\n\n| Open | Shut |\n|---|---|\n"
+    "| [one](/clips/open.mp3) | [two](/clips/open.mp3) |\n"
+)
+REST = """Blind in reST
+#############
+
+:slug: rest
+
+.. raw:: html
+
+   <!-- audiotable-blind -->
+
++-------------------------------------------+-------------------------------------------+
+| Session violinist                         | Machine generated                         |
++===========================================+===========================================+
+| .. raw:: html                             | .. raw:: html                             |
+|                                           |                                           |
+|    <audio src="/clips/jory-violin.mp3">   |    <audio src="/clips/suno-fiddle.mp3">   |
+|    </audio>                               |    </audio>                               |
++-------------------------------------------+-------------------------------------------+
+"""
+GRID = (
+    "Title: Grid\nSlug: grid\nAudiotable_blind: yes\n\n"
+    "| Section | Session violinist | Machine generated |\n|---|---|---|\n"
+    "| Verse | [a](/clips/jory-violin.mp3) | [b](/clips/suno-fiddle.mp3) |\n"
+    "| Chorus | [c](/clips/quiet-jory.mp3) | [d](/clips/suno-fiddle.mp3) |\n"
+)
+
+
+def tagged(source: Path, target: Path, title: str, *filters: str) -> Path:
+    """``source`` again, tagged as AI services and collaborators tag their files."""
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(source), *filters,
+         "-c:a", "libmp3lame", "-b:a", "128k", "-id3v2_version", "3",
+         "-metadata", f"title={title}", "-metadata", "artist=Jory Lane",
+         "-metadata", "comment=Session violinist", str(target)],
+        check=True,
+    )  # fmt: skip
+    return target
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, clips) -> dict[str, str | bytes | Path]:
+    made = tmp_path_factory.mktemp("tagged")
+    take = clips["cbr-128-stereo-44k.mp3"]
+    return {
+        "clips/jory-violin.mp3": tagged(take, made / "a.mp3", "Fiddle take 1"),
+        "clips/suno-fiddle.mp3": tagged(
+            take, made / "b.mp3", "Fiddle take 2", "-af", "volume=-6dB"
+        ),
+        "clips/quiet-jory.mp3": tagged(
+            take, made / "c.mp3", "Fiddle take 3", "-af", "volume=-3dB"
+        ),
+        "clips/open.mp3": take,
+        "blind.md": MARKDOWN,
+        "rest.rst": REST,
+        "grid.md": GRID,
+    }
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, files) -> Path:
+    root = tmp_path_factory.mktemp("blind")
+    return build_site(root, files, AUDIOTABLE_ASSETS=True)
+
+
+def blind_tables(html: str) -> list[str]:
+    return re.findall(r'<table class="audiotable audiotable-blind".*?</table>', html)
+
+
+def without_question(table: str) -> str:
+    return re.sub(r"<caption.*?</caption>", "", table)
+
+
+def test_a_marked_table_is_blind_and_gives_nothing_away(site: Path) -> None:
+    html = (site / "blind.html").read_text()
+    [table] = blind_tables(html)
+    assert "Which one is the human player?" in table
+    for secret in SECRETS:
+        assert secret.lower() not in table.lower()
+    sources = re.findall(r'src="([^"]+)"', table)
+    assert len(sources) == 2
+    for source in sources:
+        assert re.fullmatch(r"\.\./audiotable/blind/[0-9a-f]{24}\.mp3", source) or (
+            re.fullmatch(r"audiotable/blind/[0-9a-f]{24}\.mp3", source)
+        )
+    # The open table beside it stays open, with its labels.
+    assert "<th>Open</th>" in html and len(blind_tables(html)) == 1
+    # Nothing of the blind table reaches the page's JSON-LD.
+    assert "audiotable/blind" not in html.split("<body", 1)[0]
+
+
+def test_published_copies_hold_no_tag_and_the_originals_are_untouched(
+    site: Path, files
+) -> None:
+    copies = sorted((site / "audiotable/blind").iterdir())
+    assert len(copies) == 3  # three contents, whatever pages and rows use them
+    for copy in copies:
+        assert re.fullmatch(r"[0-9a-f]{24}\.mp3", copy.name)
+        data = copy.read_bytes()
+        for secret in SECRETS:
+            assert secret.encode() not in data
+        assert not mutagen.File(copy).tags
+        assert read_metadata(copy).duration == pytest.approx(7.3, abs=0.1)
+    for name in ("jory-violin.mp3", "suno-fiddle.mp3"):
+        published = (site / "clips" / name).read_bytes()
+        assert published == Path(files[f"clips/{name}"]).read_bytes()
+        assert b"Jory Lane" in published
+
+
+def test_the_marker_works_in_rest_and_metadata_blinds_every_table(site: Path):
+    [rest] = blind_tables((site / "rest.html").read_text())
+    assert "Which one is Session violinist?" in rest  # asked from the labels
+    [grid] = blind_tables((site / "grid.html").read_text())
+    assert grid.count("data-audiotable-trial=") == 2
+    # The rows say where (not who); the columns' labels are the answer.
+    assert ">Verse</th>" in grid and ">Chorus</th>" in grid
+    for secret in SECRETS:
+        assert secret.lower() not in without_question(grid).lower()
+
+
+def test_processing_twice_gives_the_same_html(site: Path, files) -> None:
+    from pelican_audiotable.pipeline import process_page
+    from pelican_audiotable.resolve import PageRef, SiteFiles
+    from pelican_audiotable.settings import AudioTableSettings
+
+    html = (site / "blind.html").read_text()
+    body = html[html.index("<p>Can you tell?") : html.index("</article>")]
+    again = process_page(
+        body,
+        PageRef("blind.md", "blind.html", "blind.html"),
+        SiteFiles(content_root=site, published={}),
+        read_metadata,
+        AudioTableSettings(),
+    )
+    assert blind_tables(again.html) == blind_tables(body)
+
+
+def test_a_table_that_cannot_be_blind_is_left_open_with_a_warning(
+    tmp_path: Path, files, warnings
+) -> None:
+    post = MARKDOWN.replace("/clips/suno-fiddle.mp3", "/clips/missing.mp3")
+    output = build_site(tmp_path, {**files, "blind.md": post})
+    html = (output / "blind.html").read_text()
+    assert not blind_tables(html) and "Session violinist" in html
+    said = [w for w in warnings() if "left open" in w]
+    assert said == [
+        "audiotable: blind.md: a table asked to be blind is left open: its clip "
+        "'/clips/missing.mp3' cannot be played from an untagged copy"
+    ]
+    with pytest.raises(Exception, match="the build fails"):
+        build_site(tmp_path, {}, AUDIOTABLE_STRICT=True)
+
+
+def test_a_feed_stays_valid_and_spoils_nothing(tmp_path: Path, files) -> None:
+    output = build_site(
+        tmp_path,
+        files,
+        SITEURL="https://example.test",
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+    )
+    feed = (output / "feeds/all.atom.xml").read_text()
+    root = ET.fromstring(feed)
+    entries = root.findall("{http://www.w3.org/2005/Atom}entry")
+    blind_entry = next(e for e in entries if "blind" in ET.tostring(e, "unicode"))
+    text = ET.tostring(blind_entry, "unicode")
+    for secret in SECRETS:
+        assert secret.lower() not in text.lower()
+    assert "https://example.test/audiotable/blind/" in feed
+
+
+def test_a_warm_build_publishes_the_copies_again(tmp_path: Path, files) -> None:
+    cold = build_site(tmp_path, files, DELETE_OUTPUT_DIRECTORY=True)
+    names = sorted(p.name for p in (cold / "audiotable/blind").iterdir())
+    warm = build_site(tmp_path, {}, DELETE_OUTPUT_DIRECTORY=True)
+    assert sorted(p.name for p in (warm / "audiotable/blind").iterdir()) == names
+    from pelican_audiotable import plugin
+
+    assert plugin._build.pages.hits >= 3
+
+
+# --- Pure parts ---------------------------------------------------------------------
+
+
+def test_markers_and_settings_say_which_tables_are_blind() -> None:
+    assert blind_question("", "<p>x</p>") is None
+    assert blind_question("", "<!-- audiotable-blind -->\n") == ""
+    marked = "<!-- audiotable-blind: Which one is the human player? -->\n  "
+    assert blind_question("", marked) == "Which one is the human player?"
+    assert blind_question("yes", "<p>x</p>") == ""
+    assert blind_question("Who plays?", "<p>x</p>") == "Who plays?"
+    # A marker further up the page, before other content, is another table's.
+    assert blind_question("", "<!-- audiotable-blind -->\n<p>text</p>\n") is None
+
+
+def test_a_grid_is_one_trial_a_row_and_a_list_one_trial() -> None:
+    grid = [
+        ClipInfo("a", row_label="Verse", column_label="Actual"),
+        ClipInfo("b", row_label="Verse", column_label="AI"),
+        ClipInfo("c", row_label="Chorus", column_label="AI"),
+        ClipInfo("d", row_label="Chorus", column_label="Actual"),
+    ]
+    trials = trials_of(grid)
+    assert [(t.heading, t.clips, t.answer) for t in trials] == [
+        ("Verse", (0, 1), 0),
+        ("Chorus", (2, 3), 1),  # the clip labelled as the question asks
+    ]
+    assert blind.question_of(trials, "") == "Which one is Actual?"
+    rows = [ClipInfo("a", label="Take 1"), ClipInfo("b", label="Take 2")]
+    assert [t.labels for t in trials_of(rows)] == [("Take 1", "Take 2")]
+
+
+def test_the_scrambled_answer_round_trips_and_is_not_readable() -> None:
+    import base64
+
+    answer = {"labels": [["Actual Guitar and Violon solos", "AI"]], "answers": [0]}
+    scrambled = blind._scrambled(answer, 1234)
+    assert "Actual" not in base64.b64decode(scrambled).decode("latin-1")
+    stream = blind._Shuffle(1234 ^ 0x5EED)
+    plain = bytes(b ^ (stream.next() >> 24) for b in base64.b64decode(scrambled))
+    assert json.loads(plain) == answer
+
+
+@pytest.mark.parametrize("name", ["flac-44k.flac", "vorbis-48k.ogg", "opus-stereo.opus",
+                                  "aac-44k.m4a", "pcm-mono-22k.wav", "cover-art.mp3"])  # fmt: skip
+def test_every_format_is_copied_without_its_tags(tmp_path: Path, clips, name) -> None:
+    source = tmp_path / f"tagged{clips[name].suffix}"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(clips[name]), "-map", "0", "-c", "copy",
+         "-metadata", "title=Fiddle take", "-metadata", "artist=Jory Lane",
+         str(source)],
+        check=True,
+    )  # fmt: skip
+    before = read_metadata(source)
+    assert before.title and before.artist  # (Ogg keeps its stream's own tags)
+    target = tmp_path / f"copy{source.suffix}"
+    untagged_copy(source, target)
+    after = read_metadata(target)
+    assert (after.title, after.artist, after.album, after.has_cover) == (
+        None,
+        None,
+        None,
+        False,
+    )
+    assert after.duration == before.duration
+    assert read_metadata(source) == before  # the original is untouched
+    for secret in (before.title, before.artist):
+        assert secret.encode() not in target.read_bytes()
+
+
+# --- In Chromium ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def blind_url(site: Path):
+    with serve(site) as url:
+        yield url
+
+
+TABLE_TEXT = "() => document.querySelector('table.audiotable-blind').textContent"
+ORDER = """() => Array.from(document.querySelectorAll('table.audiotable-blind audio'))
+    .map(a => a.querySelector('source').getAttribute('src'))"""
+
+
+def visit(browser, url: str, seed: int):
+    context = browser.new_context()
+    context.add_init_script(f"window.audiotableSeed = {seed}")
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.goto(url, wait_until="networkidle")
+    tab.errors = errors
+    return tab
+
+
+@pytest.mark.browser
+def test_nothing_names_a_clip_before_the_choice(browser, blind_url: str) -> None:
+    tab = visit(browser, blind_url + "/blind.html", 1)
+    text = tab.evaluate(TABLE_TEXT)
+    for secret in SECRETS:
+        assert secret.lower() not in text.lower()
+    source = tab.content()
+    for table in blind_tables(source):
+        for secret in SECRETS:
+            assert secret.lower() not in table.lower()
+    assert tab.locator("details.audiotable-reveal").count() == 0
+    choices = tab.locator("[data-audiotable-choice]")
+    assert choices.all_inner_texts() == ["A", "B"]
+    assert tab.errors == []
+    tab.context.close()
+
+
+@pytest.mark.browser
+def test_a_choice_reveals_the_labels_and_keeps_a_score(browser, blind_url: str):
+    tab = visit(browser, blind_url + "/blind.html", 7)
+    table = tab.locator("table.audiotable-blind")
+    tab.locator("[data-audiotable-choice=A]").click()
+    revealed = table.locator(".audiotable-revealed").all_inner_texts()
+    assert sorted(revealed) == sorted(LABELS)
+    verdict = table.locator(".audiotable-verdict").inner_text()
+    first = table.locator("td[data-audiotable-where='Clip A'] .audiotable-revealed")
+    right = first.inner_text() == "Session violinist"  # what the question asks for
+    assert verdict.startswith("Right" if right else "Not this time")
+    assert verdict.endswith(f"Your score: {int(right)} of 1.")
+    score = json.loads(tab.evaluate("localStorage.getItem('audiotable-blind-score')"))
+    assert score == {"right": int(right), "tried": 1}
+    # Try again, by keyboard: the labels go, the clips are lettered anew.
+    tab.locator(".audiotable-again").press("Enter")
+    assert table.locator(".audiotable-revealed").count() == 0
+    assert "Session violinist" not in tab.evaluate(TABLE_TEXT)
+    tab.locator("[data-audiotable-choice=B]").focus()
+    tab.keyboard.press("Enter")
+    score = json.loads(tab.evaluate("localStorage.getItem('audiotable-blind-score')"))
+    assert score["tried"] == 2
+    assert table.locator("[data-audiotable-choice=B]").get_attribute(
+        "aria-pressed"
+    ) == ("true")
+    assert tab.errors == []
+    tab.context.close()
+
+
+@pytest.mark.browser
+def test_the_order_is_shuffled_per_visit(browser, blind_url: str) -> None:
+    orders = []
+    for seed in range(6):
+        tab = visit(browser, blind_url + "/blind.html", seed)
+        orders.append(tuple(tab.evaluate(ORDER)))
+        tab.context.close()
+    assert len(set(orders)) == 2  # both orders come up
+    again = visit(browser, blind_url + "/blind.html", 3)
+    assert tuple(again.evaluate(ORDER)) == orders[3]  # a seed, one order
+    again.context.close()
+
+
+@pytest.mark.browser
+def test_blind_tables_always_play_loudness_matched(browser, blind_url: str) -> None:
+    tab = visit(browser, blind_url + "/grid.html", 2)
+    tab.evaluate("localStorage.setItem('audiotable-loudness-matching', 'off')")
+    tab.reload(wait_until="networkidle")
+    volumes, levels = zip(
+        *tab.evaluate(
+            "() => Array.from(document.querySelectorAll('table.audiotable audio'))"
+            ".map(a => [a.volume, Number(a.dataset.loudness)])"
+        ),
+        strict=True,
+    )
+    assert max(levels) - min(levels) == pytest.approx(6, abs=1.0)
+    assert list(volumes) == pytest.approx(expected_volumes(list(levels)), abs=0.01)
+    assert tab.locator("button.audiotable-matching").count() == 0
+    assert tab.locator("tr.audiotable-choices").count() == 2  # a pick per row
+    tab.context.close()
+
+
+@pytest.mark.browser
+def test_without_javascript_the_labels_wait_behind_reveal(browser, blind_url: str):
+    context = browser.new_context(java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto(blind_url + "/blind.html")
+    table = tab.locator("table.audiotable-blind")
+    assert table.locator("audio").count() == 2
+    visible = table.inner_text()
+    for label in LABELS:
+        assert label not in visible
+    table.locator("details.audiotable-reveal summary").first.click()
+    shown = table.inner_text()
+    assert any(label in shown for label in LABELS)
+    assert "(the one asked for)" in shown or sum(label in shown for label in LABELS)
+    context.close()
