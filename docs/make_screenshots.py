@@ -1,5 +1,6 @@
 """The README's screenshots: the demo post in Chromium, desktop and mobile, light and
-dark, with the first clip playing and the second table in view.
+dark, with the first clip playing and the second table in view; and the blind
+violin-solo table after a pick.
 
     make demo-build && .venv/bin/python docs/make_screenshots.py
 """
@@ -45,6 +46,14 @@ def main() -> None:
                 page.mouse.move(0, 0)
                 page.screenshot(path=ROOT / "docs" / f"{device}-{scheme}.png")
                 page.close()
+        page = browser.new_page(viewport={"width": 900, "height": 700})
+        page.add_init_script("window.audiotableSeed = 3")
+        page.goto(f"{url}/{POST}", wait_until="networkidle")
+        page.locator("[data-audiotable-choice=B]").click()
+        page.mouse.move(0, 0)
+        page.locator("table.audiotable-blind").screenshot(
+            path=ROOT / "docs" / "blind-light.png"
+        )
         browser.close()
 
 
