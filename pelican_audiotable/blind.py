@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from .annotate import TABLE_CLASS, caption_html, data_attributes
+from .fairness import rows_compared
 from .model import ClipInfo, ClipMetadata
 from .render import MIME_TYPES, escape_attribute, escape_text, waveform_svg
 from .settings import AudioTableSettings
@@ -68,12 +69,11 @@ def blind_question(setting: str, before: str) -> str | None:
 
 
 def trials_of(clips: Sequence[ClipInfo]) -> list[Trial]:
-    """A grid's rows, each its own trial, its columns the choices; a table of
-    rows (or one row) is one trial. The question asks for the first label."""
-    if any(clip.column_label for clip in clips):
-        rows: dict[str | None, list[int]] = {}
-        for index, clip in enumerate(clips):
-            rows.setdefault(clip.row_label, []).append(index)
+    """Each row compared (a grid's, or a table of one row) is a trial, its columns
+    the choices; a table of rows of one clip each is one trial. The question asks
+    for the first label."""
+    rows = rows_compared(clips)
+    if rows:
         groups = [
             (row, members, [clips[i].column_label or _fallback(i) for i in members])
             for row, members in rows.items()
@@ -82,7 +82,7 @@ def trials_of(clips: Sequence[ClipInfo]) -> list[Trial]:
         members = list(range(len(clips)))
         labels = [clips[i].label or _fallback(i) for i in members]
         groups = [(None, members, labels)]
-    wanted = groups[0][2][0] if groups else ""
+    wanted = groups[0][2][0]
     return [
         Trial(row, tuple(members), tuple(labels), _index(labels, wanted))
         for row, members, labels in groups
@@ -106,8 +106,10 @@ def why_not_blind(clips: Sequence[ClipInfo], trials: Sequence[Trial]) -> str | N
     unread = [clip.src for clip in clips if clip.metadata is None]
     if unread:
         return f"its clip {unread[0]!r} cannot be played from an untagged copy"
-    if any(len(trial.clips) < 2 for trial in trials):
-        return "each comparison needs two clips or more"
+    if sum(len(t.clips) for t in trials) < len(clips) or any(
+        len(t.clips) < 2 for t in trials
+    ):
+        return "a row holds a single clip, with nothing to compare it with"
     return None
 
 

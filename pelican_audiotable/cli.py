@@ -133,9 +133,10 @@ def _check(content: Path | None, settings_file: Path | None) -> int:
     for page in report.pages:
         print(page.source_path)
         for number, table in enumerate(page.tables, 1):
-            print(f"  table {number}: {table.summary}")
+            blind = " (blind: clips as readers see them)" if table.blind else ""
+            print(f"  table {number}: {table.summary}{blind}")
             for clip in table.clips:
-                where = clip.label or "(unlabelled)"
+                where = clip.label or clip.row_label or "(unlabelled)"
                 if clip.metadata is not None:
                     state = (
                         format_duration(clip.duration) + "  " + tech_line(clip.metadata)

@@ -22,16 +22,27 @@ LENGTH_SPREAD = 0.10
 SILENCE_SPREAD = 0.3
 
 
+def rows_compared(clips: Sequence[ClipInfo]) -> dict[str | None, list[int]]:
+    """The clips compared with each other, by row: a labelled row's, and a row
+    without a label whose clips its columns name (a table of one row, "Actual" |
+    "AI"). Positions in ``clips``; rows of one clip are no comparison."""
+    rows: dict[str | None, list[int]] = {}
+    for index, clip in enumerate(clips):
+        if clip.row_label or clip.column_label:
+            rows.setdefault(clip.row_label, []).append(index)
+    return {row: members for row, members in rows.items() if len(members) >= 2}
+
+
 def unfair_rows(clips: Sequence[ClipInfo]) -> list[str]:
     """One sentence per unfair comparison, naming the row and the clips."""
-    rows: dict[str, list[ClipInfo]] = {}
-    for clip in clips:
-        if clip.row_label and clip.metadata is not None:
-            rows.setdefault(clip.row_label, []).append(clip)
     findings = []
-    for row, compared in rows.items():
+    for row, members in rows_compared(clips).items():
+        compared = [clips[i] for i in members if clips[i].metadata is not None]
         if len(compared) >= 2:
-            findings += [f"{row}: {finding}" for finding in _findings(compared)]
+            findings += [
+                f"{row}: {finding}" if row else finding
+                for finding in _findings(compared)
+            ]
     return findings
 
 

@@ -401,3 +401,21 @@ def test_without_javascript_the_labels_wait_behind_reveal(browser, blind_url: st
     assert any(label in shown for label in LABELS)
     assert "(the one asked for)" in shown or sum(label in shown for label in LABELS)
     context.close()
+
+
+def test_a_row_without_a_label_is_compared_too() -> None:
+    """A table of one row, "Actual" | "AI", is a comparison: checked for fairness,
+    and one trial when blind."""
+    from pelican_audiotable.fairness import unfair_rows
+    from pelican_audiotable.model import ClipMetadata
+
+    def take(rate: int) -> ClipMetadata:
+        return ClipMetadata("x.mp3", "MP3", "MP3", 30.0, "header", 128000, "CBR",
+                            rate, 2, 480_000)  # fmt: skip
+
+    row = [
+        ClipInfo("a", column_label="Actual", metadata=take(44100)),
+        ClipInfo("b", column_label="AI", metadata=take(48000)),
+    ]
+    assert unfair_rows(row) == ["sample rates differ (44.1 kHz, 48 kHz)"]
+    assert [(t.heading, t.labels) for t in trials_of(row)] == [(None, ("Actual", "AI"))]
