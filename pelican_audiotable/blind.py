@@ -163,7 +163,7 @@ def _row(
     fields = tuple(
         name
         for name in settings.caption_fields
-        if name in ("duration", "loudness") or (name == "tech" and same_tech)
+        if name == "duration" or (name == "tech" and same_tech)
     )
     caption_settings = replace(settings, caption_fields=fields)
     heading = (

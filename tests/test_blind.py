@@ -382,6 +382,7 @@ def test_blind_tables_always_play_loudness_matched(browser, blind_url: str) -> N
     assert max(levels) - min(levels) == pytest.approx(6, abs=1.0)
     assert list(volumes) == pytest.approx(expected_volumes(list(levels)), abs=0.01)
     assert tab.locator("button.audiotable-matching").count() == 0
+    assert tab.locator(".audiotable-gain").count() == 0  # "−6 dB" would tell
     assert tab.locator("tr.audiotable-choices").count() == 2  # a pick per row
     tab.context.close()
 

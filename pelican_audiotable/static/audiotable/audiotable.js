@@ -280,15 +280,17 @@
   /** The per-table switch for loudness matching, before the table. */
   /** @param {HTMLTableElement} table @param {HTMLAudioElement[]} clips */
   function addMatchingSwitch(table, clips) {
+    if (table.classList.contains("audiotable-blind")) {
+      // Always matched, and silently: a louder clip, or the note of how much
+      // quieter it plays, would give the answer away (generated masters are loud).
+      matchLoudness(clips, true);
+      return;
+    }
     for (const clip of clips) {
       const gain = document.createElement("span");
       gain.className = "audiotable-gain";
       gain.title = "Played quieter to match the table's quietest clip";
       clip.nextElementSibling?.append(gain);
-    }
-    if (table.classList.contains("audiotable-blind")) {
-      matchLoudness(clips, true); // a louder clip would give the answer away
-      return;
     }
     let on = matchingWanted();
     if (!matchLoudness(clips, on)) return;
