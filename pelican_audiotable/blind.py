@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from .annotate import TABLE_CLASS, caption_html, data_attributes
+from .annotate import PALETTE_CLASS, TABLE_CLASS, caption_html, data_attributes
 from .fairness import rows_compared
 from .model import ClipInfo, ClipMetadata
 from .render import MIME_TYPES, escape_attribute, escape_text, waveform_svg
@@ -134,7 +134,7 @@ def blind_table(
     payload = _scrambled({"labels": labels, "answers": answers}, seed)
     classes = [TABLE_CLASS, BLIND_CLASS]
     if settings.palette == "os":
-        classes.append("audiotable-palette-os")
+        classes.append(PALETTE_CLASS)
     total = [clip.info.duration for clip in clips]
     duration = (
         f' data-audiotable-duration="{sum(d for d in total if d):.3f}"'
@@ -236,6 +236,8 @@ def _anonymous(clip: BlindClip, heading: str | None) -> ClipInfo:
     meta = clip.info.metadata
     assert meta is not None
     name = clip.copy_url.rsplit("/", 1)[-1]
+    # Field by field, not a copy with the tags cleared: a tag field added to
+    # ClipMetadata later stays out of blind tables until it is added here.
     kept = ClipMetadata(
         path=name,
         format=meta.format,

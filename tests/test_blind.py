@@ -420,3 +420,29 @@ def test_a_row_without_a_label_is_compared_too() -> None:
     ]
     assert unfair_rows(row) == ["sample rates differ (44.1 kHz, 48 kHz)"]
     assert [(t.heading, t.labels) for t in trials_of(row)] == [(None, ("Actual", "AI"))]
+
+
+@pytest.mark.browser
+def test_hostile_labels_and_questions_stay_text(tmp_path: Path, files, browser):
+    """Labels and the question are the author's (or a collaborator's) text: after
+    the choice, and in the question, they show as text and never run."""
+    post = (
+        "Title: Hostile\nSlug: hostile\n"
+        "Audiotable_blind: <script>alert(1)</script> Which one?\n\n"
+        "| &lt;img src=x onerror=alert(2)&gt; | <b>AI</b> |\n|---|---|\n"
+        "| [a](/clips/jory-violin.mp3) | [b](/clips/suno-fiddle.mp3) |\n"
+    )
+    output = build_site(tmp_path, {**files, "hostile.md": post}, AUDIOTABLE_ASSETS=True)
+    [table] = blind_tables((output / "hostile.html").read_text())
+    assert "<script>" not in table and "<img" not in table
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Which one?" in table
+    with serve(output) as url:
+        tab = visit(browser, url + "/hostile.html", 5)
+        dialogs: list[str] = []
+        tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        tab.locator("[data-audiotable-choice=A]").click()
+        shown = tab.locator(".audiotable-revealed").all_inner_texts()
+        assert sorted(shown) == ["<img src=x onerror=alert(2)>", "AI"]
+        assert tab.locator("table.audiotable-blind img").count() == 0
+        assert dialogs == [] and tab.errors == []
+        tab.context.close()
