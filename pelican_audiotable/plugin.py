@@ -180,6 +180,12 @@ def on_finalized(pelican: Any) -> None:
         return
     from .blind import COPIES_FOLDER
 
+    if not _build.settings.analyses:
+        logger.info(
+            "blind tables play at their published loudness: loudness matching needs "
+            "pip install 'pelican-audiotable[analysis]' and AUDIOTABLE_ANALYSIS on"
+        )
+
     folder = Path(pelican.settings["OUTPUT_PATH"]) / COPIES_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     for name in sorted(_build.copies):

@@ -446,3 +446,22 @@ def test_hostile_labels_and_questions_stay_text(tmp_path: Path, files, browser):
         assert tab.locator("table.audiotable-blind img").count() == 0
         assert dialogs == [] and tab.errors == []
         tab.context.close()
+
+
+def test_without_analysis_blind_tables_say_they_play_unmatched(
+    tmp_path: Path, files, caplog
+) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO)
+    output = build_site(tmp_path, files, AUDIOTABLE_ANALYSIS=False)
+    assert blind_tables((output / "blind.html").read_text())
+    assert "data-loudness" not in (output / "blind.html").read_text()
+    said = [
+        r.getMessage() for r in caplog.records if "published loudness" in r.getMessage()
+    ]
+    assert said == [
+        "audiotable: blind tables play at their published loudness: loudness "
+        "matching needs pip install 'pelican-audiotable[analysis]' and "
+        "AUDIOTABLE_ANALYSIS on"
+    ]
