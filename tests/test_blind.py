@@ -465,3 +465,15 @@ def test_without_analysis_blind_tables_say_they_play_unmatched(
         "matching needs pip install 'pelican-audiotable[analysis]' and "
         "AUDIOTABLE_ANALYSIS on"
     ]
+
+
+@pytest.mark.browser
+def test_the_verdict_fits_a_phone(browser, demo_url: str) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 812})
+    context.add_init_script("window.audiotableSeed = 1")
+    tab = context.new_page()
+    tab.goto(demo_url + "/posts/human-vs-ai-music-generation-services/")
+    tab.locator("[data-audiotable-choice=A]").click()
+    assert tab.locator(".audiotable-verdict").inner_text().endswith("of 1.")
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 375
+    context.close()
