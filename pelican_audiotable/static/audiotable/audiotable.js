@@ -323,7 +323,8 @@
     addMatchingSwitch(table, clips);
     table.classList.add("audiotable-enhanced");
     if (!table.hasAttribute("tabindex")) table.tabIndex = 0;
-    const caption = table.caption ? `${table.caption.textContent}. ` : "";
+    const said = table.caption?.textContent?.trim() ?? "";
+    const caption = said ? `${said}${/[.?!]$/.test(said) ? "" : "."} ` : "";
     table.setAttribute(
       "aria-label",
       `${caption}Audio comparison: Space plays or pauses, keys 1 to ${Math.min(clips.length, 9)} pick a clip, arrows seek.`,
