@@ -197,14 +197,14 @@ def _blinded(
     names: list[str] = []
     if reason is None and copy is None:
         reason = "this build makes no untagged copies"
-    for clip, resolved in zip(clips, table.resolved, strict=True):
-        if reason is not None or copy is None:
-            break
-        assert resolved.path is not None  # read, so resolved to a file
-        try:
-            names.append(copy(resolved.path))
-        except ClipError as error:
-            reason = f"its clip {clip.src!r} has no untagged copy: {error}"
+    elif reason is None and copy is not None:
+        for clip, resolved in zip(clips, table.resolved, strict=True):
+            assert resolved.path is not None  # read, so resolved to a file
+            try:
+                names.append(copy(resolved.path))
+            except ClipError as error:
+                reason = f"its clip {clip.src!r} has no untagged copy: {error}"
+                break
     if reason is not None:
         problems.append(
             Problem(

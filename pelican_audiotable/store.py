@@ -298,7 +298,8 @@ class ClipStore:
         """Copies of clips no page uses any more go with their facts."""
         if not self.copies.is_dir():
             return
-        kept = {entry.get("untagged") for entry in facts.values()}
+        names = (entry.get("untagged") for entry in facts.values())
+        kept = {name for name in names if isinstance(name, str)}
         for made in self.copies.glob("*"):
             if made.name not in kept:
                 made.unlink(missing_ok=True)

@@ -477,3 +477,22 @@ def test_the_verdict_fits_a_phone(browser, demo_url: str) -> None:
     assert tab.locator(".audiotable-verdict").inner_text().endswith("of 1.")
     assert tab.evaluate("document.documentElement.scrollWidth") <= 375
     context.close()
+
+
+def test_a_clip_with_no_untagged_copy_leaves_the_table_open(
+    tmp_path: Path, files, clips, warnings
+) -> None:
+    rf64 = tmp_path / "rf64.wav"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(clips["pcm-mono-22k.wav"]),
+         "-rf64", "always", str(rf64)],
+        check=True,
+    )  # fmt: skip
+    post = MARKDOWN.replace("/clips/suno-fiddle.mp3", "/clips/take.wav")
+    output = build_site(tmp_path, {**files, "clips/take.wav": rf64, "blind.md": post})
+    assert not blind_tables((output / "blind.html").read_text())
+    assert [w for w in warnings() if "left open" in w] == [
+        "audiotable: blind.md: a table asked to be blind is left open: its clip "
+        "'/clips/take.wav' has no untagged copy: only RIFF WAVE files (not RF64) "
+        "can be copied untagged"
+    ]

@@ -499,10 +499,10 @@
       score.tried += 1;
       if (right) score.right += 1;
       keepScore(score);
-      const which = asked?.dataset.audiotableWhere ?? "";
+      const answer = asked ? `${asked.dataset.audiotableWhere} is ${facts.get(asked)?.label}. ` : "";
       verdict.dataset.right = String(right);
       verdict.textContent =
-        `${right ? "Right" : "Not this time"}: ${which} is ${facts.get(/** @type {any} */ (asked))?.label}. ` +
+        `${right ? "Right" : "Not this time"}: ${answer}` +
         `Your score: ${score.right} of ${score.tried}.`;
       for (const other of buttons) {
         other.disabled = true;
