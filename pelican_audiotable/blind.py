@@ -22,7 +22,13 @@ from dataclasses import dataclass, replace
 from .annotate import PALETTE_CLASS, TABLE_CLASS, caption_html, data_attributes
 from .fairness import rows_compared
 from .model import ClipInfo, ClipMetadata
-from .render import MIME_TYPES, escape_attribute, escape_text, waveform_svg
+from .render import (
+    MIME_TYPES,
+    escape_attribute,
+    escape_text,
+    tech_line,
+    waveform_svg,
+)
 from .settings import AudioTableSettings
 
 BLIND_CLASS = "audiotable-blind"
@@ -159,7 +165,8 @@ def _row(
     settings: AudioTableSettings,
 ) -> str:
     metas = [clips[m].info.metadata for m in members]
-    same_tech = len({_tech(meta) for meta in metas}) == 1
+    lines = {tech_line(meta) for meta in metas if meta is not None}
+    same_tech = len(lines) == 1  # else "MP3 · 320 kbps" could tell which is which
     fields = tuple(
         name
         for name in settings.caption_fields
@@ -181,18 +188,6 @@ def _row(
         for position, (member, place) in enumerate(zip(members, places, strict=True))
     ]
     return f'<tr data-audiotable-trial="{number}">{heading}{"".join(cells)}</tr>'
-
-
-def _tech(meta: ClipMetadata | None) -> tuple[object, ...]:
-    if meta is None:
-        return ()
-    return (
-        meta.codec,
-        meta.bitrate,
-        meta.bitrate_mode,
-        meta.sample_rate,
-        meta.channels,
-    )
 
 
 def _cell(
