@@ -259,10 +259,13 @@ def _note_unfairness(table: Element, unfair: Sequence[str]) -> None:
         return
     footer = Element.new("tfoot", {"class": FAIRNESS_CLASS})
     row = Element.new("tr")
-    text = "Not a fair comparison: " + "; ".join(unfair) + "."
-    row.append(Element.new("td", {"colspan": "1000"}, text))
+    row.append(Element.new("td", {"colspan": "1000"}, fairness_text(unfair)))
     footer.append(row)
     table.append(footer)
+
+
+def fairness_text(unfair: Sequence[str]) -> str:
+    return "Not a fair comparison: " + "; ".join(unfair) + "."
 
 
 def page_jsonld(tables: Sequence[AudioTableInfo]) -> str:

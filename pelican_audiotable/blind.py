@@ -19,8 +19,15 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from .annotate import PALETTE_CLASS, TABLE_CLASS, caption_html, data_attributes
-from .fairness import rows_compared
+from .annotate import (
+    FAIRNESS_CLASS,
+    PALETTE_CLASS,
+    TABLE_CLASS,
+    caption_html,
+    data_attributes,
+    fairness_text,
+)
+from .fairness import rows_compared, unfair_in_general
 from .model import ClipInfo, ClipMetadata
 from .render import (
     MIME_TYPES,
@@ -147,11 +154,18 @@ def blind_table(
         if all(total)
         else ""
     )
+    unfair = unfair_in_general([clip.info for clip in clips])
+    footer = (
+        f'<tfoot class="{FAIRNESS_CLASS}"><tr><td colspan="1000">'
+        f"{escape_text(fairness_text(unfair))}</td></tr></tfoot>"
+        if unfair
+        else ""
+    )
     html = (
         f'<table class="{" ".join(classes)}" data-audiotable-clips="{len(clips)}"'
         f'{duration} data-audiotable-blind="{seed}.{payload}">'
         f'<caption class="{QUESTION_CLASS}">{escape_text(question)}</caption>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f"<tbody>{''.join(rows)}</tbody>{footer}</table>"
     )
     return html, shown
 

@@ -10,7 +10,8 @@ findings out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from .model import ClipInfo, ClipMetadata
 
@@ -33,17 +34,35 @@ def rows_compared(clips: Sequence[ClipInfo]) -> dict[str | None, list[int]]:
     return {row: members for row, members in rows.items() if len(members) >= 2}
 
 
+@dataclass(frozen=True)
+class Finding:
+    """What makes one comparison unfair, in general ("sample rates differ": all a
+    blind table may say, where naming a take or listing values in the author's
+    order would tell which is which) and in detail, naming the takes."""
+
+    general: str
+    detail: str
+
+
 def unfair_rows(clips: Sequence[ClipInfo]) -> list[str]:
     """One sentence per unfair comparison, naming the row and the clips."""
-    findings = []
+    return [
+        f"{row}: {finding.detail}" if row else finding.detail
+        for row, finding in _row_findings(clips)
+    ]
+
+
+def unfair_in_general(clips: Sequence[ClipInfo]) -> list[str]:
+    """What makes the table's comparisons unfair, naming no take, once each."""
+    return list(dict.fromkeys(finding.general for _, finding in _row_findings(clips)))
+
+
+def _row_findings(clips: Sequence[ClipInfo]) -> Iterator[tuple[str | None, Finding]]:
     for row, members in rows_compared(clips).items():
         compared = [clips[i] for i in members if clips[i].metadata is not None]
         if len(compared) >= 2:
-            findings += [
-                f"{row}: {finding}" if row else finding
-                for finding in _findings(compared)
-            ]
-    return findings
+            for finding in _findings(compared):
+                yield row, finding
 
 
 def _name(clip: ClipInfo) -> str:
@@ -57,7 +76,7 @@ def _sounding(meta: ClipMetadata) -> float:
     return meta.duration - lead
 
 
-def _findings(clips: list[ClipInfo]) -> list[str]:
+def _findings(clips: list[ClipInfo]) -> list[Finding]:
     found = []
     metas = [clip.metadata for clip in clips if clip.metadata is not None]
     for what, values in (
@@ -68,7 +87,8 @@ def _findings(clips: list[ClipInfo]) -> list[str]:
         ("channels", [str(m.channels) for m in metas if m.channels]),
     ):
         if len(set(values)) > 1:
-            found.append(f"{what} differ ({', '.join(values)})")
+            general = f"{what} differ"
+            found.append(Finding(general, f"{general} ({', '.join(values)})"))
     durations = [_sounding(m) for m in metas if m.duration]
     if len(durations) == len(metas) and max(durations) - min(durations) > (
         LENGTH_SPREAD * max(durations)
@@ -76,17 +96,22 @@ def _findings(clips: list[ClipInfo]) -> list[str]:
         lengths = ", ".join(
             f"{_name(c)} {d:.1f} s" for c, d in zip(clips, durations, strict=True)
         )
-        found.append(f"lengths differ by more than 10 % ({lengths})")
+        general = "lengths differ by more than 10 %"
+        found.append(Finding(general, f"{general} ({lengths})"))
     analyses = [
         (c, m.analysis) for c, m in zip(clips, metas, strict=True) if m.analysis
     ]
     for clip, analysis in analyses:
         if analysis.true_peak is not None and analysis.true_peak >= CLIPPING:
             found.append(
-                f"{_name(clip)} clips (true peak {analysis.true_peak:.1f} dBTP)"
+                Finding(
+                    "a take clips",
+                    f"{_name(clip)} clips (true peak {analysis.true_peak:.1f} dBTP)",
+                )
             )
     leads = [analysis.leading_silence for _, analysis in analyses]
     if len(leads) >= 2 and max(leads) - min(leads) > SILENCE_SPREAD:
         starts = ", ".join(f"{_name(c)} {a.leading_silence:.2f} s" for c, a in analyses)
-        found.append(f"one starts later than another (silence first: {starts})")
+        general = "one starts later than another"
+        found.append(Finding(general, f"{general} (silence first: {starts})"))
     return found

@@ -498,3 +498,19 @@ def test_a_clip_with_no_untagged_copy_leaves_the_table_open(
         "'/clips/take.wav' has no untagged copy: only RIFF WAVE files (not RF64) "
         "can be copied untagged"
     ]
+
+
+def test_an_unfair_blind_table_says_so_naming_no_take(
+    tmp_path: Path, files, clips, warnings
+) -> None:
+    post = MARKDOWN.replace("/clips/suno-fiddle.mp3", "/clips/other.mp3")
+    files = {**files, "clips/other.mp3": clips["vbr-xing-48k.mp3"], "blind.md": post}
+    output = build_site(tmp_path, files)
+    [table] = blind_tables((output / "blind.html").read_text())
+    note = re.search(r'<tfoot class="audiotable-fairness">.*?</tfoot>', table)
+    assert note is not None
+    assert re.sub("<[^>]+>", "", note[0]) == (
+        "Not a fair comparison: sample rates differ; lengths differ by more than 10 %."
+    )
+    # The author is told in detail, naming the takes.
+    assert any("sample rates differ (44.1 kHz, 48 kHz)" in w for w in warnings())
