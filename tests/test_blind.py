@@ -514,3 +514,18 @@ def test_an_unfair_blind_table_says_so_naming_no_take(
     )
     # The author is told in detail, naming the takes.
     assert any("sample rates differ (44.1 kHz, 48 kHz)" in w for w in warnings())
+
+
+@pytest.mark.browser
+def test_a_blind_grids_players_are_named_by_row_and_letter(browser, blind_url: str):
+    tab = visit(browser, blind_url + "/grid.html", 4)
+    names = tab.locator("table.audiotable-blind .audiotable-player").evaluate_all(
+        "players => players.map(p => p.getAttribute('aria-label'))"
+    )
+    assert names == [
+        "Verse, clip A",
+        "Verse, clip B",
+        "Chorus, clip A",
+        "Chorus, clip B",
+    ]
+    tab.context.close()

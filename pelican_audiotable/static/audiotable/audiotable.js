@@ -56,7 +56,12 @@
   /** The clip's name for people: its row and column, as the table says. */
   /** @param {HTMLAudioElement} audio @param {number} index */
   function nameOf(audio, index) {
-    if (audio.closest("table.audiotable-blind")) return `Clip ${audio.dataset.audiotableColumn}`;
+    if (audio.closest("table.audiotable-blind")) {
+      // A letter, and in a grid the row it is in ("Verse, clip A"): never a label.
+      const row = audio.closest("tr")?.querySelector(":scope > th[scope=row]")?.textContent;
+      const letter = audio.dataset.audiotableColumn;
+      return row ? `${row}, clip ${letter}` : `Clip ${letter}`;
+    }
     const parts = [audio.dataset.audiotableRow, audio.dataset.audiotableColumn].filter(
       Boolean,
     );
