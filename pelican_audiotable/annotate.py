@@ -223,11 +223,16 @@ def _span(css_class: str, text: str, tag: str = "span") -> str:
     return f'<{tag} class="{css_class}">{escape_text(text)}</{tag}>'
 
 
+def palette_classes(settings: AudioTableSettings) -> list[str]:
+    """The class that gives a table the plugin's own OS palettes, when asked."""
+    return [PALETTE_CLASS] if settings.palette == "os" else []
+
+
 def _annotate_table_element(
     table: Element, summary: AudioTableInfo, settings: AudioTableSettings
 ) -> None:
     classes = [c for c in table.classes() if c != PALETTE_CLASS]
-    wanted = [TABLE_CLASS] + ([PALETTE_CLASS] if settings.palette == "os" else [])
+    wanted = [TABLE_CLASS, *palette_classes(settings)]
     table.set("class", " ".join([*classes, *(c for c in wanted if c not in classes)]))
     table.set("data-audiotable-clips", str(summary.count))
     if summary.duration is not None:

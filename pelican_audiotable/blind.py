@@ -16,19 +16,19 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from .annotate import (
     FAIRNESS_CLASS,
-    PALETTE_CLASS,
     TABLE_CLASS,
     caption_html,
     data_attributes,
     fairness_text,
+    palette_classes,
 )
 from .fairness import rows_compared, unfair_in_general
-from .model import ClipInfo, ClipMetadata
+from .model import AudioTableInfo, ClipInfo, ClipMetadata
 from .render import (
     MIME_TYPES,
     escape_attribute,
@@ -136,24 +136,21 @@ def blind_table(
     no original file name, no tags)."""
     seed = _seed(clip.copy_url for clip in clips)
     order = _Shuffle(seed)
+    # From here on the clips are what a reader may know of them: whatever a
+    # caption or an attribute shows comes from this, with no tag in it.
+    anonymous = [_anonymous(clip) for clip in clips]
     rows, labels, answers, shown = [], [], [], []
     for number, trial in enumerate(trials, 1):
         places = order.permutation(len(trial.clips))
-        members = [trial.clips[p] for p in places]
-        rows.append(_row(number, trial, members, places, clips, settings))
+        members = [anonymous[trial.clips[p]] for p in places]
+        rows.append(_row(number, trial, members, places, settings))
         labels.append([trial.labels[p] for p in places])
         answers.append(places.index(trial.answer))
-        shown += [_anonymous(clips[m], trial.heading) for m in members]
+        shown += [replace(member, row_label=trial.heading) for member in members]
     payload = _scrambled({"labels": labels, "answers": answers}, seed)
-    classes = [TABLE_CLASS, BLIND_CLASS]
-    if settings.palette == "os":
-        classes.append(PALETTE_CLASS)
-    total = [clip.info.duration for clip in clips]
-    duration = (
-        f' data-audiotable-duration="{sum(d for d in total if d):.3f}"'
-        if all(total)
-        else ""
-    )
+    classes = [TABLE_CLASS, BLIND_CLASS, *palette_classes(settings)]
+    total = AudioTableInfo(tuple(shown)).duration
+    duration = f' data-audiotable-duration="{total:.3f}"' if total is not None else ""
     unfair = unfair_in_general([clip.info for clip in clips])
     footer = (
         f'<tfoot class="{FAIRNESS_CLASS}"><tr><td colspan="1000">'
@@ -173,13 +170,12 @@ def blind_table(
 def _row(
     number: int,
     trial: Trial,
-    members: list[int],
+    members: list[ClipInfo],
     places: list[int],
-    clips: Sequence[BlindClip],
     settings: AudioTableSettings,
 ) -> str:
-    metas = [clips[m].info.metadata for m in members]
-    lines = {tech_line(meta) for meta in metas if meta is not None}
+    """One trial's row: its clips in the order ``places`` shuffled them to."""
+    lines = {tech_line(member.metadata) for member in members if member.metadata}
     same_tech = len(lines) == 1  # else "MP3 · 320 kbps" could tell which is which
     fields = tuple(
         name
@@ -194,7 +190,7 @@ def _row(
         _cell(
             _LETTERS[position % 26],
             str(number),
-            clips[member],
+            member,
             trial.labels[place]
             + (" (the one asked for)" if place == trial.answer else ""),
             caption_settings,
@@ -207,17 +203,17 @@ def _row(
 def _cell(
     letter: str,
     trial: str,
-    clip: BlindClip,
+    clip: ClipInfo,
     reveal: str,
     settings: AudioTableSettings,
 ) -> str:
-    meta = clip.info.metadata
-    assert meta is not None
-    url = escape_attribute(clip.copy_url)
+    meta = clip.metadata
+    assert meta is not None and clip.url is not None
+    url = escape_attribute(clip.url)
     attributes = {
         "data-audiotable-row": trial,
         "data-audiotable-column": letter,
-        **{k: v for k, v in data_attributes(meta).items() if k != "data-title"},
+        **data_attributes(meta),
     }
     written = "".join(f' {k}="{escape_attribute(v)}"' for k, v in attributes.items())
     mime = MIME_TYPES.get(meta.format)
@@ -240,8 +236,9 @@ def _cell(
     )
 
 
-def _anonymous(clip: BlindClip, heading: str | None) -> ClipInfo:
-    """The clip as ``article.audiotables`` shows it: what a reader could hear."""
+def _anonymous(clip: BlindClip) -> ClipInfo:
+    """The clip as a reader may know it (and ``article.audiotables`` shows it):
+    what can be heard, under its copy's name, with no label and no tag."""
     meta = clip.info.metadata
     assert meta is not None
     name = clip.copy_url.rsplit("/", 1)[-1]
@@ -260,10 +257,10 @@ def _anonymous(clip: BlindClip, heading: str | None) -> ClipInfo:
         size=meta.size,
         analysis=meta.analysis,
     )
-    return ClipInfo(clip.copy_url, None, heading, None, clip.copy_url, kept)
+    return ClipInfo(clip.copy_url, url=clip.copy_url, metadata=kept)
 
 
-def _seed(urls: Iterator[str]) -> int:
+def _seed(urls: Iterable[str]) -> int:
     """A table's seed, from its copies' names: the same clips, the same table."""
     digest = hashlib.sha256("\n".join(urls).encode()).digest()
     return int.from_bytes(digest[:4], "big")

@@ -31,7 +31,7 @@ from .model import PageWork, Problem, ProcessedPage, warning_lines
 from .pagestore import PageStore
 from .resolve import PageRef, SiteFiles
 from .scan import may_hold_clips
-from .settings import AudioTableSettings, blind_choice
+from .settings import AudioTableSettings
 from .store import ClipStore, worker_count
 from .summary import with_tables_as_teasers
 
@@ -307,7 +307,7 @@ def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
             logger.warning("%s: %s", page.source_path, error)
     blind = content.metadata.get("audiotable_blind")
     if blind is not None:
-        settings = replace(settings, blind=blind_choice(str(blind)))
+        settings = replace(settings, blind=str(blind))  # checked as it is set
     return PageWork(content._content or "", page, settings)
 
 

@@ -13,7 +13,6 @@ version, written atomically, pruned of the facts no page used.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -180,14 +179,14 @@ class ClipStore:
             return known
         self.copies.mkdir(parents=True, exist_ok=True)
         made = self.copies / f".{key[:16]}.{os.getpid()}{path.suffix.lower()}"
+        original = ClipMetadata.from_dict({**entry["metadata"], "path": str(path)})
         try:
-            untagged_copy(path, made)
+            untagged_copy(path, made, original)
         except ClipError as error:
             entry["untagged"] = {"error": str(error)}
             self._changed = True
             raise
-        digest = hashlib.sha256(made.read_bytes()).hexdigest()[:24]
-        name = digest + path.suffix.lower()
+        name = content_key(made)[:24] + path.suffix.lower()
         os.replace(made, self.copies / name)
         entry["untagged"] = name
         self._changed = True

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .errors import ClipError, short_reason
 from .metadata import read_metadata
+from .model import ClipMetadata
 
 #: The WAV chunks a copy keeps: what plays, nothing that describes.
 _WAV_KEPT = (b"fmt ", b"fact", b"data")
@@ -26,9 +27,9 @@ class UntaggableClip(ClipError):
     kind = "untaggable"
 
 
-def untagged_copy(source: Path, target: Path) -> None:
-    """Write ``source`` without its tags to ``target``. Raises
-    :class:`UntaggableClip` when it cannot be done, leaving no ``target``."""
+def untagged_copy(source: Path, target: Path, original: ClipMetadata) -> None:
+    """Write ``source`` (read as ``original``) without its tags to ``target``.
+    Raises :class:`UntaggableClip` when it cannot be done, leaving no ``target``."""
     try:
         with source.open("rb") as handle:
             riff = handle.read(4) in (b"RIFF", b"RF64")
@@ -37,7 +38,7 @@ def untagged_copy(source: Path, target: Path) -> None:
         else:
             shutil.copyfile(source, target)
             _strip_with_mutagen(target)
-        _check(source, target)
+        _check(source, target, original)
     except UntaggableClip:
         target.unlink(missing_ok=True)
         raise
@@ -92,9 +93,9 @@ def _wav_without_tags(data: bytes) -> bytes:
     return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WAVE" + chunks
 
 
-def _check(source: Path, target: Path) -> None:
+def _check(source: Path, target: Path, before: ClipMetadata) -> None:
     """The copy plays as the original did, and its reader finds no tag in it."""
-    before, after = read_metadata(source), read_metadata(target)
+    after = read_metadata(target)
     left = [
         name
         for name in ("title", "artist", "album", "year", "track")

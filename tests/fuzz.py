@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pelican_audiotable.metadata import ClipError, read_metadata
+from pelican_audiotable.metadata import ClipError, ClipMetadata, read_metadata
 from pelican_audiotable.untagged import UntaggableClip, untagged_copy
 
 #: A read slower than this is a hang, and fails the run.
@@ -148,7 +148,8 @@ def fuzz(clips: list[Path], cases: int, seed: int, folder: Path) -> Report:
                     meta = read_metadata(target)
                 assert meta.duration is not None and 0 <= meta.duration < 1e6, name
                 report.read += 1
-                report.copied += _copied_untagged(target, folder / f"copy-{clip.name}")
+                copy = folder / f"copy-{clip.name}"
+                report.copied += _copied_untagged(target, copy, meta)
             except ClipError as error:
                 if "reader failed" in str(error):  # the last guard: a parser's bug
                     report.escaped.append(f"{name}: {error.__cause__!r}")
@@ -161,11 +162,11 @@ def fuzz(clips: list[Path], cases: int, seed: int, folder: Path) -> Report:
     return report
 
 
-def _copied_untagged(source: Path, copy: Path) -> int:
+def _copied_untagged(source: Path, copy: Path, original: ClipMetadata) -> int:
     """1 when an untagged copy was made (and holds no tag), 0 when refused."""
     try:
         with time_limit(TIME_LIMIT):
-            untagged_copy(source, copy)
+            untagged_copy(source, copy, original)
     except UntaggableClip:
         assert not copy.exists(), "a refused copy was left behind"
         return 0

@@ -271,7 +271,7 @@ def test_every_format_is_copied_without_its_tags(tmp_path: Path, clips, name) ->
     before = read_metadata(source)
     assert before.title and before.artist  # (Ogg keeps its stream's own tags)
     target = tmp_path / f"copy{source.suffix}"
-    untagged_copy(source, target)
+    untagged_copy(source, target, before)
     after = read_metadata(target)
     assert (after.title, after.artist, after.album, after.has_cover) == (
         None,

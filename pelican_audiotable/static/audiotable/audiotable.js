@@ -533,30 +533,34 @@
     shuffle();
   }
 
-  /** @param {HTMLTableElement} table @param {() => number} next */
-  function enhanceBlind(table, next) {
-    let answer;
+  /**
+   * A blind table's answer, unscrambled, with the no-JS reveals taken out of the
+   * page; null when the attribute is damaged (the table then stays as without
+   * JavaScript).
+   * @param {HTMLTableElement} table
+   */
+  function takeAnswer(table) {
     try {
-      answer = unscramble(table.dataset.audiotableBlind || "");
+      const answer = unscramble(table.dataset.audiotableBlind || "");
+      for (const reveal of table.querySelectorAll("details.audiotable-reveal")) reveal.remove();
+      return answer;
     } catch {
-      return null; // damaged: the table stays as without JavaScript
+      return null;
     }
-    for (const reveal of table.querySelectorAll("details.audiotable-reveal")) reveal.remove();
-    return () =>
-      table.querySelectorAll("tr[data-audiotable-trial]").forEach((row, t) => {
-        if (row instanceof HTMLTableRowElement && answer.labels[t]) {
-          blindTrial(row, answer.labels[t], answer.answers[t], next);
-        }
-      });
   }
 
   function init() {
     const next = generator(visitSeed());
     for (const table of document.querySelectorAll("table.audiotable")) {
       if (!(table instanceof HTMLTableElement)) continue;
-      const blind = table.classList.contains("audiotable-blind") ? enhanceBlind(table, next) : null;
+      const answer = table.classList.contains("audiotable-blind") ? takeAnswer(table) : null;
       enhanceTable(table);
-      if (blind) blind();
+      if (!answer) continue;
+      table.querySelectorAll("tr[data-audiotable-trial]").forEach((row, t) => {
+        if (row instanceof HTMLTableRowElement && answer.labels[t]) {
+          blindTrial(row, answer.labels[t], answer.answers[t], next);
+        }
+      });
     }
   }
 
