@@ -6,8 +6,8 @@ its entities; only an element whose attributes were set is written anew. So the
 tree needs no formatter and no entity table, and building it costs a fifth of what
 Beautiful Soup's did (which was two thirds of annotating a page).
 
-The parser is the part of HTML's that tables need: tags, attributes, comments and
-declarations, raw text in ``<script>`` and ``<style>``, and the end tags a table's
+The parser is the part of HTML's that tables need: tokens as the standard reads
+them (:mod:`.tokens`: tags, attributes, comments, raw text), and the end tags a table's
 author may leave out (``<td>``, ``<th>``, ``<tr>`` and the row groups close when the
 next one opens). Whatever it cannot read as markup is text. Walks use stacks, not
 recursion: tables nested hundreds deep are HTML too.
@@ -20,6 +20,14 @@ import re
 from collections.abc import Iterator
 
 from .render import escape_attribute, escape_text
+from .tokens import (
+    FOREIGN_ELEMENTS,
+    RAW_TEXT_ELEMENTS,
+    TOKEN,
+    attributes,
+    lower,
+    raw_text_end,
+)
 
 #: Elements that have no end tag, and those whose text is written as it is.
 VOID_ELEMENTS = frozenset(
@@ -40,8 +48,6 @@ VOID_ELEMENTS = frozenset(
         "wbr",
     }
 )
-RAW_TEXT_ELEMENTS = frozenset(("script", "style"))
-
 #: A start tag of the key closes open elements of the value, up to the table.
 _CLOSED_BY = {
     "td": ("td", "th"),
@@ -51,20 +57,6 @@ _CLOSED_BY = {
     "tbody": ("thead", "tbody", "tfoot", "tr", "td", "th", "caption"),
     "tfoot": ("thead", "tbody", "tfoot", "tr", "td", "th", "caption"),
 }
-
-# No part of a tag reaches past the next "<" unless quoted: no search is quadratic.
-_MARKUP = re.compile(
-    r"""<!--.*?(?:-->|\Z)
-      | <[!?][^>]*>?
-      | </(?P<end>[a-zA-Z][^\s/<>]*)[^<>]*>
-      | <(?P<start>[a-zA-Z][^\s/<>]*)(?P<attrs>(?:"[^"]*"|'[^']*'|[^'"<>])*)>""",
-    re.DOTALL | re.VERBOSE,
-)
-_TAG_NAME = re.compile(r"[^\s/>]*")
-_RAW_TEXT_END = {name: re.compile(rf"</{name}\b", re.I) for name in RAW_TEXT_ELEMENTS}
-_ATTRIBUTE = re.compile(
-    r"""([^\s/>"'=][^\s/>=]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""",
-)
 
 
 class Text(str):
@@ -117,7 +109,7 @@ class Element:
         """The attributes, read-only: change them with ``set`` and ``remove``."""
         if self._attrs is None:
             bare = len(self.start_tag) == len(self.name) + 2  # "<td>", as most are
-            self._attrs = {} if bare else _parse_attributes(self.start_tag)
+            self._attrs = {} if bare else attributes(self.start_tag)
         return self._attrs
 
     def get(self, name: str) -> str | None:
@@ -224,12 +216,13 @@ class Element:
 
 
 def parse(fragment: str) -> Element:
-    """A fragment of HTML as a tree under a nameless root."""
+    """A fragment of HTML as a tree under a nameless root, its tokens read as a
+    browser reads them (:mod:`.tokens`)."""
     root = Element("")
     open_elements = [root]
     position = 0
     while True:
-        match = _MARKUP.search(fragment, position)
+        match = TOKEN.search(fragment, position)
         end = match.start() if match else len(fragment)
         if end > position:
             open_elements[-1].children.append(Text(fragment[position:end]))
@@ -237,16 +230,15 @@ def parse(fragment: str) -> Element:
             return root
         position = match.end()
         if name := match["start"]:
-            element = _start(match, name.lower(), open_elements)
+            element = _start(match, lower(name), open_elements)
             if element.name in RAW_TEXT_ELEMENTS:
-                close = _RAW_TEXT_END[element.name].search(fragment, position)
-                stop = close.start() if close else len(fragment)
+                stop = raw_text_end(fragment, element.name, position)
                 if stop > position:
                     element.children.append(Raw(fragment[position:stop]))
                 position = stop
         elif name := match["end"]:
-            _end(match[0], name.lower(), open_elements)
-        else:  # comments and declarations
+            _end(match[0], lower(name), open_elements)
+        else:  # comments, declarations, and what browsers drop
             open_elements[-1].children.append(Raw(match[0]))
 
 
@@ -265,9 +257,16 @@ def _start(match: re.Match[str], name: str, open_elements: list[Element]) -> Ele
     element = Element(name, match[0])
     element.parent = open_elements[-1]
     open_elements[-1].children.append(element)
-    if name not in VOID_ELEMENTS and not match["attrs"].rstrip().endswith("/"):
+    if name not in VOID_ELEMENTS and not _closes_itself(match, name, open_elements):
         open_elements.append(element)
     return element
+
+
+def _closes_itself(match: re.Match[str], name: str, open: list[Element]) -> bool:
+    """``<x/>`` is a whole element in SVG and MathML only: HTML ignores the slash."""
+    if not match["attrs"].rstrip("\t\n\f\r ").endswith("/"):
+        return False
+    return name in FOREIGN_ELEMENTS or any(e.name in FOREIGN_ELEMENTS for e in open)
 
 
 def _end(tag: str, name: str, open_elements: list[Element]) -> None:
@@ -282,20 +281,6 @@ def _end(tag: str, name: str, open_elements: list[Element]) -> None:
         if candidate.name == "table":
             break
     open_elements[-1].children.append(Raw(tag))
-
-
-def _parse_attributes(start_tag: str) -> dict[str, str]:
-    """Attributes of a start tag, names lower-cased, values decoded; the first of
-    a repeated name wins, as in browsers."""
-    attrs: dict[str, str] = {}
-    inside = start_tag[1:-1]
-    tag_name = _TAG_NAME.match(inside)
-    start = tag_name.end() if tag_name else 0
-    for name, value in _ATTRIBUTE.findall(inside, start):
-        if value[:1] in ('"', "'"):
-            value = value[1:-1]
-        attrs.setdefault(name.lower(), html.unescape(value) if "&" in value else value)
-    return attrs
 
 
 def serialize(node: Element) -> str:

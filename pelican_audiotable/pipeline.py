@@ -41,7 +41,7 @@ from .model import (
     ProcessedPage,
 )
 from .resolve import ResolvedClip, SiteFiles, first_playable_source
-from .scan import table_spans
+from .scan import scan_page
 from .settings import AudioTableSettings
 
 logger = get_logger(__name__)
@@ -108,10 +108,22 @@ def prepare_page(
 ) -> PreparedPage:
     """Find every audio table of a page, and resolve each clip to its file."""
     prepared = PreparedPage(html, page, settings, site.site_url)
-    for span in table_spans(html):
+    scan = scan_page(html)
+    if scan.unsure:
+        offset, why = scan.unsure
+        prepared.problems.append(
+            Problem(
+                page.source_path,
+                None,
+                ProblemKind.UNREADABLE,
+                f"line {html.count(chr(10), 0, offset) + 1}: {why}, which browsers "
+                "may read otherwise; the tables after it are left as written",
+            )
+        )
+    for span in scan.spans:
         try:
             fragment = parse_tables(html[span.start : span.end])
-            blind = blind_question(settings.blind, html[: span.start])
+            blind = blind_question(settings.blind, span.comment)
             tables = []
             for found in fragment.tables:
                 if BLIND_CLASS in found.element.classes():

@@ -1,49 +1,114 @@
 """The first look at a page: where its tables that may hold clips are.
 
-Every page of every build passes through here, so it is a pair of regular
-expressions and nothing else: a page without such a table is left alone before
-anything is parsed, keyed or imported.
+Every page of every build passes through here: a page whose HTML names no table
+and no clip is left alone before anything is tokenized. The others are read token
+by token as a browser reads them (:mod:`.tokens`), so that a table a browser does
+not build (in a script's text, a comment, a ``<textarea>``, a ``<template>``) is
+never touched, and the comment right before a table is known (a blind marker).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .formats import AUDIO_EXTENSIONS
+from .tokens import FOREIGN_ELEMENTS, RAW_TEXT_ELEMENTS, TOKEN, lower, raw_text_end
 
-_TABLE_TAG = re.compile(r"<(/?)table\b[^>]*>", re.IGNORECASE)
+_TABLE = re.compile(r"<table", re.IGNORECASE)
 _MAY_HOLD_CLIP = re.compile(
     r"<audio\b|\.(?:" + "|".join(e[1:] for e in AUDIO_EXTENSIONS) + r")\b",
     re.IGNORECASE,
 )
+_WS = "\t\n\f\r "
 
 
 @dataclass(frozen=True)
 class TableSpan:
-    """Where a top-level ``<table>…</table>`` sits in a page's HTML."""
+    """Where a top-level ``<table>…</table>`` sits in a page's HTML, and the text
+    of the comment right before it (only white space between), if any."""
 
     start: int
     end: int
+    comment: str | None = None
+
+
+@dataclass
+class PageScan:
+    spans: list[TableSpan] = field(default_factory=list)
+    #: Where, and why, the HTML stops being read as surely as a browser reads it
+    #: (the tables from there on are left as written), or None.
+    unsure: tuple[int, str] | None = None
+
+
+def scan_page(html: str) -> PageScan:
+    """The outermost tables of a page that may hold clips (nested ones ride along)."""
+    scan = PageScan()
+    if not (_TABLE.search(html) and _MAY_HOLD_CLIP.search(html)):
+        return scan
+    depth = start = template = foreign = 0
+    comment: tuple[int, str] | None = None  # where the last comment ended, its text
+    position = 0
+    while found := TOKEN.search(html, position):
+        position = found.end()
+        if found["comment"]:
+            comment = (position, _comment_text(found[0]))
+        elif found["cdata"]:
+            scan.unsure = (found.start(), "a CDATA section (SVG and HTML differ)")
+            return scan
+        elif name := found["start"]:
+            name = lower(name)
+            if name in RAW_TEXT_ELEMENTS:
+                end = raw_text_end(html, name, position)
+                if foreign and "<" in html[position:end]:
+                    scan.unsure = (found.start(), f"a <{name}> with markup in SVG")
+                    return scan
+                position = end
+            elif name == "table":
+                if depth == 0:
+                    start = found.start()
+                    marker = comment if comment else None
+                    before = html[marker[0] : start] if marker else ""
+                    table_comment = (
+                        marker[1] if marker and not before.strip(_WS) else None
+                    )
+                depth += 1
+            elif name == "template":
+                template += 1
+            elif name in FOREIGN_ELEMENTS and not found["attrs"].rstrip(_WS).endswith(
+                "/"
+            ):
+                foreign += 1
+        elif name := found["end"]:
+            name = lower(name)
+            if name == "table" and depth:
+                depth -= 1
+                if (
+                    depth == 0
+                    and not template
+                    and _MAY_HOLD_CLIP.search(html, start, position)
+                ):
+                    scan.spans.append(TableSpan(start, position, table_comment))
+            elif name == "template" and template:
+                template -= 1
+            elif name in FOREIGN_ELEMENTS and foreign:
+                foreign -= 1
+    return scan
+
+
+def _comment_text(comment: str) -> str:
+    body = comment[4:]
+    for close in ("--!>", "-->"):
+        if body.endswith(close):
+            return body[: -len(close)]
+    return body.removesuffix(">").removesuffix("-")
 
 
 def table_spans(html: str) -> Iterator[TableSpan]:
-    """The outermost tables of a page that may hold clips; nested ones ride along."""
-    depth, start = 0, 0
-    for match in _TABLE_TAG.finditer(html):
-        if match.group(1):  # </table>
-            if depth == 0:
-                continue  # stray closing tag
-            depth -= 1
-            if depth == 0 and _MAY_HOLD_CLIP.search(html, start, match.end()):
-                yield TableSpan(start, match.end())
-        else:
-            if depth == 0:
-                start = match.start()
-            depth += 1
+    yield from scan_page(html).spans
 
 
 def may_hold_clips(html: str) -> bool:
     """Whether any table of the page may hold a clip."""
-    return next(table_spans(html), None) is not None
+    return bool(scan_page(html).spans)

@@ -3,10 +3,12 @@ reader finds in the page, in its feed and in the published files."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import mutagen
@@ -16,6 +18,8 @@ from pelican_audiotable import blind
 from pelican_audiotable.blind import blind_question, trials_of
 from pelican_audiotable.metadata import read_metadata
 from pelican_audiotable.model import ClipInfo
+from pelican_audiotable.scan import scan_page
+from pelican_audiotable.settings import AudioTableSettings
 from pelican_audiotable.untagged import untagged_copy
 from tests.conftest import build_site, serve
 from tests.test_browser import expected_volumes
@@ -219,15 +223,85 @@ def test_a_warm_build_publishes_the_copies_again(tmp_path: Path, files) -> None:
 # --- Pure parts ---------------------------------------------------------------------
 
 
+def _questions(page: str, setting: str = "") -> list[str | None]:
+    """What each table of a page asks, as the page scan and the marker rule see it."""
+    return [blind_question(setting, span.comment) for span in scan_page(page).spans]
+
+
+MARKED = "<!-- audiotable-blind -->"
+ASKED = "<!-- audiotable-blind: Which one is the human player? -->"
+OTHER = "<!-- TODO: check levels -->"
+PLAIN = '<table><tr><td><audio src="a.mp3"></audio></td></tr></table>'
+
+
 def test_markers_and_settings_say_which_tables_are_blind() -> None:
-    assert blind_question("", "<p>x</p>") is None
-    assert blind_question("", "<!-- audiotable-blind -->\n") == ""
-    marked = "<!-- audiotable-blind: Which one is the human player? -->\n  "
-    assert blind_question("", marked) == "Which one is the human player?"
-    assert blind_question("yes", "<p>x</p>") == ""
-    assert blind_question("Who plays?", "<p>x</p>") == "Who plays?"
+    assert _questions(f"<p>x</p>{PLAIN}") == [None]
+    assert _questions(f"{MARKED}\n{PLAIN}") == [""]
+    assert _questions(f"{ASKED}\n  \t{PLAIN}") == ["Which one is the human player?"]
+    assert _questions(f"<p>x</p>{PLAIN}", "yes") == [""]
+    assert _questions(f"<p>x</p>{PLAIN}", "Who plays?") == ["Who plays?"]
     # A marker further up the page, before other content, is another table's.
-    assert blind_question("", "<!-- audiotable-blind -->\n<p>text</p>\n") is None
+    assert _questions(f"{MARKED}\n<p>text</p>\n{PLAIN}") == [None]
+    # A comment that only starts like a marker is not one.
+    assert _questions(f"<!-- audiotable-blindfold -->{PLAIN}") == [None]
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        # Two marked tables: each asks its own question, never the other's source.
+        (f"{MARKED}{PLAIN}\n{MARKED}{PLAIN}", ["", ""]),
+        (f"{ASKED}{PLAIN}\n{MARKED}{PLAIN}", ["Which one is the human player?", ""]),
+        (f"{MARKED}{PLAIN}\n{ASKED}{PLAIN}", ["", "Which one is the human player?"]),
+        # An ordinary comment after a marked table marks nothing.
+        (f"{MARKED}{PLAIN}\n{OTHER}\n{PLAIN}", ["", None]),
+        (f"{MARKED}\n{OTHER}\n{PLAIN}", [None]),  # the marker is not right before
+        (f"{OTHER}\n{MARKED}\n{PLAIN}", [""]),
+        (f"{MARKED}{OTHER}{PLAIN}{MARKED}{PLAIN}", [None, ""]),
+        (f"{PLAIN}{MARKED}", [None]),  # a marker after the last table
+        (f"{MARKED}<p>{PLAIN}</p>", [None]),
+        # Markers written inside other markup mark nothing.
+        (f"<script>var s = '{MARKED}';</script>{PLAIN}", [None]),
+        (f"<!-- {MARKED} -->{PLAIN}", [None]),
+    ],
+)
+def test_a_marker_belongs_to_the_table_right_after_it(
+    page: str, expected: list[str | None]
+) -> None:
+    assert _questions(page) == expected
+
+
+MARKERS = (
+    "Title: Markers\nSlug: markers\n\n<!-- audiotable-blind -->\n\n" + TABLE
+    + "\n<!-- audiotable-blind -->\n\n" + TABLE
+    + "\n<!-- TODO: check levels -->\n\n" + TABLE + "\n"
+)
+
+
+def test_two_marked_tables_each_ask_their_own_question(tmp_path: Path, files) -> None:
+    site = build_site(
+        tmp_path,
+        {**files, "markers.md": MARKERS},
+        AUDIOTABLE_ASSETS=True,
+        FEED_ALL_ATOM="feeds/all.atom.xml",
+    )
+    page = (site / "markers.html").read_text()
+    first, second = blind_tables(page)
+    for table in (first, second):
+        assert "Which one is Session violinist?" in table
+        for secret in SECRETS:
+            assert secret.lower() not in without_question(table).lower()
+    assert "jory-violin" not in first + second  # no source became a question
+    # The ordinary comment after them marks nothing and shows nowhere.
+    assert page.count("audiotable audiotable-blind") == 2
+    assert "check levels" not in re.sub(r"<!--.*?-->", "", page, flags=re.S)
+    feed = html.unescape((site / "feeds" / "all.atom.xml").read_text())
+    feed = re.sub(r"<!--.*?-->", "", feed, flags=re.S)
+    [feed] = [entry for entry in feed.split("<entry>") if "markers.html" in entry]
+    assert "Which one is Session violinist?" in feed
+    assert "check levels" not in feed
+    assert len(blind_tables(feed)) == 2
+    assert not any("jory-violin" in table for table in blind_tables(feed))
 
 
 def test_a_grid_is_one_trial_a_row_and_a_list_one_trial() -> None:
