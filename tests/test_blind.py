@@ -8,7 +8,6 @@ import json
 import re
 import subprocess
 import xml.etree.ElementTree as ET
-from dataclasses import replace
 from pathlib import Path
 
 import mutagen
@@ -163,7 +162,6 @@ def test_the_marker_works_in_rest_and_metadata_blinds_every_table(site: Path):
 def test_processing_twice_gives_the_same_html(site: Path, files) -> None:
     from pelican_audiotable.pipeline import process_page
     from pelican_audiotable.resolve import PageRef, SiteFiles
-    from pelican_audiotable.settings import AudioTableSettings
 
     html = (site / "blind.html").read_text()
     body = html[html.index("<p>Can you tell?") : html.index("</article>")]
@@ -272,9 +270,13 @@ def test_a_marker_belongs_to_the_table_right_after_it(
 
 
 MARKERS = (
-    "Title: Markers\nSlug: markers\n\n<!-- audiotable-blind -->\n\n" + TABLE
-    + "\n<!-- audiotable-blind -->\n\n" + TABLE
-    + "\n<!-- TODO: check levels -->\n\n" + TABLE + "\n"
+    "Title: Markers\nSlug: markers\n\n<!-- audiotable-blind -->\n\n"
+    + TABLE
+    + "\n<!-- audiotable-blind -->\n\n"
+    + TABLE
+    + "\n<!-- TODO: check levels -->\n\n"
+    + TABLE
+    + "\n"
 )
 
 
