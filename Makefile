@@ -69,11 +69,14 @@ benchmark: system-packages $(STAMP)
 	$(PYTHON) benchmarks/bench_build.py
 	$(PYTHON) benchmarks/bench_page_weight.py
 
-# The reader's mutation fuzzer, long (the test suite runs a short pass): CASES
-# damaged copies of each test clip.
+# The fuzzers, long (the test suite runs a short pass of each): CASES damaged
+# copies of each test clip through the reader, and MARKUP_CASES fragments of
+# HTML through the core, compared with html5lib's reading.
 CASES ?= 20000
+MARKUP_CASES ?= 10000
 fuzz: system-packages $(STAMP)
 	$(PYTHON) -m tests.fuzz --cases $(CASES)
+	$(PYTHON) -m tests.fuzz_markup --cases $(MARKUP_CASES)
 
 clean:
 	rm -rf $(DEMO)/output $(DEMO)/cache tests/.cache benchmarks/.work dist build

@@ -209,8 +209,14 @@ class Element:
         if self.start_tag:
             return self.start_tag
         parts = ["<" + self.name]
-        for key, value in self.attrs.items():
-            parts.append(f' {key}="{escape_attribute(value)}"' if value else " " + key)
+        names = list(self.attrs)
+        for key, following in zip(names, [*names[1:], ""], strict=True):
+            value = self.attrs[key]
+            # A bare name before one that starts with "=" would take it as a value.
+            if value or following.startswith("="):
+                parts.append(f' {key}="{escape_attribute(value)}"')
+            else:
+                parts.append(" " + key)
         parts.append(">")
         return "".join(parts)
 
