@@ -210,8 +210,9 @@ class Element:
             return self.start_tag
         parts = ["<" + self.name]
         names = list(self.attrs)
-        for key, following in zip(names, [*names[1:], ""], strict=True):
+        for index, key in enumerate(names):
             value = self.attrs[key]
+            following = names[index + 1] if index + 1 < len(names) else ""
             # A bare name before one that starts with "=" would take it as a value.
             if value or following.startswith("="):
                 parts.append(f' {key}="{escape_attribute(value)}"')
