@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import math
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ClipError, short_reason
+from .files import is_regular
 from .model import ClipAnalysis
 
 if TYPE_CHECKING:
@@ -31,28 +34,37 @@ class UndecodableClip(ClipError):
     kind = "undecodable"
 
 
+class TooCostly(UndecodableClip):
+    """Decoding it would cost more than the build allows a clip."""
+
+
 @functools.cache
 def available() -> bool:
     """Whether the ``[analysis]`` extra is installed."""
     return all(importlib.util.find_spec(name) for name in ("av", "numpy", "scipy"))
 
 
-def analyse_guarded(path: Path) -> dict[str, Any]:
+def analyse_guarded(path: Path, budget: float = math.inf) -> dict[str, Any]:
     """What the clip store keeps of a clip's analysis: the measures, or why there
     are none. Whatever the bytes, nothing else comes out."""
     try:
-        return analyse(path).to_dict()
+        return analyse(path, budget).to_dict()
+    except TooCostly as error:  # tried again under a larger budget
+        return {"error": str(error), "budget": budget}
     except ClipError as error:
         return {"error": str(error)}
     except Exception as error:  # a bug of ours or PyAV's: the build goes on
         return {"error": f"analysis failed ({short_reason(error)}); please report it"}
 
 
-def analyse(path: Path) -> ClipAnalysis:
-    """Decode the clip at ``path`` and measure it. Raises :class:`UndecodableClip`
-    when FFmpeg finds no sound in it."""
+def analyse(path: Path, budget: float = math.inf) -> ClipAnalysis:
+    """Decode the clip at ``path`` and measure it, within ``budget`` CPU seconds.
+    Raises :class:`UndecodableClip` when FFmpeg finds no sound in it, or when it
+    costs more than the budget."""
     import av
 
+    if not is_regular(path):  # FFmpeg would wait on a FIFO forever
+        raise UndecodableClip("it is not a regular file")
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except (av.FFmpegError, OSError, ValueError, UnicodeError) as error:
@@ -60,10 +72,10 @@ def analyse(path: Path) -> ClipAnalysis:
     with container:
         if not container.streams.audio:
             raise UndecodableClip("FFmpeg finds no audio stream in it")
-        return _measure(container, container.streams.audio[0])
+        return _measure(container, container.streams.audio[0], budget)
 
 
-def _measure(container: Any, stream: Any) -> ClipAnalysis:
+def _measure(container: Any, stream: Any, budget: float) -> ClipAnalysis:
     """Decoded frames gathered in FFmpeg's own FIFO and measured a second at a
     time: one conversion to numpy a second, not one a frame (half the cost)."""
     import av
@@ -72,7 +84,13 @@ def _measure(container: Any, stream: Any) -> ClipAnalysis:
     fifo = av.AudioFifo()
     shape = None
     packets = container.demux(stream)
+    deadline = time.process_time() + budget
     while True:
+        if time.process_time() > deadline:
+            raise TooCostly(
+                f"too costly to analyse (over {budget:g} s of CPU: "
+                "AUDIOTABLE_DECODE_BUDGET raises it)"
+            )
         try:
             packet = next(packets)
         except StopIteration:

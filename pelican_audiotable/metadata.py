@@ -24,6 +24,7 @@ from .errors import (
     UnsupportedCodec,
     short_reason,
 )
+from .files import open_regular
 from .formats import AUDIO_EXTENSIONS, FORMAT_OF_KIND
 from .model import ClipMetadata
 from .mp3_metadata import mp3_view, read_mp3
@@ -47,7 +48,7 @@ def read_metadata(path: str | os.PathLike[str]) -> ClipMetadata:
     """
     path = Path(path)
     try:
-        return _read(path)
+        metadata = _read(path)
     except ClipError:
         raise
     except Exception as error:  # a reader's bug, met on a file it did not expect
@@ -55,7 +56,14 @@ def read_metadata(path: str | os.PathLike[str]) -> ClipMetadata:
             f"the reader failed on this file ({type(error).__name__}: "
             f"{short_reason(error)}); please report it"
         ) from error
+    rate = metadata.sample_rate
+    if rate is not None and not PLAYABLE_RATES[0] <= rate <= PLAYABLE_RATES[1]:
+        raise UnsupportedCodec(f"{rate} Hz: no browser plays audio at that rate")
+    return metadata
 
+
+#: Sample rates browsers play (Web Audio's range: 3 kHz to 768 kHz).
+PLAYABLE_RATES = (3000, 768_000)
 
 #: Bytes read first: enough for every format's headers (and every Ogg stream's
 #: first page), and for finding MPEG audio behind junk.
@@ -64,10 +72,10 @@ _HEAD = 16 * 1024
 
 def _read(path: Path) -> ClipMetadata:
     try:
-        size = path.stat().st_size
-        if size == 0:
-            raise EmptyClip("the file is empty")
-        with path.open("rb") as handle:
+        with open_regular(path) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size == 0:
+                raise EmptyClip("the file is empty")
             head = handle.read(_HEAD)
             kind = sniff(head)
             offset = 0

@@ -10,6 +10,7 @@ from typing import Any
 
 from . import mpeg
 from .errors import CorruptClip
+from .files import read_regular
 from .model import ClipMetadata
 from .render import truncation_note
 from .tags import read_id3
@@ -39,7 +40,7 @@ class _Mp3View:
 
     def everything(self) -> bytes:
         if self.whole is None:
-            self.whole = self.path.read_bytes()
+            self.whole = read_regular(self.path)
         return self.whole
 
 

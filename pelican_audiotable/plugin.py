@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -101,6 +102,7 @@ def on_initialized(pelican: Any) -> None:
             folder / "clips.json" if folder else None,
             code_version((".py",)),
             analyse=settings.analyses,
+            budget=settings.decode_budget,
         ),
         pages=PageStore(folder, code_version()),
         link_assets=settings.assets and not _is_bundled_theme(pelican.settings),
@@ -191,7 +193,11 @@ def on_finalized(pelican: Any) -> None:
     for name in sorted(_build.copies):
         made, published = _build.clips.copies / name, folder / name
         if not published.exists() or published.stat().st_size != made.stat().st_size:
-            shutil.copyfile(made, published)
+            # Under a temporary name first: a build killed midway leaves no
+            # truncated copy under the name pages play.
+            partial = published.with_name(f".{name}.{os.getpid()}.partial")
+            shutil.copyfile(made, partial)
+            os.replace(partial, published)
 
 
 def _count(number: int, noun: str) -> str:

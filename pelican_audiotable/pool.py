@@ -11,9 +11,13 @@ runs in the build's own process.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import signal
 import sys
 import threading
+import time
 import types
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, wait
@@ -26,6 +30,7 @@ from typing import Any
 import xxhash
 
 from .errors import ClipError
+from .files import open_regular
 from .log import get_logger
 
 logger = get_logger(__name__)
@@ -33,6 +38,12 @@ logger = get_logger(__name__)
 #: New stamps (path -> stamp and content key) and facts (content key -> entry).
 Learnt = tuple[dict[str, list[Any]], dict[str, dict[str, Any]]]
 CRASHED = "FFmpeg crashed decoding it"
+#: CPU seconds one clip's decoding may take in a worker (``AUDIOTABLE_DECODE_BUDGET``):
+#: a song takes one or two, 40 minutes of 48 kHz stereo about eight; a hand-made
+#: hour at 768 kHz and 8 channels (1.5 MB of FLAC) would take ten minutes.
+DECODE_BUDGET = 10.0  # the default of AudioTableSettings.decode_budget
+_budget = DECODE_BUDGET  # in a worker: as the build set it
+_PR_SET_PDEATHSIG = 1
 _CHUNK = 4 * 1024 * 1024
 
 
@@ -41,9 +52,15 @@ class Learning:
     waits: the work is in the pool), so that it can start early."""
 
     def __init__(
-        self, names: list[str], known: set[str], workers: int, analyse: bool
+        self,
+        names: list[str],
+        known: set[str],
+        workers: int,
+        analyse: bool,
+        budget: float = DECODE_BUDGET,
     ) -> None:
         self.names, self.known, self.analyse = names, known, analyse
+        self.budget = budget
         self.workers = max(1, min(workers, len(names)))
         self.learnt: Learnt | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -52,7 +69,7 @@ class Learning:
     def _run(self) -> None:
         try:
             self.learnt = learn_in_processes(
-                self.names, self.known, self.workers, self.analyse
+                self.names, self.known, self.workers, self.analyse, self.budget
             )
         except Exception as error:  # no processes here (a sandbox)
             logger.info("clips are read in this process (%r)", error)
@@ -63,11 +80,16 @@ class Learning:
 
 
 def learn_in_processes(
-    names: list[str], known: set[str], workers: int, analyse: bool
+    names: list[str],
+    known: set[str],
+    workers: int,
+    analyse: bool,
+    budget: float = DECODE_BUDGET,
 ) -> Learnt:
     """Every clip of ``names`` hashed, then each content not in ``known`` learnt
-    once. Returns the new stamps and facts."""
-    with _pool(workers) as pool:
+    once, decoding each within ``budget`` CPU seconds. Returns the new stamps and
+    facts."""
+    with _pool(workers, budget) as pool:
         chunk = max(1, len(names) // (workers * 4))
         with _main_module_hidden():  # the processes start as work is submitted
             hashed = list(pool.map(stamp_and_key, names, chunksize=chunk))
@@ -86,9 +108,9 @@ def learn_in_processes(
     while remaining:
         suspects, remaining = remaining[:workers], remaining[workers:]
         for key, name in suspects:
-            facts[key] = _alone(name, analyse)
+            facts[key] = _alone(name, analyse, budget)
         if remaining:
-            with _pool(workers) as pool:
+            with _pool(workers, budget) as pool:
                 learnt, remaining = _round(pool, remaining, analyse)
             facts.update(learnt)
     return stamps, facts
@@ -121,11 +143,11 @@ def _result(future: Future[dict[str, Any]]) -> dict[str, Any] | None:
         return None
 
 
-def _alone(name: str, analyse: bool) -> dict[str, Any]:
+def _alone(name: str, analyse: bool, budget: float) -> dict[str, Any]:
     """A clip learnt in a process of its own; if that crashes too, its metadata is
     read here (the readers are Python) and its decoding given up."""
     try:
-        with _pool(1) as pool, _main_module_hidden():
+        with _pool(1, budget) as pool, _main_module_hidden():
             return pool.submit(_facts_of, name, analyse).result()
     except BrokenProcessPool:
         entry = _facts_of(name, analyse=False)  # the readers are Python: here
@@ -135,9 +157,12 @@ def _alone(name: str, analyse: bool) -> dict[str, Any]:
 
 
 @contextmanager
-def _pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+def _pool(workers: int, budget: float) -> Iterator[ProcessPoolExecutor]:
     with ProcessPoolExecutor(
-        workers, mp_context=get_context("spawn"), initializer=_lower_priority
+        workers,
+        mp_context=get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(os.getpid(), budget),
     ) as pool:
         yield pool
 
@@ -157,10 +182,33 @@ def _main_module_hidden() -> Iterator[None]:
             sys.modules["__main__"] = main
 
 
-def _lower_priority() -> None:
-    """Pelican's own reading, on its one core, comes first."""
+def _start_worker(parent: int, budget: float) -> None:
+    """A worker yields to Pelican's own reading (on its one core), decodes each
+    clip within ``budget`` CPU seconds, and dies with the build: a build killed
+    with ``kill -9`` leaves no worker behind to finish a costly file."""
     if hasattr(os, "nice"):
         os.nice(10)
+    global _budget
+    _budget = budget
+    _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """Exit when ``parent`` does: at once on Linux (the kernel's parent-death
+    signal), within half a second elsewhere (a thread that watches)."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # it died before the signal was asked for
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
 # --- What a worker computes -----------------------------------------------------
@@ -169,7 +217,7 @@ def _lower_priority() -> None:
 def content_key(path: Path | str) -> str:
     """A digest of a file's bytes: xxHash's XXH3, 128 bits (7 GB/s here)."""
     digest = xxhash.xxh3_128()
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -188,7 +236,7 @@ def stamp_and_key(name: str) -> list[Any] | None:
     try:
         stat = os.stat(name)
         return [*stamp_of_stat(stat), content_key(name)]
-    except OSError:
+    except (OSError, ClipError):  # gone, or not a regular file
         return None
 
 
@@ -212,5 +260,5 @@ def _facts_of(name: str, analyse: bool) -> dict[str, Any]:
     if analyse and "metadata" in entry:
         from .analysis import analyse_guarded
 
-        entry["analysis"] = analyse_guarded(Path(name))
+        entry["analysis"] = analyse_guarded(Path(name), _budget)
     return entry

@@ -51,6 +51,10 @@ class AudioTableSettings:
     #: and play each table's clips loudness-matched. Needs the ``[analysis]``
     #: extra; without it this is off, with one info line.
     analysis: bool = True
+    #: CPU seconds the decoding of one clip may take, in its worker: past it the
+    #: clip is "too costly to analyse" (its other facts kept). A song takes one
+    #: or two; raise it for clips over half an hour.
+    decode_budget: float = 10.0
     #: The grid's colours: ``"theme"`` follows the theme's text and background;
     #: ``"os"`` uses the plugin's own light or dark palette, by the OS setting.
     palette: str = "theme"
@@ -68,6 +72,16 @@ class AudioTableSettings:
                     f"AUDIOTABLE_{setting.name.upper()} must be True or False, "
                     f"not {value!r}"
                 )
+        budget = self.decode_budget
+        if (
+            isinstance(budget, bool)
+            or not isinstance(budget, int | float)
+            or not (budget > 0)
+        ):
+            raise SettingsError(
+                "AUDIOTABLE_DECODE_BUDGET must be a number of seconds above 0, "
+                f"not {budget!r}"
+            )
         if self.preload not in PRELOAD_CHOICES:
             raise SettingsError(
                 f"AUDIOTABLE_PRELOAD must be one of {PRELOAD_CHOICES}, "

@@ -14,7 +14,9 @@ version, written atomically, pruned of the facts no page used.
 from __future__ import annotations
 
 import json
+import math
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -25,6 +27,7 @@ from .errors import ClipError
 from .log import get_logger
 from .model import ClipAnalysis, ClipMetadata
 from .pool import (
+    DECODE_BUDGET,
     Learning,
     Learnt,
     content_key,
@@ -58,6 +61,8 @@ class ClipStore:
     version: str
     #: Decode each clip for its loudness and shape too (the analysis extra).
     analyse: bool = False
+    #: CPU seconds one clip's decoding may take (``AUDIOTABLE_DECODE_BUDGET``).
+    budget: float = DECODE_BUDGET
     #: path -> [size, mtime_ns, ctime_ns, inode, content key]
     files: dict[str, list[Any]] = field(default_factory=dict)
     #: content key -> {"metadata": {...}, "analysis": {...}} (analysis: when on; or
@@ -200,7 +205,9 @@ class ClipStore:
         analysis is on, else read here."""
         if self.analyse and not self._no_processes:
             try:
-                self._take(learn_in_processes([str(path)], self._known(), 1, True))
+                self._take(
+                    learn_in_processes([str(path)], self._known(), 1, True, self.budget)
+                )
             except Exception as error:  # no processes here (a sandbox)
                 logger.info("no process can start to decode clips (%r)", error)
                 self._no_processes = True
@@ -215,8 +222,12 @@ class ClipStore:
         return entry
 
     def _complete(self, entry: dict[str, Any]) -> bool:
-        """Whether an entry holds all this build needs (its analysis, when on)."""
-        return not self.analyse or "analysis" in entry or "metadata" not in entry
+        """Whether an entry holds all this build needs (its analysis, when on; one
+        given up under a smaller budget is tried again)."""
+        if not self.analyse or "metadata" not in entry:
+            return True
+        analysis = entry.get("analysis")
+        return analysis is not None and analysis.get("budget", math.inf) >= self.budget
 
     def keep(self, keys: Iterable[str]) -> None:
         """Facts that pages served from the page store still show: kept."""
@@ -230,7 +241,11 @@ class ClipStore:
         unknown = [p for p in audio_files(folder, skip) if not self._learnt(p)]
         if self._worth_a_pool(unknown, workers):
             self._early = Learning(
-                [str(p) for p in unknown], self._known(), workers, self.analyse
+                [str(p) for p in unknown],
+                self._known(),
+                workers,
+                self.analyse,
+                self.budget,
             )
 
     def learn(self, paths: Iterable[Path], workers: int) -> None:
@@ -243,7 +258,8 @@ class ClipStore:
         unknown = sorted({str(path) for path in paths if not self._learnt(path)})
         if not self._worth_a_pool(unknown, workers):
             return  # asked one by one, as pages are annotated
-        self._take(Learning(unknown, self._known(), workers, self.analyse).result())
+        learning = Learning(unknown, self._known(), workers, self.analyse, self.budget)
+        self._take(learning.result())
 
     def _worth_a_pool(self, unknown: list[Any], workers: int) -> bool:
         if self.analyse:
@@ -334,8 +350,16 @@ def audio_files(root: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
         )
         for name in sorted(files):
             path = os.path.join(folder, name)
-            if os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS and not (
-                os.path.islink(path)
+            if os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS and (
+                _is_plain_file(path)
             ):
                 found.append(Path(path))
     return found
+
+
+def _is_plain_file(path: str) -> bool:
+    """A regular file, not a link to one (nor a FIFO, socket or device)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False

@@ -16,6 +16,7 @@ import struct
 from pathlib import Path
 
 from .errors import ClipError, short_reason
+from .files import open_regular
 from .metadata import read_metadata
 from .model import ClipMetadata
 
@@ -31,12 +32,15 @@ def untagged_copy(source: Path, target: Path, original: ClipMetadata) -> None:
     """Write ``source`` (read as ``original``) without its tags to ``target``.
     Raises :class:`UntaggableClip` when it cannot be done, leaving no ``target``."""
     try:
-        with source.open("rb") as handle:
+        with open_regular(source) as handle:
             riff = handle.read(4) in (b"RIFF", b"RF64")
-        if riff:
-            target.write_bytes(_wav_without_tags(source.read_bytes()))
-        else:
-            shutil.copyfile(source, target)
+            handle.seek(0)
+            if riff:
+                target.write_bytes(_wav_without_tags(handle.read()))
+            else:
+                with target.open("wb") as copy:
+                    shutil.copyfileobj(handle, copy)
+        if not riff:
             _strip_with_mutagen(target)
         _check(source, target, original)
     except UntaggableClip:
