@@ -1,0 +1,164 @@
+"""What no file may do to a build: hang it (a FIFO), hold it (a costly decode), or
+outlive it (workers after ``kill -9``). Builds run as users run them:
+``pelican content`` in a process of its own."""
+
+from __future__ import annotations
+
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pelican_audiotable.analysis import TooCostly, analyse
+from pelican_audiotable.metadata import UnsupportedCodec, read_metadata
+
+PAGE = (
+    "Title: Takes\nDate: 2025-01-01\n\n| Take | |\n|--|--|\n"
+    "| First | [a](/clips/a.mp3) |\n| Piped | [p](/clips/pipe.mp3) |\n"
+)
+SETTINGS = """
+PATH = "content"
+OUTPUT_PATH = "output"
+CACHE_PATH = "cache"
+STATIC_PATHS = ["clips"]
+TIMEZONE = "UTC"
+PLUGINS = ["pelican_audiotable"]
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+AUDIOTABLE_WORKERS = 2
+"""
+
+
+def site_with(root: Path, clips: dict[str, Path], extra: str = "") -> Path:
+    content = root / "content" / "clips"
+    content.mkdir(parents=True)
+    (content / "a.mp3").write_bytes(clips["cbr-128-stereo-44k.mp3"].read_bytes())
+    (root / "content" / "post.md").write_text(PAGE)
+    (root / "pelicanconf.py").write_text(SETTINGS + extra)
+    return root
+
+
+def pelican(root: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_a_fifo_named_like_a_clip_never_blocks_a_build(tmp_path: Path, clips) -> None:
+    root = site_with(tmp_path, clips)
+    os.mkfifo(root / "content" / "clips" / "pipe.mp3")  # linked from the page
+    os.mkfifo(root / "content" / "clips" / "idle.mp3")  # linked from nowhere
+    for build in ("first", "warm"):
+        run = pelican(root)
+        assert run.returncode == 0, (build, run.stdout, run.stderr)
+        assert "pipe.mp3" in run.stdout + run.stderr, build
+        page = (root / "output" / "takes.html").read_text()
+        assert 'data-duration="7.' in page  # the real clip beside it is annotated
+    check = subprocess.run(
+        [sys.executable, "-m", "pelican_audiotable.cli", "check", "content",
+         "-s", "pelicanconf.py"],
+        cwd=root, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert "pipe.mp3" in check.stdout + check.stderr
+    assert "First: /clips/a.mp3" in check.stdout
+
+
+def test_a_clip_that_costs_too_much_to_decode_is_given_up_and_still_shown(
+    tmp_path: Path, clips
+) -> None:
+    with pytest.raises(TooCostly, match="too costly to analyse"):
+        analyse(clips["cbr-128-stereo-44k.mp3"], budget=0.0)
+    root = site_with(tmp_path, clips, "AUDIOTABLE_DECODE_BUDGET = 0.000001\n")
+    (root / "content" / "post.md").write_text(PAGE.replace("Piped", "Again"))
+    (root / "content" / "clips" / "pipe.mp3").write_bytes(
+        clips["cbr-128-stereo-44k.mp3"].read_bytes()
+    )
+    run = pelican(root)
+    assert run.returncode == 0, run.stderr
+    assert "too costly to analyse" in run.stdout + run.stderr
+    page = (root / "output" / "takes.html").read_text()
+    assert 'data-duration="7.' in page and "data-loudness" not in page
+    # A larger budget tries it again: nothing given up is kept as final.
+    settings = root / "pelicanconf.py"
+    settings.write_text(settings.read_text().replace("0.000001", "30"))
+    run = pelican(root)
+    assert "too costly" not in run.stdout + run.stderr
+    assert "data-loudness" in (root / "output" / "takes.html").read_text()
+
+
+def wav_header(rate: int, seconds: int = 1) -> bytes:
+    data = b"\x00\x00" * rate * seconds
+    fmt = struct.pack("<HHIIHH", 1, 1, rate, rate * 2, 2, 16)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt
+    body += b"data" + struct.pack("<I", len(data)) + data
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def test_sample_rates_no_browser_plays_are_unsupported(tmp_path: Path) -> None:
+    slow = tmp_path / "slow.wav"
+    slow.write_bytes(wav_header(8, seconds=3600))  # published as 1:00:00 before
+    with pytest.raises(UnsupportedCodec, match="8 Hz"):
+        read_metadata(slow)
+    fine = tmp_path / "fine.wav"
+    fine.write_bytes(wav_header(8000))
+    assert read_metadata(fine).sample_rate == 8000
+
+
+def _descendants(pid: int) -> set[int]:
+    found, pending = set(), [pid]
+    while pending:
+        parent = pending.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            children = (task / "children").read_text().split()
+            found.update(int(child) for child in children)
+            pending += [int(child) for child in children]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_a_killed_build_leaves_no_process_behind(tmp_path: Path, clips) -> None:
+    root = site_with(tmp_path, clips)
+    (root / "content" / "post.md").write_text(
+        PAGE.replace("/clips/pipe.mp3", "/clips/b.flac")
+    )
+    for index in range(6):  # new to the store: workers start to decode them
+        (root / "content" / "clips" / f"c{index}.flac").write_bytes(
+            clips[next(n for n in clips if n.endswith(".flac"))].read_bytes()
+            + bytes([index])
+        )
+    build = subprocess.Popen(
+        [sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    children: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(children) < 2 and build.poll() is None and time.monotonic() < deadline:
+        children = _descendants(build.pid)
+        time.sleep(0.02)
+    assert children, "the build started no worker"
+    os.kill(build.pid, signal.SIGKILL)
+    build.wait()
+    deadline = time.monotonic() + 2
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [pid for pid in children if _alive(pid)] == []
