@@ -8,7 +8,6 @@ import http.client
 import os
 import socket
 import time
-from pathlib import Path
 
 import pytest
 
