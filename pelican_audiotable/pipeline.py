@@ -289,7 +289,8 @@ def _learn(
         )
         return replace(labels, error=resolved.problem or "missing")
     try:
-        metadata = read(resolved.path)
+        # Templates see where the clip lies in the site, not on this machine.
+        metadata = replace(read(resolved.path), path=resolved.source or "")
     except ClipError as error:
         kind = ProblemKind(error.kind)
         problems.append(Problem(page.source_path, clip.src, kind, str(error)))

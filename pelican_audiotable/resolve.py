@@ -106,6 +106,8 @@ class ResolvedClip:
 
     path: Path | None = None
     url: str | None = None  # where the reader's browser fetches it
+    #: ``path`` relative to the content folder: what templates are shown of it.
+    source: str | None = None
     remote: bool = False
     problem: str | None = None  # "missing", "unpublished" or "outside"
     message: str | None = None
@@ -241,7 +243,11 @@ def _resolve_intrasite(
         url = _attach_url(source, page)
     else:
         url = site.url_of(source) or source
-    return ResolvedClip(path=resolved.path, url=site.public_url(site.root_path + url))
+    return ResolvedClip(
+        path=resolved.path,
+        url=site.public_url(site.root_path + url),
+        source=resolved.source,
+    )
 
 
 def _attach_url(source: str, page: PageRef) -> str:
@@ -263,7 +269,7 @@ def _inside(site: SiteFiles, source: str, url: str | None = None) -> ResolvedCli
         return ResolvedClip(
             problem="missing", message=f"no file at {source} in the content folder"
         )
-    return ResolvedClip(path=path, url=url)
+    return ResolvedClip(path=path, url=url, source=source)
 
 
 def _contained(site: SiteFiles, relative: str) -> Path | None:

@@ -287,6 +287,7 @@ def test_theme_templates_get_the_tables_and_the_filters(tmp_path: Path, clips) -
         '<p id="summary">{{ article|audiotable_summary }}</p>'
         '<p id="total">{{ article.audiotables[0].duration|audiotable_duration }}</p>'
         '<p id="count">{{ article.audiotables|length }}</p>'
+        '<p id="path">{{ article.audiotables[0].clips[0].metadata.path }}</p>'
         "{{ super() }}{% endblock %}"
     )
     files = {
@@ -303,6 +304,9 @@ def test_theme_templates_get_the_tables_and_the_filters(tmp_path: Path, clips) -
         assert soup.find(id="summary").get_text() == "2 clips · 0:17"
         assert soup.find(id="total").get_text() == "0:17"
         assert soup.find(id="count").get_text() == "1"
+        # Where the clip lies in the site, never on the author's machine.
+        assert soup.find(id="path").get_text() == "clips/a.mp3"
+        assert str(tmp_path) not in (output / "post.html").read_text()
 
 
 def test_plugin_is_found_when_plugins_is_unset(tmp_path: Path, clips) -> None:
