@@ -11,6 +11,7 @@ import functools
 import importlib.util
 import math
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +86,7 @@ def _measure(container: Any, stream: Any, budget: float) -> ClipAnalysis:
     shape = None
     packets = container.demux(stream)
     deadline = time.process_time() + budget
+    capped = False
     while True:
         if time.process_time() > deadline:
             raise TooCostly(
@@ -113,12 +115,14 @@ def _measure(container: Any, stream: Any, budget: float) -> ClipAnalysis:
             while fifo.samples >= chunk:
                 meter.feed(_as_floats(fifo.read(chunk)))
         if meter is not None and meter.frames > meter.rate * MAX_SECONDS:
+            capped = True
             break
     if meter is None:
         raise UndecodableClip("FFmpeg decodes no sound from it")
     if fifo.samples:
         meter.feed(_as_floats(fifo.read()))
-    return meter.result()
+    result = meter.result()
+    return replace(result, decoded=None) if capped else result
 
 
 def _meter_for(frame: Any) -> LoudnessMeter:

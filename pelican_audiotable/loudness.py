@@ -259,6 +259,7 @@ class LoudnessMeter:
                 duration - (last + 1) / self.rate if last is not None else duration, 3
             ),
             envelope=self._envelope(),
+            decoded=round(duration, 3),
         )
 
     def _envelope(self) -> tuple[int, ...]:

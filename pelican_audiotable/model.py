@@ -28,6 +28,9 @@ class ClipAnalysis:
     trailing_silence: float
     #: Lowest and highest sample of each column of the clip, -100..100, interleaved.
     envelope: tuple[int, ...] = ()
+    #: Seconds the decoder gave: what plays, whatever a header promised (None
+    #: when decoding stopped at the analysis' one-hour cap).
+    decoded: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "envelope": list(self.envelope)}

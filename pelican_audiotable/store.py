@@ -35,6 +35,7 @@ from .pool import (
     learn_in_processes,
     stamp_of_stat,
 )
+from .render import truncation_note
 
 logger = get_logger(__name__)
 
@@ -150,7 +151,7 @@ class ClipStore:
             note = f"FFmpeg cannot decode it ({analysis['error']}): nor may browsers"
             return replace(metadata, notes=(*metadata.notes, note))
         if analysis:
-            return replace(metadata, analysis=ClipAnalysis.from_dict(analysis))
+            return with_decoded_length(metadata, ClipAnalysis.from_dict(analysis))
         return metadata
 
     @property
@@ -363,3 +364,23 @@ def _is_plain_file(path: str) -> bool:
         return stat.S_ISREG(os.lstat(path).st_mode)
     except OSError:
         return False
+
+
+def with_decoded_length(metadata: ClipMetadata, analysis: ClipAnalysis) -> ClipMetadata:
+    """A clip's facts with its analysis; where the decoder gave out well before
+    the length its header promised, the decoder has the last word: the clip shows
+    the length that plays and is marked truncated."""
+    metadata = replace(metadata, analysis=analysis)
+    promised, decoded = metadata.duration, analysis.decoded
+    if promised is None or decoded is None:
+        return metadata
+    if promised - decoded <= max(0.1, 0.01 * promised):
+        return metadata
+    note = truncation_note(decoded, promised) + " that decodes"
+    return replace(
+        metadata,
+        duration=decoded,
+        duration_source="decoded",
+        truncated=True,
+        notes=(*metadata.notes, note),
+    )

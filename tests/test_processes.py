@@ -162,3 +162,43 @@ def test_a_killed_build_leaves_no_process_behind(tmp_path: Path, clips) -> None:
     while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [pid for pid in children if _alive(pid)] == []
+
+
+def _ogg_crc(page: bytes) -> int:
+    crc = 0
+    for byte in page:
+        crc ^= byte << 24
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else crc << 1
+            crc &= 0xFFFFFFFF
+    return crc
+
+
+def with_last_granule_times(data: bytes, factor: int) -> bytes:
+    """An Ogg file whose last page claims ``factor`` times its granule position,
+    its checksum made right again: what a damaged upload or a forger leaves."""
+    at = data.rfind(b"OggS")
+    page = bytearray(data[at:])
+    (granule,) = struct.unpack_from("<q", page, 6)
+    struct.pack_into("<q", page, 6, granule * factor)
+    struct.pack_into("<I", page, 22, 0)
+    struct.pack_into("<I", page, 22, _ogg_crc(bytes(page)))
+    return data[:at] + bytes(page)
+
+
+def test_a_damaged_clip_shows_the_length_that_plays(tmp_path: Path, clips) -> None:
+    forged = with_last_granule_times(clips["opus-stereo.opus"].read_bytes(), 20)
+    (tmp_path / "forged.opus").write_bytes(forged)
+    promised = read_metadata(tmp_path / "forged.opus").duration
+    decoded = analyse(tmp_path / "forged.opus").decoded
+    assert promised is not None and decoded is not None
+    assert promised > 10 * decoded  # the header lies; the decoder does not
+    root = site_with(tmp_path / "site", clips)
+    (root / "content" / "clips" / "pipe.opus").write_bytes(forged)
+    (root / "content" / "post.md").write_text(PAGE.replace("pipe.mp3", "pipe.opus"))
+    run = pelican(root)
+    assert run.returncode == 0, run.stderr
+    assert "truncated: the header promises" in run.stdout + run.stderr
+    page = (root / "output" / "takes.html").read_text()
+    assert f'data-duration="{decoded:.3f}"' in page
+    assert 'data-truncated="true"' in page
