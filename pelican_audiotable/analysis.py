@@ -52,6 +52,11 @@ def analyse_guarded(path: Path, budget: float = math.inf) -> dict[str, Any]:
         return analyse(path, budget).to_dict()
     except TooCostly as error:  # tried again under a larger budget
         return {"error": str(error), "budget": budget}
+    except MemoryError:
+        return {
+            "error": "too costly to analyse (over the memory a worker may take: "
+            "AUDIOTABLE_DECODE_MEMORY raises it)"
+        }
     except ClipError as error:
         return {"error": str(error)}
     except Exception as error:  # a bug of ours or PyAV's: the build goes on

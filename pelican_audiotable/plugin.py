@@ -30,6 +30,7 @@ from .filters import FILTERS
 from .log import get_logger, quiet_tracebacks_of_ours
 from .model import PageWork, Problem, ProcessedPage, warning_lines
 from .pagestore import PageStore
+from .pool import DecodeBudget
 from .resolve import PageRef, SiteFiles
 from .scan import may_hold_clips
 from .settings import AudioTableSettings
@@ -102,7 +103,7 @@ def on_initialized(pelican: Any) -> None:
             folder / "clips.json" if folder else None,
             code_version((".py",)),
             analyse=settings.analyses,
-            budget=settings.decode_budget,
+            budget=DecodeBudget(settings.decode_budget, settings.decode_memory),
         ),
         pages=PageStore(folder, code_version()),
         link_assets=settings.assets and not _is_bundled_theme(pelican.settings),

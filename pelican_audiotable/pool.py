@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -38,10 +39,20 @@ logger = get_logger(__name__)
 #: New stamps (path -> stamp and content key) and facts (content key -> entry).
 Learnt = tuple[dict[str, list[Any]], dict[str, dict[str, Any]]]
 CRASHED = "FFmpeg crashed decoding it"
-#: CPU seconds one clip's decoding may take in a worker (``AUDIOTABLE_DECODE_BUDGET``):
-#: a song takes one or two, 40 minutes of 48 kHz stereo about eight; a hand-made
-#: hour at 768 kHz and 8 channels (1.5 MB of FLAC) would take ten minutes.
-DECODE_BUDGET = 10.0  # the default of AudioTableSettings.decode_budget
+
+
+@dataclass(frozen=True)
+class DecodeBudget:
+    """What one clip's decoding may cost a worker: CPU seconds (a song takes one
+    or two, 40 minutes of 48 kHz stereo about eight; a hand-made hour at 768 kHz
+    and 8 channels, 1.5 MB of FLAC, would take ten minutes) and the worker's
+    memory. ``AUDIOTABLE_DECODE_BUDGET`` and ``AUDIOTABLE_DECODE_MEMORY``."""
+
+    seconds: float = 10.0
+    megabytes: int = 4096
+
+
+DECODE_BUDGET = DecodeBudget()
 _budget = DECODE_BUDGET  # in a worker: as the build set it
 _PR_SET_PDEATHSIG = 1
 _CHUNK = 4 * 1024 * 1024
@@ -57,7 +68,7 @@ class Learning:
         known: set[str],
         workers: int,
         analyse: bool,
-        budget: float = DECODE_BUDGET,
+        budget: DecodeBudget = DECODE_BUDGET,
     ) -> None:
         self.names, self.known, self.analyse = names, known, analyse
         self.budget = budget
@@ -84,10 +95,10 @@ def learn_in_processes(
     known: set[str],
     workers: int,
     analyse: bool,
-    budget: float = DECODE_BUDGET,
+    budget: DecodeBudget = DECODE_BUDGET,
 ) -> Learnt:
     """Every clip of ``names`` hashed, then each content not in ``known`` learnt
-    once, decoding each within ``budget`` CPU seconds. Returns the new stamps and
+    once, decoding each within ``budget``. Returns the new stamps and
     facts."""
     with _pool(workers, budget) as pool:
         chunk = max(1, len(names) // (workers * 4))
@@ -143,7 +154,7 @@ def _result(future: Future[dict[str, Any]]) -> dict[str, Any] | None:
         return None
 
 
-def _alone(name: str, analyse: bool, budget: float) -> dict[str, Any]:
+def _alone(name: str, analyse: bool, budget: DecodeBudget) -> dict[str, Any]:
     """A clip learnt in a process of its own; if that crashes too, its metadata is
     read here (the readers are Python) and its decoding given up."""
     try:
@@ -157,7 +168,7 @@ def _alone(name: str, analyse: bool, budget: float) -> dict[str, Any]:
 
 
 @contextmanager
-def _pool(workers: int, budget: float) -> Iterator[ProcessPoolExecutor]:
+def _pool(workers: int, budget: DecodeBudget) -> Iterator[ProcessPoolExecutor]:
     with ProcessPoolExecutor(
         workers,
         mp_context=get_context("spawn"),
@@ -182,14 +193,21 @@ def _main_module_hidden() -> Iterator[None]:
             sys.modules["__main__"] = main
 
 
-def _start_worker(parent: int, budget: float) -> None:
+def _start_worker(parent: int, budget: DecodeBudget) -> None:
     """A worker yields to Pelican's own reading (on its one core), decodes each
-    clip within ``budget`` CPU seconds, and dies with the build: a build killed
+    clip within ``budget``, and dies with the build: a build killed
     with ``kill -9`` leaves no worker behind to finish a costly file."""
     if hasattr(os, "nice"):
         os.nice(10)
     global _budget
     _budget = budget
+    with contextlib.suppress(ImportError, ValueError, OSError):  # POSIX only
+        import resource  # past the limit, allocations fail: too costly
+
+        limit = budget.megabytes * 1024 * 1024
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        if hard == resource.RLIM_INFINITY or limit < hard:
+            resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
     _die_with(parent)
 
 
@@ -260,5 +278,5 @@ def _facts_of(name: str, analyse: bool) -> dict[str, Any]:
     if analyse and "metadata" in entry:
         from .analysis import analyse_guarded
 
-        entry["analysis"] = analyse_guarded(Path(name), _budget)
+        entry["analysis"] = analyse_guarded(Path(name), _budget.seconds)
     return entry

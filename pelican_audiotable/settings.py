@@ -55,6 +55,9 @@ class AudioTableSettings:
     #: clip is "too costly to analyse" (its other facts kept). A song takes one
     #: or two; raise it for clips over half an hour.
     decode_budget: float = 10.0
+    #: Megabytes a worker that decodes clips may allocate: past it the clip is
+    #: too costly to analyse too.
+    decode_memory: int = 4096
     #: The grid's colours: ``"theme"`` follows the theme's text and background;
     #: ``"os"`` uses the plugin's own light or dark palette, by the OS setting.
     palette: str = "theme"
@@ -81,6 +84,12 @@ class AudioTableSettings:
             raise SettingsError(
                 "AUDIOTABLE_DECODE_BUDGET must be a number of seconds above 0, "
                 f"not {budget!r}"
+            )
+        memory = self.decode_memory
+        if isinstance(memory, bool) or not isinstance(memory, int) or memory < 512:
+            raise SettingsError(
+                "AUDIOTABLE_DECODE_MEMORY must be a number of megabytes of 512 or "
+                f"more, not {memory!r}"
             )
         if self.preload not in PRELOAD_CHOICES:
             raise SettingsError(

@@ -28,6 +28,7 @@ from .log import get_logger
 from .model import ClipAnalysis, ClipMetadata
 from .pool import (
     DECODE_BUDGET,
+    DecodeBudget,
     Learning,
     Learnt,
     content_key,
@@ -62,8 +63,8 @@ class ClipStore:
     version: str
     #: Decode each clip for its loudness and shape too (the analysis extra).
     analyse: bool = False
-    #: CPU seconds one clip's decoding may take (``AUDIOTABLE_DECODE_BUDGET``).
-    budget: float = DECODE_BUDGET
+    #: What one clip's decoding may cost (``AUDIOTABLE_DECODE_*``).
+    budget: DecodeBudget = DECODE_BUDGET
     #: path -> [size, mtime_ns, ctime_ns, inode, content key]
     files: dict[str, list[Any]] = field(default_factory=dict)
     #: content key -> {"metadata": {...}, "analysis": {...}} (analysis: when on; or
@@ -228,7 +229,10 @@ class ClipStore:
         if not self.analyse or "metadata" not in entry:
             return True
         analysis = entry.get("analysis")
-        return analysis is not None and analysis.get("budget", math.inf) >= self.budget
+        return (
+            analysis is not None
+            and analysis.get("budget", math.inf) >= self.budget.seconds
+        )
 
     def keep(self, keys: Iterable[str]) -> None:
         """Facts that pages served from the page store still show: kept."""
