@@ -7,6 +7,7 @@ the same HTML.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from .discover import FoundClip, FoundTable
@@ -67,26 +68,55 @@ def annotate_table(
     clips: list[ClipInfo],
     settings: AudioTableSettings,
     unfair: Sequence[str] = (),
+    taken: set[str] | None = None,
+    number: int = 1,
 ) -> AudioTableInfo:
     """Annotate one table in place; ``clips`` pairs with ``table.clips`` by position,
-    and ``unfair`` says what makes its comparisons unfair (noted under it)."""
-    for found, info in zip(table.clips, clips, strict=True):
-        _annotate_clip(found, info, settings)
+    and ``unfair`` says what makes its comparisons unfair (noted under it).
+    ``taken`` holds the players' names given so far on the page, where this is
+    table ``number``."""
+    names = player_names(table.clips, set() if taken is None else taken, number)
+    for found, info, name in zip(table.clips, clips, names, strict=True):
+        _annotate_clip(found, info, settings, name)
     summary = AudioTableInfo(tuple(clips))
     _annotate_table_element(table.element, summary, settings)
     _note_unfairness(table.element, unfair)
     return summary
 
 
+def player_names(
+    clips: Sequence[FoundClip], taken: set[str], table: int = 1
+) -> list[str]:
+    """A name for each player, unique on its page (screen readers list them): its
+    row and column labels, with the row's number where labels repeat or rows have
+    none, the table's where another table has the same, and a count where that is
+    still not enough (clips of one cell)."""
+    counts = Counter(clip.label for clip in clips)
+    several_rows = len({clip.row for clip in clips}) > 1
+    names = []
+    for clip in clips:
+        name = clip.label or ""
+        if not name or counts[clip.label] > 1 or (several_rows and not clip.row_label):
+            name = f"{name}, row {clip.row + 1}" if name else f"Row {clip.row + 1}"
+        if name in taken and table > 1:
+            name = f"{name}, table {table}"
+        unique, number = name, 2
+        while unique in taken:
+            unique, number = f"{name} ({number})", number + 1
+        taken.add(unique)
+        names.append(unique)
+    return names
+
+
 def _annotate_clip(
-    found: FoundClip, info: ClipInfo, settings: AudioTableSettings
+    found: FoundClip, info: ClipInfo, settings: AudioTableSettings, name: str
 ) -> None:
     audio = _player_for(found, settings.preload) if info.metadata else found.element
     if audio.name == "audio":
         audio.remove(*OWNED_AUDIO_ATTRIBUTES)
         _drop_ours_after(audio)
-    if info.metadata and found.label and not audio.get("aria-label"):
-        audio.set("aria-label", found.label)  # before the data-*: a rerun keeps order
+    if info.metadata and not audio.get("aria-label"):
+        audio.set("aria-label", name)  # before the data-*: a rerun keeps order
     _mark_cell(audio, found)
     if found.row_label:
         audio.set("data-audiotable-row", found.row_label)

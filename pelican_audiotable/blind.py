@@ -27,7 +27,7 @@ from .annotate import (
     fairness_text,
     palette_classes,
 )
-from .fairness import rows_compared, unfair_in_general
+from .fairness import row_name, rows_compared, unfair_in_general
 from .model import AudioTableInfo, ClipInfo, ClipMetadata
 from .render import (
     MIME_TYPES,
@@ -87,8 +87,12 @@ def trials_of(clips: Sequence[ClipInfo]) -> list[Trial]:
     rows = rows_compared(clips)
     if rows:
         groups = [
-            (row, members, [clips[i].column_label or _fallback(i) for i in members])
-            for row, members in rows.items()
+            (
+                row_name(clips, members),
+                members,
+                [clips[i].column_label or _fallback(i) for i in members],
+            )
+            for members in rows.values()
         ]
     else:
         members = list(range(len(clips)))

@@ -18,6 +18,7 @@ class FoundClip:
     sources: tuple[str, ...]  # as the author wrote them, in the browser's order
     row_label: str | None
     column_label: str | None
+    row: int = 0  # the row of the table it sits in
 
     @property
     def src(self) -> str:
@@ -91,6 +92,7 @@ def _clips_of(table: Element) -> Iterator[FoundClip]:
                     sources=sources,
                     row_label=grid.row_label(row_index, cell),
                     column_label=grid.column_label(row_index, cell),
+                    row=row_index,
                 )
 
 

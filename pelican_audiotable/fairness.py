@@ -23,15 +23,35 @@ LENGTH_SPREAD = 0.10
 SILENCE_SPREAD = 0.3
 
 
-def rows_compared(clips: Sequence[ClipInfo]) -> dict[str | None, list[int]]:
-    """The clips compared with each other, by row: a labelled row's, and a row
-    without a label whose clips its columns name (a table of one row, "Actual" |
-    "AI"). Positions in ``clips``; rows of one clip are no comparison."""
-    rows: dict[str | None, list[int]] = {}
+def rows_compared(clips: Sequence[ClipInfo]) -> dict[int | str | None, list[int]]:
+    """The clips compared with each other, by the table row they sit in (rows
+    with the same label, or none, are rows all the same): a labelled row's, and
+    a row without a label whose clips its columns name (a table of one row,
+    "Actual" | "AI"). Positions in ``clips``; rows of one clip are no comparison."""
+    rows: dict[int | str | None, list[int]] = {}
     for index, clip in enumerate(clips):
         if clip.row_label or clip.column_label:
-            rows.setdefault(clip.row_label, []).append(index)
+            key = clip.row if clip.row is not None else clip.row_label
+            rows.setdefault(key, []).append(index)
     return {row: members for row, members in rows.items() if len(members) >= 2}
+
+
+def row_name(clips: Sequence[ClipInfo], members: Sequence[int]) -> str | None:
+    """What a compared row is called in messages: its label, with its number
+    where labels repeat or are missing."""
+    first = clips[members[0]]
+    number = None if first.row is None else first.row + 1
+    label = first.row_label
+    repeated = sum(
+        1
+        for clip in clips
+        if clip.row_label == label and clip.row != first.row and clip.column_label
+    )
+    if label and not repeated:
+        return label
+    if number is None:
+        return label
+    return f"{label} (row {number})" if label else f"row {number}"
 
 
 @dataclass(frozen=True)
@@ -58,11 +78,11 @@ def unfair_in_general(clips: Sequence[ClipInfo]) -> list[str]:
 
 
 def _row_findings(clips: Sequence[ClipInfo]) -> Iterator[tuple[str | None, Finding]]:
-    for row, members in rows_compared(clips).items():
+    for members in rows_compared(clips).values():
         compared = [clips[i] for i in members if clips[i].metadata is not None]
         if len(compared) >= 2:
             for finding in _findings(compared):
-                yield row, finding
+                yield row_name(clips, members), finding
 
 
 def _name(clip: ClipInfo) -> str:

@@ -185,6 +185,9 @@ class ClipInfo:
     metadata: ClipMetadata | None = None
     error: str | None = None  # the kind of problem that left it unannotated
     remote: bool = False
+    #: The table row it sits in (0 for the first row): rows are compared as rows,
+    #: never by their labels' text (labels repeat, or are missing).
+    row: int | None = None
 
     @property
     def duration(self) -> float | None:

@@ -151,6 +151,7 @@ def finish_page(
     tables: list[AudioTableInfo] = []
     problems = list(prepared.problems)
     copies: list[str] = []
+    names: set[str] = set()  # the players' names on the page, each once
     done = 0
     for span in prepared.spans:
         found_problems: list[Problem] = []
@@ -175,7 +176,16 @@ def finish_page(
                         span_tables.append(blinded[0])
                         span_copies += blinded[1]
                         continue
-                span_tables.append(annotate_table(table.found, clips, settings, unfair))
+                span_tables.append(
+                    annotate_table(
+                        table.found,
+                        clips,
+                        settings,
+                        unfair,
+                        names,
+                        len(tables) + len(span_tables) + 1,
+                    )
+                )
             serialized = serialize(span.fragment.root)
         except Exception as error:
             problems.append(_left_as_written(page, error))
@@ -269,6 +279,7 @@ def _learn(
         label=clip.label,
         row_label=clip.row_label,
         column_label=clip.column_label,
+        row=clip.row,
     )
     if resolved.remote:
         logger.info(

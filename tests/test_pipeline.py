@@ -348,3 +348,48 @@ def test_an_unfair_row_is_warned_and_noted_under_its_table_once(
         "Not a fair comparison: verse: sample rates differ (44.1 kHz, 48 kHz)."
     ]
     assert again.html == result.html
+
+
+def _rows(html: str) -> list[list[str]]:
+    """The clips each compared row holds, by their file names."""
+    from pelican_audiotable.fairness import rows_compared
+
+    clips = run(html).tables[0].clips
+    return [
+        [clips[i].src.rsplit("/", 1)[-1] for i in members]
+        for members in rows_compared(clips).values()
+    ]
+
+
+def test_rows_are_rows_whatever_their_labels_say() -> None:
+    verse, chorus = audio("/clips/verse.mp3"), audio("/clips/chorus.mp3")
+    repeated = "".join(
+        f"<tr><td>L</td><td>{verse}</td><td>{chorus}</td></tr>" for _ in range(8)
+    )
+    table = f"<table><thead><tr><th></th><th>A</th><th>B</th></tr></thead>{repeated}</table>"
+    assert _rows(table) == [["verse.mp3", "chorus.mp3"]] * 8
+    unlabelled = (
+        "<table><thead><tr><th>Source</th><th>Target</th></tr></thead>"
+        f"<tr><td>{verse}</td><td>{chorus}</td></tr>"
+        f"<tr><td>{chorus}</td><td>{verse}</td></tr></table>"
+    )
+    assert _rows(unlabelled) == [
+        ["verse.mp3", "chorus.mp3"],
+        ["chorus.mp3", "verse.mp3"],
+    ]
+
+
+def test_every_player_has_a_name_of_its_own_on_the_page() -> None:
+    verse, chorus = audio("/clips/verse.mp3"), audio("/clips/chorus.mp3")
+    rows = "".join(
+        f"<tr><td>{label}</td><td>{verse}</td><td>{chorus}<br>{verse}</td></tr>"
+        for label in ("L", "H", "L", "H", "")
+    )
+    table = f"<table><thead><tr><th></th><th>Audio</th><th>Other</th></tr></thead>{rows}</table>"
+    names = [
+        a["aria-label"] for a in soup_of(run(table + table).html).find_all("audio")
+    ]
+    assert len(names) == 30 and len(set(names)) == 30
+    assert names[:3] == ["L · Audio, row 2", "L · Other, row 2", "L · Other, row 2 (2)"]
+    assert "Audio, row 6" in names  # the row without a label
+    assert "L · Audio, row 2, table 2" in names

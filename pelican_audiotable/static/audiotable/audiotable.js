@@ -62,6 +62,9 @@
       const letter = audio.dataset.audiotableColumn;
       return row ? `${row}, clip ${letter}` : `Clip ${letter}`;
     }
+    // The build names each player once on its page (row numbers where labels repeat).
+    const given = audio.getAttribute("aria-label");
+    if (given) return given;
     const parts = [audio.dataset.audiotableRow, audio.dataset.audiotableColumn].filter(
       Boolean,
     );
