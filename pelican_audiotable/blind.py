@@ -154,7 +154,11 @@ def blind_table(
     classes = [TABLE_CLASS, BLIND_CLASS, *palette_classes(settings)]
     total = AudioTableInfo(tuple(shown)).duration
     duration = f' data-audiotable-duration="{total:.3f}"' if total is not None else ""
-    unfair = unfair_in_general([clip.info for clip in clips])
+    unfair = (
+        unfair_in_general([clip.info for clip in clips], settings.reference_columns)
+        if settings.fairness_note
+        else []
+    )
     footer = (
         f'<tfoot class="{FAIRNESS_CLASS}"><tr><td colspan="1000">'
         f"{escape_text(fairness_text(unfair))}</td></tr></tfoot>"

@@ -152,8 +152,9 @@ def _check(content: Path | None, settings_file: Path | None) -> int:
     print(
         f"{len(report.pages)} page(s) with audio tables, {clips} clip(s), "
         f"{len(report.problems)} problem(s)"
+        + (f", {len(report.failing)} failing" if report.problems else "")
     )
-    return 1 if report.problems else 0
+    return 1 if report.failing else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

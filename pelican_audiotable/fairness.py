@@ -23,13 +23,20 @@ LENGTH_SPREAD = 0.10
 SILENCE_SPREAD = 0.3
 
 
-def rows_compared(clips: Sequence[ClipInfo]) -> dict[int | str | None, list[int]]:
+def rows_compared(
+    clips: Sequence[ClipInfo], references: Sequence[str] = ()
+) -> dict[int | str | None, list[int]]:
     """The clips compared with each other, by the table row they sit in (rows
     with the same label, or none, are rows all the same): a labelled row's, and
     a row without a label whose clips its columns name (a table of one row,
-    "Actual" | "AI"). Positions in ``clips``; rows of one clip are no comparison."""
+    "Actual" | "AI"). Positions in ``clips``; rows of one clip are no comparison,
+    and clips of a column labelled one of ``references`` (a reference, an input)
+    are no contenders."""
     rows: dict[int | str | None, list[int]] = {}
+    skipped = {name.casefold() for name in references}
     for index, clip in enumerate(clips):
+        if (clip.column_label or "").casefold() in skipped:
+            continue
         if clip.row_label or clip.column_label:
             key = clip.row if clip.row is not None else clip.row_label
             rows.setdefault(key, []).append(index)
@@ -64,21 +71,26 @@ class Finding:
     detail: str
 
 
-def unfair_rows(clips: Sequence[ClipInfo]) -> list[str]:
+def unfair_rows(clips: Sequence[ClipInfo], references: Sequence[str] = ()) -> list[str]:
     """One sentence per unfair comparison, naming the row and the clips."""
     return [
         f"{row}: {finding.detail}" if row else finding.detail
-        for row, finding in _row_findings(clips)
+        for row, finding in _row_findings(clips, references)
     ]
 
 
-def unfair_in_general(clips: Sequence[ClipInfo]) -> list[str]:
+def unfair_in_general(
+    clips: Sequence[ClipInfo], references: Sequence[str] = ()
+) -> list[str]:
     """What makes the table's comparisons unfair, naming no take, once each."""
-    return list(dict.fromkeys(finding.general for _, finding in _row_findings(clips)))
+    findings = _row_findings(clips, references)
+    return list(dict.fromkeys(finding.general for _, finding in findings))
 
 
-def _row_findings(clips: Sequence[ClipInfo]) -> Iterator[tuple[str | None, Finding]]:
-    for members in rows_compared(clips).values():
+def _row_findings(
+    clips: Sequence[ClipInfo], references: Sequence[str]
+) -> Iterator[tuple[str | None, Finding]]:
+    for members in rows_compared(clips, references).values():
         compared = [clips[i] for i in members if clips[i].metadata is not None]
         if len(compared) >= 2:
             for finding in _findings(compared):
@@ -113,8 +125,9 @@ def _findings(clips: list[ClipInfo]) -> list[Finding]:
     if len(durations) == len(metas) and max(durations) - min(durations) > (
         LENGTH_SPREAD * max(durations)
     ):
+        shown = _seconds(durations)
         lengths = ", ".join(
-            f"{_name(c)} {d:.1f} s" for c, d in zip(clips, durations, strict=True)
+            f"{_name(c)} {d} s" for c, d in zip(clips, shown, strict=True)
         )
         general = "lengths differ by more than 10 %"
         found.append(Finding(general, f"{general} ({lengths})"))
@@ -131,7 +144,20 @@ def _findings(clips: list[ClipInfo]) -> list[Finding]:
             )
     leads = [analysis.leading_silence for _, analysis in analyses]
     if len(leads) >= 2 and max(leads) - min(leads) > SILENCE_SPREAD:
-        starts = ", ".join(f"{_name(c)} {a.leading_silence:.2f} s" for c, a in analyses)
+        shown = _seconds(leads)
+        starts = ", ".join(
+            f"{_name(c)} {s} s" for (c, _), s in zip(analyses, shown, strict=True)
+        )
         general = "one starts later than another"
         found.append(Finding(general, f"{general} (silence first: {starts})"))
     return found
+
+
+def _seconds(values: Sequence[float]) -> list[str]:
+    """Seconds with as many decimals (one to three) as it takes for values that
+    differ to read differently; never "-0.0"."""
+    for decimals in (1, 2, 3):
+        shown = [f"{max(value, 0.0):.{decimals}f}" for value in values]
+        if len(set(shown)) == len(set(values)):
+            break
+    return shown

@@ -4,7 +4,7 @@ what went wrong; what templates and the command line see. Plain dataclasses."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import TYPE_CHECKING, Any, overload
@@ -134,6 +134,12 @@ class Problem:
         if self.clip is None:
             return f"{self.page}: {message}"
         return f"{self.page}: clip {_shortened(self.clip, 120)!r}: {message}"
+
+
+def failing(problems: Iterable[Problem], strict_fairness: bool) -> list[Problem]:
+    """The problems that fail a strict build or ``check``: every one but the
+    fairness advice (``AUDIOTABLE_STRICT_FAIRNESS`` counts that too)."""
+    return [p for p in problems if p.kind is not ProblemKind.UNFAIR or strict_fairness]
 
 
 def warning_lines(problems: Sequence[Problem]) -> list[str]:

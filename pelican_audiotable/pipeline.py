@@ -30,7 +30,7 @@ from .errors import ClipError
 from .fairness import unfair_rows
 from .grid import regroup_by_prefix
 from .log import get_logger
-from .markup import Raw, serialize
+from .markup import Element, Raw, serialize
 from .model import (
     AudioTableInfo,
     ClipInfo,
@@ -156,7 +156,7 @@ def finish_page(
     for span in prepared.spans:
         found_problems: list[Problem] = []
         try:
-            span_tables = []
+            span_tables: list[AudioTableInfo] = []
             span_copies: list[str] = []
             for table in span.tables:
                 clips = [
@@ -165,9 +165,16 @@ def finish_page(
                         table.found.clips, table.resolved, strict=True
                     )
                 ]
-                unfair = unfair_rows(clips)
+                number = len(tables) + len(span_tables) + 1
+                unfair = unfair_rows(clips, settings.reference_columns)
+                where = _table_name(table.found.element, number)
                 found_problems += [
-                    Problem(page.source_path, None, ProblemKind.UNFAIR, finding)
+                    Problem(
+                        page.source_path,
+                        None,
+                        ProblemKind.UNFAIR,
+                        f"{where}: {finding}",
+                    )
                     for finding in unfair
                 ]
                 if table.blind is not None:
@@ -181,9 +188,9 @@ def finish_page(
                         table.found,
                         clips,
                         settings,
-                        unfair,
+                        unfair if settings.fairness_note else (),
                         names,
-                        len(tables) + len(span_tables) + 1,
+                        number,
                     )
                 )
             serialized = serialize(span.fragment.root)
@@ -254,6 +261,13 @@ def _copy_url(name: str, prepared: PreparedPage) -> str:
         return f"{prepared.site_url}/{COPIES_FOLDER}/{name}"
     depth = prepared.page.save_as.count("/")
     return "../" * depth + f"{COPIES_FOLDER}/{name}"
+
+
+def _table_name(table: Element, number: int) -> str:
+    """A table as messages name it: its caption, or its place on the page."""
+    caption = next(iter(table.elements("caption")), None)
+    text = caption.text() if caption is not None else ""
+    return f"table {number} ({text[:60]})" if text else f"table {number}"
 
 
 def _left_as_written(page: PageRef, error: Exception) -> Problem:

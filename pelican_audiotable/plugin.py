@@ -28,7 +28,7 @@ from .build import annotate_pages
 from .errors import SettingsError, StrictModeError
 from .filters import FILTERS
 from .log import get_logger, quiet_tracebacks_of_ours
-from .model import PageWork, Problem, ProcessedPage, warning_lines
+from .model import PageWork, Problem, ProcessedPage, failing, warning_lines
 from .pagestore import PageStore
 from .pool import DecodeBudget
 from .resolve import PageRef, SiteFiles
@@ -166,13 +166,14 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
     _build.pages.save()
     for line in warning_lines(problems):
         logger.warning("%s", line)
-    if problems and _build.settings.strict:
-        pages = len({problem.page for problem in problems})
+    fails = failing(problems, _build.settings.strict_fairness)
+    if fails and _build.settings.strict:
+        pages = len({problem.page for problem in fails})
         raise StrictModeError(
-            f"the build fails: {_count(len(problems), 'problem')} on "
+            f"the build fails: {_count(len(fails), 'problem')} on "
             f"{_count(pages, 'page')}, each warned about above "
             "(AUDIOTABLE_STRICT is on)",
-            tuple(problems),
+            tuple(fails),
         )
 
 
@@ -315,6 +316,10 @@ def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
     blind = content.metadata.get("audiotable_blind")
     if blind is not None:
         settings = replace(settings, blind=str(blind))  # checked as it is set
+    note = content.metadata.get("audiotable_fairness_note")
+    if note is not None:
+        wanted = str(note).strip().lower() in ("yes", "true", "on", "1")
+        settings = replace(settings, fairness_note=wanted)
     return PageWork(content._content or "", page, settings)
 
 

@@ -33,6 +33,27 @@ class AudioTableSettings:
     table_summary: bool = True
     #: A broken or missing clip fails the build (for CI).
     strict: bool = False
+    #: An unfair comparison (sample rates, lengths, clipping) fails strict builds
+    #: and ``check`` too: it is advice otherwise, warned about and noted.
+    strict_fairness: bool = False
+    #: Write a "Not a fair comparison" note under a table whose comparisons are
+    #: unfair (the author is warned either way). Off by default: demo pages set
+    #: references and generations side by side on purpose. Articles override
+    #: with the ``audiotable_fairness_note`` metadata field.
+    fairness_note: bool = False
+    #: Columns that hold a reference or an input, not a contender: left out of
+    #: comparisons (fairness, blind trials). Matched with the column's label,
+    #: ignoring case.
+    reference_columns: tuple[str, ...] = (
+        "reference",
+        "ground truth",
+        "input",
+        "prompt",
+        "mixture",
+        "source",
+        "target",
+        "original",
+    )
     #: Keep clip metadata in ``CACHE_PATH`` between builds.
     cache: bool = True
     #: Describe every clip as a schema.org ``AudioObject`` in JSON-LD.
@@ -137,7 +158,7 @@ class AudioTableSettings:
             key = "AUDIOTABLE_" + field.name.upper()
             if key in settings:
                 value = settings[key]
-                if field.name == "caption_fields":
+                if field.name in ("caption_fields", "reference_columns"):
                     value = tuple(value)
                 values[field.name] = value
         return cls(**values)

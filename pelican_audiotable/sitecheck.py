@@ -11,7 +11,7 @@ from pelican import Pelican
 from pelican.settings import read_settings
 
 from . import __version__
-from .model import AudioTableInfo, Problem
+from .model import AudioTableInfo, Problem, failing
 from .pagestore import PageStore
 from .plugin import annotate_generators, contents_of
 from .settings import AudioTableSettings
@@ -28,6 +28,8 @@ class PageReport:
 class SiteReport:
     pages: tuple[PageReport, ...]
     problems: tuple[Problem, ...]
+    #: The problems that fail ``check`` (fairness is advice unless asked).
+    failing: tuple[Problem, ...] = ()
     #: What was assumed, for the reader to know (no settings file found).
     notes: tuple[str, ...] = ()
 
@@ -91,7 +93,8 @@ def check_site(content: Path | None, settings_file: Path | None) -> SiteReport:
                 PageReport(item.get_relative_source_path(), tuple(item.audiotables))
             )
     pages.sort(key=lambda page: page.source_path)
-    return SiteReport(tuple(pages), tuple(problems), tuple(notes))
+    fails = failing(problems, options.strict_fairness)
+    return SiteReport(tuple(pages), tuple(problems), tuple(fails), tuple(notes))
 
 
 def _never_read_the_output(settings: dict[str, Any]) -> None:

@@ -31,7 +31,7 @@ def grid_files(clips: dict[str, Path]) -> dict[str, str | bytes | Path]:
 def test_each_clip_is_measured_once_by_content_and_shown(
     tmp_path: Path, clips, warnings
 ) -> None:
-    output = build_site(tmp_path, grid_files(clips))
+    output = build_site(tmp_path, grid_files(clips), AUDIOTABLE_FAIRNESS_NOTE=True)
     soup = page(output, "takes.html")
     players = soup.select("table.audiotable audio")
     assert len(players) == 4
@@ -50,7 +50,7 @@ def test_each_clip_is_measured_once_by_content_and_shown(
         "verse: lengths differ by more than 10 % (Human 7.3 s, AI 9.7 s)"
     )
     said = [w for w in warnings() if "verse:" in w]
-    assert said == [f"audiotable: takes.md: {f}" for f in unfair.split("; ")]
+    assert said == [f"audiotable: takes.md: table 1: {f}" for f in unfair.split("; ")]
     note = soup.select_one("table.audiotable tfoot.audiotable-fairness")
     assert note is not None
     chorus = "chorus: lengths differ by more than 10 % (Human 7.3 s, AI 5.5 s)"

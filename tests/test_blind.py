@@ -581,7 +581,7 @@ def test_an_unfair_blind_table_says_so_naming_no_take(
 ) -> None:
     post = MARKDOWN.replace("/clips/suno-fiddle.mp3", "/clips/other.mp3")
     files = {**files, "clips/other.mp3": clips["vbr-xing-48k.mp3"], "blind.md": post}
-    output = build_site(tmp_path, files)
+    output = build_site(tmp_path, files, AUDIOTABLE_FAIRNESS_NOTE=True)
     [table] = blind_tables((output / "blind.html").read_text())
     note = re.search(r'<tfoot class="audiotable-fairness">.*?</tfoot>', table)
     assert note is not None

@@ -339,10 +339,11 @@ def test_an_unfair_row_is_warned_and_noted_under_its_table_once(
         f"<tr><th>verse</th><td>{audio('/clips/verse.mp3')}</td>"
         f"<td>{audio('/clips/wide.mp3')}</td></tr></table>"
     )
-    result = process_page(table, PAGE, site, read_both, AudioTableSettings())
-    again = process_page(result.html, PAGE, site, read_both, AudioTableSettings())
+    noted = AudioTableSettings(fairness_note=True)
+    result = process_page(table, PAGE, site, read_both, noted)
+    again = process_page(result.html, PAGE, site, read_both, noted)
     [problem] = [p for p in result.problems if p.kind == "unfair"]
-    assert problem.message == "verse: sample rates differ (44.1 kHz, 48 kHz)"
+    assert problem.message == "table 1: verse: sample rates differ (44.1 kHz, 48 kHz)"
     notes = soup_of(result.html).select("tfoot.audiotable-fairness td")
     assert [n.get_text() for n in notes] == [
         "Not a fair comparison: verse: sample rates differ (44.1 kHz, 48 kHz)."
@@ -393,3 +394,42 @@ def test_every_player_has_a_name_of_its_own_on_the_page() -> None:
     assert names[:3] == ["L · Audio, row 2", "L · Other, row 2", "L · Other, row 2 (2)"]
     assert "Audio, row 6" in names  # the row without a label
     assert "L · Audio, row 2, table 2" in names
+
+
+def test_fairness_is_advice_the_author_decides_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No note under the table unless asked; a reference column is no contender;
+    values shown as precisely as it takes to tell them apart."""
+    from pelican_audiotable.fairness import unfair_rows
+    from pelican_audiotable.model import ClipInfo, failing
+
+    wide = replace(meta("clips/wide.mp3", 31.0), sample_rate=48000)
+    site = SiteFiles(ROOT, published={**SITE.published, "clips/wide.mp3": "x"})
+    monkeypatch.setattr(Path, "is_file", lambda self: True)
+
+    def read_both(path: Path) -> ClipMetadata:
+        return wide if path.name == "x" else read(path)
+
+    table = (
+        "<table><tr><th></th><th>Reference</th><th>Ours</th></tr>"
+        f"<tr><th>verse</th><td>{audio('/clips/wide.mp3')}</td>"
+        f"<td>{audio('/clips/verse.mp3')}</td></tr></table>"
+    )
+    result = process_page(table, PAGE, site, read_both, AudioTableSettings())
+    assert not [p for p in result.problems if p.kind == "unfair"]  # a reference
+    contenders = table.replace("Reference", "Theirs")
+    result = process_page(contenders, PAGE, site, read_both, AudioTableSettings())
+    unfair = [p for p in result.problems if p.kind == "unfair"]
+    assert len(unfair) == 1 and "tfoot" not in result.html  # warned, not noted
+    assert failing(unfair, strict_fairness=False) == []
+    assert failing(unfair, strict_fairness=True) == unfair
+    close = [
+        ClipInfo("a", row_label="x", column_label="A", row=0, metadata=meta("a", 10.0)),
+        ClipInfo(
+            "b", row_label="x", column_label="B", row=0, metadata=meta("b", 10.04)
+        ),
+        ClipInfo("c", row_label="x", column_label="C", row=0, metadata=meta("c", 12.0)),
+    ]
+    [finding] = unfair_rows(close)
+    assert "A 10.00 s, B 10.04 s, C 12.00 s" in finding
