@@ -327,4 +327,26 @@ def _learn(
             else ProblemKind.SUSPECT
         )
         problems.append(Problem(page.source_path, clip.src, noted, note))
+    silent = _silence(metadata)
+    if silent and not metadata.notes:  # one warning a clip
+        problems.append(
+            Problem(page.source_path, clip.src, ProblemKind.SUSPECT, silent)
+        )
     return replace(labels, url=resolved.url, metadata=metadata)
+
+
+#: A clip whose loudest sample is below this (dBFS) is silence: a broken export.
+SILENT_PEAK = -60.0
+
+
+def _silence(metadata: ClipMetadata) -> str | None:
+    """Why a decoded clip seems to hold no sound, or None."""
+    analysis = metadata.analysis
+    if analysis is None:
+        return None
+    peak = analysis.sample_peak
+    if peak is None:
+        return "silent: every sample is zero (a broken export?)"
+    if peak < SILENT_PEAK:
+        return f"silent: its loudest sample is {peak:.0f} dBFS (a broken export?)"
+    return None

@@ -86,3 +86,37 @@ def test_without_the_extra_one_info_line_says_analysis_is_off(
         "audiotable: loudness and waveforms are off: "
         "pip install 'pelican-audiotable[analysis]' turns them on"
     ]
+
+
+def encoded(target: Path, source: str, seconds: float) -> Path:
+    """A clip made by ffmpeg's LAME from one of its own sources."""
+    import subprocess
+
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", source, "-t", str(seconds),
+         "-c:a", "libmp3lame", "-b:a", "128k", str(target)],
+        check=True,
+    )  # fmt: skip
+    return target
+
+
+def test_silent_and_sub_second_clips(tmp_path: Path, warnings) -> None:
+    """A silent export is warned about; a 0.5 s clip says 0:00.5, not 0:00."""
+    made = tmp_path / "made"
+    made.mkdir()
+    files = {
+        "clips/silent.mp3": encoded(made / "s.mp3", "anullsrc=r=44100:cl=stereo", 3),
+        "clips/hiss.mp3": encoded(made / "h.mp3", "anoisesrc=a=0.0005:r=44100", 3),
+        "clips/blip.mp3": encoded(made / "b.mp3", "sine=f=880:r=44100", 0.5),
+        "post.md": "Title: Short\nSlug: short\n\n| Take | |\n|--|--|\n"
+        "| Silent | [s](/clips/silent.mp3) |\n| Hiss | [h](/clips/hiss.mp3) |\n"
+        "| Blip | [b](/clips/blip.mp3) |\n",
+    }
+    output = build_site(tmp_path / "site", files)
+    said = [w for w in warnings() if "silent:" in w]
+    assert len(said) == 2, said
+    assert any("silent.mp3" in w and "every sample is zero" in w for w in said)
+    assert any("hiss.mp3" in w and "dBFS" in w for w in said)
+    soup = page(output, "short.html")
+    times = [t.get_text() for t in soup.select("time.audiotable-duration")]
+    assert times[2].startswith("0:00.") and times[2] != "0:00.0"

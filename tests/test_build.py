@@ -53,7 +53,10 @@ def test_markdown_seed_table_gets_exact_durations(site, clips) -> None:
         assert float(player["data-duration"]) == pytest.approx(truth, abs=0.027)
         assert player["preload"] == "none"
     labels = [p.find_next(class_="audiotable-duration").get_text() for p in players]
-    assert labels == ["0:11", "0:09"]  # 9.7 s: whole seconds cut, as players show
+    assert labels == [
+        "0:11",
+        "0:09.7",
+    ]  # whole seconds cut, as players show; tenths under 10 s
     assert table.caption.get_text() == "2 clips · 0:20"
     assert (output / "music-generation" / "verse.mp3").exists()
 
@@ -269,7 +272,7 @@ def test_feeds_and_summaries_stay_valid_with_durations_as_text(site, clips) -> N
     atom = ElementTree.parse(output / "feeds" / "all.atom.xml")
     content = atom.find(".//{http://www.w3.org/2005/Atom}content").text
     html5lib.HTMLParser(strict=True).parseFragment(content)
-    assert "0:03" in content and "<script>alert" not in content
+    assert "0:03.3" in content and "<script>alert" not in content
     assert "<audio controls" in content
     ElementTree.parse(output / "feeds" / "all.rss.xml")
     index = (output / "index.html").read_text()

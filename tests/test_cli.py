@@ -37,7 +37,7 @@ def test_inspect_json_reports_every_file_with_all_keys(
 def test_inspect_prints_a_line_per_file(clips, capsys) -> None:
     assert main(["inspect", str(clips["cbr-128-stereo-44k.mp3"])]) == 0
     out = capsys.readouterr().out
-    assert "0:07 (7.300 s, header) MP3 · 128 kbps · 44.1 kHz stereo" in out
+    assert "0:07.3 (7.300 s, header) MP3 · 128 kbps · 44.1 kHz stereo" in out
     assert "Verse (take 2)" in out
 
 
@@ -67,7 +67,7 @@ def test_check_lists_tables_and_fails_on_broken_clips(tmp_path: Path, clips) -> 
     run = check(content, settings)
     assert run.returncode == 1, run.stderr
     assert "post.md" in run.stdout
-    assert "First: /clips/a.mp3  0:07  MP3 · 128 kbps · 44.1 kHz stereo" in run.stdout
+    assert "First: /clips/a.mp3  0:07.3  MP3 · 128 kbps · 44.1 kHz stereo" in run.stdout
     assert "Second: /clips/missing.mp3  BROKEN (missing)" in run.stdout
     assert "post.md: clip '/clips/missing.mp3'" in run.stderr
     assert not (tmp_path / "output").exists()  # check writes nothing
@@ -126,8 +126,8 @@ def test_inspect_reports_every_file_whatever_fails(
     assert len(lines) == 5
     assert "reader failed" in lines[0] and "ZeroDivisionError" in lines[0]
     assert "error" in lines[1] and "error" in lines[2]
-    assert "0:07" in lines[3] and "\\udce9" in lines[3]
-    assert "0:08 (8.800 s" in lines[4]  # whole seconds cut, as players show
+    assert "0:07.3" in lines[3] and "\\udce9" in lines[3]
+    assert "0:08.8 (8.800 s" in lines[4]  # tenths under 10 s, cut
 
 
 def test_inspect_json_keeps_the_tags_of_a_file_without_audio(tmp_path: Path, capsys):

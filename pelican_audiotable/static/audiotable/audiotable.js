@@ -36,15 +36,21 @@
   /** @type {HTMLAudioElement | null} the clip last started anywhere on the page */
   let lastStarted = null;
 
-  /** m:ss, whole seconds cut as native players do (the captions' rule too). */
-  /** @param {number} seconds */
-  function clock(seconds) {
-    if (!Number.isFinite(seconds) || seconds < 0) return "0:00";
+  /**
+   * m:ss, whole seconds cut as native players do, and tenths cut too in a clip
+   * shorter than 10 s (the captions' rule: render.format_duration).
+   * @param {number} seconds
+   * @param {number} length the clip's length
+   */
+  function clock(seconds, length) {
+    if (!Number.isFinite(seconds) || seconds < 0) seconds = 0;
     const whole = Math.floor(seconds);
     const h = Math.floor(whole / 3600);
     const m = Math.floor((whole % 3600) / 60);
     const s = String(whole % 60).padStart(2, "0");
-    return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+    if (h) return `${h}:${String(m).padStart(2, "0")}:${s}`;
+    if (length < 10) return `${m}:${s}.${Math.floor(Math.round(seconds * 1e6) / 1e5) % 10}`;
+    return `${m}:${s}`;
   }
 
   /** @param {HTMLAudioElement} audio */
@@ -173,7 +179,7 @@
 
     const time = document.createElement("span");
     time.className = "audiotable-time";
-    time.textContent = `0:00 / ${clock(total)}`;
+    time.textContent = `${clock(0, total)} / ${clock(total, total)}`;
 
     player.append(button, bar, time);
     audio.after(player);
@@ -189,8 +195,8 @@
         progress.setAttribute("width", String((columns * Math.min(now, total)) / total));
       }
       bar.value = String(now);
-      bar.setAttribute("aria-valuetext", `${clock(now)} of ${clock(total)}`);
-      time.textContent = `${clock(now)} / ${clock(total)}`;
+      bar.setAttribute("aria-valuetext", `${clock(now, total)} of ${clock(total, total)}`);
+      time.textContent = `${clock(now, total)} / ${clock(total, total)}`;
     };
     const state = () => {
       const playing = !audio.paused && !audio.ended;
