@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from . import __version__
 from .metadata import ClipError, ClipMetadata, read_metadata
 from .render import format_duration, tech_line
 
@@ -38,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="pelican-audiotable",
         description="Exact durations and metadata of a Pelican site's audio clips.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
     )
     commands = parser.add_subparsers(dest="command", required=True)
     inspect = commands.add_parser("inspect", help="print each audio file's metadata")

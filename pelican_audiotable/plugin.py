@@ -109,9 +109,10 @@ def on_initialized(pelican: Any) -> None:
         link_assets=settings.assets and not _is_bundled_theme(pelican.settings),
     )
     if settings.analysis and not settings.analyses:  # once a build
-        logger.info(
-            "loudness and waveforms are off: "
-            "pip install 'pelican-audiotable[analysis]' turns them on"
+        logger.warning(
+            "loudness matching and waveforms are off: their libraries are not "
+            "installed (pip install av numpy scipy turns them on; "
+            "AUDIOTABLE_ANALYSIS = False says no to them)"
         )
     if _is_bundled_theme(pelican.settings):
         # The bundled theme's own pages come with it: no setting to add, and none
@@ -187,7 +188,7 @@ def on_finalized(pelican: Any) -> None:
     if not _build.settings.analyses:
         logger.info(
             "blind tables play at their published loudness: loudness matching needs "
-            "pip install 'pelican-audiotable[analysis]' and AUDIOTABLE_ANALYSIS on"
+            "pip install av numpy scipy and AUDIOTABLE_ANALYSIS on"
         )
 
     folder = Path(pelican.settings["OUTPUT_PATH"]) / COPIES_FOLDER

@@ -72,20 +72,26 @@ def test_analysis_off_leaves_no_trace_and_on_again_comes_back(tmp_path: Path, cl
     assert "data-loudness" in on and "audiotable-waveform" in on
 
 
-def test_without_the_extra_one_info_line_says_analysis_is_off(
+def test_without_the_extra_one_warning_says_analysis_is_off(
     tmp_path: Path, clips, monkeypatch, caplog
 ) -> None:
+    """Said at Pelican's default verbosity (a warning), once, with an install line
+    that works while the package is not on PyPI."""
     from pelican_audiotable import analysis
 
     monkeypatch.setattr(analysis, "available", lambda: False)
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.WARNING)
     output = build_site(tmp_path, grid_files(clips))
     assert "data-loudness" not in (output / "takes.html").read_text()
-    said = [r.getMessage() for r in caplog.records if "analysis]" in r.getMessage()]
+    said = [r.getMessage() for r in caplog.records if "are off" in r.getMessage()]
     assert said == [
-        "audiotable: loudness and waveforms are off: "
-        "pip install 'pelican-audiotable[analysis]' turns them on"
+        "audiotable: loudness matching and waveforms are off: their libraries are "
+        "not installed (pip install av numpy scipy turns them on; "
+        "AUDIOTABLE_ANALYSIS = False says no to them)"
     ]
+    caplog.clear()
+    build_site(tmp_path, {}, AUDIOTABLE_ANALYSIS=False)
+    assert not [r for r in caplog.records if "are off" in r.getMessage()]
 
 
 def encoded(target: Path, source: str, seconds: float) -> Path:

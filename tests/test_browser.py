@@ -141,7 +141,7 @@ def test_keyboard_picks_plays_pauses_and_seeks(tab, matched_site: str) -> None:
     tab.keyboard.press("3")
     wait_until_playing(tab, 2, past=0.2)
     focused = tab.evaluate("document.activeElement.getAttribute('aria-label')")
-    assert focused == "Pause chorus, Human"
+    assert focused == "Pause chorus · Human"
     tab.keyboard.press("ArrowRight")
     tab.wait_for_function(
         "document.querySelectorAll('table.audiotable audio')[2].currentTime > 5"
@@ -161,10 +161,10 @@ def test_controls_are_labelled_with_row_and_column(tab, matched_site: str) -> No
         "bs => bs.map(b => b.getAttribute('aria-label'))"
     )
     assert labels == [
-        "Play verse, Human",
-        "Play verse, AI",
-        "Play chorus, Human",
-        "Play chorus, AI",
+        "Play verse · Human",
+        "Play verse · AI",
+        "Play chorus · Human",
+        "Play chorus · AI",
     ]
 
 
