@@ -53,6 +53,7 @@ demo: demo-build
 dist: $(STAMP)
 	rm -rf dist
 	$(PYTHON) -m build --outdir dist .
+	$(PYTHON) -m twine check --strict dist/*
 
 test: system-packages $(STAMP) lint
 	$(PYTHON) -m pytest
