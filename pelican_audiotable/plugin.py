@@ -23,7 +23,7 @@ from pelican.plugins import jinja_filters
 from pelican.utils import truncate_html_paragraphs, truncate_html_words
 
 from . import __version__
-from .assets import ASSETS_FOLDER, AssetLinkingTemplate
+from .assets import ASSETS_FOLDER, SCRIPT, STYLESHEET, AssetLinkingTemplate
 from .build import annotate_pages
 from .errors import SettingsError, StrictModeError
 from .filters import FILTERS
@@ -77,6 +77,8 @@ class _Build:
     link_assets: bool = False
     #: The untagged copies the pages' blind tables play, by file name.
     copies: set[str] = field(default_factory=set)
+    #: Whether any page shows an audio table: only then are the assets published.
+    has_tables: bool = False
 
 
 _build = _Build()
@@ -132,7 +134,9 @@ def on_initialized(pelican: Any) -> None:
             ),
             workers=worker_count(settings.workers),
         )
-    if settings.assets:
+    if settings.assets and _is_bundled_theme(pelican.settings):
+        # The bundled theme links the files from every page; other themes get
+        # them only when a page shows an audio table (see on_finalized).
         static_paths = pelican.settings.setdefault("THEME_STATIC_PATHS", [])
         if ASSETS_FOLDER not in static_paths:
             static_paths.append(ASSETS_FOLDER)
@@ -163,6 +167,9 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
     problems = annotate_generators(
         generators, _build.settings, _build.clips, _build.pages, _build.copies
     )
+    _build.has_tables = any(
+        getattr(content, "audiotables", ()) for content in contents_of(generators)
+    )
     _build.clips.save()
     _build.pages.save()
     for line in warning_lines(problems):
@@ -179,8 +186,12 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
 
 
 def on_finalized(pelican: Any) -> None:
-    """Publish the blind tables' untagged copies, once the output folder is
-    written (a build that cleans it first cleans it before this)."""
+    """Publish the assets pages link (under a theme of the site's own, only when
+    a page shows an audio table: a site without one is written as if the plugin
+    were not there) and the blind tables' untagged copies, once the output
+    folder is written (a build that cleans it first cleans it before this)."""
+    if _build.link_assets and _build.has_tables:
+        _publish_assets(pelican.settings)
     if not _build.copies:
         return
     from .blind import COPIES_FOLDER
@@ -200,6 +211,18 @@ def on_finalized(pelican: Any) -> None:
             # truncated copy under the name pages play.
             partial = published.with_name(f".{name}.{os.getpid()}.partial")
             shutil.copyfile(made, partial)
+            os.replace(partial, published)
+
+
+def _publish_assets(settings: dict[str, Any]) -> None:
+    target = Path(settings["OUTPUT_PATH"]) / settings.get("THEME_STATIC_DIR", "theme")
+    for name in (STYLESHEET, SCRIPT):
+        source = Path(ASSETS_FOLDER) / name
+        published = target / name
+        published.parent.mkdir(parents=True, exist_ok=True)
+        if not published.exists() or published.read_bytes() != source.read_bytes():
+            partial = published.with_name(f".{published.name}.{os.getpid()}.partial")
+            shutil.copyfile(source, partial)
             os.replace(partial, published)
 
 

@@ -528,3 +528,34 @@ def test_a_summary_never_cuts_an_audio_table(tmp_path: Path, clips) -> None:
     feed = (output / "feeds" / "all.rss.xml").read_text()
     assert "&lt;table" not in feed and "audiotable-teaser" in feed
     assert "word19" in feed  # words after the table still count towards the cut
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_a_site_without_audio_tables_is_written_as_if_the_plugin_were_not_there(
+    tmp_path: Path, clips
+) -> None:
+    """Pages, feeds and files alike: no asset is published that no page links."""
+    files = {
+        "clips/podcast.mp3": clips["cbr-128-stereo-44k.mp3"],
+        "post.md": "Title: Words\nDate: 2025-01-01\n\n| Just | words |\n|---|---|\n"
+        "| a | [the episode](/clips/podcast.mp3) and more |\n",
+    }
+    feeds = {
+        "FEED_ALL_ATOM": "feeds/all.atom.xml",
+        "THEME": "notmyidea",
+        "AUDIOTABLE_ASSETS": True,
+    }
+    without = build_site(tmp_path / "without", files, PLUGINS=[], **feeds)
+    plain = build_site(tmp_path / "with", files, **feeds)
+    assert _tree(plain) == _tree(without)
+    files["table.md"] = seed_post(["/clips/podcast.mp3"], slug="table")
+    output = build_site(tmp_path / "tables", files, **feeds)
+    assert (output / "theme" / "audiotable" / "audiotable.css").is_file()
+    assert (output / "theme" / "audiotable" / "audiotable.js").is_file()
