@@ -8,11 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .model import AudioTableInfo, ClipInfo, Problem
-from .settings import AudioTableSettings
-
 if TYPE_CHECKING:
     from .metadata import ClipError, ClipMetadata, read_metadata
+    from .model import AudioTableInfo, ClipInfo, Problem
+    from .settings import AudioTableSettings
 
 __version__ = "0.1.0"
 
@@ -29,13 +28,24 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """The clip reader's names, imported on first use: Pelican imports this package
-    on every build, and a build served from the caches reads no clip."""
-    if name in ("ClipError", "ClipMetadata", "read_metadata"):
-        from . import metadata
+#: The public names, by the module that has them: imported on first use, since
+#: Pelican imports this package on every build, also of sites without a clip.
+_PUBLIC = {
+    "ClipError": "metadata",
+    "ClipMetadata": "metadata",
+    "read_metadata": "metadata",
+    "AudioTableInfo": "model",
+    "ClipInfo": "model",
+    "Problem": "model",
+    "AudioTableSettings": "settings",
+}
 
-        return getattr(metadata, name)
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .model import AudioTableInfo
 from .render import clips_summary, format_duration
+
+if TYPE_CHECKING:
+    from .model import AudioTableInfo
 
 
 def audiotable_duration(seconds: float | None) -> str:

@@ -12,9 +12,10 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pelican import signals
 from pelican.contents import Content
@@ -24,18 +25,17 @@ from pelican.utils import truncate_html_paragraphs, truncate_html_words
 
 from . import __version__
 from .assets import ASSETS_FOLDER, SCRIPT, STYLESHEET, AssetLinkingTemplate
-from .build import annotate_pages
 from .errors import SettingsError, StrictModeError
 from .filters import FILTERS
 from .log import get_logger, quiet_tracebacks_of_ours
-from .model import PageWork, Problem, ProcessedPage, failing, warning_lines
-from .pagestore import PageStore
-from .pool import DecodeBudget
-from .resolve import PageRef, SiteFiles
 from .scan import may_hold_clips
 from .settings import AudioTableSettings
-from .store import ClipStore, worker_count
-from .summary import with_tables_as_teasers
+
+if TYPE_CHECKING:  # the stores and the stages load when a page holds a clip
+    from .model import PageWork, Problem, ProcessedPage
+    from .pagestore import PageStore
+    from .resolve import SiteFiles
+    from .store import ClipStore
 
 logger = get_logger(__name__)
 
@@ -71,14 +71,52 @@ CONTENT_LISTS = (
 @dataclass
 class _Build:
     settings: AudioTableSettings = field(default_factory=AudioTableSettings)
-    clips: ClipStore = field(default_factory=lambda: ClipStore(None, __version__))
-    pages: PageStore = field(default_factory=lambda: PageStore(None, __version__))
+    #: Where the stores are kept (``CACHE_PATH/audiotable``), if anywhere.
+    folder: Path | None = None
     #: Link the CSS/JS into written pages (the bundled theme links them itself).
     link_assets: bool = False
     #: The untagged copies the pages' blind tables play, by file name.
     copies: set[str] = field(default_factory=set)
     #: Whether any page shows an audio table: only then are the assets published.
     has_tables: bool = False
+    _clips: ClipStore | None = None
+    _pages: PageStore | None = None
+
+    @property
+    def clips(self) -> ClipStore:
+        """The clip store, opened when a page first holds a clip: a site without
+        audio tables loads none of it."""
+        if self._clips is None:
+            from .pool import DecodeBudget
+            from .store import ClipStore
+
+            if self.settings.analysis and not self.settings.analyses:  # once
+                logger.warning(
+                    "loudness matching and waveforms are off: their libraries are "
+                    "not installed (pip install av numpy scipy turns them on; "
+                    "AUDIOTABLE_ANALYSIS = False says no to them)"
+                )
+
+            self._clips = ClipStore(
+                self.folder / "clips.json" if self.folder else None,
+                code_version((".py",)),
+                analyse=self.settings.analyses,
+                budget=DecodeBudget(
+                    self.settings.decode_budget, self.settings.decode_memory
+                ),
+            )
+        return self._clips
+
+    @property
+    def pages(self) -> PageStore:
+        if self._pages is None:
+            from .pagestore import PageStore
+
+            self._pages = PageStore(self.folder, code_version())
+        return self._pages
+
+    def stores(self) -> tuple[ClipStore, PageStore]:
+        return self.clips, self.pages
 
 
 _build = _Build()
@@ -101,39 +139,15 @@ def on_initialized(pelican: Any) -> None:
         folder = Path(pelican.settings["CACHE_PATH"]) / "audiotable"
     _build = _Build(
         settings=settings,
-        clips=ClipStore(
-            folder / "clips.json" if folder else None,
-            code_version((".py",)),
-            analyse=settings.analyses,
-            budget=DecodeBudget(settings.decode_budget, settings.decode_memory),
-        ),
-        pages=PageStore(folder, code_version()),
+        folder=folder,
         link_assets=settings.assets and not _is_bundled_theme(pelican.settings),
     )
-    if settings.analysis and not settings.analyses:  # once a build
-        logger.warning(
-            "loudness matching and waveforms are off: their libraries are not "
-            "installed (pip install av numpy scipy turns them on; "
-            "AUDIOTABLE_ANALYSIS = False says no to them)"
-        )
     if _is_bundled_theme(pelican.settings):
         # The bundled theme's own pages come with it: no setting to add, and none
         # that would break another theme (which has no 404 template).
         direct = pelican.settings.setdefault("DIRECT_TEMPLATES", [])
         if "404" not in direct:
             pelican.settings["DIRECT_TEMPLATES"] = [*direct, "404"]
-    if folder is not None and not (folder / "clips.json").exists():
-        # A first build: every clip is new. Reading them can start now, on the
-        # cores Pelican leaves idle while it reads the site.
-        _build.clips.learn_soon(
-            Path(pelican.settings["PATH"]),
-            skip=tuple(
-                Path(pelican.settings[name])
-                for name in ("OUTPUT_PATH", "CACHE_PATH")
-                if pelican.settings.get(name)
-            ),
-            workers=worker_count(settings.workers),
-        )
     if settings.assets and _is_bundled_theme(pelican.settings):
         # The bundled theme links the files from every page; other themes get
         # them only when a page shows an audio table (see on_finalized).
@@ -165,13 +179,18 @@ def on_generator_init(generator: Any) -> None:
 
 def on_all_generators_finalized(generators: list[Any]) -> None:
     problems = annotate_generators(
-        generators, _build.settings, _build.clips, _build.pages, _build.copies
+        generators, _build.settings, _build.stores, _build.copies
     )
     _build.has_tables = any(
         getattr(content, "audiotables", ()) for content in contents_of(generators)
     )
-    _build.clips.save()
-    _build.pages.save()
+    if _build._clips is not None:  # opened: a page held a clip
+        _build.clips.save()
+        _build.pages.save()
+    if not problems:
+        return
+    from .model import failing, warning_lines
+
     for line in warning_lines(problems):
         logger.warning("%s", line)
     fails = failing(problems, _build.settings.strict_fairness)
@@ -233,26 +252,25 @@ def _count(number: int, noun: str) -> str:
 def annotate_generators(
     generators: list[Any],
     settings: AudioTableSettings,
-    clips: ClipStore,
-    pages: PageStore,
+    stores: Callable[[], tuple[ClipStore, PageStore]],
     copies: set[str] | None = None,
 ) -> list[Problem]:
     """Annotate every article and page the generators hold; return the problems
-    (and add the untagged copies they play to ``copies``)."""
+    (and add the untagged copies they play to ``copies``). The stores are asked
+    for only when a page may hold a clip."""
     contents = contents_of(generators)
     works = {
         index: page_work(content, settings)
         for index, content in enumerate(contents)
         if may_hold_clips(content._content or "")  # most pages of most sites: no
     }
-    done = annotate_pages(
-        list(works.values()),
-        PublishedSite(generators),
-        clips,
-        pages,
-        worker_count(settings.workers),
-        code_version(),
-    )
+    if not works:  # most sites' most builds... or all of a site without clips
+        for content in contents:
+            content.audiotables, content.audiotable_jsonld = (), ""
+        return []
+    from .model import ProcessedPage
+
+    done = _annotate(works, generators, settings, *stores())
     processed = dict(zip(works, done, strict=True))
     problems: list[Problem] = []
     for index, content in enumerate(contents):
@@ -262,6 +280,26 @@ def annotate_generators(
         if copies is not None:
             copies.update(page.copies)
     return problems
+
+
+def _annotate(
+    works: dict[int, PageWork],
+    generators: list[Any],
+    settings: AudioTableSettings,
+    clips: ClipStore,
+    pages: PageStore,
+) -> list[ProcessedPage]:
+    from .build import annotate_pages
+    from .store import worker_count
+
+    return annotate_pages(
+        list(works.values()),
+        PublishedSite(generators),
+        clips,
+        pages,
+        worker_count(settings.workers),
+        code_version(),
+    )
 
 
 class PublishedSite:
@@ -295,6 +333,8 @@ class PublishedSite:
 
 def site_files(generators: list[Any]) -> SiteFiles:
     """What this build publishes, by URL path."""
+    from .resolve import SiteFiles
+
     static = next(g for g in generators if isinstance(g, StaticGenerator))
     context = static.context
     settings = static.settings
@@ -326,6 +366,9 @@ def contents_of(generators: list[Any]) -> list[Any]:
 
 def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
     """What the pipeline needs of an article or page, with its own grid setting."""
+    from .model import PageWork
+    from .resolve import PageRef
+
     page = PageRef(
         source_path=content.get_relative_source_path(),
         url=content.url,
@@ -362,6 +405,8 @@ def apply_processed(content: Any, processed: ProcessedPage) -> None:
 def _summary_of(content: Any) -> str:
     """Pelican's own summary (its word and paragraph limits), cut from the page
     with each audio table as a one-line teaser linking to it."""
+    from .summary import with_tables_as_teasers
+
     settings = content.settings
     siteurl = content.get_siteurl()
     html = with_tables_as_teasers(

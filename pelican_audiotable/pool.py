@@ -58,38 +58,6 @@ _PR_SET_PDEATHSIG = 1
 _CHUNK = 4 * 1024 * 1024
 
 
-class Learning:
-    """Clips learnt in a pool, driven from a thread of this process (which only
-    waits: the work is in the pool), so that it can start early."""
-
-    def __init__(
-        self,
-        names: list[str],
-        known: set[str],
-        workers: int,
-        analyse: bool,
-        budget: DecodeBudget = DECODE_BUDGET,
-    ) -> None:
-        self.names, self.known, self.analyse = names, known, analyse
-        self.budget = budget
-        self.workers = max(1, min(workers, len(names)))
-        self.learnt: Learnt | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.learnt = learn_in_processes(
-                self.names, self.known, self.workers, self.analyse, self.budget
-            )
-        except Exception as error:  # no processes here (a sandbox)
-            logger.info("clips are read in this process (%r)", error)
-
-    def result(self) -> Learnt | None:
-        self.thread.join()
-        return self.learnt
-
-
 def learn_in_processes(
     names: list[str],
     known: set[str],

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .formats import AUDIO_EXTENSIONS
-from .tokens import FOREIGN_ELEMENTS, RAW_TEXT_ELEMENTS, TOKEN, lower, raw_text_end
 
 _TABLE = re.compile(r"<table", re.IGNORECASE)
 _MAY_HOLD_CLIP = re.compile(
@@ -47,6 +46,8 @@ def scan_page(html: str) -> PageScan:
     scan = PageScan()
     if not (_TABLE.search(html) and _MAY_HOLD_CLIP.search(html)):
         return scan
+    from .tokens import FOREIGN_ELEMENTS, RAW_TEXT_ELEMENTS, TOKEN, lower, raw_text_end
+
     depth = start = template = foreign = 0
     comment: tuple[int, str] | None = None  # where the last comment ended, its text
     position = 0

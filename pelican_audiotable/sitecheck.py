@@ -84,7 +84,9 @@ def check_site(content: Path | None, settings_file: Path | None) -> SiteReport:
             generator.generate_context()
     options = AudioTableSettings.from_mapping(settings)
     problems = annotate_generators(
-        generators, options, ClipStore(None, __version__), PageStore(None, __version__)
+        generators,
+        options,
+        lambda: (ClipStore(None, __version__), PageStore(None, __version__)),
     )
     pages = []
     for item in contents_of(generators):

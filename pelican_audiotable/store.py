@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import stat
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -29,7 +28,6 @@ from .model import ClipAnalysis, ClipMetadata
 from .pool import (
     DECODE_BUDGET,
     DecodeBudget,
-    Learning,
     Learnt,
     content_key,
     facts_entry,
@@ -76,7 +74,6 @@ class ClipStore:
     read: int = 0
     _loaded: bool = False
     _changed: bool = False
-    _early: Learning | None = None
     _no_processes: bool = False
     _used_files: set[str] = field(default_factory=set)
     _used_facts: set[str] = field(default_factory=set)
@@ -238,33 +235,22 @@ class ClipStore:
         """Facts that pages served from the page store still show: kept."""
         self._used_facts.update(keys)
 
-    def learn_soon(self, folder: Path, skip: tuple[Path, ...], workers: int) -> None:
-        """Start learning the audio files below ``folder`` that are new to the
-        store, while Pelican reads the site: clips are files from the start, and
-        Pelican reads on one core. :meth:`learn` collects what was learnt."""
-        self._load()
-        unknown = [p for p in audio_files(folder, skip) if not self._learnt(p)]
-        if self._worth_a_pool(unknown, workers):
-            self._early = Learning(
-                [str(p) for p in unknown],
-                self._known(),
-                workers,
-                self.analyse,
-                self.budget,
-            )
-
     def learn(self, paths: Iterable[Path], workers: int) -> None:
         """Hash and read every clip of ``paths`` not known yet, in a pool of
         processes when there are many (the only parallel work of a build)."""
         self._load()
-        if self._early is not None:
-            self._take(self._early.result())
-            self._early = None
         unknown = sorted({str(path) for path in paths if not self._learnt(path)})
         if not self._worth_a_pool(unknown, workers):
             return  # asked one by one, as pages are annotated
-        learning = Learning(unknown, self._known(), workers, self.analyse, self.budget)
-        self._take(learning.result())
+        workers = max(1, min(workers, len(unknown)))
+        try:
+            learnt = learn_in_processes(
+                unknown, self._known(), workers, self.analyse, self.budget
+            )
+        except Exception as error:  # no processes here (a sandbox)
+            logger.info("clips are read in this process (%r)", error)
+            return
+        self._take(learnt)
 
     def _worth_a_pool(self, unknown: list[Any], workers: int) -> bool:
         if self.analyse:
@@ -336,37 +322,6 @@ def write_atomically(file: Path, text: str) -> bool:
         return True
     except OSError as error:
         logger.warning("cannot save %s: %s", file, error)
-        return False
-
-
-def audio_files(root: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
-    """Every regular audio file below ``root``, by the path resolving gives it
-    (symlinks and hidden folders left out, and the folders in ``skip``)."""
-    from .formats import AUDIO_EXTENSIONS
-
-    real_root = os.path.realpath(root)
-    skipped = {os.path.realpath(folder) for folder in skip}
-    found = []
-    for folder, subfolders, files in os.walk(real_root):
-        subfolders[:] = sorted(
-            name
-            for name in subfolders
-            if not name.startswith(".") and os.path.join(folder, name) not in skipped
-        )
-        for name in sorted(files):
-            path = os.path.join(folder, name)
-            if os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS and (
-                _is_plain_file(path)
-            ):
-                found.append(Path(path))
-    return found
-
-
-def _is_plain_file(path: str) -> bool:
-    """A regular file, not a link to one (nor a FIFO, socket or device)."""
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
         return False
 
 

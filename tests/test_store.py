@@ -224,31 +224,6 @@ def test_a_build_script_without_a_main_guard_builds_once(tmp_path: Path, clips) 
     assert page(root / "output", "post.html").audio["data-duration"]
 
 
-def test_clips_learnt_early_are_the_regular_files_inside_the_content_folder(
-    tmp_path: Path, clips
-) -> None:
-    """What a first build reads before any page names it: no symlink (it may lead
-    out of the content folder), no hidden folder, not the output or the cache."""
-    from pelican_audiotable.store import audio_files
-
-    content = tmp_path / "content"
-    (content / "clips").mkdir(parents=True)
-    for number in range(3):
-        shutil.copyfile(
-            clips["cbr-128-stereo-44k.mp3"], content / f"clips/{number}.mp3"
-        )
-    (content / "clips/notes.txt").write_text("not audio")
-    outside = tmp_path / "elsewhere.mp3"
-    shutil.copyfile(clips["cbr-128-stereo-44k.mp3"], outside)
-    os.symlink(outside, content / "clips/link.mp3")
-    for skipped in (".git", "output"):
-        (content / skipped).mkdir()
-        shutil.copyfile(clips["cbr-128-stereo-44k.mp3"], content / skipped / "x.mp3")
-    found = audio_files(content, skip=(content / "output",))
-    real = Path(os.path.realpath(content))
-    assert found == [real / f"clips/{number}.mp3" for number in range(3)]
-
-
 def test_where_no_pool_can_start_the_clips_are_read_here(
     tmp_path: Path, clips, monkeypatch, caplog
 ) -> None:
