@@ -4,8 +4,9 @@ A page is looked up by what its output depends on: its HTML, where it is publish
 the settings and the package version; and it is served only while each of its clips
 still resolves to the same file and URL and that file still has the same content
 key. So a changed clip, a moved clip, a changed setting or a new version re-annotates
-exactly the pages they touch. Pages with problems are never kept: a missing clip may
-appear, and its warning must be said again on every build.
+exactly the pages they touch. A page's problems are kept with it and said again
+each time it is served; a missing clip that appears changes the site's files, and
+so re-annotates the page.
 
 Kept in ``CACHE_PATH/audiotable/``: an index in plain JSON (``pages.json``), and
 each page's output in a file of its own (``pages/<key>.html``), all written
@@ -18,12 +19,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .log import get_logger
-from .model import ProcessedPage, StoredTables
+from .model import Problem, ProblemKind, ProcessedPage, StoredTables
 from .resolve import PageRef, ResolvedClip, SiteFiles, first_playable_source
 from .store import ClipStore, write_atomically
 
@@ -151,13 +152,17 @@ class PageStore:
         body = None
         if entry is not None and self._still_true(entry, page, site, clips):
             body = self._read_body(key)
-        if body is None:
+        if entry is None or body is None:
             self.misses += 1
             return None
         self.hits += 1
         self._used.add(key)
-        clips.keep(used[4] for used in entry["clips"] if used[4])  # type: ignore[index]
-        return body
+        clips.keep(used[4] for used in entry["clips"] if used[4])
+        problems = tuple(
+            Problem(page.source_path, clip, ProblemKind(kind), message, group)
+            for clip, kind, message, group in entry.get("problems", ())
+        )
+        return replace(body, problems=problems)
 
     def _read_body(self, key: str) -> ProcessedPage | None:
         """A page's output as kept: its JSON-LD line, its tables line (JSON, decoded
@@ -194,12 +199,16 @@ class PageStore:
     def put(
         self, key: str, processed: ProcessedPage, used: Iterable[UsedClip], site: str
     ) -> None:
-        if processed.problems or not processed.tables:
+        if not processed.tables:
             return
         self.entries[key] = {
             "site": site,
             "clips": [[list(u.sources), u.path, u.url, u.remote, u.key] for u in used],
         }
+        if processed.problems:
+            self.entries[key]["problems"] = [
+                [p.clip, p.kind.value, p.message, p.group] for p in processed.problems
+            ]
         if processed.copies:
             self.entries[key]["copies"] = list(processed.copies)
         self._new[key] = processed

@@ -346,9 +346,14 @@ def test_warm_build_serves_pages_from_the_cache_and_still_warns(
     LimitFilter._raised_messages.clear()  # Pelican says a warning once a process
     warm = (build_site(tmp_path, {}) / "good.html").read_text()
     assert warm == cold
-    assert plugin._build.pages.hits == 1  # good.md: not parsed again
+    assert plugin._build.pages.hits == 2  # neither parsed again…
     assert plugin._build.clips.read == 0
-    assert len(warnings()) == 2  # bad.md warned again
+    assert len(warnings()) == 2  # …and bad.md's warning said again
+    LimitFilter._raised_messages.clear()
+    build_site(tmp_path, {"clips/gone.mp3": clips["cbr-128-stereo-44k.mp3"]})
+    assert plugin._build.pages.hits == 1  # the clip came: bad.md annotated anew
+    assert len(warnings()) == 2  # with nothing to warn about
+    assert "audiotable-caption" in (tmp_path / "output" / "bad.html").read_text()
 
 
 def test_a_warm_build_loads_no_parser_and_no_clip_reader(tmp_path: Path, clips) -> None:
@@ -444,7 +449,7 @@ def test_a_pool_of_processes_gives_the_same_site_as_one_process(
     assert plugin._build.clips.read == len(names)
     pooled_warm = build("pooled", 2, content={})
     assert pooled_warm == alone
-    assert (plugin._build.clips.read, plugin._build.pages.hits) == (0, 11)
+    assert (plugin._build.clips.read, plugin._build.pages.hits) == (0, 12)
 
 
 def test_bundled_theme_warm_build_is_the_cold_one(tmp_path: Path, clips) -> None:
