@@ -20,7 +20,7 @@ import threading
 import time
 import types
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,6 +33,7 @@ import xxhash
 from .errors import ClipError
 from .files import open_regular
 from .log import get_logger
+from .progress import Progress
 
 logger = get_logger(__name__)
 
@@ -68,10 +69,15 @@ def learn_in_processes(
     """Every clip of ``names`` hashed, then each content not in ``known`` learnt
     once, decoding each within ``budget``. Returns the new stamps and
     facts."""
+    hashing = Progress("hashing clips:", len(names))
     with _pool(workers, budget) as pool:
         chunk = max(1, len(names) // (workers * 4))
+        hashed = []
         with _main_module_hidden():  # the processes start as work is submitted
-            hashed = list(pool.map(stamp_and_key, names, chunksize=chunk))
+            for stamp in pool.map(stamp_and_key, names, chunksize=chunk):
+                hashed.append(stamp)
+                hashing.advance()
+        hashing.finish()
         stamps = {
             name: stamp
             for name, stamp in zip(names, hashed, strict=True)
@@ -81,7 +87,11 @@ def learn_in_processes(
         for name, stamp in stamps.items():
             if stamp[-1] not in known:
                 first_of.setdefault(stamp[-1], name)
-        facts, remaining = _round(pool, list(first_of.items()), analyse)
+        learning = Progress(
+            "reading and decoding clips:" if analyse else "reading clips:",
+            len(first_of),
+        )
+        facts, remaining = _round(pool, list(first_of.items()), analyse, learning)
     # A clip that crashes a worker breaks the pool: the clips it was running
     # beside are learnt alone, each in a process of its own, the rest in a new pool.
     while remaining:
@@ -92,11 +102,16 @@ def learn_in_processes(
             with _pool(workers, budget) as pool:
                 learnt, remaining = _round(pool, remaining, analyse)
             facts.update(learnt)
+    verb = "read and decoded" if analyse else "read"
+    learning.finish(f"{len(names)} clips hashed, {len(facts)} new ones {verb}")
     return stamps, facts
 
 
 def _round(
-    pool: ProcessPoolExecutor, todo: list[tuple[str, str]], analyse: bool
+    pool: ProcessPoolExecutor,
+    todo: list[tuple[str, str]],
+    analyse: bool,
+    progress: Progress | None = None,
 ) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str]]]:
     """What a pool learns of ``todo`` (content key, path) before it ends or breaks,
     and what it did not finish, in the order given (the order they ran in)."""
@@ -104,7 +119,9 @@ def _round(
         futures = [
             (key, name, pool.submit(_facts_of, name, analyse)) for key, name in todo
         ]
-    wait([future for _, _, future in futures])
+    for _ in as_completed([future for _, _, future in futures]):
+        if progress is not None:
+            progress.advance()
     learnt, unfinished = {}, []
     for key, name, future in futures:
         entry = _result(future)

@@ -5,6 +5,7 @@ outlive it (workers after ``kill -9``). Builds run as users run them:
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import struct
 import subprocess
@@ -202,3 +203,55 @@ def test_a_damaged_clip_shows_the_length_that_plays(tmp_path: Path, clips) -> No
     page = (root / "output" / "takes.html").read_text()
     assert f'data-duration="{decoded:.3f}"' in page
     assert 'data-truncated="true"' in page
+
+
+def test_a_long_first_build_says_what_it_is_doing(tmp_path: Path) -> None:
+    """Not a terminal (as in CI): the summary line, and under -q nothing."""
+    root = tmp_path / "site"
+    (root / "content" / "clips").mkdir(parents=True)
+    rows = []
+    for number in range(8):
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-y", "-f", "lavfi",
+             "-i", f"sine=f={200 + 40 * number}:r=48000", "-t", "60",
+             "-c:a", "flac", str(root / "content" / "clips" / f"{number}.flac")],
+            check=True,
+        )  # fmt: skip
+        rows.append(f"| Take {number} | [t](/clips/{number}.flac) |")
+    (root / "content" / "post.md").write_text(
+        "Title: Takes\nDate: 2025-01-01\n\n| Take | |\n|--|--|\n" + "\n".join(rows)
+    )
+    (root / "pelicanconf.py").write_text(SETTINGS.replace("= 2", "= 1"))
+    run = pelican(root)
+    assert run.returncode == 0, run.stderr
+    said = [line for line in run.stderr.splitlines() if line.startswith("audiotable:")]
+    assert len(said) >= 1
+    assert said[-1].startswith(
+        "audiotable: 8 clips hashed, 8 new ones read and decoded"
+    )
+    for folder in ("output", "cache"):
+        shutil.rmtree(root / folder)
+    quiet = subprocess.run(
+        [sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py", "-q"],
+        cwd=root, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    assert "audiotable" not in quiet.stderr + quiet.stdout
+
+
+def test_progress_counts_and_estimates(monkeypatch, capsys) -> None:
+    from pelican_audiotable import progress
+
+    clock = iter([0.0, 2.0, 2.0, 13.0, 14.0])
+    monkeypatch.setattr(progress.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(progress, "_spinner", lambda: None)
+    work = progress.Progress("decoding clips:", 10)
+    work.advance()  # at 2 s: the first report
+    work.advance()  # at 2 s again: too soon for another in a log
+    work.advance()  # at 13 s
+    work.finish("10 clips decoded")
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        "audiotable: decoding clips: 1 of 10, about 18 s left",
+        "audiotable: decoding clips: 3 of 10, about 30 s left",
+        "audiotable: 10 clips decoded in 14.0 s",
+    ]
