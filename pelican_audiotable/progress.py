@@ -82,8 +82,12 @@ def _spinner() -> Any:
     except ImportError:
         return None
     stack = getattr(console, "_live_stack", None) or []
-    renderable = getattr(stack[-1], "renderable", None) if stack else None
-    return renderable if hasattr(renderable, "update") else None
+    live = stack[-1] if stack else None
+    for name in ("_renderable", "renderable"):  # rich keeps its spinner here
+        renderable = getattr(live, name, None)
+        if hasattr(renderable, "update") and hasattr(renderable, "text"):
+            return renderable
+    return None
 
 
 def _show(line: str, progress: Progress) -> None:
