@@ -58,16 +58,51 @@ def main(argv: Sequence[str] | None = None) -> int:
         "serve",
         help="preview a built site on localhost, with the byte ranges seeking needs",
     )
-    serve.add_argument("folder", nargs="?", type=Path, default=Path("output"))
+    serve.add_argument("folder", nargs="?", type=Path, default=None)
     serve.add_argument("-p", "--port", type=int, default=8000)
+    serve.add_argument(
+        "-r",
+        "--autoreload",
+        action="store_true",
+        help="build the site first, and again whenever content, settings or "
+        "theme change (as pelican -lr does)",
+    )
+    serve.add_argument(
+        "-s", "--settings", type=Path, default=Path("pelicanconf.py"),
+        help="the settings to build with (with --autoreload)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.command == "serve":
         from .server import serve_forever
 
-        return serve_forever(args.folder, args.port)
+        if args.autoreload:
+            return _serve_and_rebuild(args.folder, args.port, args.settings)
+        return serve_forever(args.folder or Path("output"), args.port)
     if args.command == "inspect":
         return _inspect(args.files, as_json=args.json)
     return _check(args.content, args.settings)
+
+
+def _serve_and_rebuild(folder: Path | None, port: int, settings: Path) -> int:
+    import threading
+
+    from .autoreload import build, rebuild_on_change, watched_folders
+    from .server import serve_forever
+
+    if not settings.is_file():
+        print(f"pelican-audiotable serve: no settings file {settings}", file=sys.stderr)
+        return 2
+    build(settings)
+    folder = folder or watched_folders(settings)[1]
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=rebuild_on_change, args=(settings, stop), daemon=True
+    )
+    watcher.start()
+    try:
+        return serve_forever(folder, port)
+    finally:
+        stop.set()
 
 
 def _read(path: Path) -> ClipMetadata | ClipError:

@@ -207,3 +207,63 @@ def test_serve_sends_accept_ranges_once_and_the_site_404(tmp_path: Path) -> None
             urllib.request.urlopen(url + "/gone.html")
         assert missing.value.code == 404
         assert missing.value.read() == b"<h1>Not here</h1>"
+
+
+def test_serve_autoreload_builds_again_when_content_changes(
+    tmp_path: Path, clips
+) -> None:
+    """The preview to write with: built at once, built again on a save, and seeking
+    works (byte ranges), which Pelican's own server does not give."""
+    import socket
+    import time
+
+    content = tmp_path / "content"
+    (content / "clips").mkdir(parents=True)
+    (content / "clips" / "a.mp3").write_bytes(
+        clips["cbr-128-stereo-44k.mp3"].read_bytes()
+    )
+    post = content / "post.md"
+    post.write_text(
+        "Title: Post\nDate: 2025-01-01\n\nFirst draft.\n\n| Take |\n|--|\n| [a](/clips/a.mp3) |\n"
+    )
+    (tmp_path / "pelicanconf.py").write_text(
+        'PATH = "content"\nOUTPUT_PATH = "output"\nSTATIC_PATHS = ["clips"]\n'
+        'TIMEZONE = "UTC"\nPLUGINS = ["pelican_audiotable"]\nFEED_ALL_ATOM = None\n'
+        "CATEGORY_FEED_ATOM = None\n"
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pelican_audiotable.cli", "serve", "--autoreload",
+         "-s", "pelicanconf.py", "--port", str(port)],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+    def page() -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/post.html") as answer:
+            return answer.read().decode()
+
+    def eventually(check, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                if check():
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError("never happened")
+
+    try:
+        eventually(lambda: "First draft." in page())
+        post.write_text(post.read_text().replace("First draft.", "Second draft."))
+        eventually(lambda: "Second draft." in page())
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/clips/a.mp3", headers={"Range": "bytes=0-9"}
+        )
+        with urllib.request.urlopen(request) as answer:
+            assert answer.status == 206 and len(answer.read()) == 10
+    finally:
+        server.terminate()
+        server.wait(10)
