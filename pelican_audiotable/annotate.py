@@ -34,6 +34,8 @@ CAPTION_CLASS = "audiotable-caption"
 SUMMARY_CLASS = "audiotable-summary"
 JSONLD_CLASS = "audiotable-jsonld"
 FAIRNESS_CLASS = "audiotable-fairness"
+WIDE_CLASS = "audiotable-wide"
+UNAVAILABLE_CLASS = "audiotable-unavailable"
 
 #: The attributes this plugin owns on an <audio>; cleared before each run writes them
 #: (with those that earlier versions wrote).
@@ -79,9 +81,24 @@ def annotate_table(
     for found, info, name in zip(table.clips, clips, names, strict=True):
         _annotate_clip(found, info, settings, name)
     summary = AudioTableInfo(tuple(clips))
-    _annotate_table_element(table.element, summary, settings)
+    wide = clip_columns(table.clips) >= WIDE_COLUMNS
+    _annotate_table_element(table.element, summary, settings, wide)
     _note_unfairness(table.element, unfair)
     return summary
+
+
+#: From this many clip columns on, a table is its own horizontal scroll box: five
+#: players of 120 px seek bars do not fit a 760 px text column side by side.
+WIDE_COLUMNS = 4
+
+
+def clip_columns(clips: Sequence[FoundClip]) -> int:
+    """The most cells with clips in one row (two clips in one cell count once)."""
+    cells: dict[int, set[int]] = {}
+    for clip in clips:
+        cell = clip.element.ancestor("td", "th")
+        cells.setdefault(clip.row, set()).add(id(cell or clip.element))
+    return max((len(row) for row in cells.values()), default=0)
 
 
 def player_names(
@@ -124,6 +141,13 @@ def _annotate_clip(
         audio.set("data-audiotable-column", found.column_label)
     if info.error:
         audio.set("data-audiotable-error", info.error)
+        if audio.name == "audio":  # a card without a word would say nothing
+            audio.insert_after(
+                Raw(
+                    f'<div class="{CAPTION_CLASS} {UNAVAILABLE_CLASS}">'
+                    "Clip unavailable</div>"
+                )
+            )
         return
     meta = info.metadata
     if meta is None:  # remote: nothing known, nothing claimed
@@ -259,10 +283,10 @@ def palette_classes(settings: AudioTableSettings) -> list[str]:
 
 
 def _annotate_table_element(
-    table: Element, summary: AudioTableInfo, settings: AudioTableSettings
+    table: Element, summary: AudioTableInfo, settings: AudioTableSettings, wide: bool
 ) -> None:
-    classes = [c for c in table.classes() if c != PALETTE_CLASS]
-    wanted = [TABLE_CLASS, *palette_classes(settings)]
+    classes = [c for c in table.classes() if c not in (PALETTE_CLASS, WIDE_CLASS)]
+    wanted = [TABLE_CLASS, *palette_classes(settings), *([WIDE_CLASS] if wide else [])]
     table.set("class", " ".join([*classes, *(c for c in wanted if c not in classes)]))
     table.set("data-audiotable-clips", str(summary.count))
     if summary.duration is not None:
@@ -294,9 +318,27 @@ def _note_unfairness(table: Element, unfair: Sequence[str]) -> None:
         return
     footer = Element.new("tfoot", {"class": FAIRNESS_CLASS})
     row = Element.new("tr")
-    row.append(Element.new("td", {"colspan": "1000"}, fairness_text(unfair)))
+    columns = str(column_count(table))  # not more: each column adds its spacing
+    row.append(Element.new("td", {"colspan": columns}, fairness_text(unfair)))
     footer.append(row)
     table.append(footer)
+
+
+def column_count(table: Element) -> int:
+    """How many columns the table's widest row spans."""
+    widest = 1
+    for row in table.descendants("tr"):
+        if row.ancestor("table") is table:
+            spans = [_colspan(cell) for cell in row.elements("td", "th")]
+            widest = max(widest, sum(spans))
+    return widest
+
+
+def _colspan(cell: Element) -> int:
+    try:
+        return max(1, min(int(cell.get("colspan") or 1), 1000))
+    except ValueError:
+        return 1
 
 
 def fairness_text(unfair: Sequence[str]) -> str:

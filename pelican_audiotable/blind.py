@@ -22,6 +22,8 @@ from dataclasses import dataclass, replace
 from .annotate import (
     FAIRNESS_CLASS,
     TABLE_CLASS,
+    WIDE_CLASS,
+    WIDE_COLUMNS,
     caption_html,
     data_attributes,
     fairness_text,
@@ -151,7 +153,9 @@ def blind_table(
         answers.append(places.index(trial.answer))
         shown += [replace(member, row_label=trial.heading) for member in members]
     payload = _scrambled({"labels": labels, "answers": answers}, seed)
-    classes = [TABLE_CLASS, BLIND_CLASS, *palette_classes(settings)]
+    widest = max(len(trial.clips) for trial in trials)
+    wide = [WIDE_CLASS] if widest >= WIDE_COLUMNS else []
+    classes = [TABLE_CLASS, BLIND_CLASS, *palette_classes(settings), *wide]
     total = AudioTableInfo(tuple(shown)).duration
     duration = f' data-audiotable-duration="{total:.3f}"' if total is not None else ""
     unfair = (
@@ -160,7 +164,7 @@ def blind_table(
         else []
     )
     footer = (
-        f'<tfoot class="{FAIRNESS_CLASS}"><tr><td colspan="1000">'
+        f'<tfoot class="{FAIRNESS_CLASS}"><tr><td colspan="{widest + 1}">'
         f"{escape_text(fairness_text(unfair))}</td></tr></tfoot>"
         if unfair
         else ""

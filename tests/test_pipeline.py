@@ -433,3 +433,13 @@ def test_fairness_is_advice_the_author_decides_on(
     ]
     [finding] = unfair_rows(close)
     assert "A 10.00 s, B 10.04 s, C 12.00 s" in finding
+
+
+def test_a_missing_clip_says_so_in_its_card() -> None:
+    table = '<table><tr><th>Verse</th><td><audio controls src="/clips/gone.mp3"></audio></td></tr></table>'
+    once = run(table).html
+    assert (
+        soup_of(once).select_one(".audiotable-unavailable").get_text()
+        == "Clip unavailable"
+    )
+    assert run(once).html == once  # said once, however often it is processed

@@ -1,0 +1,141 @@
+"""The shapes research demo pages publish, in Chromium: wide tables (4-5 clip
+columns, 10-16 rows), rows with repeated or no labels, two clips in a cell, under
+notmyidea (which clips overflow), simple and the bundled theme, on a desktop and a
+phone. Every audio table stays inside its theme's content box, the page never
+scrolls sideways, and every player is reachable and usable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pelican_audiotable import theme_path
+from tests.conftest import build_site, serve
+
+SYSTEMS = ["Ground truth", "Baseline A", "Baseline B", "Ours", "Ours (large)"]
+
+
+def paper_demo(rows: int, columns: int) -> str:
+    """One row per example, one column per system; the label repeats ("L"/"H")."""
+    head = "| Prompt | " + " | ".join(SYSTEMS[:columns]) + " |\n"
+    head += "|---" * (columns + 1) + "|\n"
+    body = ""
+    for row in range(rows):
+        cells = [
+            f'<audio controls src="/samples/{(row + column) % 3}.mp3"></audio>'
+            for column in range(columns)
+        ]
+        body += f"| {'LH'[row % 2]} | " + " | ".join(cells) + " |\n"
+    return head + body
+
+
+SEPARATION = "| Mixture | Oracle | Ours |\n|---|---|---|\n" + "".join(
+    '| <audio controls src="/samples/0.mp3"></audio> | '
+    '<audio controls src="/samples/1.mp3"></audio><br>'
+    '<audio controls src="/samples/2.mp3"></audio> | '
+    '<audio controls src="/samples/2.mp3"></audio><br>'
+    '<audio controls src="/samples/1.mp3"></audio> |\n'
+    for _ in range(6)
+)
+NO_LABELS = "| Source | Target | Converted |\n|---|---|---|\n" + "".join(
+    '| <audio controls src="/samples/0.mp3"></audio> | '
+    '<audio controls src="/samples/1.mp3"></audio> | '
+    '<audio controls src="/samples/2.mp3"></audio> |\n'
+    for _ in range(4)
+)
+POST = (
+    "Title: Demo\nSlug: demo\nDate: 2025-01-01\n\nSome words before the tables.\n\n"
+    + paper_demo(10, 4)
+    + "\n\n"
+    + paper_demo(16, 5)
+    + "\n\n"
+    + SEPARATION
+    + "\n\n"
+    + NO_LABELS
+)
+
+MEASURE = """() => {
+  const tables = [...document.querySelectorAll("table.audiotable")];
+  return {
+    page: document.documentElement.scrollWidth - window.innerWidth,
+    tables: tables.map((table) => {
+      const box = table.getBoundingClientRect();
+      const content = table.parentElement.getBoundingClientRect();
+      const players = [...table.querySelectorAll(".audiotable-player")].map((p) => {
+        const bar = p.querySelector("input[type=range]").getBoundingClientRect();
+        const time = p.querySelector(".audiotable-time").getBoundingClientRect();
+        const overlaps =
+          time.width > 0 &&
+          time.left < bar.right && bar.left < time.right &&
+          time.top < bar.bottom && bar.top < time.bottom;
+        return { bar: bar.width, overlaps };
+      });
+      return {
+        over: box.right - content.right,
+        left: box.left - content.left,
+        scrollable: table.scrollWidth > table.clientWidth + 1,
+        scrolls: ["auto", "scroll"].includes(getComputedStyle(table).overflowX),
+        reach: table.scrollWidth,
+        players,
+      };
+    }),
+  };
+}"""
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory, clips) -> dict[str, Path]:
+    files = {
+        **{f"samples/{n}.mp3": clips["cbr-128-stereo-44k.mp3"] for n in range(3)},
+        "demo.md": POST,
+    }
+    built = {}
+    for theme in ("notmyidea", "simple", "bundled"):
+        root = tmp_path_factory.mktemp(theme)
+        built[theme] = build_site(
+            root,
+            files,
+            THEME=theme_path() if theme == "bundled" else theme,
+            AUDIOTABLE_ASSETS=True,
+            STATIC_PATHS=["samples"],
+        )
+    return built
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("theme", ["notmyidea", "simple", "bundled"])
+def test_wide_tables_stay_in_their_column_and_every_player_is_usable(
+    browser, sites: dict[str, Path], theme: str, width: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    tab = context.new_page()
+    try:
+        with serve(sites[theme]) as url:
+            tab.goto(url + "/demo.html")
+            tab.wait_for_selector("table.audiotable-enhanced")
+            measured = tab.evaluate(MEASURE)
+    finally:
+        context.close()
+    print(
+        theme,
+        width,
+        [
+            (
+                round(t["over"]),
+                t["reach"],
+                min((p["bar"] for p in t["players"]), default=0),
+            )
+            for t in measured["tables"]
+        ],
+    )
+    assert measured["page"] <= 0, "the page scrolls sideways"
+    assert len(measured["tables"]) == 4
+    for table in measured["tables"]:
+        assert table["over"] <= 1 and table["left"] >= -1, table
+        if table["scrollable"]:  # every player reachable: the box scrolls itself
+            assert table["scrolls"], table
+        assert len(table["players"]) in (40, 80, 30, 12)
+        for player in table["players"]:
+            assert player["bar"] >= 120, player
+            assert not player["overlaps"], player
