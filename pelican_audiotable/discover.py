@@ -101,16 +101,38 @@ def _clip_elements(cell: Element, table: Element) -> Iterator[Element]:
     if audios:
         yield from audios
         return
+    yield from _clip_links(cell, table)
+
+
+def _clip_links(cell: Element, table: Element) -> list[Element]:
+    """The links to audio files that are all a cell holds (between them nothing
+    but white space and separators, "spk1, spk2"): each becomes a player. A cell
+    with other text around its links is prose, and its links stay links."""
     link = _sole_link(cell)
-    if link is not None and is_audio_link(link.get("href")):
-        yield link
+    if link is not None:
+        return [link] if is_audio_link(link.get("href")) else []
+    links = [
+        a
+        for a in cell.descendants("a")
+        if table_of(a) is table and a.ancestor("a") is None
+    ]
+    if len(links) < 2 or not all(is_audio_link(a.get("href")) for a in links):
+        return []
+    rest = cell.text()
+    for link in links:
+        rest = rest.replace(link.text(), "", 1)
+    return links if not rest.strip(_SEPARATORS) else []
+
+
+#: What may stand between links to clips in one cell.
+_SEPARATORS = " \t\n,;/|·•-–—&+"
 
 
 def _holds_clip(cell: Element) -> bool:
     if next(cell.descendants("audio"), None) is not None:
         return True
-    link = _sole_link(cell)
-    return link is not None and is_audio_link(link.get("href"))
+    table = cell.ancestor("table")
+    return table is not None and bool(_clip_links(cell, table))
 
 
 def _sole_link(cell: Element) -> Element | None:

@@ -443,3 +443,18 @@ def test_a_missing_clip_says_so_in_its_card() -> None:
         == "Clip unavailable"
     )
     assert run(once).html == once  # said once, however often it is processed
+
+
+def test_a_cell_of_several_links_to_clips_gets_a_player_for_each() -> None:
+    two = '<a href="/clips/verse.mp3">spk1</a> <a href="/clips/chorus.mp3">spk2</a>'
+    one = '<a href="/clips/verse.mp3">mix</a>'
+    rows = "".join(
+        f"<tr><td>{one}</td><td>{two}</td><td>{two.replace('</a> <a', '</a>, <a')}</td></tr>"
+        for _ in range(3)
+    )
+    table = f"<table><thead><tr><th>Mixture</th><th>Oracle</th><th>Ours</th></tr></thead>{rows}</table>"
+    result = run(table)
+    assert result.tables[0].count == 15  # every link of every cell, none left out
+    assert len(soup_of(result.html).find_all("audio")) == 15
+    prose = '<table><tr><td>Hear <a href="/clips/verse.mp3">one</a> then <a href="/clips/chorus.mp3">two</a>.</td></tr></table>'
+    assert run(prose).html == prose  # links inside prose stay links
