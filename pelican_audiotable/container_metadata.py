@@ -164,7 +164,12 @@ def _streaminfo(handle: Any, offset: int) -> flac.StreamInfo:
     head = handle.read(4 + 4 + 34)
     info = None
     # The block's type is 0, and it is 34 bytes long, always.
-    if head[:4] == b"fLaC" and head[4] & 0x7F == 0 and head[5:8] == b"\x00\x00\x22":
+    if (
+        len(head) == 42
+        and head[:4] == b"fLaC"
+        and head[4] & 0x7F == 0
+        and head[5:8] == b"\x00\x00\x22"
+    ):
         info = flac.parse_streaminfo(head[8:42])
     if info is None:
         raise CorruptClip("FLAC stream info is missing")
@@ -184,8 +189,17 @@ def _flac_stream(handle: Any, size: int, offset: int, declared: float) -> _Strea
     if start is None or start >= size:
         raise CorruptClip("the FLAC file holds metadata but no audio frames")
     handle.seek(start)
-    if flac.first_frame(handle.read(_FLAC_RESYNC), info) is None:
+    first = flac.first_frame(handle.read(_FLAC_RESYNC), info)
+    if first is None:
         raise CorruptClip("no FLAC frame where the metadata ends")
+    if info.max_block and first.block_size > info.max_block:
+        raise CorruptClip(
+            f"its FLAC frames hold {first.block_size} samples, more than its "
+            f"STREAMINFO allows ({info.max_block}): decoders refuse them"
+        )
+    # A fixed-size stream numbers its frames: the first frame's size is the one
+    # they count in, whatever STREAMINFO says it is.
+    info = replace(info, max_block=first.block_size) if first.fixed else info
     handle.seek(max(start, size - flac.search_size(info)))
     tail = handle.read()
     samples = flac.playable_samples(tail[: mpeg.trailing_tags_start(tail)], info)
@@ -193,8 +207,10 @@ def _flac_stream(handle: Any, size: int, offset: int, declared: float) -> _Strea
         if not samples:
             raise CorruptClip("the FLAC stream states no length and no frame ends it")
         return _Stream(samples / info.sample_rate, source="frame-count")
-    if samples is None or samples >= info.total_samples:
+    if samples is None or samples == info.total_samples:
         return _Stream(declared)
+    if samples > info.total_samples:  # frames past the promise: they play too
+        return _Stream(samples / info.sample_rate, source="frame-count")
     return _Stream(
         samples / info.sample_rate,
         source="frame-count",
@@ -209,6 +225,10 @@ _FLAC_RESYNC = 256 * 1024
 
 
 # --- MP4 -----------------------------------------------------------------------------
+
+
+#: Bits a second below which no audio a browser plays can be (Opus goes to 6,000).
+_LEAST_BITRATE = 2000
 
 
 @dataclass(frozen=True)
@@ -240,9 +260,22 @@ def _mp4_index(handle: Any, size: int) -> _Mp4Index:
 def _mp4_stream(index: _Mp4Index, declared: float) -> _Stream:
     """The MP4 length that will play: the samples its index places inside the
     media data, and the channels and rate its codec's setup states."""
+    if not index.media and declared > 0:
+        raise CorruptClip(
+            f"the MP4 promises {declared:.1f} s of audio but holds no media data"
+        )
     if index.moov is None:
         return _Stream(declared)
     track = mp4.sound_track(index.moov, index.media)
+    if track is None or track.playable is None or track.declared is None:
+        # No sample table to check the promise against: the bytes must at least
+        # be enough for it (no codec a browser plays goes below 6 kbit/s).
+        held = sum(end - start for start, end in index.media)
+        if declared > 0 and held * 8 / declared < _LEAST_BITRATE:
+            raise CorruptClip(
+                f"the MP4 promises {declared:.1f} s of audio but holds only "
+                f"{held} bytes of media data"
+            )
     if track is None:
         return _Stream(declared)
     setup = _Stream(declared, channels=track.channels, sample_rate=track.sample_rate)

@@ -45,6 +45,7 @@ class Frame:
     offset: int
     first_sample: int
     block_size: int
+    fixed: bool = True  # numbered by frame (a fixed block size), not by sample
 
 
 def parse_streaminfo(block: bytes) -> StreamInfo | None:
@@ -89,7 +90,11 @@ def last_frame(data: bytes, info: StreamInfo) -> Frame | None:
     bytes every frame starts with (runs of other bytes are skipped at C speed)."""
     for tried, pos in enumerate(_syncs_backward(data)):
         frame = parse_frame_header(data, pos, info)
-        if frame is not None:
+        if frame is not None and (
+            not info.total_samples
+            or frame.first_sample < info.total_samples
+            or _crc16(data[pos:-2]) == int.from_bytes(data[-2:], "big")
+        ):  # past STREAMINFO's total only when it is whole: no chance match
             return frame
         if tried == _CANDIDATES:
             break
@@ -162,9 +167,7 @@ def parse_frame_header(data: bytes, pos: int, info: StreamInfo) -> Frame | None:
     if at >= len(data) or _crc8(data[pos:at]) != data[at]:
         return None
     first = number if variable else number * info.max_block
-    if info.total_samples and first >= info.total_samples:
-        return None
-    return Frame(pos, first, block_size)
+    return Frame(pos, first, block_size, fixed=not variable)
 
 
 def _fits(info: StreamInfo, rate_code: int, channel_code: int, depth_code: int) -> bool:

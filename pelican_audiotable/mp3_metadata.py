@@ -100,13 +100,15 @@ def _read_mpeg_audio(view: _Mp3View, notes: list[str]) -> ClipMetadata:
     spf, rate = first.samples_per_frame, first.sample_rate
     vbr = mpeg.read_vbr_header(data, pos, first)
     trim = _lame_trim(data, pos, first) if vbr else (0, 0, None)
+    # The nominal rate is the audio's: a tag's frame may be written at a higher one.
+    nominal = (mpeg.parse_header(data, pos + first.length) if vbr else None) or first
     delay, padding, lame_method = trim
 
     duration: float | None = None
     truncated = False
     source = "header"
     if vbr is not None and vbr.frames:
-        promise = _header_promise(vbr, first, end - pos)
+        promise = _header_promise(vbr, nominal, end - pos, first.length)
         truncated = promise == "more than there is"
         if promise == "kept":
             duration = max(0, vbr.frames * spf - delay - padding) / rate
@@ -138,7 +140,7 @@ def _read_mpeg_audio(view: _Mp3View, notes: list[str]) -> ClipMetadata:
             promised_s = vbr.frames * spf / rate if vbr and vbr.frames else None
             notes.append(truncation_note(duration, promised_s))
     if mode == "CBR":
-        bitrate = first.bitrate  # the nominal rate; an average would be skewed by gaps
+        bitrate = nominal.bitrate  # an average would be skewed by gaps
     codec = {1: "MP1", 2: "MP2", 3: "MP3"}[first.layer]
     tags = read_id3(view.path, notes, view.whole)
     return ClipMetadata(
@@ -159,24 +161,27 @@ def _read_mpeg_audio(view: _Mp3View, notes: list[str]) -> ClipMetadata:
 
 
 def _header_promise(
-    vbr: mpeg.VbrHeader, first: mpeg.FrameHeader, stream_bytes: int
+    vbr: mpeg.VbrHeader, audio_frame: mpeg.FrameHeader, stream_bytes: int, tag: int
 ) -> str:
     """Whether a Xing/Info/VBRI header's frame count can be true of the bytes there:
     ``"kept"``, ``"more than there is"`` (a cut file, or a lie), or ``"less"``.
 
-    A CBR stream's frames are all as long as the first (give or take a padding
-    byte); a VBR stream's lie between the shortest and longest its format allows.
+    ``tag`` is the length of the frame that holds the header, ``audio_frame`` the
+    first frame after it: an encoder writes the tag's frame at a bitrate that
+    holds it (at 8 kHz, more than the stream's). A CBR stream's frames are all as
+    long as that one (give or take a padding byte); a VBR stream's lie between the
+    shortest and longest its format allows.
     """
     if vbr.kind == "Info":
-        shortest, longest = first.length - 1, first.length + 1
+        shortest, longest = audio_frame.length - 1, audio_frame.length + 1
     else:
-        shortest, longest = mpeg.frame_length_range(first)
-    if vbr.bytes is not None and stream_bytes + first.length < vbr.bytes:
+        shortest, longest = mpeg.frame_length_range(audio_frame)
+    if vbr.bytes is not None and stream_bytes + tag < vbr.bytes:
         return "more than there is"
-    audio, frames = stream_bytes - first.length, vbr.frames or 0
+    audio, frames = stream_bytes - tag, vbr.frames or 0
     if audio < (frames - 1) * shortest * 0.98:
         return "more than there is"
-    if audio > (frames + 1) * longest * 1.02 + 8 * first.length:
+    if audio > (frames + 1) * longest * 1.02 + 8 * tag:
         return "less"
     return "kept"
 

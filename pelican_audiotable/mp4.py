@@ -103,8 +103,18 @@ def sound_track(moov: bytes, media: list[tuple[int, int]]) -> Track | None:
     """
     try:
         for trak in _children(moov, 0, len(moov), b"trak"):
-            found = dict(_descendants(moov, trak))
-            if b"hdlr" not in found or moov[found[b"hdlr"].start + 8 :][:4] != b"soun":
+            found: dict[bytes, Box] = {}
+            for kind, box in _descendants(moov, trak):
+                found.setdefault(kind, box)  # the first of each: stbl's, not udta's
+            # The media's own handler says what the track is, not another one
+            # after it (QuickTime's data handler in minf, a metadata handler).
+            mdia = found.get(b"mdia")
+            hdlr = (
+                next(_children(moov, mdia.start, mdia.end, b"hdlr"), None)
+                if mdia
+                else None
+            )
+            if hdlr is None or moov[hdlr.start + 8 :][:4] != b"soun":
                 continue
             channels, rate = _codec_setup(moov, found.get(b"stsd"))
             tables = _audio_tables(moov, found)
