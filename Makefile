@@ -58,10 +58,16 @@ dist: $(STAMP)
 test: system-packages $(STAMP) lint
 	$(PYTHON) -m pytest
 
-lint: $(STAMP)
+# TypeScript, pinned in package-lock.json, type-checks the listening script.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+lint: $(STAMP) node_modules/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	node_modules/.bin/tsc -p .
 
 benchmark: system-packages $(STAMP)
 	$(PYTHON) benchmarks/bench_metadata.py
@@ -80,4 +86,4 @@ fuzz: system-packages $(STAMP)
 	$(PYTHON) -m tests.fuzz_markup --cases $(MARKUP_CASES)
 
 clean:
-	rm -rf $(DEMO)/output $(DEMO)/cache tests/.cache benchmarks/.work dist build
+	rm -rf $(DEMO)/output $(DEMO)/cache tests/.cache benchmarks/.work dist build node_modules

@@ -81,7 +81,7 @@
   /** @param {HTMLAudioElement} audio */
   function waveformOf(audio) {
     for (let node = audio.nextElementSibling; node; node = node.nextElementSibling) {
-      if (node instanceof SVGElement && node.classList.contains("audiotable-waveform")) {
+      if (node instanceof SVGSVGElement && node.classList.contains("audiotable-waveform")) {
         return node;
       }
       if (node instanceof HTMLAudioElement) break;
@@ -355,7 +355,8 @@
       const digit = Number(event.key);
       if (Number.isInteger(digit) && digit >= 1 && digit <= Math.min(9, clips.length)) {
         // In the order the reader sees them (a blind table's is shuffled).
-        const chosen = Array.from(table.querySelectorAll("audio[data-duration]"))[digit - 1];
+        const chosen = table.querySelectorAll("audio[data-duration]")[digit - 1];
+        if (!(chosen instanceof HTMLAudioElement)) return;
         if (chosen.paused) start(chosen);
         const control = chosen.nextElementSibling?.querySelector("button");
         if (control instanceof HTMLElement) control.focus();
