@@ -10,7 +10,8 @@ one holds, it is left as written with one problem, and the rest of the page goes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -59,6 +60,8 @@ class PreparedTable:
     resolved: list[ResolvedClip]  # one per clip of ``found``
     #: A blind table's question ("": from its labels); None for an open table.
     blind: str | None = None
+    #: The table's own say on the fairness note (a marker), or None.
+    note: bool | None = None
 
 
 @dataclass
@@ -123,7 +126,8 @@ def prepare_page(
     for span in scan.spans:
         try:
             fragment = parse_tables(html[span.start : span.end])
-            blind = blind_question(settings.blind, span.comment)
+            blind = blind_question(settings.blind, span.comments)
+            note = fairness_note_marker(span.comments)
             tables = []
             for found in fragment.tables:
                 if BLIND_CLASS in found.element.classes():
@@ -133,7 +137,7 @@ def prepare_page(
                 resolved = [
                     first_playable_source(c.sources, page, site) for c in found.clips
                 ]
-                tables.append(PreparedTable(found, resolved, blind))
+                tables.append(PreparedTable(found, resolved, blind, note))
         except Exception as error:  # whatever a page holds, the build goes on
             prepared.problems.append(_left_as_written(page, error))
             continue
@@ -188,7 +192,7 @@ def finish_page(
                         table.found,
                         clips,
                         settings,
-                        unfair if settings.fairness_note else (),
+                        unfair if _noted(table, settings) else (),
                         names,
                         number,
                     )
@@ -249,7 +253,8 @@ def _blinded(
         for clip, name in zip(clips, names, strict=True)
     ]
     question = question_of(trials, table.blind or "")
-    html, shown = blind_table(blind_clips, trials, question, prepared.settings)
+    noted = replace(prepared.settings, fairness_note=_noted(table, prepared.settings))
+    html, shown = blind_table(blind_clips, trials, question, noted)
     table.found.element.replace_with(Raw(html))
     return AudioTableInfo(tuple(shown), blind=True), names
 
@@ -261,6 +266,23 @@ def _copy_url(name: str, prepared: PreparedPage) -> str:
         return f"{prepared.site_url}/{COPIES_FOLDER}/{name}"
     depth = prepared.page.save_as.count("/")
     return "../" * depth + f"{COPIES_FOLDER}/{name}"
+
+
+#: A table's own say on the fairness note: ``<!-- audiotable-fairness-note -->``
+#: (or ``: off``) right before it, beside any other marker.
+_NOTE_MARKER = re.compile(r"\s*audiotable-fairness-note(?:\s*:\s*(\w+))?\s*\Z")
+
+
+def fairness_note_marker(comments: Sequence[str]) -> bool | None:
+    for comment in comments:
+        marker = _NOTE_MARKER.match(comment)
+        if marker:
+            return (marker[1] or "on").lower() not in ("off", "no", "false")
+    return None
+
+
+def _noted(table: PreparedTable, settings: AudioTableSettings) -> bool:
+    return settings.fairness_note if table.note is None else table.note
 
 
 def _table_name(table: Element, number: int) -> str:

@@ -21,16 +21,19 @@ _MAY_HOLD_CLIP = re.compile(
     re.IGNORECASE,
 )
 _WS = "\t\n\f\r "
+#: The comments that are this plugin's markers ("audiotable-blind", …).
+_MARKER = re.compile(r"[\t\n\f\r ]*audiotable-")
 
 
 @dataclass(frozen=True)
 class TableSpan:
-    """Where a top-level ``<table>…</table>`` sits in a page's HTML, and the text
-    of the comment right before it (only white space between), if any."""
+    """Where a top-level ``<table>…</table>`` sits in a page's HTML, and its
+    markers: the ``<!-- audiotable-… -->`` comments right before it, with only
+    white space between them and it."""
 
     start: int
     end: int
-    comment: str | None = None
+    comments: tuple[str, ...] = ()
 
 
 @dataclass
@@ -49,12 +52,18 @@ def scan_page(html: str) -> PageScan:
     from .tokens import FOREIGN_ELEMENTS, RAW_TEXT_ELEMENTS, TOKEN, lower, raw_text_end
 
     depth = start = template = foreign = 0
-    comment: tuple[int, str] | None = None  # where the last comment ended, its text
+    comments: list[str] = []  # a run of comments with only white space between
+    comments_end = 0
     position = 0
     while found := TOKEN.search(html, position):
         position = found.end()
         if found["comment"]:
-            comment = (position, _comment_text(found[0]))
+            text = _comment_text(found[0])
+            if html[comments_end : found.start()].strip(_WS) or not _MARKER.match(text):
+                comments = []  # text, or a comment of the author's, between
+            if _MARKER.match(text):
+                comments.append(text)
+            comments_end = position
         elif found["cdata"]:
             scan.unsure = (found.start(), "a CDATA section (SVG and HTML differ)")
             return scan
@@ -69,11 +78,8 @@ def scan_page(html: str) -> PageScan:
             elif name == "table":
                 if depth == 0:
                     start = found.start()
-                    marker = comment if comment else None
-                    before = html[marker[0] : start] if marker else ""
-                    table_comment = (
-                        marker[1] if marker and not before.strip(_WS) else None
-                    )
+                    right_before = comments and not html[comments_end:start].strip(_WS)
+                    markers = tuple(comments) if right_before else ()
                 depth += 1
             elif name == "template":
                 template += 1
@@ -90,7 +96,7 @@ def scan_page(html: str) -> PageScan:
                     and not template
                     and _MAY_HOLD_CLIP.search(html, start, position)
                 ):
-                    scan.spans.append(TableSpan(start, position, table_comment))
+                    scan.spans.append(TableSpan(start, position, markers))
             elif name == "template" and template:
                 template -= 1
             elif name in FOREIGN_ELEMENTS and foreign:

@@ -223,7 +223,7 @@ def test_a_warm_build_publishes_the_copies_again(tmp_path: Path, files) -> None:
 
 def _questions(page: str, setting: str = "") -> list[str | None]:
     """What each table of a page asks, as the page scan and the marker rule see it."""
-    return [blind_question(setting, span.comment) for span in scan_page(page).spans]
+    return [blind_question(setting, span.comments) for span in scan_page(page).spans]
 
 
 MARKED = "<!-- audiotable-blind -->"
@@ -261,6 +261,13 @@ def test_markers_and_settings_say_which_tables_are_blind() -> None:
         # Markers written inside other markup mark nothing.
         (f"<script>var s = '{MARKED}';</script>{PLAIN}", [None]),
         (f"<!-- {MARKED} -->{PLAIN}", [None]),
+        # Markers in a row, only white space between, all belong to the table.
+        (f"{MARKED}\n<!-- audiotable-fairness-note -->\n{PLAIN}", [""]),
+        (
+            f"<!-- audiotable-fairness-note -->\n{ASKED}\n{PLAIN}",
+            ["Which one is the human player?"],
+        ),
+        (f"{MARKED}\n<p>x</p><!-- audiotable-fairness-note -->\n{PLAIN}", [None]),
     ],
 )
 def test_a_marker_belongs_to_the_table_right_after_it(

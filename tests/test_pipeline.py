@@ -424,6 +424,14 @@ def test_fairness_is_advice_the_author_decides_on(
     assert len(unfair) == 1 and "tfoot" not in result.html  # warned, not noted
     assert failing(unfair, strict_fairness=False) == []
     assert failing(unfair, strict_fairness=True) == unfair
+    marked = "<!-- audiotable-fairness-note -->\n" + contenders
+    result = process_page(marked, PAGE, site, read_both, AudioTableSettings())
+    assert (
+        "Not a fair comparison" in soup_of(result.html).select_one("tfoot").get_text()
+    )
+    off = "<!-- audiotable-fairness-note: off -->" + contenders
+    noted = AudioTableSettings(fairness_note=True)
+    assert "tfoot" not in process_page(off, PAGE, site, read_both, noted).html
     close = [
         ClipInfo("a", row_label="x", column_label="A", row=0, metadata=meta("a", 10.0)),
         ClipInfo(
