@@ -136,6 +136,11 @@ def _what_it_seems(head: bytes) -> str:
             return f"it looks like {what}"
     if head[:4] == b"OggS":
         return "an Ogg file without an audio stream"
+    if head[:2] in (b"\xff\xf8", b"\xff\xf9"):  # no MPEG frame starts so
+        return (
+            "FLAC frames without the fLaC marker and STREAMINFO that players "
+            "need: export it again as a whole FLAC file"
+        )
     sample = head[:512]
     if sample and all(32 <= b < 127 or b in b"\t\r\n" for b in sample):
         return "it looks like text"

@@ -95,3 +95,17 @@ def test_mp4_promising_audio_it_does_not_hold_is_refused(tmp_path: Path) -> None
     header_only.write_bytes(whole[: whole.rfind(b"mdat") - 4])  # no media data
     with pytest.raises(CorruptClip, match="no media data"):
         read_metadata(header_only)
+
+
+def test_flac_frames_without_their_marker_are_refused_with_the_reason(
+    clips, tmp_path: Path
+) -> None:
+    from pelican_audiotable import flac
+
+    with clips["flac-44k.flac"].open("rb") as handle:
+        start = flac.audio_start(handle, 0)
+    assert start
+    raw = tmp_path / "raw.flac"
+    raw.write_bytes(clips["flac-44k.flac"].read_bytes()[start:])
+    with pytest.raises(ClipError, match="without the fLaC marker"):
+        read_metadata(raw)
