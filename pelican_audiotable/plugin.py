@@ -1,4 +1,5 @@
-"""Pelican's side: signals in, annotated content out; the one module that knows Pelican.
+"""Pelican's side: signals in, annotated content out; the build's glue to Pelican
+(``sitecheck.py`` drives Pelican's readers too, for ``check``).
 
 Content is rewritten at ``all_generators_finalized``: Pelican's content cache is saved
 before it (so cached objects never hold our output), and the static files are known
