@@ -5,7 +5,6 @@ Enable it with ``PLUGINS = ["pelican_audiotable"]``; the theme is at :func:`them
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -13,7 +12,7 @@ if TYPE_CHECKING:
     from .model import AudioTableInfo, ClipInfo, Problem
     from .settings import AudioTableSettings
 
-__version__ = "0.1.0"
+from ._version import __version__ as __version__
 
 __all__ = [
     "AudioTableInfo",
@@ -58,8 +57,6 @@ def register() -> None:
 
 def theme_path() -> str:
     """The bundled theme's folder, for ``THEME = pelican_audiotable.theme_path()``."""
-    here = Path(__file__).parent
-    for candidate in (here / "theme", here.parent / "theme"):  # wheel, then checkout
-        if (candidate / "templates").is_dir():
-            return str(candidate)
-    raise FileNotFoundError("the pelican-audiotable theme is not installed")
+    from .assets import bundled_theme
+
+    return bundled_theme()

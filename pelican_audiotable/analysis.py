@@ -7,8 +7,6 @@ with the ``[analysis]`` extra; without it everything else works and analysis is 
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import math
 import time
 from dataclasses import replace
@@ -37,12 +35,6 @@ class UndecodableClip(ClipError):
 
 class TooCostly(UndecodableClip):
     """Decoding it would cost more than the build allows a clip."""
-
-
-@functools.cache
-def available() -> bool:
-    """Whether the ``[analysis]`` extra is installed."""
-    return all(importlib.util.find_spec(name) for name in ("av", "numpy", "scipy"))
 
 
 def analyse_guarded(path: Path, budget: float = math.inf) -> dict[str, Any]:

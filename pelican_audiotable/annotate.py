@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from .discover import FoundClip, FoundTable
+from .durations import format_duration
 from .markup import Element, Raw
 from .model import AudioTableInfo, ClipInfo, ClipMetadata
 from .render import (
@@ -19,7 +20,6 @@ from .render import (
     audio_object,
     escape_attribute,
     escape_text,
-    format_duration,
     iso_duration,
     jsonld_text,
     loudness_line,

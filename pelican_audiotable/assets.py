@@ -23,6 +23,16 @@ _AUDIO_TABLE = re.compile(r"<table\b[^>]*\bclass=\"[^\"]*\baudiotable\b", re.IGN
 _HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
 
 
+def bundled_theme() -> str:
+    """The bundled theme's folder: in the wheel, or beside the package in a
+    checkout."""
+    here = Path(__file__).parent
+    for candidate in (here / "theme", here.parent / "theme"):
+        if (candidate / "templates").is_dir():
+            return str(candidate)
+    raise FileNotFoundError("the pelican-audiotable theme is not installed")
+
+
 def link_assets(html: str, base_url: str, jsonld: str = "") -> str:
     """``html`` with the stylesheet and script linked in its head if it needs them,
     and the page's JSON-LD there too (unless the theme wrote them already)."""

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from ._version import __version__
+from .durations import format_duration
 from .metadata import ClipError, ClipMetadata, read_metadata
-from .render import format_duration, tech_line
+from .render import tech_line
 
 #: The keys of ``inspect --json``, in order; null where unknown.
 INSPECT_KEYS = (

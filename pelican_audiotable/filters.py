@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .render import clips_summary, format_duration
+from .durations import clips_summary, format_duration
 
 if TYPE_CHECKING:
     from .model import AudioTableInfo

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import TYPE_CHECKING, Any, overload
 
-from .render import clips_summary
+from .durations import clips_summary
 
 if TYPE_CHECKING:
     from .settings import AudioTableSettings

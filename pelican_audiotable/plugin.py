@@ -24,8 +24,14 @@ from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerato
 from pelican.plugins import jinja_filters
 from pelican.utils import truncate_html_paragraphs, truncate_html_words
 
-from . import __version__
-from .assets import ASSETS_FOLDER, SCRIPT, STYLESHEET, AssetLinkingTemplate
+from ._version import __version__
+from .assets import (
+    ASSETS_FOLDER,
+    SCRIPT,
+    STYLESHEET,
+    AssetLinkingTemplate,
+    bundled_theme,
+)
 from .errors import SettingsError, StrictModeError
 from .filters import FILTERS
 from .log import get_logger, quiet_tracebacks_of_ours
@@ -158,10 +164,9 @@ def on_initialized(pelican: Any) -> None:
 
 
 def _is_bundled_theme(settings: dict[str, Any]) -> bool:
-    from . import theme_path
-
     try:
-        return Path(settings.get("THEME", "")).resolve() == Path(theme_path()).resolve()
+        theme = Path(bundled_theme()).resolve()
+        return Path(settings.get("THEME", "")).resolve() == theme
     except (FileNotFoundError, OSError):
         return False
 

@@ -168,9 +168,9 @@ class AudioTableSettings:
         """Whether clips are analysed: asked for, and the extra is there."""
         if not self.analysis:
             return False
-        from .analysis import available
+        from .extras import analysis_installed
 
-        return available()
+        return analysis_installed()
 
     @cached_property
     def fingerprint(self) -> str:

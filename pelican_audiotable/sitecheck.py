@@ -10,7 +10,7 @@ from typing import Any
 from pelican import Pelican
 from pelican.settings import read_settings
 
-from . import __version__
+from ._version import __version__
 from .model import AudioTableInfo, Problem, failing
 from .pagestore import PageStore
 from .plugin import annotate_generators, contents_of

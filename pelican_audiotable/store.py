@@ -1,7 +1,8 @@
 """The clip store: facts about clips, kept by their content.
 
 A digest of a clip's bytes names everything known about it (its metadata, its
-analysis, its untagged copy), whatever path or page uses it and on whichever machine: a fresh clone with
+analysis, its untagged copy), whatever path or page uses it and on whichever
+machine: a fresh clone with
 its ``CACHE_PATH`` restored, where every file has a new mtime, reads nothing again,
 and other audio copied over a clip with its old size and mtime kept is read anew,
 since only the bytes decide. A file's path, size and mtime serve only as a shortcut

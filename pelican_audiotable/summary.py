@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from .render import clips_summary, escape_attribute, escape_text
+from .durations import clips_summary
+from .render import escape_attribute, escape_text
 from .scan import table_spans
 
 _AUDIO_TABLE_TAG = re.compile(

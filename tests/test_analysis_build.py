@@ -77,9 +77,9 @@ def test_without_the_extra_one_warning_says_analysis_is_off(
 ) -> None:
     """Said at Pelican's default verbosity (a warning), once, with an install line
     that works while the package is not on PyPI."""
-    from pelican_audiotable import analysis
+    from pelican_audiotable import extras
 
-    monkeypatch.setattr(analysis, "available", lambda: False)
+    monkeypatch.setattr(extras, "analysis_installed", lambda: False)
     caplog.set_level(logging.WARNING)
     output = build_site(tmp_path, grid_files(clips))
     assert "data-loudness" not in (output / "takes.html").read_text()

@@ -1,0 +1,68 @@
+"""The package's imports, read with ``ast`` (deferred and type-only ones too): no
+module imports one that imports it back, however far round."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).parent.parent / "pelican_audiotable"
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+def imports_of(name: str, path: Path, known: dict[str, Path]) -> set[str]:
+    """The package's modules that ``name`` imports, wherever the import stands."""
+    base = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            parts = base.split(".")
+            target = ".".join(parts[: len(parts) - node.level + 1])
+            target += f".{node.module}" if node.module else ""
+            submodules = {f"{target}.{a.name}" for a in node.names} & known.keys()
+            found |= submodules
+            if target in known and len(submodules) < len(node.names):
+                found.add(target)
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names} & known.keys()
+    found.discard(name)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    known = modules()
+    return {name: imports_of(name, path, known) for name, path in known.items()}
+
+
+def cycle_from(graph: dict[str, set[str]], start: str) -> list[str] | None:
+    """A way from ``start`` back to itself, if there is one."""
+    pending, seen = [(start, [start])], set()
+    while pending:
+        node, path = pending.pop()
+        for nxt in graph[node]:
+            if nxt == start:
+                return [*path, start]
+            if nxt not in seen:
+                seen.add(nxt)
+                pending.append((nxt, [*path, nxt]))
+    return None
+
+
+def test_the_walk_sees_the_imports_it_should() -> None:
+    graph = import_graph()
+    assert "pelican_audiotable.tokens" in graph["pelican_audiotable.markup"]
+    assert "pelican_audiotable.build" in graph["pelican_audiotable.plugin"]  # deferred
+
+
+def test_no_module_imports_itself_round_a_cycle() -> None:
+    graph = import_graph()
+    cycles = [cycle for name in graph if (cycle := cycle_from(graph, name))]
+    assert cycles == []
