@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -324,9 +325,10 @@ def test_tables_kept_as_json_read_like_the_tables() -> None:
     assert again[0].clips[0].duration == 31.033 and again[0].summary == "2 clips · 0:43"
 
 
-def test_an_unfair_row_is_warned_and_noted_under_its_table_once(
+def with_a_48_khz_clip(
     monkeypatch: pytest.MonkeyPatch,
-) -> None:
+) -> tuple[SiteFiles, Callable[[Path], ClipMetadata]]:
+    """The site and reader, with clips/wide.mp3 at 48 kHz beside the 44.1 kHz ones."""
     wide = replace(meta("clips/wide.mp3", 31.0), sample_rate=48000)
     site = SiteFiles(ROOT, published={**SITE.published, "clips/wide.mp3": "x"})
     monkeypatch.setattr(Path, "is_file", lambda self: True)
@@ -334,6 +336,13 @@ def test_an_unfair_row_is_warned_and_noted_under_its_table_once(
     def read_both(path: Path) -> ClipMetadata:
         return wide if path.name == "x" else read(path)
 
+    return site, read_both
+
+
+def test_an_unfair_row_is_warned_and_noted_under_its_table_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    site, read_both = with_a_48_khz_clip(monkeypatch)
     table = (
         "<table><tr><th></th><th>Human</th><th>AI</th></tr>"
         f"<tr><th>verse</th><td>{audio('/clips/verse.mp3')}</td>"
@@ -404,13 +413,7 @@ def test_fairness_is_advice_the_author_decides_on(
     from pelican_audiotable.fairness import unfair_rows
     from pelican_audiotable.model import ClipInfo, failing
 
-    wide = replace(meta("clips/wide.mp3", 31.0), sample_rate=48000)
-    site = SiteFiles(ROOT, published={**SITE.published, "clips/wide.mp3": "x"})
-    monkeypatch.setattr(Path, "is_file", lambda self: True)
-
-    def read_both(path: Path) -> ClipMetadata:
-        return wide if path.name == "x" else read(path)
-
+    site, read_both = with_a_48_khz_clip(monkeypatch)
     table = (
         "<table><tr><th></th><th>Reference</th><th>Ours</th></tr>"
         f"<tr><th>verse</th><td>{audio('/clips/wide.mp3')}</td>"

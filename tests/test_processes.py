@@ -17,6 +17,7 @@ import pytest
 
 from pelican_audiotable.analysis import TooCostly, analyse
 from pelican_audiotable.metadata import UnsupportedCodec, read_metadata
+from tests import hostile
 
 PAGE = (
     "Title: Takes\nDate: 2025-01-01\n\n| Take | |\n|--|--|\n"
@@ -165,16 +166,6 @@ def test_a_killed_build_leaves_no_process_behind(tmp_path: Path, clips) -> None:
     assert [pid for pid in children if _alive(pid)] == []
 
 
-def _ogg_crc(page: bytes) -> int:
-    crc = 0
-    for byte in page:
-        crc ^= byte << 24
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else crc << 1
-            crc &= 0xFFFFFFFF
-    return crc
-
-
 def with_last_granule_times(data: bytes, factor: int) -> bytes:
     """An Ogg file whose last page claims ``factor`` times its granule position,
     its checksum made right again: what a damaged upload or a forger leaves."""
@@ -183,7 +174,7 @@ def with_last_granule_times(data: bytes, factor: int) -> bytes:
     (granule,) = struct.unpack_from("<q", page, 6)
     struct.pack_into("<q", page, 6, granule * factor)
     struct.pack_into("<I", page, 22, 0)
-    struct.pack_into("<I", page, 22, _ogg_crc(bytes(page)))
+    struct.pack_into("<I", page, 22, hostile._ogg_crc(bytes(page)))
     return data[:at] + bytes(page)
 
 
