@@ -18,8 +18,6 @@ from .render import (
     MIME_TYPES,
     WAVEFORM_CLASS,
     audio_object,
-    escape_attribute,
-    escape_text,
     iso_duration,
     jsonld_text,
     loudness_line,
@@ -27,6 +25,7 @@ from .render import (
     waveform_svg,
 )
 from .settings import AudioTableSettings
+from .tokens import escape_attribute, escape_text
 
 TABLE_CLASS = "audiotable"
 PALETTE_CLASS = "audiotable-palette-os"

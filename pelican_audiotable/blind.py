@@ -33,12 +33,11 @@ from .fairness import row_name, rows_compared, unfair_in_general
 from .model import AudioTableInfo, ClipInfo, ClipMetadata
 from .render import (
     MIME_TYPES,
-    escape_attribute,
-    escape_text,
     tech_line,
     waveform_svg,
 )
 from .settings import AudioTableSettings
+from .tokens import escape_attribute, escape_text
 
 BLIND_CLASS = "audiotable-blind"
 QUESTION_CLASS = "audiotable-question"

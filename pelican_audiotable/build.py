@@ -13,9 +13,21 @@ Nothing here knows Pelican: :mod:`.plugin` collects the pages and hands them bac
 
 from __future__ import annotations
 
-from .model import PageWork, ProcessedPage
+from dataclasses import dataclass
+
+from .model import PageRef, ProcessedPage
 from .pagestore import PageStore, Site, UsedClip
+from .settings import AudioTableSettings
 from .store import ClipStore
+
+
+@dataclass(frozen=True)
+class PageWork:
+    """One page to annotate: everything the pipeline needs, nothing of Pelican's."""
+
+    html: str
+    page: PageRef
+    settings: AudioTableSettings
 
 
 def annotate_pages(

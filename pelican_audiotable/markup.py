@@ -19,12 +19,13 @@ import html
 import re
 from collections.abc import Iterator
 
-from .render import escape_attribute, escape_text
 from .tokens import (
     FOREIGN_ELEMENTS,
     RAW_TEXT_ELEMENTS,
     TOKEN,
     attributes,
+    escape_attribute,
+    escape_text,
     lower,
     raw_text_end,
 )

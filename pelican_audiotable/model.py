@@ -7,12 +7,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
-from typing import TYPE_CHECKING, Any, overload
+from typing import Any, overload
 
 from .durations import clips_summary
-
-if TYPE_CHECKING:
-    from .settings import AudioTableSettings
 
 
 @dataclass(frozen=True)
@@ -243,15 +240,6 @@ class AudioTableInfo:
     def from_dict(cls, data: dict[str, Any]) -> AudioTableInfo:
         clips = tuple(ClipInfo.from_dict(clip) for clip in data["clips"])
         return cls(clips, bool(data.get("blind")))
-
-
-@dataclass(frozen=True)
-class PageWork:
-    """One page to annotate: everything the pipeline needs, nothing of Pelican's."""
-
-    html: str
-    page: PageRef
-    settings: AudioTableSettings
 
 
 @dataclass(frozen=True)

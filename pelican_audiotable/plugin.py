@@ -39,7 +39,8 @@ from .scan import may_hold_clips
 from .settings import AudioTableSettings
 
 if TYPE_CHECKING:  # the stores and the stages load when a page holds a clip
-    from .model import PageWork, Problem, ProcessedPage
+    from .build import PageWork
+    from .model import Problem, ProcessedPage
     from .pagestore import PageStore
     from .resolve import SiteFiles
     from .store import ClipStore
@@ -94,6 +95,7 @@ class _Build:
         """The clip store, opened when a page first holds a clip: a site without
         audio tables loads none of it."""
         if self._clips is None:
+            from .learners import readers
             from .pool import DecodeBudget
             from .store import ClipStore
 
@@ -107,7 +109,7 @@ class _Build:
             self._clips = ClipStore(
                 self.folder / "clips.json" if self.folder else None,
                 code_version((".py",)),
-                analyse=self.settings.analyses,
+                readers=readers(self.settings.analyses),
                 budget=DecodeBudget(
                     self.settings.decode_budget, self.settings.decode_memory
                 ),
@@ -372,7 +374,7 @@ def contents_of(generators: list[Any]) -> list[Any]:
 
 def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
     """What the pipeline needs of an article or page, with its own grid setting."""
-    from .model import PageWork
+    from .build import PageWork
     from .resolve import PageRef
 
     page = PageRef(

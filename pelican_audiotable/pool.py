@@ -19,11 +19,11 @@ import sys
 import threading
 import time
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,26 @@ class DecodeBudget:
 
 
 DECODE_BUDGET = DecodeBudget()
+
+
+@dataclass(frozen=True)
+class Readers:
+    """What learning a clip runs, handed in: the pool and the store import none
+    of it. Module-level functions, so that worker processes get them by name."""
+
+    #: A clip's metadata; raises :class:`ClipError` when nothing plays.
+    read: Callable[[Path], Any]
+    #: Its analysis entry, within a CPU budget (seconds); None: no analysis.
+    decode: Callable[[Path, float], dict[str, Any]] | None = None
+    #: Writes its copy without tags (source, target, its metadata); raises
+    #: :class:`ClipError` when it cannot.
+    untag: Callable[[Path, Path, Any], None] | None = None
+
+    @property
+    def analyse(self) -> bool:
+        return self.decode is not None
+
+
 _budget = DECODE_BUDGET  # in a worker: as the build set it
 _PR_SET_PDEATHSIG = 1
 _CHUNK = 4 * 1024 * 1024
@@ -63,7 +83,7 @@ def learn_in_processes(
     names: list[str],
     known: set[str],
     workers: int,
-    analyse: bool,
+    readers: Readers,
     budget: DecodeBudget = DECODE_BUDGET,
 ) -> Learnt:
     """Every clip of ``names`` hashed, then each content not in ``known`` learnt
@@ -88,21 +108,21 @@ def learn_in_processes(
             if stamp[-1] not in known:
                 first_of.setdefault(stamp[-1], name)
         learning = Progress(
-            "reading and decoding clips:" if analyse else "reading clips:",
+            "reading and decoding clips:" if readers.analyse else "reading clips:",
             len(first_of),
         )
-        facts, remaining = _round(pool, list(first_of.items()), analyse, learning)
+        facts, remaining = _round(pool, list(first_of.items()), readers, learning)
     # A clip that crashes a worker breaks the pool: the clips it was running
     # beside are learnt alone, each in a process of its own, the rest in a new pool.
     while remaining:
         suspects, remaining = remaining[:workers], remaining[workers:]
         for key, name in suspects:
-            facts[key] = _alone(name, analyse, budget)
+            facts[key] = _alone(name, readers, budget)
         if remaining:
             with _pool(workers, budget) as pool:
-                learnt, remaining = _round(pool, remaining, analyse)
+                learnt, remaining = _round(pool, remaining, readers)
             facts.update(learnt)
-    verb = "read and decoded" if analyse else "read"
+    verb = "read and decoded" if readers.analyse else "read"
     learning.finish(f"{len(names)} clips hashed, {len(facts)} new ones {verb}")
     return stamps, facts
 
@@ -110,14 +130,14 @@ def learn_in_processes(
 def _round(
     pool: ProcessPoolExecutor,
     todo: list[tuple[str, str]],
-    analyse: bool,
+    readers: Readers,
     progress: Progress | None = None,
 ) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str]]]:
     """What a pool learns of ``todo`` (content key, path) before it ends or breaks,
     and what it did not finish, in the order given (the order they ran in)."""
     with _main_module_hidden():
         futures = [
-            (key, name, pool.submit(_facts_of, name, analyse)) for key, name in todo
+            (key, name, pool.submit(_facts_of, name, readers)) for key, name in todo
         ]
     for _ in as_completed([future for _, _, future in futures]):
         if progress is not None:
@@ -139,15 +159,15 @@ def _result(future: Future[dict[str, Any]]) -> dict[str, Any] | None:
         return None
 
 
-def _alone(name: str, analyse: bool, budget: DecodeBudget) -> dict[str, Any]:
+def _alone(name: str, readers: Readers, budget: DecodeBudget) -> dict[str, Any]:
     """A clip learnt in a process of its own; if that crashes too, its metadata is
     read here (the readers are Python) and its decoding given up."""
     try:
         with _pool(1, budget) as pool, _main_module_hidden():
-            return pool.submit(_facts_of, name, analyse).result()
+            return pool.submit(_facts_of, name, readers).result()
     except BrokenProcessPool:
-        entry = _facts_of(name, analyse=False)  # the readers are Python: here
-        if analyse and "metadata" in entry:
+        entry = _facts_of(name, replace(readers, decode=None))  # Python: here
+        if readers.analyse and "metadata" in entry:
             entry["analysis"] = {"error": CRASHED}
         return entry
 
@@ -255,13 +275,9 @@ def facts_entry(read: Any, path: Path) -> dict[str, Any]:
     return {"metadata": metadata}
 
 
-def _facts_of(name: str, analyse: bool) -> dict[str, Any]:
+def _facts_of(name: str, readers: Readers) -> dict[str, Any]:
     """A clip read and, when asked, decoded: in a worker, never in the build."""
-    from .metadata import read_metadata
-
-    entry = facts_entry(read_metadata, Path(name))
-    if analyse and "metadata" in entry:
-        from .analysis import analyse_guarded
-
-        entry["analysis"] = analyse_guarded(Path(name), _budget.seconds)
+    entry = facts_entry(readers.read, Path(name))
+    if readers.decode is not None and "metadata" in entry:
+        entry["analysis"] = readers.decode(Path(name), _budget.seconds)
     return entry

@@ -120,11 +120,3 @@ def waveform_svg(analysis: ClipAnalysis) -> str:
         '<rect class="audiotable-progress" width="0" height="200"/>'
         f'<path d="{"".join(bars)}"/></svg>'
     )
-
-
-def escape_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def escape_attribute(value: str) -> str:
-    return escape_text(value).replace('"', "&quot;")

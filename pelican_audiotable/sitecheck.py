@@ -11,6 +11,7 @@ from pelican import Pelican
 from pelican.settings import read_settings
 
 from ._version import __version__
+from .learners import readers
 from .model import AudioTableInfo, Problem, failing
 from .pagestore import PageStore
 from .plugin import annotate_generators, contents_of
@@ -86,7 +87,10 @@ def check_site(content: Path | None, settings_file: Path | None) -> SiteReport:
     problems = annotate_generators(
         generators,
         options,
-        lambda: (ClipStore(None, __version__), PageStore(None, __version__)),
+        lambda: (
+            ClipStore(None, __version__, readers=readers(analyse=False)),
+            PageStore(None, __version__),
+        ),
     )
     pages = []
     for item in contents_of(generators):

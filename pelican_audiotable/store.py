@@ -30,6 +30,7 @@ from .pool import (
     DECODE_BUDGET,
     DecodeBudget,
     Learnt,
+    Readers,
     content_key,
     facts_entry,
     learn_in_processes,
@@ -60,8 +61,8 @@ class ClipStore:
 
     file: Path | None
     version: str
-    #: Decode each clip for its loudness and shape too (the analysis extra).
-    analyse: bool = False
+    #: What reads, decodes and untags a clip (handed in: the store imports none).
+    readers: Readers | None = None
     #: What one clip's decoding may cost (``AUDIOTABLE_DECODE_*``).
     budget: DecodeBudget = DECODE_BUDGET
     #: path -> [size, mtime_ns, ctime_ns, inode, content key]
@@ -80,6 +81,17 @@ class ClipStore:
     _used_facts: set[str] = field(default_factory=set)
     _copies: Path | None = None
     _temporary: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def analyse(self) -> bool:
+        """Whether each clip is decoded for its loudness and shape too."""
+        return self.readers is not None and self.readers.analyse
+
+    @property
+    def _readers(self) -> Readers:
+        if self.readers is None:
+            raise ClipError("this build reads no clip")  # a store for lookups only
+        return self.readers
 
     def _load(self) -> None:
         """Loaded when first asked: a build whose pages all come from the page store
@@ -168,9 +180,9 @@ class ClipStore:
     def untagged(self, path: Path) -> str:
         """The file name, in :attr:`copies`, of the clip's copy with every tag
         removed, made once per content. Raises :class:`ClipError`."""
-        from .untagged import untagged_copy
-
         key = self.key_of(path)
+        if self.readers is None or self.readers.untag is None:
+            raise ClipError("this build makes no untagged copies")
         if key is None:
             raise ClipError("cannot read the file")
         entry = self.facts.get(key)
@@ -186,7 +198,7 @@ class ClipStore:
         made = self.copies / f".{key[:16]}.{os.getpid()}{path.suffix.lower()}"
         original = ClipMetadata.from_dict({**entry["metadata"], "path": str(path)})
         try:
-            untagged_copy(path, made, original)
+            self.readers.untag(path, made, original)
         except ClipError as error:
             entry["untagged"] = {"error": str(error)}
             self._changed = True
@@ -206,16 +218,16 @@ class ClipStore:
         if self.analyse and not self._no_processes:
             try:
                 self._take(
-                    learn_in_processes([str(path)], self._known(), 1, True, self.budget)
+                    learn_in_processes(
+                        [str(path)], self._known(), 1, self._readers, self.budget
+                    )
                 )
             except Exception as error:  # no processes here (a sandbox)
                 logger.info("no process can start to decode clips (%r)", error)
                 self._no_processes = True
             if key in self.facts:
                 return self.facts[key]
-        from .metadata import read_metadata  # the readers load with a new clip
-
-        entry = facts_entry(read_metadata, path)
+        entry = facts_entry(self._readers.read, path)
         self.read += 1
         self.facts[key] = entry
         self._changed = True
@@ -246,7 +258,7 @@ class ClipStore:
         workers = max(1, min(workers, len(unknown)))
         try:
             learnt = learn_in_processes(
-                unknown, self._known(), workers, self.analyse, self.budget
+                unknown, self._known(), workers, self._readers, self.budget
             )
         except Exception as error:  # no processes here (a sandbox)
             logger.info("clips are read in this process (%r)", error)

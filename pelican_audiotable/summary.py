@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 from .durations import clips_summary
-from .render import escape_attribute, escape_text
 from .scan import table_spans
+from .tokens import escape_attribute, escape_text
 
 _AUDIO_TABLE_TAG = re.compile(
     r'<table\b[^>]*?\sdata-audiotable-clips="(\d+)"'

@@ -147,3 +147,14 @@ def _attribute_reference(found: re.Match[str]) -> str:
                 return found[0]
             return _ENTITIES[reference[:length]] + reference[length:]
     return found[0]
+
+
+def escape_text(text: str) -> str:
+    """Text written into HTML: no "<", ">" or "&" that could start markup, end a
+    comment or a script, or change a character reference."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_attribute(value: str) -> str:
+    """A value written between double quotes."""
+    return escape_text(value).replace('"', "&quot;")

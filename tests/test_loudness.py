@@ -14,6 +14,7 @@ import pytest
 
 from pelican_audiotable import loudness
 from pelican_audiotable.analysis import UndecodableClip, analyse, analyse_guarded
+from pelican_audiotable.learners import readers
 from pelican_audiotable.loudness import LoudnessMeter
 from pelican_audiotable.pool import CRASHED, learn_in_processes
 from pelican_audiotable.render import waveform_svg
@@ -166,7 +167,7 @@ def test_damaged_clips_never_break_the_analysis(
             damaged = tmp_path / f"{case}-{name}"
             damaged.write_bytes(bytes(data))
             names.append(str(damaged))
-    stamps, facts = learn_in_processes(names, set(), workers=2, analyse=True)
+    stamps, facts = learn_in_processes(names, set(), 2, readers(analyse=True))
     assert len(stamps) == len(names)
     outcomes = Counter()
     for entry in facts.values():

@@ -1,0 +1,37 @@
+"""What learns a clip, as the store and the pool are handed it: read its metadata,
+decode it for its analysis, copy it without tags. Each imports its stage on first
+use (a warm build loads none of them), and each is a module-level function, so
+that worker processes receive it by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .pool import Readers
+
+if TYPE_CHECKING:
+    from .model import ClipMetadata
+
+
+def read_clip(path: Path) -> ClipMetadata:
+    from .metadata import read_metadata
+
+    return read_metadata(path)
+
+
+def decode_clip(path: Path, budget: float) -> dict[str, Any]:
+    from .analysis import analyse_guarded
+
+    return analyse_guarded(path, budget)
+
+
+def untag_clip(source: Path, target: Path, original: ClipMetadata) -> None:
+    from .untagged import untagged_copy
+
+    untagged_copy(source, target, original)
+
+
+def readers(analyse: bool) -> Readers:
+    """The learners of a build: with the decoder when analysis is on."""
+    return Readers(read_clip, decode_clip if analyse else None, untag_clip)
