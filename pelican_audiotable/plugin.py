@@ -131,6 +131,27 @@ class _Build:
 _build = _Build()
 
 
+@dataclass(frozen=True)
+class BuildCounts:
+    """What the last build did, for tests and benchmarks to read."""
+
+    pages_served: int  # from the page store, not parsed again
+    pages_annotated: int  # parsed and annotated anew
+    clips_hashed: int
+    clips_read: int  # read (and decoded, with analysis) anew
+
+
+def last_build() -> BuildCounts:
+    """The counts of the last build in this process (zeros before any)."""
+    clips, pages = _build._clips, _build._pages
+    return BuildCounts(
+        pages_served=pages.hits if pages else 0,
+        pages_annotated=pages.misses if pages else 0,
+        clips_hashed=clips.hashed if clips else 0,
+        clips_read=clips.read if clips else 0,
+    )
+
+
 def register() -> None:
     quiet_tracebacks_of_ours()
     signals.initialized.connect(on_initialized)

@@ -60,7 +60,7 @@ def test_each_clip_is_measured_once_by_content_and_shown(
 def test_a_warm_build_decodes_nothing_and_shows_the_same(tmp_path: Path, clips):
     cold = (build_site(tmp_path, grid_files(clips)) / "takes.html").read_text()
     warm = (build_site(tmp_path, {}) / "takes.html").read_text()
-    assert plugin._build.clips.read == 0
+    assert plugin.last_build().clips_read == 0
     assert warm == cold
 
 

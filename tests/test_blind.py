@@ -215,7 +215,7 @@ def test_a_warm_build_publishes_the_copies_again(tmp_path: Path, files) -> None:
     assert sorted(p.name for p in (warm / "audiotable/blind").iterdir()) == names
     from pelican_audiotable import plugin
 
-    assert plugin._build.pages.hits >= 3
+    assert plugin.last_build().pages_served >= 3
 
 
 # --- Pure parts ---------------------------------------------------------------------

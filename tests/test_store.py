@@ -81,9 +81,9 @@ def test_a_ci_clone_with_its_cache_reads_no_clip_and_parses_no_table(
     shutil.rmtree(clone / "output")
     output = build_site(clone, {})
     assert html_of(output) == built
-    store, pages = plugin._build.clips, plugin._build.pages
-    assert (store.read, pages.misses, pages.hits) == (0, 0, 3)
-    assert store.hashed == 3  # new mtimes: each clip hashed, none read
+    counts = plugin.last_build()
+    assert (counts.clips_read, counts.pages_annotated, counts.pages_served) == (0, 0, 3)
+    assert counts.clips_hashed == 3  # new mtimes: each clip hashed, none read
 
 
 @pytest.mark.parametrize(
@@ -117,8 +117,9 @@ def test_exactly_the_affected_pages_are_built_again(
             payload["version"] = "0.0.1/1"
             store.write_text(json.dumps(payload))
     output = build_site(tmp_path, {}, **settings)
-    pages = plugin._build.pages
-    assert pages.misses == len(built_again) and pages.hits == 3 - len(built_again)
+    counts = plugin.last_build()
+    assert counts.pages_annotated == len(built_again)
+    assert counts.pages_served == 3 - len(built_again)
     if change == "clip c moved away":
         assert page(output, "three.html").audio["data-audiotable-error"] == "missing"
     if change == "clip a changed":
