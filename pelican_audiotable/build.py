@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from .model import PageRef, ProcessedPage
 from .pagestore import PageStore, Site, UsedClip
+from .scan import PageScan
 from .settings import AudioTableSettings
 from .store import ClipStore
 
@@ -28,6 +29,8 @@ class PageWork:
     html: str
     page: PageRef
     settings: AudioTableSettings
+    #: Where its tables are, when the caller has scanned it already.
+    scan: PageScan | None = None
 
 
 def annotate_pages(
@@ -55,7 +58,11 @@ def annotate_pages(
     files = site.files
     prepared = {
         index: prepare_page(
-            works[index].html, works[index].page, files, works[index].settings
+            works[index].html,
+            works[index].page,
+            files,
+            works[index].settings,
+            works[index].scan,
         )
         for index in todo
     }

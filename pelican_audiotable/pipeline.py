@@ -42,7 +42,7 @@ from .model import (
     ProcessedPage,
 )
 from .resolve import ResolvedClip, SiteFiles, first_playable_source
-from .scan import scan_page
+from .scan import PageScan, scan_page
 from .settings import AudioTableSettings
 
 logger = get_logger(__name__)
@@ -107,11 +107,16 @@ def process_page(
 
 
 def prepare_page(
-    html: str, page: PageRef, site: SiteFiles, settings: AudioTableSettings
+    html: str,
+    page: PageRef,
+    site: SiteFiles,
+    settings: AudioTableSettings,
+    scan: PageScan | None = None,
 ) -> PreparedPage:
-    """Find every audio table of a page, and resolve each clip to its file."""
+    """Find every audio table of a page (scanned here unless ``scan`` says where
+    they are), and resolve each clip to its file."""
     prepared = PreparedPage(html, page, settings, site.site_url)
-    scan = scan_page(html)
+    scan = scan or scan_page(html)
     if scan.unsure:
         offset, why = scan.unsure
         prepared.problems.append(

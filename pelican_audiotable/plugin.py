@@ -35,7 +35,7 @@ from .assets import (
 from .errors import SettingsError, StrictModeError
 from .filters import FILTERS
 from .log import get_logger, quiet_tracebacks_of_ours
-from .scan import may_hold_clips
+from .scan import PageScan, scan_page
 from .settings import AudioTableSettings
 
 if TYPE_CHECKING:  # the stores and the stages load when a page holds a clip
@@ -288,11 +288,11 @@ def annotate_generators(
     (and add the untagged copies they play to ``copies``). The stores are asked
     for only when a page may hold a clip."""
     contents = contents_of(generators)
-    works = {
-        index: page_work(content, settings)
-        for index, content in enumerate(contents)
-        if may_hold_clips(content._content or "")  # most pages of most sites: no
-    }
+    works = {}
+    for index, content in enumerate(contents):
+        scan = scan_page(content._content or "")  # each page's HTML scanned once
+        if scan.spans:  # most pages of most sites: no
+            works[index] = page_work(content, settings, scan)
     if not works:  # most sites' most builds... or all of a site without clips
         for content in contents:
             content.audiotables, content.audiotable_jsonld = (), ""
@@ -393,7 +393,9 @@ def contents_of(generators: list[Any]) -> list[Any]:
     return list(seen.values())
 
 
-def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
+def page_work(
+    content: Any, settings: AudioTableSettings, scan: PageScan | None = None
+) -> PageWork:
     """What the pipeline needs of an article or page, with its own grid setting."""
     from .build import PageWork
     from .resolve import PageRef
@@ -416,7 +418,7 @@ def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
     if note is not None:
         wanted = str(note).strip().lower() in ("yes", "true", "on", "1")
         settings = replace(settings, fairness_note=wanted)
-    return PageWork(content._content or "", page, settings)
+    return PageWork(content._content or "", page, settings, scan)
 
 
 def apply_processed(content: Any, processed: ProcessedPage) -> None:

@@ -114,8 +114,3 @@ def _comment_text(comment: str) -> str:
 
 def table_spans(html: str) -> Iterator[TableSpan]:
     yield from scan_page(html).spans
-
-
-def may_hold_clips(html: str) -> bool:
-    """Whether any table of the page may hold a clip."""
-    return bool(scan_page(html).spans)
