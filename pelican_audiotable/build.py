@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from .model import PageRef, ProcessedPage
 from .pagestore import PageStore, Site, UsedClip
-from .scan import PageScan
 from .settings import AudioTableSettings
 from .store import ClipStore
 
@@ -29,8 +28,6 @@ class PageWork:
     html: str
     page: PageRef
     settings: AudioTableSettings
-    #: Where its tables are, when the caller has scanned it already.
-    scan: PageScan | None = None
 
 
 def annotate_pages(
@@ -62,7 +59,6 @@ def annotate_pages(
             works[index].page,
             files,
             works[index].settings,
-            works[index].scan,
         )
         for index in todo
     }

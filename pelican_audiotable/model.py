@@ -253,6 +253,9 @@ class ProcessedPage:
     jsonld: str = ""
     #: The untagged copies its blind tables play, by file name.
     copies: tuple[str, ...] = ()
+    #: Where its audio tables are in ``html`` (start, end): what a summary
+    #: replaces with teasers, without reading the page again.
+    spans: tuple[tuple[int, int], ...] = ()
 
 
 class StoredTables(Sequence[AudioTableInfo]):
@@ -285,6 +288,9 @@ class StoredTables(Sequence[AudioTableInfo]):
 
     def __len__(self) -> int:
         return len(self.tables)
+
+    def __bool__(self) -> bool:  # without decoding: a served page asks only this
+        return self.text not in ("", "[]")
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence):

@@ -171,8 +171,10 @@ class PageStore:
             jsonld, tables, html = self._body(key).read_text("utf-8").split("\n", 2)
         except (OSError, ValueError):
             return None
-        copies = tuple(self.entries[key].get("copies", ()))
-        return ProcessedPage(html, StoredTables(tables), (), jsonld, copies)
+        entry = self.entries[key]
+        copies = tuple(entry.get("copies", ()))
+        spans = tuple((start, end) for start, end in entry.get("spans", ()))
+        return ProcessedPage(html, StoredTables(tables), (), jsonld, copies, spans)
 
     def _still_true(
         self, entry: dict[str, Any], page: PageRef, site: Site, clips: ClipStore
@@ -211,6 +213,7 @@ class PageStore:
             ]
         if processed.copies:
             self.entries[key]["copies"] = list(processed.copies)
+        self.entries[key]["spans"] = [list(span) for span in processed.spans]
         self._new[key] = processed
         self._used.add(key)
         self._changed = True

@@ -42,7 +42,7 @@ from .model import (
     ProcessedPage,
 )
 from .resolve import ResolvedClip, SiteFiles, first_playable_source
-from .scan import PageScan, scan_page
+from .scan import scan_page
 from .settings import AudioTableSettings
 
 logger = get_logger(__name__)
@@ -111,12 +111,10 @@ def prepare_page(
     page: PageRef,
     site: SiteFiles,
     settings: AudioTableSettings,
-    scan: PageScan | None = None,
 ) -> PreparedPage:
-    """Find every audio table of a page (scanned here unless ``scan`` says where
-    they are), and resolve each clip to its file."""
+    """Find every audio table of a page, and resolve each clip to its file."""
     prepared = PreparedPage(html, page, settings, site.site_url)
-    scan = scan or scan_page(html)
+    scan = scan_page(html)
     if scan.unsure:
         offset, why = scan.unsure
         prepared.problems.append(
@@ -161,7 +159,8 @@ def finish_page(
     problems = list(prepared.problems)
     copies: list[str] = []
     names: set[str] = set()  # the players' names on the page, each once
-    done = 0
+    spans: list[tuple[int, int]] = []  # where the tables are in what is written
+    done = written = 0
     for span in prepared.spans:
         found_problems: list[Problem] = []
         try:
@@ -209,7 +208,11 @@ def finish_page(
         tables += span_tables
         copies += span_copies
         problems += found_problems
-        pieces += [html[done : span.start], serialized]
+        pieces.append(html[done : span.start])
+        written += len(pieces[-1])
+        spans.append((written, written + len(serialized)))
+        pieces.append(serialized)
+        written += len(serialized)
         done = span.end
     if not tables:
         return ProcessedPage(html, (), tuple(problems))
@@ -217,7 +220,12 @@ def finish_page(
     open_tables = [table for table in tables if not table.blind]
     jsonld = page_jsonld(open_tables) if settings.jsonld else ""
     return ProcessedPage(
-        "".join(pieces), tuple(tables), tuple(problems), jsonld, tuple(copies)
+        "".join(pieces),
+        tuple(tables),
+        tuple(problems),
+        jsonld,
+        tuple(copies),
+        tuple(spans),
     )
 
 

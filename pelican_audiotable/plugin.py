@@ -35,7 +35,7 @@ from .assets import (
 from .errors import SettingsError, StrictModeError
 from .filters import FILTERS
 from .log import get_logger, quiet_tracebacks_of_ours
-from .scan import PageScan, scan_page
+from .scan import might_hold_clips
 from .settings import AudioTableSettings
 
 if TYPE_CHECKING:  # the stores and the stages load when a page holds a clip
@@ -288,11 +288,13 @@ def annotate_generators(
     (and add the untagged copies they play to ``copies``). The stores are asked
     for only when a page may hold a clip."""
     contents = contents_of(generators)
-    works = {}
-    for index, content in enumerate(contents):
-        scan = scan_page(content._content or "")  # each page's HTML scanned once
-        if scan.spans:  # most pages of most sites: no
-            works[index] = page_work(content, settings, scan)
+    works = {
+        index: page_work(content, settings)
+        for index, content in enumerate(contents)
+        # Most pages of most sites: no. The others are read (once) only if the
+        # page store does not hold them as they are.
+        if might_hold_clips(content._content or "")
+    }
     if not works:  # most sites' most builds... or all of a site without clips
         for content in contents:
             content.audiotables, content.audiotable_jsonld = (), ""
@@ -393,9 +395,7 @@ def contents_of(generators: list[Any]) -> list[Any]:
     return list(seen.values())
 
 
-def page_work(
-    content: Any, settings: AudioTableSettings, scan: PageScan | None = None
-) -> PageWork:
+def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
     """What the pipeline needs of an article or page, with its own grid setting."""
     from .build import PageWork
     from .resolve import PageRef
@@ -418,7 +418,7 @@ def page_work(
     if note is not None:
         wanted = str(note).strip().lower() in ("yes", "true", "on", "1")
         settings = replace(settings, fairness_note=wanted)
-    return PageWork(content._content or "", page, settings, scan)
+    return PageWork(content._content or "", page, settings)
 
 
 def apply_processed(content: Any, processed: ProcessedPage) -> None:
@@ -430,10 +430,10 @@ def apply_processed(content: Any, processed: ProcessedPage) -> None:
         content._content = processed.html
         _forget_rendered(content)
     if processed.tables and "summary" not in content.metadata:
-        content.metadata["summary"] = _summary_of(content)
+        content.metadata["summary"] = _summary_of(content, processed)
 
 
-def _summary_of(content: Any) -> str:
+def _summary_of(content: Any, processed: ProcessedPage) -> str:
     """Pelican's own summary (its word and paragraph limits), cut from the page
     with each audio table as a one-line teaser linking to it."""
     from .summary import with_tables_as_teasers
@@ -441,8 +441,9 @@ def _summary_of(content: Any) -> str:
     settings = content.settings
     siteurl = content.get_siteurl()
     html = with_tables_as_teasers(
-        content.get_content(siteurl), f"{siteurl}/{content.url}"
+        processed.html, processed.spans, f"{siteurl}/{content.url}"
     )
+    html = str(content._update_content(html, siteurl))  # links, as get_content has
     if settings.get("SUMMARY_MAX_PARAGRAPHS") is not None:
         html = truncate_html_paragraphs(html, settings["SUMMARY_MAX_PARAGRAPHS"])
     if settings.get("SUMMARY_MAX_LENGTH") is None:

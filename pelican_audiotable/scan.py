@@ -10,7 +10,6 @@ never touched, and the comment right before a table is known (a blind marker).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .formats import AUDIO_EXTENSIONS
@@ -44,19 +43,33 @@ class PageScan:
     unsure: tuple[int, str] | None = None
 
 
+def might_hold_clips(html: str) -> bool:
+    """Whether a page names a table and a clip at all: two searches in C, so that
+    most pages of most sites are passed over before anything is read."""
+    return bool(_TABLE.search(html) and _MAY_HOLD_CLIP.search(html))
+
+
 def scan_page(html: str) -> PageScan:
     """The outermost tables of a page that may hold clips (nested ones ride along)."""
     scan = PageScan()
-    if not (_TABLE.search(html) and _MAY_HOLD_CLIP.search(html)):
+    if not might_hold_clips(html):
         return scan
-    from .tokens import FOREIGN_ELEMENTS, RAW_TEXT_ELEMENTS, TOKEN, lower, raw_text_end
+    from .tokens import (
+        FOREIGN_ELEMENTS,
+        LANDMARK,
+        RAW_TEXT_ELEMENTS,
+        lower,
+        raw_text_end,
+    )
 
     depth = start = template = foreign = 0
     comments: list[str] = []  # a run of comments with only white space between
     comments_end = 0
     position = 0
-    while found := TOKEN.search(html, position):
+    while found := LANDMARK.search(html, position):
         position = found.end()
+        if found.lastindex is None:
+            continue  # any other tag: read past, nothing to do
         if found["comment"]:
             text = _comment_text(found[0])
             if html[comments_end : found.start()].strip(_WS) or not _MARKER.match(text):
@@ -110,7 +123,3 @@ def _comment_text(comment: str) -> str:
         if body.endswith(close):
             return body[: -len(close)]
     return body.removesuffix(">").removesuffix("-")
-
-
-def table_spans(html: str) -> Iterator[TableSpan]:
-    yield from scan_page(html).spans

@@ -2,16 +2,16 @@
 
 Pelican cuts summaries at a number of words, wherever that lands: inside a table,
 under a caption that still counts every clip. Before it cuts, each audio table
-becomes one line that links to the page. Regular expressions over the annotated
-HTML only: summaries are made on every build, warm ones too, which parse nothing.
+becomes one line that links to the page. The annotation says where its tables
+are: summaries are made on every build, warm ones too, which read no page again.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from .durations import clips_summary
-from .scan import table_spans
 from .tokens import escape_attribute, escape_text
 
 _AUDIO_TABLE_TAG = re.compile(
@@ -21,13 +21,16 @@ _AUDIO_TABLE_TAG = re.compile(
 )
 
 
-def with_tables_as_teasers(html: str, link: str) -> str:
-    """A page's HTML with each audio table as one line, ``▶ 7 clips · 1:52``,
-    linking to the page: what a summary is cut from, so that no cut lands inside
-    a table and no caption counts clips the teaser does not show."""
+def with_tables_as_teasers(
+    html: str, spans: Iterable[tuple[int, int]], link: str
+) -> str:
+    """A page's annotated HTML with each audio table (at ``spans``) as one line,
+    ``▶ 7 clips · 1:52``, linking to the page: what a summary is cut from, so that
+    no cut lands inside a table and no caption counts clips the teaser does not
+    show."""
     pieces, done = [], 0
-    for span in table_spans(html):
-        found = _AUDIO_TABLE_TAG.findall(html, span.start, span.end)
+    for start, end in spans:
+        found = _AUDIO_TABLE_TAG.findall(html, start, end)
         if not found:
             continue
         lines = [
@@ -39,6 +42,6 @@ def with_tables_as_teasers(html: str, link: str) -> str:
             f"▶ {escape_text(line)}</a></p>"
             for line in lines
         )
-        pieces += [html[done : span.start], teaser]
-        done = span.end
+        pieces += [html[done:start], teaser]
+        done = end
     return "".join(pieces) + html[done:]

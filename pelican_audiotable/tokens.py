@@ -38,6 +38,20 @@ TOKEN = re.compile(
       | (?P<bogus></>|<[!?/][^>]*(?:>|\Z))""",
     re.DOTALL | re.VERBOSE,
 )
+#: The same tokens, with only the ones a page scan acts on captured: the page scan
+#: passes over every other tag in C (a match without a group). Names are matched
+#: in ASCII only, as the standard lower-cases them.
+_SCANNED = "script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext"
+LANDMARK = re.compile(
+    rf"""(?P<comment><!--(?:-?>|.*?(?:--!?>|\Z)))
+      | (?P<cdata><!\[CDATA\[)
+      | <(?P<start>(?ai:{_SCANNED}|table|template|svg|math))(?=[{_WS}/>]|\Z)
+        (?P<attrs>{_ATTRIBUTES})(?:>|\Z)
+      | </(?P<end>(?ai:table|template|svg|math))(?=[{_WS}/>]|\Z){_ATTRIBUTES}(?:>|\Z)
+      | </?[a-zA-Z][^{_WS}/>]*{_ATTRIBUTES}(?:>|\Z)
+      | </>|<[!?/][^>]*(?:>|\Z)""",
+    re.DOTALL | re.VERBOSE,
+)
 ATTRIBUTE = re.compile(
     rf"""(?P<name>{_NAME})(?:[{_WS}]*=[{_WS}]*(?P<value>{_VALUE}))?""", re.VERBOSE
 )
