@@ -9,10 +9,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import flac, mp4, mpeg, ogg, wav
 from .errors import ClipError, CorruptClip, short_reason
 from .formats import FORMAT_OF_KIND
 from .model import ClipMetadata
+from .readers import flac, mp4, mpeg, ogg, wav
 from .render import truncation_note
 from .tags import container_tags, wav_tags
 

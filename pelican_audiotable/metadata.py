@@ -14,7 +14,6 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from . import mpeg, ogg
 from .container_metadata import read_wav, read_with_mutagen
 from .errors import (
     ClipError,
@@ -28,6 +27,7 @@ from .files import open_regular
 from .formats import AUDIO_EXTENSIONS, FORMAT_OF_KIND
 from .model import ClipMetadata
 from .mp3_metadata import mp3_view, read_mp3
+from .readers import mpeg, ogg
 
 __all__ = [
     "ClipError",

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import mpeg
 from .errors import CorruptClip
 from .files import read_regular
 from .model import ClipMetadata
+from .readers import mpeg
 from .render import truncation_note
 from .tags import read_id3
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import short_reason
 
 if TYPE_CHECKING:
-    from .wav import Wav
+    from .readers.wav import Wav
 
 #: How far into a tag value we read: a huge frame must not flood the page.
 MAX_TAG_CHARS = 300

@@ -105,7 +105,7 @@ def test_inspect_reports_every_file_whatever_fails(
 ) -> None:
     """A file that trips a parser bug, a folder, a missing file, a name that is not
     UTF-8: each gets its line, the rest are read, and the exit code says so."""
-    from pelican_audiotable import flac
+    from pelican_audiotable.readers import flac
 
     def broken(*args: object) -> None:
         raise ZeroDivisionError("division by zero")

@@ -90,7 +90,7 @@ def test_quadratic_mp4_sample_tables_read_in_one_pass(tmp_path: Path) -> None:
 
 
 def test_a_parser_bug_becomes_an_unreadable_clip(tmp_path: Path, monkeypatch):
-    from pelican_audiotable import mpeg
+    from pelican_audiotable.readers import mpeg
 
     def broken(*args: object) -> None:
         raise IndexError("index out of range")

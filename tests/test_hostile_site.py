@@ -248,7 +248,8 @@ def test_a_reader_bug_or_an_annotator_bug_fails_no_build(
     xss_clip: Path, tmp_path: Path, monkeypatch, warnings
 ) -> None:
     """A bug met on one file or one table: a warning, the rest of the site as ever."""
-    from pelican_audiotable import annotate, wav
+    from pelican_audiotable import annotate
+    from pelican_audiotable.readers import wav
 
     def broken(*args: object) -> None:
         raise RuntimeError("a bug")

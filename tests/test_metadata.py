@@ -9,7 +9,6 @@ from pathlib import Path
 import mutagen
 import pytest
 
-from pelican_audiotable import flac
 from pelican_audiotable.metadata import (
     ClipError,
     CorruptClip,
@@ -17,6 +16,7 @@ from pelican_audiotable.metadata import (
     NotAudio,
     read_metadata,
 )
+from pelican_audiotable.readers import flac
 from tests.clips import CLIPS
 from tests.conftest import decoded_seconds
 

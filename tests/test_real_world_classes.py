@@ -100,7 +100,7 @@ def test_mp4_promising_audio_it_does_not_hold_is_refused(tmp_path: Path) -> None
 def test_flac_frames_without_their_marker_are_refused_with_the_reason(
     clips, tmp_path: Path
 ) -> None:
-    from pelican_audiotable import flac
+    from pelican_audiotable.readers import flac
 
     with clips["flac-44k.flac"].open("rb") as handle:
         start = flac.audio_start(handle, 0)
