@@ -30,32 +30,6 @@ _VALUE = rf"""(?:"[^"]*(?:"|\Z)|'[^']*(?:'|\Z)|[^{_WS}>"'][^{_WS}>]*|(?=>|\Z))""
 _ATTRIBUTE = rf"(?:{_NAME}(?:[{_WS}]*=[{_WS}]*{_VALUE})?)"
 _ATTRIBUTES = rf"(?:[{_WS}/]+|{_ATTRIBUTE})*"
 
-TOKEN = re.compile(
-    rf"""(?P<comment><!--(?:-?>|.*?(?:--!?>|\Z)))
-      | (?P<cdata><!\[CDATA\[)
-      | <(?P<start>[a-zA-Z][^{_WS}/>]*)(?P<attrs>{_ATTRIBUTES})(?:>|\Z)
-      | </(?P<end>[a-zA-Z][^{_WS}/>]*){_ATTRIBUTES}(?:>|\Z)
-      | (?P<bogus></>|<[!?/][^>]*(?:>|\Z))""",
-    re.DOTALL | re.VERBOSE,
-)
-#: The same tokens, with only the ones a page scan acts on captured: the page scan
-#: passes over every other tag in C (a match without a group). Names are matched
-#: in ASCII only, as the standard lower-cases them.
-_SCANNED = "script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext"
-LANDMARK = re.compile(
-    rf"""(?P<comment><!--(?:-?>|.*?(?:--!?>|\Z)))
-      | (?P<cdata><!\[CDATA\[)
-      | <(?P<start>(?ai:{_SCANNED}|table|template|svg|math))(?=[{_WS}/>]|\Z)
-        (?P<attrs>{_ATTRIBUTES})(?:>|\Z)
-      | </(?P<end>(?ai:table|template|svg|math))(?=[{_WS}/>]|\Z){_ATTRIBUTES}(?:>|\Z)
-      | </?[a-zA-Z][^{_WS}/>]*{_ATTRIBUTES}(?:>|\Z)
-      | </>|<[!?/][^>]*(?:>|\Z)""",
-    re.DOTALL | re.VERBOSE,
-)
-ATTRIBUTE = re.compile(
-    rf"""(?P<name>{_NAME})(?:[{_WS}]*=[{_WS}]*(?P<value>{_VALUE}))?""", re.VERBOSE
-)
-
 #: Elements whose text the tokenizer reads as text up to their own end tag (in
 #: HTML's namespace): ``<noscript>`` too, as browsers with scripting read it.
 RAW_TEXT_ELEMENTS = frozenset(
@@ -74,6 +48,39 @@ RAW_TEXT_ELEMENTS = frozenset(
 )
 #: Where SVG and MathML begin: inside them the raw-text elements above are markup.
 FOREIGN_ELEMENTS = frozenset({"svg", "math"})
+
+_TAG_NAME = rf"[a-zA-Z][^{_WS}/>]*"
+_COMMENT = r"<!--(?:-?>|.*?(?:--!?>|\Z))"  # "<!-->" and "<!--->" end at once
+_BOGUS = r"</>|<[!?/][^>]*(?:>|\Z)"  # dropped, or a comment to the first ">"
+_TAG_END = rf"{_ATTRIBUTES}(?:>|\Z)"
+
+TOKEN = re.compile(
+    rf"""(?P<comment>{_COMMENT})
+      | (?P<cdata><!\[CDATA\[)
+      | <(?P<start>{_TAG_NAME})(?P<attrs>{_ATTRIBUTES})(?:>|\Z)
+      | </(?P<end>{_TAG_NAME}){_TAG_END}
+      | (?P<bogus>{_BOGUS})""",
+    re.DOTALL | re.VERBOSE,
+)
+#: The same tokens, with only the ones a page scan acts on captured: the page scan
+#: passes over every other tag in C (a match without a group). Names are matched
+#: in ASCII only, as the standard lower-cases them.
+_WATCHED = "|".join(
+    sorted(RAW_TEXT_ELEMENTS | FOREIGN_ELEMENTS | {"table", "template"})
+)
+_ENDS_WATCHED = "|".join(sorted(FOREIGN_ELEMENTS | {"table", "template"}))
+LANDMARK = re.compile(
+    rf"""(?P<comment>{_COMMENT})
+      | (?P<cdata><!\[CDATA\[)
+      | <(?P<start>(?ai:{_WATCHED}))(?=[{_WS}/>]|\Z)(?P<attrs>{_ATTRIBUTES})(?:>|\Z)
+      | </(?P<end>(?ai:{_ENDS_WATCHED}))(?=[{_WS}/>]|\Z){_TAG_END}
+      | </?{_TAG_NAME}{_TAG_END}
+      | {_BOGUS}""",
+    re.DOTALL | re.VERBOSE,
+)
+ATTRIBUTE = re.compile(
+    rf"""(?P<name>{_NAME})(?:[{_WS}]*=[{_WS}]*(?P<value>{_VALUE}))?""", re.VERBOSE
+)
 
 _RAW_TEXT_END = {
     name: re.compile(rf"</{name}(?=[{_WS}/>])", re.IGNORECASE)

@@ -55,12 +55,17 @@ POST = (
     + NO_LABELS
     + "\n\n<!-- audiotable-blind -->\n\n"
     + paper_demo(2, 4)  # blind rows of four clips: seek bars of 14 px before
+    # 12 rows of 5 with a 48 kHz clip among 44.1 kHz ones: the note under it
+    # spanned 1,000 columns and grew the table with every row.
+    + "\n\n<!-- audiotable-fairness-note -->\n\n"
+    + paper_demo(12, 5).replace("/samples/2.mp3", "/samples/wide.mp3")
 )
 
 MEASURE = """() => {
   const tables = [...document.querySelectorAll("table.audiotable")];
   return {
     page: document.documentElement.scrollWidth - window.innerWidth,
+    notes: document.querySelectorAll("tfoot.audiotable-fairness").length,
     tables: tables.map((table) => {
       const box = table.getBoundingClientRect();
       const content = table.parentElement.getBoundingClientRect();
@@ -90,6 +95,7 @@ MEASURE = """() => {
 def sites(tmp_path_factory, clips) -> dict[str, Path]:
     files = {
         **{f"samples/{n}.mp3": clips["cbr-128-stereo-44k.mp3"] for n in range(3)},
+        "samples/wide.mp3": clips["vbr-xing-48k.mp3"],
         "demo.md": POST,
     }
     built = {}
@@ -132,12 +138,13 @@ def test_wide_tables_stay_in_their_column_and_every_player_is_usable(
         ],
     )
     assert measured["page"] <= 0, "the page scrolls sideways"
-    assert len(measured["tables"]) == 5
+    assert len(measured["tables"]) == 6
+    assert measured["notes"] == 1  # the unfair table's note is there, and measured
     for table in measured["tables"]:
         assert table["over"] <= 1 and table["left"] >= -1, table
         if table["scrollable"]:  # every player reachable: the box scrolls itself
             assert table["scrolls"], table
-        assert len(table["players"]) in (40, 80, 30, 12, 8)
+        assert len(table["players"]) in (40, 80, 30, 12, 8, 60)
         for player in table["players"]:
             assert player["bar"] >= 120, player
             assert not player["overlaps"], player
