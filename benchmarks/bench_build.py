@@ -133,7 +133,7 @@ def annotation_ms(content: Path, rounds: int = 5) -> float:
     import markdown
 
     from pelican_audiotable.metadata import read_metadata
-    from pelican_audiotable.pipeline import process_page
+    from pelican_audiotable.page import process_page
     from pelican_audiotable.resolve import PageRef, SiteFiles
     from pelican_audiotable.settings import AudioTableSettings
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .metadata import ClipError, ClipMetadata, read_metadata
-    from .model import AudioTableInfo, ClipInfo, Problem
     from .settings import AudioTableSettings
+    from .values import AudioTableInfo, ClipInfo, Problem
 
 from ._version import __version__ as __version__
 
@@ -33,9 +33,9 @@ _PUBLIC = {
     "ClipError": "metadata",
     "ClipMetadata": "metadata",
     "read_metadata": "metadata",
-    "AudioTableInfo": "model",
-    "ClipInfo": "model",
-    "Problem": "model",
+    "AudioTableInfo": "values",
+    "ClipInfo": "values",
+    "Problem": "values",
     "AudioTableSettings": "settings",
 }
 

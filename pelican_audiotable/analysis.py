@@ -13,9 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ClipError, short_reason
+from .errors import ClipError, TooCostly, UndecodableClip, short_reason
 from .files import is_regular
-from .model import ClipAnalysis
+from .values import ClipAnalysis, NotDecoded
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,30 +29,22 @@ MAX_SECONDS = 3600
 _CHUNK_HOPS = 10
 
 
-class UndecodableClip(ClipError):
-    kind = "undecodable"
-
-
-class TooCostly(UndecodableClip):
-    """Decoding it would cost more than the build allows a clip."""
-
-
-def analyse_guarded(path: Path, budget: float = math.inf) -> dict[str, Any]:
-    """What the clip store keeps of a clip's analysis: the measures, or why there
-    are none. Whatever the bytes, nothing else comes out."""
+def analyse_guarded(path: Path, budget: float = math.inf) -> ClipAnalysis | NotDecoded:
+    """A clip's analysis, or why there is none. Whatever the bytes, nothing else
+    comes out."""
     try:
-        return analyse(path, budget).to_dict()
+        return analyse(path, budget)
     except TooCostly as error:  # tried again under a larger budget
-        return {"error": str(error), "budget": budget}
+        return NotDecoded(str(error), budget)
     except MemoryError:
-        return {
-            "error": "too costly to analyse (over the memory a worker may take: "
+        return NotDecoded(
+            "too costly to analyse (over the memory a worker may take: "
             "AUDIOTABLE_DECODE_MEMORY raises it)"
-        }
+        )
     except ClipError as error:
-        return {"error": str(error)}
+        return NotDecoded(str(error))
     except Exception as error:  # a bug of ours or PyAV's: the build goes on
-        return {"error": f"analysis failed ({short_reason(error)}); please report it"}
+        return NotDecoded(f"analysis failed ({short_reason(error)}); please report it")
 
 
 def analyse(path: Path, budget: float = math.inf) -> ClipAnalysis:

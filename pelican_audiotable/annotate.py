@@ -10,30 +10,30 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from .discover import FoundClip, FoundTable
-from .durations import format_duration
 from .markup import Element, Raw
-from .model import AudioTableInfo, ClipInfo, ClipMetadata
 from .render import (
+    CAPTION_CLASS,
+    FAIRNESS_CLASS,
     MIME_TYPES,
+    PALETTE_CLASS,
+    TABLE_CLASS,
     WAVEFORM_CLASS,
+    WIDE_CLASS,
+    WIDE_COLUMNS,
     audio_object,
-    iso_duration,
+    caption_html,
+    data_attributes,
+    fairness_text,
     jsonld_text,
-    loudness_line,
-    tech_line,
+    palette_classes,
     waveform_svg,
 )
 from .settings import AudioTableSettings
-from .tokens import escape_attribute, escape_text
+from .table_clips import FoundClip, FoundTable
+from .values import AudioTableInfo, ClipInfo
 
-TABLE_CLASS = "audiotable"
-PALETTE_CLASS = "audiotable-palette-os"
-CAPTION_CLASS = "audiotable-caption"
 SUMMARY_CLASS = "audiotable-summary"
 JSONLD_CLASS = "audiotable-jsonld"
-FAIRNESS_CLASS = "audiotable-fairness"
-WIDE_CLASS = "audiotable-wide"
 UNAVAILABLE_CLASS = "audiotable-unavailable"
 
 #: The attributes this plugin owns on an <audio>; cleared before each run writes them
@@ -84,11 +84,6 @@ def annotate_table(
     _annotate_table_element(table.element, summary, settings, wide)
     _note_unfairness(table.element, unfair)
     return summary
-
-
-#: From this many clip columns on, a table is its own horizontal scroll box: five
-#: players of 120 px seek bars do not fit a 760 px text column side by side.
-WIDE_COLUMNS = 4
 
 
 def clip_columns(clips: Sequence[FoundClip]) -> int:
@@ -159,7 +154,9 @@ def _annotate_clip(
     label = _link_text(audio)
     if label and label.casefold() in _said(found):
         label = None  # the table says it already, in the row or column
-    audio.insert_after(Raw(waveform + caption_html(meta, label, settings)))
+    audio.insert_after(
+        Raw(waveform + caption_html(meta, label, settings.caption_fields))
+    )
 
 
 def _said(found: FoundClip) -> set[str]:
@@ -226,66 +223,15 @@ def _drop_ours_after(audio: Element) -> None:
     del siblings[start:end]
 
 
-def data_attributes(meta: ClipMetadata) -> dict[str, str]:
-    """What the listening script and the stylesheet use, and nothing more: each
-    fact is said once per audience (the caption for people, JSON-LD for search
-    engines, ``article.audiotables`` for templates), and every attribute here is
-    matched by Pelican's link regex on every build."""
-    analysis = meta.analysis
-    values: dict[str, object] = {
-        "data-duration": f"{meta.duration:.3f}" if meta.duration is not None else None,
-        "data-title": meta.title,
-        "data-truncated": "true" if meta.truncated else None,
-        "data-loudness": _one_decimal(analysis.loudness) if analysis else None,
-        "data-peak": _one_decimal(analysis.true_peak) if analysis else None,
-    }
-    return {key: str(value) for key, value in values.items() if value is not None}
-
-
-def _one_decimal(value: float | None) -> str | None:
-    return None if value is None else f"{value:.1f}"
-
-
-def caption_html(
-    meta: ClipMetadata, label: str | None, settings: AudioTableSettings
-) -> str:
-    """The visible line under a player: label, duration, technical line, tags."""
-    parts: list[str] = []
-    if label:
-        parts.append(_span("audiotable-label", label))
-    for name in settings.caption_fields:
-        if name == "duration" and meta.duration is not None:
-            parts.append(
-                f'<time class="audiotable-duration" '
-                f'datetime="{escape_attribute(iso_duration(meta.duration))}">'
-                f"{escape_text(format_duration(meta.duration))}</time>"
-            )
-        elif name == "tech":
-            parts.append(_span("audiotable-tech", tech_line(meta)))
-        elif name == "loudness" and meta.analysis and meta.analysis.loudness:
-            parts.append(_span("audiotable-loudness", loudness_line(meta.analysis)))
-        elif name == "title" and meta.title:
-            parts.append(_span("audiotable-title", meta.title, tag="cite"))
-        elif name in ("artist", "album") and getattr(meta, name):
-            parts.append(_span(f"audiotable-{name}", getattr(meta, name)))
-    return f'<div class="{CAPTION_CLASS}">{" ".join(parts)}</div>'
-
-
-def _span(css_class: str, text: str, tag: str = "span") -> str:
-    # Tag values are untrusted: every one is escaped here.
-    return f'<{tag} class="{css_class}">{escape_text(text)}</{tag}>'
-
-
-def palette_classes(settings: AudioTableSettings) -> list[str]:
-    """The class that gives a table the plugin's own OS palettes, when asked."""
-    return [PALETTE_CLASS] if settings.palette == "os" else []
-
-
 def _annotate_table_element(
     table: Element, summary: AudioTableInfo, settings: AudioTableSettings, wide: bool
 ) -> None:
     classes = [c for c in table.classes() if c not in (PALETTE_CLASS, WIDE_CLASS)]
-    wanted = [TABLE_CLASS, *palette_classes(settings), *([WIDE_CLASS] if wide else [])]
+    wanted = [
+        TABLE_CLASS,
+        *palette_classes(settings.palette),
+        *([WIDE_CLASS] if wide else []),
+    ]
     table.set("class", " ".join([*classes, *(c for c in wanted if c not in classes)]))
     table.set("data-audiotable-clips", str(summary.count))
     if summary.duration is not None:
@@ -338,10 +284,6 @@ def _colspan(cell: Element) -> int:
         return max(1, min(int(cell.get("colspan") or 1), 1000))
     except ValueError:
         return 1
-
-
-def fairness_text(unfair: Sequence[str]) -> str:
-    return "Not a fair comparison: " + "; ".join(unfair) + "."
 
 
 def page_jsonld(tables: Sequence[AudioTableInfo]) -> str:

@@ -8,7 +8,9 @@ template renders, in memory, so no written file is read back.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,20 @@ SCRIPT = "audiotable/audiotable.js"
 
 _AUDIO_TABLE = re.compile(r"<table\b[^>]*\bclass=\"[^\"]*\baudiotable\b", re.IGNORECASE)
 _HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
+
+
+def publish_assets(settings: dict[str, Any]) -> None:
+    """The CSS and JS into the output's theme folder, where pages link them (each
+    under a temporary name first: a build killed midway leaves no half file)."""
+    target = Path(settings["OUTPUT_PATH"]) / settings.get("THEME_STATIC_DIR", "theme")
+    for name in (STYLESHEET, SCRIPT):
+        source = Path(ASSETS_FOLDER) / name
+        published = target / name
+        published.parent.mkdir(parents=True, exist_ok=True)
+        if not published.exists() or published.read_bytes() != source.read_bytes():
+            partial = published.with_name(f".{published.name}.{os.getpid()}.partial")
+            shutil.copyfile(source, partial)
+            os.replace(partial, published)
 
 
 def bundled_theme() -> str:

@@ -19,8 +19,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from .annotate import (
+from .fairness import row_name, rows_compared, unfair_in_general
+from .render import (
     FAIRNESS_CLASS,
+    MIME_TYPES,
     TABLE_CLASS,
     WIDE_CLASS,
     WIDE_COLUMNS,
@@ -28,16 +30,12 @@ from .annotate import (
     data_attributes,
     fairness_text,
     palette_classes,
-)
-from .fairness import row_name, rows_compared, unfair_in_general
-from .model import AudioTableInfo, ClipInfo, ClipMetadata
-from .render import (
-    MIME_TYPES,
     tech_line,
     waveform_svg,
 )
 from .settings import AudioTableSettings
 from .tokens import escape_attribute, escape_text
+from .values import AudioTableInfo, ClipInfo, ClipMetadata
 
 BLIND_CLASS = "audiotable-blind"
 QUESTION_CLASS = "audiotable-question"
@@ -154,7 +152,7 @@ def blind_table(
     payload = _scrambled({"labels": labels, "answers": answers}, seed)
     widest = max(len(trial.clips) for trial in trials)
     wide = [WIDE_CLASS] if widest >= WIDE_COLUMNS else []
-    classes = [TABLE_CLASS, BLIND_CLASS, *palette_classes(settings), *wide]
+    classes = [TABLE_CLASS, BLIND_CLASS, *palette_classes(settings.palette), *wide]
     total = AudioTableInfo(tuple(shown)).duration
     duration = f' data-audiotable-duration="{total:.3f}"' if total is not None else ""
     unfair = (
@@ -234,7 +232,7 @@ def _cell(
         f'<source src="{url}"{kind}><a href="{url}">Clip {letter}</a></audio>'
     )
     waveform = waveform_svg(meta.analysis) if meta.analysis else ""
-    caption = caption_html(meta, f"Clip {letter}", settings)
+    caption = caption_html(meta, f"Clip {letter}", settings.caption_fields)
     hidden = "".join(f"&#{ord(c)};" for c in reveal)
     details = (
         f'<details class="{REVEAL_CLASS}"><summary>Reveal</summary>'

@@ -1,40 +1,59 @@
-"""A build's one way, top to bottom: every page with an audio table goes
+"""A build's one way, top to bottom. Every page that may hold an audio table goes
 
 1. to the page store, which serves it if nothing it shows has changed;
 2. otherwise its tables are found and each clip resolved to the file the site
-   publishes (:func:`~.pipeline.prepare_page`);
-3. the clip store learns every clip those pages use that it does not know yet, in
-   a pool of processes when there are many: the only parallel work of a build;
-4. each page is annotated with its clips' facts (:func:`~.pipeline.finish_page`)
-   and kept in the page store.
+   publishes (:func:`~.page.prepare_page`);
+3. every clip those pages use that the clip store does not know yet is learnt,
+   in one batch (:func:`~.pool.learn`: in a pool of processes when it decodes or
+   has many to read), and the blind tables' untagged copies are made;
+4. each page is finished with its clips' facts (:func:`~.page.finish_page`) and
+   kept in the page store;
+5. the stores are saved, and the copies the pages play published.
 
 Nothing here knows Pelican: :mod:`.plugin` collects the pages and hands them back.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
-from .model import PageRef, ProcessedPage
-from .pagestore import PageStore, Site, UsedClip
+from .pool import Readers, learn
 from .settings import AudioTableSettings
-from .store import ClipStore
+from .stores.clips import ClipStore
+from .stores.pages import PageStore, Site, UsedClip
+from .values import ClipFacts, PageRef, ProcessedPage, Unreadable
 
 
 @dataclass(frozen=True)
 class PageWork:
-    """One page to annotate: everything the pipeline needs, nothing of Pelican's."""
+    """One page to annotate: everything the build needs, nothing of Pelican's."""
 
     html: str
     page: PageRef
     settings: AudioTableSettings
 
 
-def annotate_pages(
+@dataclass(frozen=True)
+class Stores:
+    """What a build keeps for the next one."""
+
+    clips: ClipStore
+    pages: PageStore
+
+    def save(self) -> None:
+        self.clips.save()
+        self.pages.save()
+
+
+def build_pages(
     works: list[PageWork],
     site: Site,
-    clips: ClipStore,
-    pages: PageStore,
+    stores: Stores,
+    readers: Readers,
     workers: int,
     version: str,
 ) -> list[ProcessedPage]:
@@ -43,37 +62,92 @@ def annotate_pages(
         PageStore.key(w.html, w.page, w.settings.fingerprint, version) for w in works
     ]
     done = [
-        pages.get(key, w.page, site, clips) for key, w in zip(keys, works, strict=True)
+        stores.pages.get(key, w.page, site, stores.clips)
+        for key, w in zip(keys, works, strict=True)
     ]
     todo = [index for index, page in enumerate(done) if page is None]
-    if not todo:
-        return [page for page in done if page is not None]
+    if todo:
+        # The table tree and the stages load only here: a warm build needs none.
+        from .page import finish_page, prepare_page
 
-    # The table tree and the clip readers load only here: a warm build needs none.
-    from .pipeline import finish_page, prepare_page
-
-    files = site.files
-    prepared = {
-        index: prepare_page(
-            works[index].html,
-            works[index].page,
-            files,
-            works[index].settings,
+        files = site.files
+        prepared = {
+            i: prepare_page(works[i].html, works[i].page, files, works[i].settings)
+            for i in todo
+        }
+        facts = learn_clips(
+            {path for page in prepared.values() for path in page.clip_files()},
+            stores.clips,
+            readers,
+            workers,
         )
-        for index in todo
-    }
-    clips.learn((path for p in prepared.values() for path in p.clip_files()), workers)
-    for index, page in prepared.items():
-        processed = finish_page(page, clips.metadata, clips.untagged)
-        used = [
-            UsedClip.of(
-                clip.sources,
-                resolved,
-                clips.key_of(resolved.path) if resolved.path else None,
-                site.root,
+        copies = make_copies(
+            {path for page in prepared.values() for path in page.blind_files()},
+            stores.clips,
+            readers,
+        )
+        for i, page in prepared.items():
+            done[i] = processed = finish_page(page, facts, copies)
+            used = tuple(
+                UsedClip.of(
+                    clip.sources,
+                    resolved,
+                    stores.clips.key_of(resolved.path) if resolved.path else None,
+                    site.root,
+                )
+                for clip, resolved in page.clips()
             )
-            for clip, resolved in page.clips()
-        ]
-        pages.put(keys[index], processed, used, site.fingerprint)
-        done[index] = processed
+            stores.pages.put(keys[i], processed, used, site.fingerprint)
     return [page for page in done if page is not None]
+
+
+def learn_clips(
+    paths: set[Path], clips: ClipStore, readers: Readers, workers: int
+) -> dict[Path, ClipFacts]:
+    """What is known of each file of ``paths``, learning in one batch what the
+    clip store does not know yet (a file that cannot be hashed has none)."""
+    decoding = readers.decoding
+
+    def known(key: str | None) -> bool:
+        facts = clips.facts(key) if key else None
+        return facts is not None and facts.complete(decoding)
+
+    unknown = [str(path) for path in paths if not known(clips.known_key(path))]
+    if unknown:
+        clips.take(*learn(unknown, known, readers, workers))
+    learnt = {}
+    for path in paths:
+        key = clips.key_of(path)
+        facts = clips.facts(key) if key else None
+        if facts is not None:
+            learnt[path] = facts
+    return learnt
+
+
+def make_copies(
+    paths: set[Path], clips: ClipStore, readers: Readers
+) -> dict[Path, str | Unreadable]:
+    """The untagged copy of each file of ``paths`` (the clips of the tables asked
+    to be blind), made once per content, or why there is none."""
+    copies: dict[Path, str | Unreadable] = {}
+    if readers.untag is None:
+        return copies
+    for path in sorted(paths):
+        key = clips.key_of(path)
+        if key is not None:
+            copies[path] = clips.copy_of(path, key, readers.untag)
+    return copies
+
+
+def publish_copies(names: Iterable[str], clips: ClipStore, folder: Path) -> None:
+    """The untagged copies pages play, into the output's ``folder``: each under a
+    temporary name first, so that a build killed midway leaves no truncated copy
+    under the name pages play."""
+    for name in sorted(set(names)):
+        made, published = clips.copies / name, folder / name
+        if published.exists() and published.stat().st_size == made.stat().st_size:
+            continue  # named by its digest: the same size is the same copy
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = published.with_name(f".{name}.{os.getpid()}.partial")
+        shutil.copyfile(made, partial)
+        os.replace(partial, published)

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from ._version import __version__
-from .durations import format_duration
 from .metadata import ClipError, ClipMetadata, read_metadata
 from .render import tech_line
+from .values import format_duration
 
 #: The keys of ``inspect --json``, in order; null where unknown.
 INSPECT_KEYS = (
@@ -165,7 +165,7 @@ def _describe(path: Path, meta: ClipMetadata | ClipError) -> str:
 
 
 def _check(content: Path | None, settings_file: Path | None) -> int:
-    from .sitecheck import check_site
+    from .plugin import check_site
 
     report = check_site(content, settings_file)
     for note in report.notes:

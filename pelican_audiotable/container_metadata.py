@@ -11,10 +11,9 @@ from typing import Any
 
 from .errors import ClipError, CorruptClip, short_reason
 from .formats import FORMAT_OF_KIND
-from .model import ClipMetadata
 from .readers import flac, mp4, mpeg, ogg, wav
-from .render import truncation_note
 from .tags import container_tags, wav_tags
+from .values import ClipMetadata, truncation_note
 
 
 @cache

@@ -1,9 +1,12 @@
 """The plugin's one error hierarchy: what can go wrong with a clip, a setting, a
-build in strict mode. Plain exceptions, importable without anything else."""
+build in strict mode. Plain exceptions; a clip's error carries the
+:class:`~.values.ProblemKind` its player is marked with."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
+
+from .values import ProblemKind
 
 
 class AudioTableError(Exception):
@@ -17,27 +20,65 @@ class ClipError(AudioTableError):
     no audio): reported beside the error, never shown as a playable clip.
     """
 
-    kind = "unreadable"
+    kind: ClassVar[ProblemKind] = ProblemKind.UNREADABLE
 
     def __init__(self, message: str, tags: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.tags: dict[str, Any] = tags or {}
 
+    @staticmethod
+    def of_kind(
+        kind: ProblemKind, message: str, tags: dict[str, Any] | None = None
+    ) -> ClipError:
+        """The error of ``kind`` as the clip store kept it."""
+        cls = next((c for c in _CLIP_ERRORS if c.kind is kind), ClipError)
+        return cls(message, tags)
+
 
 class EmptyClip(ClipError):
-    kind = "empty"
+    kind = ProblemKind.EMPTY
 
 
 class NotAudio(ClipError):
-    kind = "not-audio"
+    kind = ProblemKind.NOT_AUDIO
 
 
 class CorruptClip(ClipError):
-    kind = "corrupt"
+    kind = ProblemKind.CORRUPT
 
 
 class UnsupportedCodec(ClipError):
-    kind = "unsupported"
+    kind = ProblemKind.UNSUPPORTED
+
+
+class NotARegularFile(ClipError):
+    """A path that names a FIFO, socket, device or folder, not a file."""
+
+
+class UndecodableClip(ClipError):
+    """FFmpeg finds no sound in a clip that its reader read."""
+
+    kind = ProblemKind.UNDECODABLE
+
+
+class TooCostly(UndecodableClip):
+    """Decoding it would cost more than the build allows a clip."""
+
+
+class UntaggableClip(ClipError):
+    """A clip that cannot be copied without its tags (for a blind table)."""
+
+    kind = ProblemKind.UNTAGGABLE
+
+
+_CLIP_ERRORS = (
+    EmptyClip,
+    NotAudio,
+    CorruptClip,
+    UnsupportedCodec,
+    UndecodableClip,
+    UntaggableClip,
+)
 
 
 class SettingsError(AudioTableError, ValueError):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .model import ClipInfo, ClipMetadata
+from .values import ClipInfo, ClipMetadata
 
 #: At or above this true peak (dBTP) a clip clips on playback.
 CLIPPING = -0.1

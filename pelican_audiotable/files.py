@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
-from .errors import ClipError
+import xxhash
 
+from .errors import ClipError, NotARegularFile
 
-class NotARegularFile(ClipError):
-    """A path that names a FIFO, socket, device or folder, not a file."""
-
-    kind = "unreadable"
+_CHUNK = 4 * 1024 * 1024
 
 
 def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
@@ -50,6 +48,42 @@ def is_regular(path: str | os.PathLike[str]) -> bool:
 def read_regular(path: str | os.PathLike[str]) -> bytes:
     with open_regular(path) as handle:
         return handle.read()
+
+
+def content_key(path: str | os.PathLike[str]) -> str:
+    """A digest of a file's bytes: xxHash's XXH3, 128 bits (7 GB/s here)."""
+    digest = xxhash.xxh3_128()
+    with open_regular(path) as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Stamp(NamedTuple):
+    """What must all be unchanged for a file's content key to be trusted without
+    hashing it again. Not the mtime alone: ``cp -p``, ``tar`` and ``rsync -t``
+    keep an old one over new bytes, but no tool can keep the inode's change time."""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+
+    @classmethod
+    def of(cls, status: os.stat_result) -> Stamp:
+        return cls(
+            status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino
+        )
+
+
+def stamp_and_key(path: str) -> tuple[Stamp, str] | None:
+    """A file's stamp and content key (the stat first: a file changed while it is
+    hashed is hashed again next time); None when it cannot be read."""
+    try:
+        status = os.stat(path)
+        return Stamp.of(status), content_key(path)
+    except (OSError, ClipError):  # gone, or not a regular file
+        return None
 
 
 def _what(mode: int) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .durations import clips_summary, format_duration
+from .values import clips_summary, format_duration
 
 if TYPE_CHECKING:
-    from .model import AudioTableInfo
+    from .values import AudioTableInfo
 
 
 def audiotable_duration(seconds: float | None) -> str:

@@ -9,8 +9,8 @@ a side has no clip. Pure: works on the parsed table only.
 
 from __future__ import annotations
 
-from .discover import FoundTable
 from .markup import Element
+from .table_clips import FoundTable
 
 LAYOUT_ATTRIBUTE = "data-audiotable-layout"
 

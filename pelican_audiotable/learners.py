@@ -1,17 +1,17 @@
-"""What learns a clip, as the store and the pool are handed it: read its metadata,
-decode it for its analysis, copy it without tags. Each imports its stage on first
-use (a warm build loads none of them), and each is a module-level function, so
-that worker processes receive it by name."""
+"""What learns a clip, as the pool is handed it: read its metadata, decode it for
+its analysis, copy it without tags. Each imports its stage on first use (a warm
+build loads none of them), and each is a module-level function, so that worker
+processes receive it by name."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .pool import Readers
+from .pool import DecodeBudget, Readers
 
 if TYPE_CHECKING:
-    from .model import ClipMetadata
+    from .values import ClipAnalysis, ClipMetadata, NotDecoded
 
 
 def read_clip(path: Path) -> ClipMetadata:
@@ -20,7 +20,7 @@ def read_clip(path: Path) -> ClipMetadata:
     return read_metadata(path)
 
 
-def decode_clip(path: Path, budget: float) -> dict[str, Any]:
+def decode_clip(path: Path, budget: float) -> ClipAnalysis | NotDecoded:
     from .analysis import analyse_guarded
 
     return analyse_guarded(path, budget)
@@ -29,9 +29,14 @@ def decode_clip(path: Path, budget: float) -> dict[str, Any]:
 def untag_clip(source: Path, target: Path, original: ClipMetadata) -> None:
     from .untagged import untagged_copy
 
-    untagged_copy(source, target, original)
+    untagged_copy(source, target, original, read_clip)
 
 
-def readers(analyse: bool) -> Readers:
+def readers(analyse: bool, budget: DecodeBudget | None = None) -> Readers:
     """The learners of a build: with the decoder when analysis is on."""
-    return Readers(read_clip, decode_clip if analyse else None, untag_clip)
+    return Readers(
+        read_clip,
+        decode_clip if analyse else None,
+        untag_clip,
+        budget or DecodeBudget(),
+    )

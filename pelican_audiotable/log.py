@@ -28,10 +28,8 @@ class AnswersNotCrashes(logging.Filter):
     the message is the whole answer."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from .errors import AudioTableError
-
         error = record.exc_info[1] if record.exc_info else None
-        if isinstance(error, AudioTableError):
+        if _ours(error):
             record.msg, record.args = "%s", (PREFIX + str(error),)
             record.exc_info = record.exc_text = None
         return True
@@ -42,3 +40,11 @@ def quiet_tracebacks_of_ours() -> None:
     pelican = logging.getLogger("pelican")
     if not any(isinstance(f, AnswersNotCrashes) for f in pelican.filters):
         pelican.addFilter(AnswersNotCrashes())
+
+
+def _ours(error: BaseException | None) -> bool:
+    """Whether ``error`` is one of this package's errors (told by where its class
+    lives, so that logging, which everything imports, imports nothing)."""
+    return error is not None and any(
+        cls.__module__ == f"{__package__}.errors" for cls in type(error).__mro__
+    )

@@ -1,6 +1,6 @@
 """Measuring decoded sound: loudness (ITU-R BS.1770-4, EBU R128), its range (EBU
 Tech 3342), sample and true peak, leading and trailing silence, and the envelope a
-waveform is drawn from. Pure: samples in, a :class:`~.model.ClipAnalysis` out.
+waveform is drawn from. Pure: samples in, a :class:`~.values.ClipAnalysis` out.
 
 Samples are fed in chunks as they are decoded, so a clip of any length is measured
 in a few megabytes: the meter keeps only the energy of each 100 ms and the peaks of
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.signal import sosfilt, sosfilt_zi
 
-from .model import ClipAnalysis
+from .values import ClipAnalysis
 
 #: Below this a 400 ms block is silence and does not count (BS.1770-4).
 ABSOLUTE_GATE = -70.0

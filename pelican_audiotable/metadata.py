@@ -25,9 +25,9 @@ from .errors import (
 )
 from .files import open_regular
 from .formats import AUDIO_EXTENSIONS, FORMAT_OF_KIND
-from .model import ClipMetadata
 from .mp3_metadata import mp3_view, read_mp3
 from .readers import mpeg, ogg
+from .values import ClipMetadata
 
 __all__ = [
     "ClipError",

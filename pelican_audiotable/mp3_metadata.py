@@ -10,10 +10,9 @@ from typing import Any
 
 from .errors import CorruptClip
 from .files import read_regular
-from .model import ClipMetadata
 from .readers import mpeg
-from .render import truncation_note
 from .tags import read_id3
+from .values import ClipMetadata, truncation_note
 
 #: Bytes read past the ID3v2 tag to find the first frames and their VBR header.
 _LOOKAHEAD = 16 * 1024

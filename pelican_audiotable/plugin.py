@@ -1,5 +1,6 @@
-"""Pelican's side: signals in, annotated content out; the build's glue to Pelican
-(``sitecheck.py`` drives Pelican's readers too, for ``check``).
+"""Pelican's side, and the one module that knows Pelican: signals in, annotated
+content out, and ``check``, which has Pelican read a site without writing it. The
+build's order itself is :mod:`.build`'s.
 
 Content is rewritten at ``all_generators_finalized``: Pelican's content cache is saved
 before it (so cached objects never hold our output), and the static files are known
@@ -11,39 +12,37 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
-import shutil
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pelican import signals
+from pelican import Pelican, signals
 from pelican.contents import Content
 from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
 from pelican.plugins import jinja_filters
+from pelican.settings import read_settings
 from pelican.utils import truncate_html_paragraphs, truncate_html_words
 
 from ._version import __version__
 from .assets import (
     ASSETS_FOLDER,
-    SCRIPT,
-    STYLESHEET,
     AssetLinkingTemplate,
     bundled_theme,
+    publish_assets,
 )
 from .errors import SettingsError, StrictModeError
 from .filters import FILTERS
 from .log import get_logger, quiet_tracebacks_of_ours
-from .scan import might_hold_clips
+from .page_tables import might_hold_clips
 from .settings import AudioTableSettings
 
 if TYPE_CHECKING:  # the stores and the stages load when a page holds a clip
-    from .build import PageWork
-    from .model import Problem, ProcessedPage
-    from .pagestore import PageStore
+    from .build import PageWork, Stores
+    from .pool import Readers
     from .resolve import SiteFiles
-    from .store import ClipStore
+    from .values import AudioTableInfo, Problem, ProcessedPage
 
 logger = get_logger(__name__)
 
@@ -84,48 +83,37 @@ class _Build:
     #: Link the CSS/JS into written pages (the bundled theme links them itself).
     link_assets: bool = False
     #: The untagged copies the pages' blind tables play, by file name.
-    copies: set[str] = field(default_factory=set)
+    played: set[str] = field(default_factory=set)
     #: Whether any page shows an audio table: only then are the assets published.
     has_tables: bool = False
-    _clips: ClipStore | None = None
-    _pages: PageStore | None = None
+    _stores: Stores | None = None
 
-    @property
-    def clips(self) -> ClipStore:
-        """The clip store, opened when a page first holds a clip: a site without
-        audio tables loads none of it."""
-        if self._clips is None:
-            from .learners import readers
-            from .pool import DecodeBudget
-            from .store import ClipStore
+    def stores(self) -> Stores:
+        """The stores, opened when a page first may hold a clip: a site without
+        audio tables loads none of them."""
+        if self._stores is None:
+            from .build import Stores
+            from .stores.clips import ClipStore
+            from .stores.pages import PageStore
 
-            if self.settings.analysis and not self.settings.analyses:  # once
-                logger.warning(
-                    "loudness matching and waveforms are off: their libraries are "
-                    "not installed (pip install av numpy scipy turns them on; "
-                    "AUDIOTABLE_ANALYSIS = False says no to them)"
-                )
-
-            self._clips = ClipStore(
-                self.folder / "clips.json" if self.folder else None,
-                code_version((".py",)),
-                readers=readers(self.settings.analyses),
-                budget=DecodeBudget(
-                    self.settings.decode_budget, self.settings.decode_memory
-                ),
+            self._stores = Stores(
+                ClipStore(self.folder, code_version((".py",))),
+                PageStore(self.folder, code_version()),
             )
-        return self._clips
+        return self._stores
 
-    @property
-    def pages(self) -> PageStore:
-        if self._pages is None:
-            from .pagestore import PageStore
+    def readers(self) -> Readers:
+        from .learners import readers
+        from .pool import DecodeBudget
 
-            self._pages = PageStore(self.folder, code_version())
-        return self._pages
-
-    def stores(self) -> tuple[ClipStore, PageStore]:
-        return self.clips, self.pages
+        if self.settings.analysis and not self.settings.analyses:
+            logger.warning(
+                "loudness matching and waveforms are off: their libraries are "
+                "not installed (pip install av numpy scipy turns them on; "
+                "AUDIOTABLE_ANALYSIS = False says no to them)"
+            )
+        budget = DecodeBudget(self.settings.decode_budget, self.settings.decode_memory)
+        return readers(self.settings.analyses, budget)
 
 
 _build = _Build()
@@ -143,12 +131,14 @@ class BuildCounts:
 
 def last_build() -> BuildCounts:
     """The counts of the last build in this process (zeros before any)."""
-    clips, pages = _build._clips, _build._pages
+    stores = _build._stores
+    if stores is None:
+        return BuildCounts(0, 0, 0, 0)
     return BuildCounts(
-        pages_served=pages.hits if pages else 0,
-        pages_annotated=pages.misses if pages else 0,
-        clips_hashed=clips.hashed if clips else 0,
-        clips_read=clips.read if clips else 0,
+        pages_served=stores.pages.hits,
+        pages_annotated=stores.pages.misses,
+        clips_hashed=stores.clips.hashed,
+        clips_read=stores.clips.learnt,
     )
 
 
@@ -208,17 +198,16 @@ def on_generator_init(generator: Any) -> None:
 
 def on_all_generators_finalized(generators: list[Any]) -> None:
     problems = annotate_generators(
-        generators, _build.settings, _build.stores, _build.copies
+        generators, _build.settings, _build.stores, _build.readers, _build.played
     )
     _build.has_tables = any(
         getattr(content, "audiotables", ()) for content in contents_of(generators)
     )
-    if _build._clips is not None:  # opened: a page held a clip
-        _build.clips.save()
-        _build.pages.save()
+    if _build._stores is not None:  # opened: a page may hold a clip
+        _build._stores.save()
     if not problems:
         return
-    from .model import failing, warning_lines
+    from .values import failing, warning_lines
 
     for line in warning_lines(problems):
         logger.warning("%s", line)
@@ -239,39 +228,19 @@ def on_finalized(pelican: Any) -> None:
     were not there) and the blind tables' untagged copies, once the output
     folder is written (a build that cleans it first cleans it before this)."""
     if _build.link_assets and _build.has_tables:
-        _publish_assets(pelican.settings)
-    if not _build.copies:
+        publish_assets(pelican.settings)
+    if not _build.played or _build._stores is None:
         return
     from .blind import COPIES_FOLDER
+    from .build import publish_copies
 
     if not _build.settings.analyses:
         logger.info(
             "blind tables play at their published loudness: loudness matching needs "
             "pip install av numpy scipy and AUDIOTABLE_ANALYSIS on"
         )
-
-    folder = Path(pelican.settings["OUTPUT_PATH"]) / COPIES_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in sorted(_build.copies):
-        made, published = _build.clips.copies / name, folder / name
-        if not published.exists() or published.stat().st_size != made.stat().st_size:
-            # Under a temporary name first: a build killed midway leaves no
-            # truncated copy under the name pages play.
-            partial = published.with_name(f".{name}.{os.getpid()}.partial")
-            shutil.copyfile(made, partial)
-            os.replace(partial, published)
-
-
-def _publish_assets(settings: dict[str, Any]) -> None:
-    target = Path(settings["OUTPUT_PATH"]) / settings.get("THEME_STATIC_DIR", "theme")
-    for name in (STYLESHEET, SCRIPT):
-        source = Path(ASSETS_FOLDER) / name
-        published = target / name
-        published.parent.mkdir(parents=True, exist_ok=True)
-        if not published.exists() or published.read_bytes() != source.read_bytes():
-            partial = published.with_name(f".{published.name}.{os.getpid()}.partial")
-            shutil.copyfile(source, partial)
-            os.replace(partial, published)
+    output = Path(pelican.settings["OUTPUT_PATH"])
+    publish_copies(_build.played, _build._stores.clips, output / COPIES_FOLDER)
 
 
 def _count(number: int, noun: str) -> str:
@@ -281,12 +250,13 @@ def _count(number: int, noun: str) -> str:
 def annotate_generators(
     generators: list[Any],
     settings: AudioTableSettings,
-    stores: Callable[[], tuple[ClipStore, PageStore]],
-    copies: set[str] | None = None,
+    stores: Callable[[], Stores],
+    readers: Callable[[], Readers],
+    played: set[str] | None = None,
 ) -> list[Problem]:
     """Annotate every article and page the generators hold; return the problems
-    (and add the untagged copies they play to ``copies``). The stores are asked
-    for only when a page may hold a clip."""
+    (and add the untagged copies they play to ``played``). The stores and the
+    readers are asked for only when a page may hold a clip."""
     contents = contents_of(generators)
     works = {
         index: page_work(content, settings)
@@ -299,38 +269,27 @@ def annotate_generators(
         for content in contents:
             content.audiotables, content.audiotable_jsonld = (), ""
         return []
-    from .model import ProcessedPage
+    from .build import build_pages
+    from .pool import worker_count
+    from .values import ProcessedPage
 
-    done = _annotate(works, generators, settings, *stores())
+    done = build_pages(
+        list(works.values()),
+        PublishedSite(generators),
+        stores(),
+        readers(),
+        worker_count(settings.workers),
+        code_version(),
+    )
     processed = dict(zip(works, done, strict=True))
     problems: list[Problem] = []
     for index, content in enumerate(contents):
         page = processed.get(index) or ProcessedPage(content._content or "", (), ())
         apply_processed(content, page)
         problems += page.problems
-        if copies is not None:
-            copies.update(page.copies)
+        if played is not None:
+            played.update(page.copies)
     return problems
-
-
-def _annotate(
-    works: dict[int, PageWork],
-    generators: list[Any],
-    settings: AudioTableSettings,
-    clips: ClipStore,
-    pages: PageStore,
-) -> list[ProcessedPage]:
-    from .build import annotate_pages
-    from .store import worker_count
-
-    return annotate_pages(
-        list(works.values()),
-        PublishedSite(generators),
-        clips,
-        pages,
-        worker_count(settings.workers),
-        code_version(),
-    )
 
 
 class PublishedSite:
@@ -396,7 +355,7 @@ def contents_of(generators: list[Any]) -> list[Any]:
 
 
 def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
-    """What the pipeline needs of an article or page, with its own grid setting."""
+    """What the build needs of an article or page, with its own settings."""
     from .build import PageWork
     from .resolve import PageRef
 
@@ -465,3 +424,112 @@ def _forget_rendered(content: Any) -> None:
         if isinstance(cache, dict):
             for key in [k for k in cache if k and k[0] is content]:
                 del cache[key]
+
+
+# --- check: Pelican reads the site, nothing is written -----------------------
+
+
+@dataclass(frozen=True)
+class PageReport:
+    source_path: str
+    tables: tuple[AudioTableInfo, ...]
+
+
+@dataclass(frozen=True)
+class SiteReport:
+    pages: tuple[PageReport, ...]
+    problems: tuple[Problem, ...]
+    #: The problems that fail ``check`` (fairness is advice unless asked).
+    failing: tuple[Problem, ...] = ()
+    #: What was assumed, for the reader to know (no settings file found).
+    notes: tuple[str, ...] = ()
+
+
+def check_site(content: Path | None, settings_file: Path | None) -> SiteReport:
+    """Read a site as a build would and report every audio table and problem.
+
+    As ``pelican`` does: the settings are ``./pelicanconf.py`` unless named, the
+    content their ``PATH`` unless named, and the output folder is never read as
+    content, even when it lies inside it.
+    """
+    notes = []
+    if settings_file is None and Path("pelicanconf.py").is_file():
+        settings_file = Path("pelicanconf.py")
+    override: dict[str, Any] = {
+        "PLUGINS": [],
+        "CACHE_CONTENT": False,
+        "LOAD_CONTENT_CACHE": False,
+    }
+    if content is not None:
+        override["PATH"] = str(content.resolve())
+    logging.getLogger("pelican").setLevel(logging.ERROR)  # its feed and time zone talk
+    settings = read_settings(
+        str(settings_file) if settings_file else None, override=override
+    )
+    if settings_file is None:
+        notes.append(
+            f"no pelicanconf.py here: {settings['PATH']} checked with Pelican's "
+            "default settings (name yours with -s)"
+        )
+    _never_read_the_output(settings)
+    pelican = Pelican(settings)
+    context = settings.copy()
+    context.update(
+        generated_content={},
+        static_links=set(),
+        static_content={},
+        localsiteurl=settings["SITEURL"],
+    )
+    generators = [
+        cls(
+            context=context,
+            settings=settings,
+            path=pelican.path,
+            theme=pelican.theme,
+            output_path=pelican.output_path,
+        )
+        for cls in pelican._get_generator_classes()
+    ]
+    for generator in generators:
+        if hasattr(generator, "generate_context"):
+            generator.generate_context()
+    options = AudioTableSettings.from_mapping(settings)
+    problems = annotate_generators(generators, options, _stores_of_nothing, _readers)
+    pages = []
+    for item in contents_of(generators):
+        if item.audiotables:
+            pages.append(
+                PageReport(item.get_relative_source_path(), tuple(item.audiotables))
+            )
+    pages.sort(key=lambda page: page.source_path)
+    from .values import failing
+
+    fails = failing(problems, options.strict_fairness)
+    return SiteReport(tuple(pages), tuple(problems), tuple(fails), tuple(notes))
+
+
+def _stores_of_nothing() -> Stores:
+    """``check`` keeps nothing: stores without a folder."""
+    from .build import Stores
+    from .stores.clips import ClipStore
+    from .stores.pages import PageStore
+
+    return Stores(ClipStore(None, __version__), PageStore(None, __version__))
+
+
+def _readers() -> Readers:
+    """``check`` reads every clip and decodes none."""
+    from .learners import readers
+
+    return readers(analyse=False)
+
+
+def _never_read_the_output(settings: dict[str, Any]) -> None:
+    """A site built inside its content folder: its pages are not content."""
+    content = Path(settings["PATH"]).resolve()
+    output = Path(settings["OUTPUT_PATH"]).resolve()
+    if output == content or not output.is_relative_to(content):
+        return
+    inside = output.relative_to(content).as_posix()
+    for key in ("ARTICLE_EXCLUDES", "PAGE_EXCLUDES", "STATIC_EXCLUDES"):
+        settings[key] = [*settings.get(key, []), inside]

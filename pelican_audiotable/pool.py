@@ -1,12 +1,13 @@
-"""The build's one parallel part: clip facts computed in a pool of processes.
+"""Learning clips: every clip a build needs hashed, then each content it does not
+know read and, with analysis on, decoded. One way for every build: in a pool of
+processes when it decodes or has many clips to read, else here.
 
 Freshly started processes (the same under every start method, and safe beside the
-threads Pelican runs) hash the clips, read them and, with analysis on, decode them.
-Decoding runs FFmpeg's C code over untrusted bytes, and a damaged file can crash
-it: the crash takes only a worker down. The clips the pool had not finished are
-then tried again, each in a process of its own, and a clip that crashes that one
-too is kept as undecodable. So no file can crash the build, and decoding never
-runs in the build's own process.
+threads Pelican runs) do the work. Decoding runs FFmpeg's C code over untrusted
+bytes, and a damaged file can crash it: the crash takes only a worker down. The
+clips the pool had not finished are then tried again, each in a process of its
+own, and a clip that crashes that one too is kept as undecodable. So no file can
+crash the build, and decoding never runs in the build's own process.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import sys
 import threading
 import time
 import types
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -28,18 +29,18 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-import xxhash
-
 from .errors import ClipError
-from .files import open_regular
+from .files import Stamp, stamp_and_key
 from .log import get_logger
 from .progress import Progress
+from .values import ClipAnalysis, ClipFacts, ClipMetadata, NotDecoded, Unreadable
 
 logger = get_logger(__name__)
 
-#: New stamps (path -> stamp and content key) and facts (content key -> entry).
-Learnt = tuple[dict[str, list[Any]], dict[str, dict[str, Any]]]
 CRASHED = "FFmpeg crashed decoding it"
+#: Fewer clips to read than this, and starting processes costs more than it saves
+#: (decoding, for analysis, is always done in processes of its own).
+MIN_CLIPS_FOR_A_POOL = 16
 
 
 @dataclass(frozen=True)
@@ -58,39 +59,66 @@ DECODE_BUDGET = DecodeBudget()
 
 @dataclass(frozen=True)
 class Readers:
-    """What learning a clip runs, handed in: the pool and the store import none
+    """What learning a clip runs, handed in: the pool and the stores import none
     of it. Module-level functions, so that worker processes get them by name."""
 
     #: A clip's metadata; raises :class:`ClipError` when nothing plays.
-    read: Callable[[Path], Any]
-    #: Its analysis entry, within a CPU budget (seconds); None: no analysis.
-    decode: Callable[[Path, float], dict[str, Any]] | None = None
+    read: Callable[[Path], ClipMetadata]
+    #: Its analysis within a CPU budget (seconds), or why there is none; None:
+    #: this build does not decode.
+    decode: Callable[[Path, float], ClipAnalysis | NotDecoded] | None = None
     #: Writes its copy without tags (source, target, its metadata); raises
     #: :class:`ClipError` when it cannot.
-    untag: Callable[[Path, Path, Any], None] | None = None
+    untag: Callable[[Path, Path, ClipMetadata], None] | None = None
+    #: What decoding one clip may cost.
+    budget: DecodeBudget = DECODE_BUDGET
 
     @property
-    def analyse(self) -> bool:
-        return self.decode is not None
+    def decoding(self) -> float | None:
+        """The CPU seconds a clip's decoding may take; None: no decoding."""
+        return self.budget.seconds if self.decode is not None else None
 
 
 _budget = DECODE_BUDGET  # in a worker: as the build set it
 _PR_SET_PDEATHSIG = 1
-_CHUNK = 4 * 1024 * 1024
 
 
-def learn_in_processes(
-    names: list[str],
-    known: set[str],
-    workers: int,
-    readers: Readers,
-    budget: DecodeBudget = DECODE_BUDGET,
+def worker_count(configured: int | None) -> int:
+    """``AUDIOTABLE_WORKERS``, or one process per CPU this process may use, up to 8."""
+    if configured:
+        return configured
+    count = getattr(os, "process_cpu_count", os.cpu_count)() or 1
+    return min(count, 8)
+
+
+#: Whether all a build needs of a content (by its key) is known already.
+Known = Callable[[str], bool]
+#: New stamps (path -> stamp and content key) and facts (content key -> facts).
+Learnt = tuple[dict[str, tuple[Stamp, str]], dict[str, ClipFacts]]
+
+
+def learn(names: Iterable[str], known: Known, readers: Readers, workers: int) -> Learnt:
+    """Every file of ``names`` hashed, then each content not ``known`` learnt
+    once. Returns the new stamps and facts."""
+    names = sorted(set(names))
+    here = readers.decode is None and (workers < 2 or len(names) < MIN_CLIPS_FOR_A_POOL)
+    workers = max(1, min(workers, len(names)))
+    try:
+        return _learn(names, known, readers, workers, here)
+    except (OSError, RuntimeError, NotImplementedError) as error:
+        if here:
+            raise
+        # No process can start here (a sandbox): read in this process, never
+        # decode (the clips are decoded by a build that can).
+        logger.info("clips are read in this process, not decoded (%r)", error)
+        return _learn(names, known, replace(readers, decode=None), 1, True)
+
+
+def _learn(
+    names: list[str], known: Known, readers: Readers, workers: int, here: bool
 ) -> Learnt:
-    """Every clip of ``names`` hashed, then each content not in ``known`` learnt
-    once, decoding each within ``budget``. Returns the new stamps and
-    facts."""
     hashing = Progress("hashing clips:", len(names))
-    with _pool(workers, budget) as pool:
+    with _executor(workers, readers.budget, here) as pool:
         chunk = max(1, len(names) // (workers * 4))
         hashed = []
         with _main_module_hidden():  # the processes start as work is submitted
@@ -104,11 +132,11 @@ def learn_in_processes(
             if stamp is not None
         }
         first_of: dict[str, str] = {}
-        for name, stamp in stamps.items():
-            if stamp[-1] not in known:
-                first_of.setdefault(stamp[-1], name)
+        for name, (_, key) in stamps.items():
+            if not known(key):
+                first_of.setdefault(key, name)
         learning = Progress(
-            "reading and decoding clips:" if readers.analyse else "reading clips:",
+            "reading and decoding clips:" if readers.decode else "reading clips:",
             len(first_of),
         )
         facts, remaining = _round(pool, list(first_of.items()), readers, learning)
@@ -117,59 +145,80 @@ def learn_in_processes(
     while remaining:
         suspects, remaining = remaining[:workers], remaining[workers:]
         for key, name in suspects:
-            facts[key] = _alone(name, readers, budget)
+            facts[key] = _alone(name, readers)
         if remaining:
-            with _pool(workers, budget) as pool:
-                learnt, remaining = _round(pool, remaining, readers)
-            facts.update(learnt)
-    verb = "read and decoded" if readers.analyse else "read"
+            with _executor(workers, readers.budget, here) as pool:
+                more, remaining = _round(pool, remaining, readers)
+            facts.update(more)
+    verb = "read and decoded" if readers.decode else "read"
     learning.finish(f"{len(names)} clips hashed, {len(facts)} new ones {verb}")
     return stamps, facts
 
 
 def _round(
-    pool: ProcessPoolExecutor,
+    pool: Executor,
     todo: list[tuple[str, str]],
     readers: Readers,
     progress: Progress | None = None,
-) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str]]]:
+) -> tuple[dict[str, ClipFacts], list[tuple[str, str]]]:
     """What a pool learns of ``todo`` (content key, path) before it ends or breaks,
     and what it did not finish, in the order given (the order they ran in)."""
     with _main_module_hidden():
         futures = [
-            (key, name, pool.submit(_facts_of, name, readers)) for key, name in todo
+            (key, name, pool.submit(facts_of, name, readers)) for key, name in todo
         ]
     for _ in as_completed([future for _, _, future in futures]):
         if progress is not None:
             progress.advance()
     learnt, unfinished = {}, []
     for key, name, future in futures:
-        entry = _result(future)
-        if entry is None:
+        facts = _result(future)
+        if facts is None:
             unfinished.append((key, name))
         else:
-            learnt[key] = entry
+            learnt[key] = facts
     return learnt, unfinished
 
 
-def _result(future: Future[dict[str, Any]]) -> dict[str, Any] | None:
+def _result(future: Future[ClipFacts]) -> ClipFacts | None:
     try:
         return future.result()
     except BrokenProcessPool:
         return None
 
 
-def _alone(name: str, readers: Readers, budget: DecodeBudget) -> dict[str, Any]:
+def _alone(name: str, readers: Readers) -> ClipFacts:
     """A clip learnt in a process of its own; if that crashes too, its metadata is
     read here (the readers are Python) and its decoding given up."""
     try:
-        with _pool(1, budget) as pool, _main_module_hidden():
-            return pool.submit(_facts_of, name, readers).result()
+        with _executor(1, readers.budget, False) as pool, _main_module_hidden():
+            return pool.submit(facts_of, name, readers).result()
     except BrokenProcessPool:
-        entry = _facts_of(name, replace(readers, decode=None))  # Python: here
-        if readers.analyse and "metadata" in entry:
-            entry["analysis"] = {"error": CRASHED}
-        return entry
+        facts = facts_of(name, replace(readers, decode=None))  # Python: here
+        return replace(facts, analysis=NotDecoded(CRASHED))
+
+
+@contextmanager
+def _executor(workers: int, budget: DecodeBudget, here: bool) -> Iterator[Executor]:
+    if here:
+        yield _Here()
+        return
+    with _pool(workers, budget) as pool:
+        yield pool
+
+
+class _Here(Executor):
+    """The clips learnt in this process, one after the other, by the same code."""
+
+    def submit(
+        self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:
+            future.set_exception(error)
+        return future
 
 
 @contextmanager
@@ -237,47 +286,14 @@ def _die_with(parent: int) -> None:
 # --- What a worker computes -----------------------------------------------------
 
 
-def content_key(path: Path | str) -> str:
-    """A digest of a file's bytes: xxHash's XXH3, 128 bits (7 GB/s here)."""
-    digest = xxhash.xxh3_128()
-    with open_regular(path) as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def stamp_of_stat(stat: os.stat_result) -> list[int]:
-    """What must all be unchanged for a file's content key to be trusted without
-    hashing it again. Not the mtime alone: ``cp -p``, ``tar`` and ``rsync -t``
-    keep an old one over new bytes, but no tool can keep the inode's change time."""
-    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
-
-
-def stamp_and_key(name: str) -> list[Any] | None:
-    """A file's stamp and content key (the stat first: a file changed while it is
-    hashed is hashed again next time)."""
+def facts_of(name: str, readers: Readers) -> ClipFacts:
+    """A clip read and, when asked, decoded (in a worker whenever it decodes)."""
+    path = Path(name)
     try:
-        stat = os.stat(name)
-        return [*stamp_of_stat(stat), content_key(name)]
-    except (OSError, ClipError):  # gone, or not a regular file
-        return None
-
-
-def facts_entry(read: Any, path: Path) -> dict[str, Any]:
-    """What the store keeps of one clip's reading: its metadata (without its path:
-    the same content may lie at many), or the reader's error with the tags it
-    found."""
-    try:
-        metadata = read(path).to_dict()
+        metadata = readers.read(path)
     except ClipError as error:
-        return {"error": [error.kind, str(error)], "tags": error.tags}
-    del metadata["path"], metadata["analysis"]
-    return {"metadata": metadata}
-
-
-def _facts_of(name: str, readers: Readers) -> dict[str, Any]:
-    """A clip read and, when asked, decoded: in a worker, never in the build."""
-    entry = facts_entry(readers.read, Path(name))
-    if readers.decode is not None and "metadata" in entry:
-        entry["analysis"] = readers.decode(Path(name), _budget.seconds)
-    return entry
+        return ClipFacts(Unreadable(error.kind, str(error), error.tags))
+    facts = ClipFacts(replace(metadata, path="", analysis=None))
+    if readers.decode is not None:
+        facts = replace(facts, analysis=readers.decode(path, _budget.seconds))
+    return facts

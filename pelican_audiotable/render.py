@@ -1,15 +1,29 @@
-"""How clip facts read to people and machines: durations, technical lines, JSON-LD."""
+"""How clip facts read to people and machines: technical lines, captions, data
+attributes, waveforms, JSON-LD; what open and blind tables both write. Pure:
+values in, escaped text out."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .tokens import escape_attribute, escape_text
+from .values import format_duration
+
 if TYPE_CHECKING:
-    from .model import ClipAnalysis, ClipMetadata
+    from .values import ClipAnalysis, ClipMetadata
 
 WAVEFORM_CLASS = "audiotable-waveform"
+TABLE_CLASS = "audiotable"
+PALETTE_CLASS = "audiotable-palette-os"
+CAPTION_CLASS = "audiotable-caption"
+FAIRNESS_CLASS = "audiotable-fairness"
+WIDE_CLASS = "audiotable-wide"
+
+#: From this many clip columns on, a table is its own horizontal scroll box: five
+#: players of 120 px seek bars do not fit a 760 px text column side by side.
+WIDE_COLUMNS = 4
 
 
 def iso_duration(seconds: float) -> str:
@@ -75,15 +89,6 @@ MIME_TYPES = {
 }
 
 
-def truncation_note(playable: float, promised: float | None) -> str:
-    if promised and promised > playable:
-        return (
-            f"truncated: the header promises {promised:.1f} s "
-            f"but the file holds {playable:.1f} s"
-        )
-    return f"truncated: the file breaks off after {playable:.1f} s"
-
-
 def decibels(value: float) -> str:
     """``−3.2``: one decimal, with a real minus sign."""
     return f"{value:.1f}".replace("-", "\u2212")
@@ -120,3 +125,63 @@ def waveform_svg(analysis: ClipAnalysis) -> str:
         '<rect class="audiotable-progress" width="0" height="200"/>'
         f'<path d="{"".join(bars)}"/></svg>'
     )
+
+
+# --- What open and blind tables both write ------------------------------------
+
+
+def data_attributes(meta: ClipMetadata) -> dict[str, str]:
+    """What the listening script and the stylesheet use, and nothing more: each
+    fact is said once per audience (the caption for people, JSON-LD for search
+    engines, ``article.audiotables`` for templates), and every attribute here is
+    matched by Pelican's link regex on every build."""
+    analysis = meta.analysis
+    values: dict[str, object] = {
+        "data-duration": f"{meta.duration:.3f}" if meta.duration is not None else None,
+        "data-title": meta.title,
+        "data-truncated": "true" if meta.truncated else None,
+        "data-loudness": _one_decimal(analysis.loudness) if analysis else None,
+        "data-peak": _one_decimal(analysis.true_peak) if analysis else None,
+    }
+    return {key: str(value) for key, value in values.items() if value is not None}
+
+
+def _one_decimal(value: float | None) -> str | None:
+    return None if value is None else f"{value:.1f}"
+
+
+def caption_html(meta: ClipMetadata, label: str | None, fields: Sequence[str]) -> str:
+    """The visible line under a player: label, duration, technical line, tags."""
+    parts: list[str] = []
+    if label:
+        parts.append(_span("audiotable-label", label))
+    for name in fields:
+        if name == "duration" and meta.duration is not None:
+            parts.append(
+                f'<time class="audiotable-duration" '
+                f'datetime="{escape_attribute(iso_duration(meta.duration))}">'
+                f"{escape_text(format_duration(meta.duration))}</time>"
+            )
+        elif name == "tech":
+            parts.append(_span("audiotable-tech", tech_line(meta)))
+        elif name == "loudness" and meta.analysis and meta.analysis.loudness:
+            parts.append(_span("audiotable-loudness", loudness_line(meta.analysis)))
+        elif name == "title" and meta.title:
+            parts.append(_span("audiotable-title", meta.title, tag="cite"))
+        elif name in ("artist", "album") and getattr(meta, name):
+            parts.append(_span(f"audiotable-{name}", getattr(meta, name)))
+    return f'<div class="{CAPTION_CLASS}">{" ".join(parts)}</div>'
+
+
+def _span(css_class: str, text: str, tag: str = "span") -> str:
+    # Tag values are untrusted: every one is escaped here.
+    return f'<{tag} class="{css_class}">{escape_text(text)}</{tag}>'
+
+
+def palette_classes(palette: str) -> list[str]:
+    """The class that gives a table the plugin's own OS palettes, when asked."""
+    return [PALETTE_CLASS] if palette == "os" else []
+
+
+def fairness_text(unfair: Sequence[str]) -> str:
+    return "Not a fair comparison: " + "; ".join(unfair) + "."

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .formats import AUDIO_EXTENSIONS
-from .model import PageRef
+from .values import PageRef, ProblemKind
 
 __all__ = [
     "PageRef",
@@ -109,7 +109,7 @@ class ResolvedClip:
     #: ``path`` relative to the content folder: what templates are shown of it.
     source: str | None = None
     remote: bool = False
-    problem: str | None = None  # "missing", "unpublished" or "outside"
+    problem: ProblemKind | None = None  # missing, unpublished or outside
     message: str | None = None
     #: The content folder that is not published, for an "unpublished" clip: the
     #: clips of one such folder are one warning.
@@ -127,7 +127,9 @@ def first_playable_source(
         if resolved.path is not None or resolved.remote:
             return resolved
         first = first or resolved
-    return first or ResolvedClip(problem="missing", message="the player has no source")
+    return first or ResolvedClip(
+        problem=ProblemKind.MISSING, message="the player has no source"
+    )
 
 
 def resolve_clip(src: str, page: PageRef, site: SiteFiles) -> ResolvedClip:
@@ -143,7 +145,7 @@ def resolve_clip(src: str, page: PageRef, site: SiteFiles) -> ResolvedClip:
             if split.scheme in ("http", "https", "") and split.netloc:
                 return ResolvedClip(url=src, remote=True)
             return ResolvedClip(
-                problem="outside",
+                problem=ProblemKind.OUTSIDE,
                 message=f"{split.scheme}: URLs are never read, only files of the site",
             )
         split = urlsplit(own)
@@ -167,7 +169,7 @@ def _resolve_url_path(
         target = urljoin(urljoin(root, page.url), url_path)
     if not target.startswith(root):
         return ResolvedClip(
-            problem="missing",
+            problem=ProblemKind.MISSING,
             message=f"resolves to {target}, outside the site at {root}",
         )
     site_path = unquote(target[len(root) :])
@@ -179,7 +181,7 @@ def _resolve_url_path(
     if unpublished is not None and _is_file(unpublished):
         folder = site_path.split("/", 1)[0]
         return ResolvedClip(
-            problem="unpublished",
+            problem=ProblemKind.UNPUBLISHED,
             message=(
                 f"would 404 on the live site: {site_path} is in the content folder "
                 f"but is not published (add {folder!r} to STATIC_PATHS, "
@@ -193,14 +195,14 @@ def _resolve_url_path(
     near = _contained(site, beside)
     if near is not None and _is_file(near) and not url_path.startswith("/"):
         return ResolvedClip(
-            problem="missing",
+            problem=ProblemKind.MISSING,
             message=(
                 f"resolves to {target}, where nothing is published; the file beside "
                 f"the source is {beside}: link it as {{attach}}{url_path}"
             ),
         )
     return ResolvedClip(
-        problem="missing",
+        problem=ProblemKind.MISSING,
         message=f"no published file at {target} (not found)"
         + _did_you_mean(site, site_path),
     )
@@ -262,12 +264,13 @@ def _inside(site: SiteFiles, source: str, url: str | None = None) -> ResolvedCli
     path = _contained(site, source)
     if path is None:
         return ResolvedClip(
-            problem="outside",
+            problem=ProblemKind.OUTSIDE,
             message=f"{source} is outside the content folder; it is never read",
         )
     if not _is_file(path):
         return ResolvedClip(
-            problem="missing", message=f"no file at {source} in the content folder"
+            problem=ProblemKind.MISSING,
+            message=f"no file at {source} in the content folder",
         )
     return ResolvedClip(path=path, url=url, source=source)
 

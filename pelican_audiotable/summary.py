@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .durations import clips_summary
 from .tokens import escape_attribute, escape_text
+from .values import clips_summary
 
 _AUDIO_TABLE_TAG = re.compile(
     r'<table\b[^>]*?\sdata-audiotable-clips="(\d+)"'

@@ -13,24 +13,26 @@ from __future__ import annotations
 import os
 import shutil
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
-from .errors import ClipError, short_reason
+from .errors import UntaggableClip, short_reason
 from .files import open_regular
-from .metadata import read_metadata
-from .model import ClipMetadata
+from .values import ClipMetadata
 
 #: The WAV chunks a copy keeps: what plays, nothing that describes.
 _WAV_KEPT = (b"fmt ", b"fact", b"data")
 
 
-class UntaggableClip(ClipError):
-    kind = "untaggable"
-
-
-def untagged_copy(source: Path, target: Path, original: ClipMetadata) -> None:
-    """Write ``source`` (read as ``original``) without its tags to ``target``.
-    Raises :class:`UntaggableClip` when it cannot be done, leaving no ``target``."""
+def untagged_copy(
+    source: Path,
+    target: Path,
+    original: ClipMetadata,
+    read: Callable[[Path], ClipMetadata],
+) -> None:
+    """Write ``source`` (read as ``original``) without its tags to ``target``, and
+    check the copy with ``read`` (the metadata reader). Raises
+    :class:`UntaggableClip` when it cannot be done, leaving no ``target``."""
     try:
         with open_regular(source) as handle:
             riff = handle.read(4) in (b"RIFF", b"RF64")
@@ -42,7 +44,7 @@ def untagged_copy(source: Path, target: Path, original: ClipMetadata) -> None:
                     shutil.copyfileobj(handle, copy)
         if not riff:
             _strip_with_mutagen(target)
-        _check(source, target, original)
+        _check(source, target, original, read)
     except UntaggableClip:
         target.unlink(missing_ok=True)
         raise
@@ -97,9 +99,14 @@ def _wav_without_tags(data: bytes) -> bytes:
     return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WAVE" + chunks
 
 
-def _check(source: Path, target: Path, before: ClipMetadata) -> None:
+def _check(
+    source: Path,
+    target: Path,
+    before: ClipMetadata,
+    read: Callable[[Path], ClipMetadata],
+) -> None:
     """The copy plays as the original did, and its reader finds no tag in it."""
-    after = read_metadata(target)
+    after = read(target)
     left = [
         name
         for name in ("title", "artist", "album", "year", "track")

@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pelican_audiotable.errors import UntaggableClip
 from pelican_audiotable.metadata import ClipError, ClipMetadata, read_metadata
-from pelican_audiotable.untagged import UntaggableClip, untagged_copy
+from pelican_audiotable.untagged import untagged_copy
 
 #: A read slower than this is a hang, and fails the run.
 TIME_LIMIT = 5.0
@@ -166,7 +167,7 @@ def _copied_untagged(source: Path, copy: Path, original: ClipMetadata) -> int:
     """1 when an untagged copy was made (and holds no tag), 0 when refused."""
     try:
         with time_limit(TIME_LIMIT):
-            untagged_copy(source, copy, original)
+            untagged_copy(source, copy, original, read_metadata)
     except UntaggableClip:
         assert not copy.exists(), "a refused copy was left behind"
         return 0

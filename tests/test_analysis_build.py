@@ -43,7 +43,7 @@ def test_each_clip_is_measured_once_by_content_and_shown(
         assert waveform is not None and len(str(waveform).encode()) <= 2048
     assert players[0]["data-loudness"] == players[2]["data-loudness"]
     store = json.loads((tmp_path / "cache/audiotable/clips.json").read_text())
-    assert sum("analysis" in entry for entry in store["facts"].values()) == 3
+    assert sum("analysis" in entry for entry in store["payload"].values()) == 3
     # The one unfair row: warned, and said under the table.
     unfair = (
         "verse: sample rates differ (44.1 kHz, 48 kHz); "

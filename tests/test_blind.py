@@ -16,10 +16,10 @@ import pytest
 from pelican_audiotable import blind
 from pelican_audiotable.blind import blind_question, trials_of
 from pelican_audiotable.metadata import read_metadata
-from pelican_audiotable.model import ClipInfo
-from pelican_audiotable.scan import scan_page
+from pelican_audiotable.page_tables import scan_page
 from pelican_audiotable.settings import AudioTableSettings
 from pelican_audiotable.untagged import untagged_copy
+from pelican_audiotable.values import ClipInfo
 from tests.conftest import build_site, serve
 from tests.test_browser import expected_volumes
 
@@ -160,7 +160,7 @@ def test_the_marker_works_in_rest_and_metadata_blinds_every_table(site: Path):
 
 
 def test_processing_twice_gives_the_same_html(site: Path, files) -> None:
-    from pelican_audiotable.pipeline import process_page
+    from pelican_audiotable.page import process_page
     from pelican_audiotable.resolve import PageRef, SiteFiles
 
     html = (site / "blind.html").read_text()
@@ -354,7 +354,7 @@ def test_every_format_is_copied_without_its_tags(tmp_path: Path, clips, name) ->
     before = read_metadata(source)
     assert before.title and before.artist  # (Ogg keeps its stream's own tags)
     target = tmp_path / f"copy{source.suffix}"
-    untagged_copy(source, target, before)
+    untagged_copy(source, target, before, read_metadata)
     after = read_metadata(target)
     assert (after.title, after.artist, after.album, after.has_cover) == (
         None,
@@ -498,7 +498,7 @@ def test_a_row_without_a_label_is_compared_too() -> None:
     """A table of one row, "Actual" | "AI", is a comparison: checked for fairness,
     and one trial when blind."""
     from pelican_audiotable.fairness import unfair_rows
-    from pelican_audiotable.model import ClipMetadata
+    from pelican_audiotable.values import ClipMetadata
 
     def take(rate: int) -> ClipMetadata:
         return ClipMetadata("x.mp3", "MP3", "MP3", 30.0, "header", 128000, "CBR",

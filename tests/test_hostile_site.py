@@ -264,7 +264,7 @@ def test_a_reader_bug_or_an_annotator_bug_fails_no_build(
             raise RecursionError("maximum recursion depth exceeded")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr("pelican_audiotable.pipeline.annotate_table", fails_once)
+    monkeypatch.setattr("pelican_audiotable.page.annotate_table", fails_once)
     # In this process, where the bugs are patched in (a spawned reader has none;
     # analysis would read in processes too).
     output = build_site(

@@ -13,11 +13,13 @@ import numpy as np
 import pytest
 
 from pelican_audiotable import loudness
-from pelican_audiotable.analysis import UndecodableClip, analyse, analyse_guarded
+from pelican_audiotable.analysis import analyse, analyse_guarded
+from pelican_audiotable.errors import UndecodableClip
 from pelican_audiotable.learners import readers
 from pelican_audiotable.loudness import LoudnessMeter
-from pelican_audiotable.pool import CRASHED, learn_in_processes
+from pelican_audiotable.pool import CRASHED, learn
 from pelican_audiotable.render import waveform_svg
+from pelican_audiotable.values import ClipAnalysis, NotDecoded, Unreadable
 from tests.fuzz import MUTATIONS
 
 DEMO_CLIPS = Path(__file__).parent.parent / "demo_site/content/music-generation"
@@ -148,7 +150,7 @@ def test_files_ffmpeg_cannot_decode_give_a_reason(tmp_path: Path) -> None:
     junk.write_bytes(b"\x00" * 5000)
     with pytest.raises(UndecodableClip):
         analyse(junk)
-    assert "error" in analyse_guarded(junk)
+    assert isinstance(analyse_guarded(junk), NotDecoded)
 
 
 def test_damaged_clips_never_break_the_analysis(
@@ -167,17 +169,18 @@ def test_damaged_clips_never_break_the_analysis(
             damaged = tmp_path / f"{case}-{name}"
             damaged.write_bytes(bytes(data))
             names.append(str(damaged))
-    stamps, facts = learn_in_processes(names, set(), 2, readers(analyse=True))
+    stamps, facts = learn(names, lambda key: False, readers(analyse=True), 2)
     assert len(stamps) == len(names)
     outcomes = Counter()
-    for entry in facts.values():
-        if "metadata" not in entry:
+    for learnt in facts.values():
+        if isinstance(learnt.metadata, Unreadable):
             outcomes["not read"] += 1
             continue
-        analysis = entry["analysis"]
-        assert "please report it" not in str(analysis.get("error", "")), analysis
-        outcomes["crashed" if analysis.get("error") == CRASHED else
-                 "refused" if "error" in analysis else "measured"] += 1  # fmt: skip
+        analysis = learnt.analysis
+        if isinstance(analysis, NotDecoded):
+            assert "please report it" not in analysis.message, analysis
+        outcomes["measured" if isinstance(analysis, ClipAnalysis) else
+                 "crashed" if analysis.message == CRASHED else "refused"] += 1  # fmt: skip
     print(outcomes)
     assert outcomes["measured"] and outcomes["refused"] + outcomes["crashed"]
 

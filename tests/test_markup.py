@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from pelican_audiotable.discover import find_audio_tables
 from pelican_audiotable.markup import Element, Raw, Text, parse, serialize
+from pelican_audiotable.table_clips import find_audio_tables
 
 #: Pieces real and broken HTML is made of; random strings of them are fuzz cases.
 PIECES = (

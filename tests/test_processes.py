@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from pelican_audiotable.analysis import TooCostly, analyse
+from pelican_audiotable.analysis import analyse
+from pelican_audiotable.errors import TooCostly
 from pelican_audiotable.metadata import UnsupportedCodec, read_metadata
 from tests import hostile
 

@@ -111,7 +111,7 @@ def test_exactly_the_affected_pages_are_built_again(
     elif change.startswith("the code changed"):  # an editable install, edited
         monkeypatch.setattr(plugin, "code_version", lambda *suffixes: "0.1.0+edited")
     else:
-        for name in ("clips.json", "pages.json"):
+        for name in ("stamps.json", "clips.json", "pages.json"):
             store = tmp_path / "cache" / "audiotable" / name
             payload = json.loads(store.read_text())
             payload["version"] = "0.0.1/1"
@@ -138,13 +138,16 @@ def test_the_stores_are_plain_json_pruned_and_rebuilt_when_damaged(
         "clips.json",
         "pages",
         "pages.json",
+        "stamps.json",
     ]
     assert len(list((folder / "pages").iterdir())) == 3  # a file a page, no pickle
     facts = json.loads((folder / "clips.json").read_text())
-    assert len(facts["facts"]) == 3 and facts["version"].startswith("0.1.0+")
+    assert len(facts["payload"]) == 3 and facts["version"].startswith("0.1.0+")
     (tmp_path / "content" / "three.md").unlink()  # c.ogg: used by no page now
     build_site(tmp_path, {})
-    assert len(json.loads((folder / "clips.json").read_text())["facts"]) == 2
+    assert plugin.last_build().pages_served == 2
+    assert len(json.loads((folder / "clips.json").read_text())["payload"]) == 2
+    assert len(json.loads((folder / "stamps.json").read_text())["payload"]) == 2
     assert len(list((folder / "pages").iterdir())) == 2
     (folder / "clips.json").write_text("{not json")
     (folder / "pages.json").write_text('{"version": 3}')
@@ -152,7 +155,7 @@ def test_the_stores_are_plain_json_pruned_and_rebuilt_when_damaged(
     assert "clip store is unreadable" in caplog.text
     assert "page store is from another version" in caplog.text
     assert page(output, "one.html").audio["data-duration"] == "7.300"
-    assert len(json.loads((folder / "clips.json").read_text())["facts"]) == 2
+    assert len(json.loads((folder / "clips.json").read_text())["payload"]) == 2
 
 
 def test_an_unknown_setting_is_named_with_the_nearest_valid_one(
@@ -230,7 +233,7 @@ def test_where_no_pool_can_start_the_clips_are_read_here(
 ) -> None:
     import logging
 
-    from pelican_audiotable import pool, store
+    from pelican_audiotable import pool
 
     def no_processes(*args: object) -> None:
         raise OSError("no processes in this sandbox")
@@ -244,12 +247,11 @@ def test_where_no_pool_can_start_the_clips_are_read_here(
     reading = {"AUDIOTABLE_WORKERS": 2, "AUDIOTABLE_ANALYSIS": False}
     pooled = html_of(build_site(tmp_path / "pooled", files, **reading))
     caplog.set_level(logging.INFO)
-    monkeypatch.setattr(pool, "learn_in_processes", no_processes)
-    monkeypatch.setattr(store, "learn_in_processes", no_processes)
+    monkeypatch.setattr(pool, "_pool", no_processes)
     alone = html_of(build_site(tmp_path / "alone", files, **reading))
     assert alone == pooled
     said = [r.getMessage() for r in caplog.records if "this process" in r.getMessage()]
     assert said == [
-        "audiotable: clips are read in this process "
+        "audiotable: clips are read in this process, not decoded "
         "(OSError('no processes in this sandbox'))"
     ]

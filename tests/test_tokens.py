@@ -7,7 +7,7 @@ import html5lib
 import pytest
 
 from pelican_audiotable.markup import parse, serialize
-from pelican_audiotable.scan import scan_page
+from pelican_audiotable.page_tables import scan_page
 from pelican_audiotable.tokens import attributes, raw_text_end
 from tests import fuzz_markup
 from tests.fuzz_markup import PAGE, SETTINGS, SITE, process_page, read

@@ -1,15 +1,16 @@
 """The values that flow between the stages: what a clip is, what a table holds,
-what went wrong; what templates and the command line see. Plain dataclasses."""
+what went wrong; what templates and the command line see; and how a length reads.
+Plain dataclasses; this module imports nothing of the package, so every stage can
+import it."""
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import Enum
 from typing import Any, overload
-
-from .durations import clips_summary
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,85 @@ class ProblemKind(str, Enum):
     SUSPECT = "suspect"  # read, with a note (a damaged tag, a misnamed file)
     UNFAIR = "unfair"  # clips compared in one row differ in what matching can't fix
     NOT_BLIND = "not-blind"  # a table asked to be blind is left open
+    UNDECODABLE = "undecodable"  # read, but FFmpeg decodes no sound from it
+    UNTAGGABLE = "untaggable"  # no copy of it without tags can be made
 
     def __str__(self) -> str:
         return self.value
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Why a clip cannot be read, or copied without its tags: what its player is
+    marked with, and what its tags said when they could be read (a file with tags
+    and no audio: reported beside the error, never shown as a playable clip)."""
+
+    kind: ProblemKind
+    message: str
+    tags: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class NotDecoded:
+    """Why a clip has no analysis. ``budget``: the CPU seconds it was given when
+    it cost more (it is tried again under a larger budget)."""
+
+    message: str
+    budget: float | None = None
+
+
+@dataclass(frozen=True)
+class ClipFacts:
+    """What learning one clip's content gives, as the clip store keeps it: its
+    metadata (without a path: the same content may lie at many) or why it cannot
+    be read; its analysis, when decoded; the name of its untagged copy (or why
+    there is none), once a blind table asked for it."""
+
+    metadata: ClipMetadata | Unreadable
+    analysis: ClipAnalysis | NotDecoded | None = None
+    copy: str | Unreadable | None = None
+
+    def complete(self, decoding: float | None) -> bool:
+        """Whether this holds all a build needs: its analysis when it decodes
+        (``decoding``: the CPU seconds a clip may take), unless it cannot be
+        read; one given up under a smaller budget is tried again."""
+        if decoding is None or isinstance(self.metadata, Unreadable):
+            return True
+        if isinstance(self.analysis, NotDecoded):
+            return (self.analysis.budget or math.inf) >= decoding
+        return self.analysis is not None
+
+    def shown(self, path: str, analysed: bool) -> ClipMetadata | Unreadable:
+        """The facts a page shows of the clip at ``path`` (where it lies in the
+        site). With its analysis, where the decoder gave out well before the
+        length its header promised, the decoder has the last word: the clip shows
+        the length that plays and is marked truncated."""
+        metadata = self.metadata
+        if isinstance(metadata, Unreadable):
+            return metadata
+        metadata = replace(metadata, path=path)
+        analysis = self.analysis if analysed else None
+        if isinstance(analysis, NotDecoded):
+            note = f"FFmpeg cannot decode it ({analysis.message}): nor may browsers"
+            return replace(metadata, notes=(*metadata.notes, note))
+        if analysis is None:
+            return metadata
+        metadata = replace(metadata, analysis=analysis)
+        promised, decoded = metadata.duration, analysis.decoded
+        if promised is None or decoded is None:
+            return metadata
+        if promised - decoded <= max(0.1, 0.01 * promised):
+            return metadata
+        return replace(
+            metadata,
+            duration=decoded,
+            duration_source="decoded",
+            truncated=True,
+            notes=(
+                *metadata.notes,
+                truncation_note(decoded, promised) + " that decodes",
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -244,7 +321,7 @@ class AudioTableInfo:
 
 @dataclass(frozen=True)
 class ProcessedPage:
-    """A page after the pipeline: its annotated HTML, its tables, what went wrong."""
+    """A page after the build: its annotated HTML, its tables, what went wrong."""
 
     html: str
     tables: Sequence[AudioTableInfo]
@@ -299,3 +376,46 @@ class StoredTables(Sequence[AudioTableInfo]):
 
     def __repr__(self) -> str:
         return f"StoredTables({list(self)!r})"
+
+
+# --- How a length reads -------------------------------------------------------
+
+#: Lengths under this many seconds are shown in tenths: whole seconds say nothing
+#: of a 0.5 s sound effect or a 3.4 s word.
+TENTHS_BELOW = 10.0
+
+
+def format_duration(seconds: float | None, length: float | None = None) -> str:
+    """``m:ss``, or ``h:mm:ss`` from an hour on; whole seconds cut, not rounded,
+    as native players show a length (12.5 s is 0:12), and tenths cut too when the
+    clip (``length``: ``seconds`` itself unless given) is shorter than 10 s (0.5 s
+    is 0:00.5)."""
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return ""
+    length = seconds if length is None else length
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    if length < TENTHS_BELOW:
+        tenths = int(round(seconds * 10, 6)) % 10  # cut, past float noise
+        return f"{minutes}:{secs:02d}.{tenths}"
+    return f"{minutes}:{secs:02d}"
+
+
+def clips_summary(count: int, total: float | None) -> str:
+    """``7 clips · 3:41`` (the length only when every clip's is known)."""
+    text = f"{count} clip" + ("" if count == 1 else "s")
+    if total is not None and count:
+        text += f" · {format_duration(total)}"
+    return text
+
+
+def truncation_note(playable: float, promised: float | None) -> str:
+    if promised and promised > playable:
+        return (
+            f"truncated: the header promises {promised:.1f} s "
+            f"but the file holds {playable:.1f} s"
+        )
+    return f"truncated: the file breaks off after {playable:.1f} s"

@@ -12,10 +12,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from pelican_audiotable.metadata import ClipMetadata, CorruptClip
-from pelican_audiotable.model import StoredTables
-from pelican_audiotable.pipeline import process_page
+from pelican_audiotable.page import process_page
 from pelican_audiotable.resolve import PageRef, SiteFiles
 from pelican_audiotable.settings import AudioTableSettings
+from pelican_audiotable.values import StoredTables
 
 ROOT = Path("/site/content")
 
@@ -411,7 +411,7 @@ def test_fairness_is_advice_the_author_decides_on(
     """No note under the table unless asked; a reference column is no contender;
     values shown as precisely as it takes to tell them apart."""
     from pelican_audiotable.fairness import unfair_rows
-    from pelican_audiotable.model import ClipInfo, failing
+    from pelican_audiotable.values import ClipInfo, failing
 
     site, read_both = with_a_48_khz_clip(monkeypatch)
     table = (

@@ -1,17 +1,17 @@
-"""A page's way through the stages, in two steps: prepare (find → resolve), then
-finish (read → annotate). Between them the build learns every clip the pages use
-at once, in parallel where there are many.
+"""One page's way through the stages, in two steps: prepare (find → resolve),
+then finish (annotate → render) with what the build learnt of its clips. Between
+them the build learns every clip of every page at once (:mod:`.build`).
 
-File reading comes in as a function, so this runs (and is tested) without Pelican.
-Only the tables that may hold clips are parsed; the rest of the page is passed
-through untouched, byte for byte. Each table is worked on behind a guard: whatever
-one holds, it is left as written with one problem, and the rest of the page goes on.
+Pure: HTML and clip facts in, HTML out; no file is read here. Only the tables that
+may hold clips are parsed; the rest of the page is passed through untouched, byte
+for byte. Each table is worked on behind a guard: whatever one holds, it is left as
+written with one problem, and the rest of the page goes on.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -26,32 +26,35 @@ from .blind import (
     trials_of,
     why_not_blind,
 )
-from .discover import FoundClip, FoundTable, ParsedFragment, find_clips, parse_tables
 from .errors import ClipError
 from .fairness import unfair_rows
 from .grid import regroup_by_prefix
 from .log import get_logger
 from .markup import Element, Raw, serialize
-from .model import (
+from .page_tables import scan_page
+from .resolve import ResolvedClip, SiteFiles, first_playable_source
+from .settings import AudioTableSettings
+from .table_clips import FoundClip, FoundTable, ParsedFragment, find_clips, parse_tables
+from .values import (
     AudioTableInfo,
+    ClipFacts,
     ClipInfo,
     ClipMetadata,
     PageRef,
     Problem,
     ProblemKind,
     ProcessedPage,
+    Unreadable,
 )
-from .resolve import ResolvedClip, SiteFiles, first_playable_source
-from .scan import scan_page
-from .settings import AudioTableSettings
 
 logger = get_logger(__name__)
 
-ReadClip = Callable[[Path], ClipMetadata]
-"""Reads one clip file; raises :class:`ClipError` when it cannot."""
-CopyClip = Callable[[Path], str]
-"""Makes (once per content) a clip's untagged copy, for a blind table; returns its
-file name, or raises :class:`ClipError` when it cannot."""
+Facts = Mapping[Path, ClipFacts]
+"""What the build learnt of each clip file the page uses (a file missing here
+could not be read)."""
+Copies = Mapping[Path, "str | Unreadable"]
+"""The untagged copy of each clip file a blind table plays: its file name, or why
+there is none."""
 
 
 @dataclass
@@ -93,17 +96,43 @@ class PreparedPage:
     def clip_files(self) -> set[Path]:
         return {resolved.path for _, resolved in self.clips() if resolved.path}
 
+    def blind_files(self) -> set[Path]:
+        """The clip files of the tables asked to be blind: what needs a copy."""
+        return {
+            resolved.path
+            for span in self.spans
+            for table in span.tables
+            if table.blind is not None
+            for resolved in table.resolved
+            if resolved.path
+        }
+
 
 def process_page(
     html: str,
     page: PageRef,
     site: SiteFiles,
-    read: ReadClip,
+    read: Callable[[Path], ClipMetadata],
     settings: AudioTableSettings,
-    copy: CopyClip | None = None,
+    copy: Callable[[Path], str] | None = None,
 ) -> ProcessedPage:
-    """Annotate every audio table of a page's HTML."""
-    return finish_page(prepare_page(html, page, site, settings), read, copy)
+    """A page's whole way, its clips read (and copied) here by the functions
+    given, which raise :class:`ClipError` when they cannot: for one page outside
+    a build (tests, benchmarks)."""
+    prepared = prepare_page(html, page, site, settings)
+    facts: dict[Path, ClipFacts] = {}
+    copies: dict[Path, str | Unreadable] = {}
+    for path in prepared.clip_files():
+        try:
+            facts[path] = ClipFacts(read(path))
+        except ClipError as error:
+            facts[path] = ClipFacts(Unreadable(error.kind, str(error), error.tags))
+    for path in prepared.blind_files() if copy else ():
+        try:
+            copies[path] = copy(path) if copy else ""
+        except ClipError as error:
+            copies[path] = Unreadable(error.kind, str(error))
+    return finish_page(prepared, facts, copies)
 
 
 def prepare_page(
@@ -149,15 +178,13 @@ def prepare_page(
     return prepared
 
 
-def finish_page(
-    prepared: PreparedPage, read: ReadClip, copy: CopyClip | None = None
-) -> ProcessedPage:
-    """Read every clip and write what was learnt into the page's tables."""
+def finish_page(prepared: PreparedPage, facts: Facts, copies: Copies) -> ProcessedPage:
+    """What was learnt of every clip, written into the page's tables."""
     html, page, settings = prepared.html, prepared.page, prepared.settings
     pieces: list[str] = []
     tables: list[AudioTableInfo] = []
     problems = list(prepared.problems)
-    copies: list[str] = []
+    played: list[str] = []  # the untagged copies its blind tables play
     names: set[str] = set()  # the players' names on the page, each once
     spans: list[tuple[int, int]] = []  # where the tables are in what is written
     done = written = 0
@@ -168,7 +195,7 @@ def finish_page(
             span_copies: list[str] = []
             for table in span.tables:
                 clips = [
-                    _learn(clip, resolved, page, read, found_problems)
+                    _clip_info(clip, resolved, page, facts, settings, found_problems)
                     for clip, resolved in zip(
                         table.found.clips, table.resolved, strict=True
                     )
@@ -186,7 +213,7 @@ def finish_page(
                     for finding in unfair
                 ]
                 if table.blind is not None:
-                    blinded = _blinded(table, clips, prepared, copy, found_problems)
+                    blinded = _blinded(table, clips, prepared, copies, found_problems)
                     if blinded is not None:
                         span_tables.append(blinded[0])
                         span_copies += blinded[1]
@@ -206,7 +233,7 @@ def finish_page(
             problems.append(_left_as_written(page, error))
             continue
         tables += span_tables
-        copies += span_copies
+        played += span_copies
         problems += found_problems
         pieces.append(html[done : span.start])
         written += len(pieces[-1])
@@ -224,7 +251,7 @@ def finish_page(
         tuple(tables),
         tuple(problems),
         jsonld,
-        tuple(copies),
+        tuple(played),
         tuple(spans),
     )
 
@@ -233,7 +260,7 @@ def _blinded(
     table: PreparedTable,
     clips: list[ClipInfo],
     prepared: PreparedPage,
-    copy: CopyClip | None,
+    copies: Copies,
     problems: list[Problem],
 ) -> tuple[AudioTableInfo, list[str]] | None:
     """The table written anew as a blind test, playing untagged copies; None, with
@@ -241,16 +268,14 @@ def _blinded(
     trials = trials_of(clips)
     reason = why_not_blind(clips, trials)
     names: list[str] = []
-    if reason is None and copy is None:
-        reason = "this build makes no untagged copies"
-    elif reason is None and copy is not None:
+    if reason is None:
         for clip, resolved in zip(clips, table.resolved, strict=True):
-            assert resolved.path is not None  # read, so resolved to a file
-            try:
-                names.append(copy(resolved.path))
-            except ClipError as error:
-                reason = f"its clip {clip.src!r} has no untagged copy: {error}"
+            copy = copies.get(resolved.path) if resolved.path else None
+            if not isinstance(copy, str):
+                why = copy.message if copy else "this build makes no untagged copies"
+                reason = f"its clip {clip.src!r} has no untagged copy: {why}"
                 break
+            names.append(copy)
     if reason is not None:
         problems.append(
             Problem(
@@ -315,14 +340,15 @@ def _left_as_written(page: PageRef, error: Exception) -> Problem:
     )
 
 
-def _learn(
+def _clip_info(
     clip: FoundClip,
     resolved: ResolvedClip,
     page: PageRef,
-    read: ReadClip,
+    facts: Facts,
+    settings: AudioTableSettings,
     problems: list[Problem],
 ) -> ClipInfo:
-    """Read one resolved clip, recording its problems."""
+    """One resolved clip with what was learnt of it, recording its problems."""
     labels = ClipInfo(
         src=clip.src,
         label=clip.label,
@@ -342,32 +368,35 @@ def _learn(
             Problem(
                 page.source_path,
                 clip.src,
-                ProblemKind(resolved.problem or "missing"),
+                resolved.problem or ProblemKind.MISSING,
                 resolved.message or "not found",
                 resolved.folder,
             )
         )
-        return replace(labels, error=resolved.problem or "missing")
-    try:
-        # Templates see where the clip lies in the site, not on this machine.
-        metadata = replace(read(resolved.path), path=resolved.source or "")
-    except ClipError as error:
-        kind = ProblemKind(error.kind)
-        problems.append(Problem(page.source_path, clip.src, kind, str(error)))
-        return replace(labels, url=resolved.url, error=error.kind)
-    for note in metadata.notes:
+        return replace(labels, error=resolved.problem or ProblemKind.MISSING)
+    learnt = facts.get(resolved.path)
+    # Templates see where the clip lies in the site, not on this machine.
+    shown = (
+        learnt.shown(resolved.source or "", settings.analyses)
+        if learnt
+        else Unreadable(ProblemKind.UNREADABLE, "cannot read the file")
+    )
+    if isinstance(shown, Unreadable):
+        problems.append(Problem(page.source_path, clip.src, shown.kind, shown.message))
+        return replace(labels, url=resolved.url, error=shown.kind)
+    for note in shown.notes:
         noted = (
             ProblemKind.TRUNCATED
             if note.startswith("truncated")
             else ProblemKind.SUSPECT
         )
         problems.append(Problem(page.source_path, clip.src, noted, note))
-    silent = _silence(metadata)
-    if silent and not metadata.notes:  # one warning a clip
+    silent = _silence(shown)
+    if silent and not shown.notes:  # one warning a clip
         problems.append(
             Problem(page.source_path, clip.src, ProblemKind.SUSPECT, silent)
         )
-    return replace(labels, url=resolved.url, metadata=metadata)
+    return replace(labels, url=resolved.url, metadata=shown)
 
 
 #: A clip whose loudest sample is below this (dBFS) is silence: a broken export.

@@ -1,4 +1,5 @@
-"""Finding the audio tables in a page's HTML, and each clip's place in its table."""
+"""The clips of a table: its HTML parsed, each player (or bare link) found, and
+its place in its table (the labels of its row and column)."""
 
 from __future__ import annotations
 

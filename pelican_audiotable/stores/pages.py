@@ -8,33 +8,26 @@ exactly the pages they touch. A page's problems are kept with it and said again
 each time it is served; a missing clip that appears changes the site's files, and
 so re-annotates the page.
 
-Kept in ``CACHE_PATH/audiotable/``: an index in plain JSON (``pages.json``), and
-each page's output in a file of its own (``pages/<key>.html``), all written
-atomically; a warm build reads the index and the pages it serves, and parses no
-page's HTML or tables.
+Kept in ``CACHE_PATH/audiotable/``: an index (``pages.json``: what each page used),
+and each page's output in a file of its own (``pages/<key>.html``), read only when
+the page is served.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from .log import get_logger
-from .model import Problem, ProblemKind, ProcessedPage, StoredTables
-from .resolve import PageRef, ResolvedClip, SiteFiles, first_playable_source
-from .store import ClipStore, write_atomically
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-logger = get_logger(__name__)
+from ..resolve import PageRef, ResolvedClip, SiteFiles, first_playable_source
+from ..values import Problem, ProblemKind, ProcessedPage, StoredTables
+from . import jsonfile
+from .clips import ClipStore
 
 #: Bump when what is stored changes.
-PAGES_FORMAT = 1
+PAGES_FORMAT = 2
 
 
 class Site(Protocol):
@@ -48,10 +41,10 @@ class Site(Protocol):
     def files(self) -> SiteFiles: ...
 
 
-@dataclass(frozen=True)
-class UsedClip:
-    """One clip a page uses: its sources as written, what they resolved to, and
-    the content key of the file."""
+class UsedClip(NamedTuple):
+    """One clip a page uses: its sources as written, what they resolved to (the
+    file relative to the content folder, so that a clone elsewhere finds its pages
+    all the same), and the content key of the file."""
 
     sources: tuple[str, ...]
     path: str | None
@@ -75,23 +68,52 @@ class UsedClip:
 
 
 def _below(root: Path, resolved: ResolvedClip) -> str | None:
-    """A clip's file relative to the content folder: a clone elsewhere (CI's)
-    finds its pages in the store all the same."""
     if resolved.path is None:
         return None
     return resolved.path.relative_to(root).as_posix()
 
 
 @dataclass
+class KeptPage:
+    """What the index keeps of one page: what its output depends on beyond its
+    key, and what is said or done each time it is served."""
+
+    site: str  # the fingerprint of the site's files it was built against
+    clips: tuple[UsedClip, ...]
+    problems: tuple[tuple[str | None, ProblemKind, str, str | None], ...] = ()
+    copies: tuple[str, ...] = ()  # the untagged copies its blind tables play
+    spans: tuple[tuple[int, int], ...] = ()  # where its tables are in its HTML
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "site": self.site,
+            "clips": [[list(u.sources), *u[1:]] for u in self.clips],
+            "problems": [[c, k.value, m, g] for c, k, m, g in self.problems],
+            "copies": list(self.copies),
+            "spans": [list(span) for span in self.spans],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> KeptPage:
+        return cls(
+            data["site"],
+            tuple(UsedClip(tuple(u[0]), *u[1:]) for u in data["clips"]),
+            tuple((c, ProblemKind(k), m, g) for c, k, m, g in data["problems"]),
+            tuple(data["copies"]),
+            tuple((start, end) for start, end in data["spans"]),
+        )
+
+
+@dataclass
 class PageStore:
-    """Pages by key: an index (``pages.json``: what each page used) loaded with the
-    first lookup, and each page's output in a file of its own, read when served."""
+    """Pages by key: the index, loaded with the first lookup, and each page's
+    output in a file of its own, read when served."""
 
     folder: Path | None
     version: str
     hits: int = 0
     misses: int = 0
-    _entries: dict[str, dict[str, Any]] | None = None
+    _entries: dict[str, KeptPage] | None = None
     _new: dict[str, ProcessedPage] = field(default_factory=dict)
     _used: set[str] = field(default_factory=set)
     _changed: bool = False
@@ -111,38 +133,23 @@ class PageStore:
         return digest.hexdigest()
 
     @property
-    def entries(self) -> dict[str, dict[str, Any]]:
+    def entries(self) -> dict[str, KeptPage]:
         """Loaded when the first page is looked up."""
         if self._entries is None:
-            self._entries = self._load()
+            index = self.folder / "pages.json" if self.folder else None
+            kept = jsonfile.load(index, self._stamp(), "page store") or {}
+            try:
+                self._entries = {k: KeptPage.from_json(v) for k, v in kept.items()}
+            except (KeyError, TypeError, ValueError):
+                self._entries = {}  # damaged by hand: rebuilt
         return self._entries
 
-    def _index(self) -> Path | None:
-        return self.folder / "pages.json" if self.folder else None
+    def _stamp(self) -> str:
+        return f"{self.version}/{PAGES_FORMAT}"
 
     def _body(self, key: str) -> Path:
         assert self.folder is not None
         return self.folder / "pages" / f"{key}.html"
-
-    def _load(self) -> dict[str, dict[str, Any]]:
-        index = self._index()
-        if index is None:
-            return {}
-        try:
-            payload = json.loads(index.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as error:
-            logger.info("the page store is unreadable (%s); rebuilt", error)
-            return {}
-        if not isinstance(payload, dict) or payload.get("version") != self._stamp():
-            logger.info("the page store is from another version; rebuilt")
-            return {}
-        entries = payload.get("pages")
-        return entries if isinstance(entries, dict) else {}
-
-    def _stamp(self) -> str:
-        return f"{self.version}/{PAGES_FORMAT}"
 
     def get(
         self, key: str, page: PageRef, site: Site, clips: ClipStore
@@ -151,77 +158,67 @@ class PageStore:
         entry = self.entries.get(key)
         body = None
         if entry is not None and self._still_true(entry, page, site, clips):
-            body = self._read_body(key)
+            body = self._read_body(key, entry)
         if entry is None or body is None:
             self.misses += 1
             return None
         self.hits += 1
         self._used.add(key)
-        clips.keep(used[4] for used in entry["clips"] if used[4])
-        problems = tuple(
-            Problem(page.source_path, clip, ProblemKind(kind), message, group)
-            for clip, kind, message, group in entry.get("problems", ())
-        )
+        clips.keep(used.key for used in entry.clips if used.key)
+        problems = tuple(Problem(page.source_path, *said) for said in entry.problems)
         return replace(body, problems=problems)
 
-    def _read_body(self, key: str) -> ProcessedPage | None:
+    def _read_body(self, key: str, entry: KeptPage) -> ProcessedPage | None:
         """A page's output as kept: its JSON-LD line, its tables line (JSON, decoded
         only if a template reads them), then its HTML, as it is."""
         try:
             jsonld, tables, html = self._body(key).read_text("utf-8").split("\n", 2)
         except (OSError, ValueError):
             return None
-        entry = self.entries[key]
-        copies = tuple(entry.get("copies", ()))
-        spans = tuple((start, end) for start, end in entry.get("spans", ()))
-        return ProcessedPage(html, StoredTables(tables), (), jsonld, copies, spans)
+        return ProcessedPage(
+            html, StoredTables(tables), (), jsonld, entry.copies, entry.spans
+        )
 
     def _still_true(
-        self, entry: dict[str, Any], page: PageRef, site: Site, clips: ClipStore
+        self, entry: KeptPage, page: PageRef, site: Site, clips: ClipStore
     ) -> bool:
-        if entry["site"] != site.fingerprint:
+        if entry.site != site.fingerprint:
             # Files came or went: does each clip still resolve as it did?
             files = site.files
-            for u in entry["clips"]:
-                used = UsedClip(tuple(u[0]), *u[1:])
+            for used in entry.clips:
                 now = first_playable_source(used.sources, page, files)
                 if not used.resolves_as(now, site.root):
                     return False
-            entry["site"] = site.fingerprint
+            entry.site = site.fingerprint
             self._changed = True
-        if not all(clips.has_copy(name) for name in entry.get("copies", ())):
+        if not all(clips.has_copy(name) for name in entry.copies):
             return False  # the clip store lost a blind table's copy: made again
-        # The hot path of a warm build: 2,000 clips on 200 pages, so plain lists.
+        # The hot path of a warm build: 2,000 clips on 200 pages.
         root = os.path.join(site.root, "")
         return all(
-            path is None or clips.key_of(root + path) == key
-            for _, path, _, _, key in entry["clips"]
+            used.path is None or clips.key_of(root + used.path) == used.key
+            for used in entry.clips
         )
 
     def put(
-        self, key: str, processed: ProcessedPage, used: Iterable[UsedClip], site: str
+        self, key: str, processed: ProcessedPage, used: tuple[UsedClip, ...], site: str
     ) -> None:
         if not processed.tables:
             return
-        self.entries[key] = {
-            "site": site,
-            "clips": [[list(u.sources), u.path, u.url, u.remote, u.key] for u in used],
-        }
-        if processed.problems:
-            self.entries[key]["problems"] = [
-                [p.clip, p.kind.value, p.message, p.group] for p in processed.problems
-            ]
-        if processed.copies:
-            self.entries[key]["copies"] = list(processed.copies)
-        self.entries[key]["spans"] = [list(span) for span in processed.spans]
+        self.entries[key] = KeptPage(
+            site,
+            used,
+            tuple((p.clip, p.kind, p.message, p.group) for p in processed.problems),
+            processed.copies,
+            processed.spans,
+        )
         self._new[key] = processed
         self._used.add(key)
         self._changed = True
 
     def save(self) -> None:
         """Keep what this build used; pages no longer built are forgotten."""
-        index = self._index()
-        if self._entries is None or index is None:
+        if self._entries is None or self.folder is None:
             return
         for key, processed in self._new.items():
             text = "\n".join(
@@ -231,14 +228,17 @@ class PageStore:
                     processed.html,
                 )
             )
-            if not write_atomically(self._body(key), text):
+            if not jsonfile.write_atomically(self._body(key), text):
                 self._used.discard(key)
         self._new.clear()
-        kept = {key: self._entries[key] for key in self._used if key in self._entries}
+        kept = {
+            key: self._entries[key]
+            for key in sorted(self._used)
+            if key in self._entries
+        }
         if not self._changed and kept.keys() == self._entries.keys():
             return
-        for gone in self._entries.keys() - kept.keys():
-            self._body(gone).unlink(missing_ok=True)
-        payload = {"version": self._stamp(), "pages": kept}
-        if write_atomically(index, json.dumps(payload, separators=(",", ":"))):
+        payload = {key: entry.to_json() for key, entry in kept.items()}
+        if jsonfile.save(self.folder / "pages.json", self._stamp(), payload):
             self._entries, self._changed = kept, False
+            jsonfile.prune(self.folder / "pages", (f"{key}.html" for key in kept))

@@ -1,0 +1,264 @@
+"""The clip store: facts about clips, kept by their content.
+
+A digest of a clip's bytes names everything known about it (its metadata, its
+analysis, its untagged copy), whatever path or page uses it and on whichever
+machine: a fresh clone with its ``CACHE_PATH`` restored, where every file has a
+new mtime, reads nothing again, and other audio copied over a clip with its old
+size and mtime kept is read anew, since only the bytes decide. A file's stamp (its
+size, mtime, ctime and inode) serves only as a shortcut that spares hashing a file
+seen before.
+
+Kept in ``CACHE_PATH/audiotable/``: the stamps (``stamps.json``, all a warm build
+reads) apart from the facts (``clips.json``, read when a page is annotated anew),
+and the untagged copies in ``untagged/``; pruned of what no page used.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ..errors import ClipError
+from ..files import Stamp, content_key
+from ..values import (
+    ClipAnalysis,
+    ClipFacts,
+    ClipMetadata,
+    NotDecoded,
+    ProblemKind,
+    Unreadable,
+)
+from . import jsonfile
+
+#: Bump when what is stored, or how it is computed, changes.
+STORE_FORMAT = 2
+
+Untag = Callable[[Path, Path, ClipMetadata], None]
+
+
+@dataclass
+class ClipStore:
+    """Facts by content key, and the shortcut from a file's stamp to its key."""
+
+    folder: Path | None
+    version: str
+    #: What this build did: files hashed, contents learnt (for tests, benchmarks).
+    hashed: int = 0
+    learnt: int = 0
+    _stamps: dict[str, tuple[Stamp, str]] | None = None
+    #: The facts as kept (JSON), each made a :class:`ClipFacts` when first asked.
+    _kept: dict[str, Any] | None = None
+    _facts: dict[str, ClipFacts] = field(default_factory=dict)
+    _used_files: set[str] = field(default_factory=set)
+    _used_facts: set[str] = field(default_factory=set)
+    _changed: set[str] = field(default_factory=set)  # "stamps", "facts"
+    _temporary: tempfile.TemporaryDirectory[str] | None = None
+
+    def _file(self, name: str) -> Path | None:
+        return self.folder / name if self.folder else None
+
+    def _stamp(self) -> str:
+        return f"{self.version}/{STORE_FORMAT}"
+
+    @property
+    def stamps(self) -> dict[str, tuple[Stamp, str]]:
+        """Path -> stamp and content key: loaded when first asked (a warm build
+        asks for nothing else)."""
+        if self._stamps is None:
+            kept = jsonfile.load(self._file("stamps.json"), self._stamp(), "clip store")
+            self._stamps = {
+                name: (Stamp(*entry[:4]), entry[4])
+                for name, entry in (kept or {}).items()
+            }
+        return self._stamps
+
+    def known_key(self, path: Path | str) -> str | None:
+        """The content key kept for the file at ``path``, while its stamp is as it
+        was; None when it must be hashed (or is missing)."""
+        name = str(path)
+        known = self.stamps.get(name)
+        if known is None:
+            return None
+        try:
+            status = os.stat(name)
+        except OSError:
+            return None
+        if known[0] != Stamp.of(status):
+            return None
+        self._used_files.add(name)
+        return known[1]
+
+    def key_of(self, path: Path | str) -> str | None:
+        """The content key of the file at ``path``, hashed unless its stamp is
+        known; None when it cannot be read."""
+        known = self.known_key(path)
+        if known is not None:
+            return known
+        name = str(path)
+        try:
+            stamp, key = Stamp.of(os.stat(name)), content_key(name)
+        except (OSError, ClipError):
+            return None
+        self.hashed += 1
+        self._took_stamps({name: (stamp, key)})
+        return key
+
+    def facts(self, key: str) -> ClipFacts | None:
+        """What is known of a content, marked as used by this build."""
+        found = self._facts.get(key)
+        if found is None:
+            if self._kept is None:
+                kept = jsonfile.load(
+                    self._file("clips.json"), self._stamp(), "clip store"
+                )
+                self._kept = kept or {}
+            raw = self._kept.get(key)
+            if raw is None:
+                return None
+            try:
+                found = self._facts[key] = _facts_from_json(raw)
+            except (KeyError, TypeError, ValueError):
+                return None  # damaged by hand: learnt again
+        self._used_facts.add(key)
+        return found
+
+    def take(
+        self, stamps: dict[str, tuple[Stamp, str]], facts: dict[str, ClipFacts]
+    ) -> None:
+        """What a build learnt: new stamps, and facts by content key."""
+        self.hashed += len(stamps)
+        self.learnt += len(facts)
+        self._took_stamps(stamps)
+        self._facts.update(facts)
+        self._used_facts.update(facts)
+        self._changed.add("facts")
+
+    def _took_stamps(self, stamps: dict[str, tuple[Stamp, str]]) -> None:
+        self.stamps.update(stamps)
+        self._used_files.update(stamps)
+        self._changed.add("stamps")
+
+    def keep(self, keys: Iterable[str]) -> None:
+        """Facts that pages served from the page store still show: kept."""
+        self._used_facts.update(keys)
+
+    # --- Untagged copies -------------------------------------------------------
+
+    @property
+    def copies(self) -> Path:
+        """The folder of untagged copies (blind tables' clips), named by their own
+        digest: beside the store's files, or a temporary folder without them."""
+        if self.folder is not None:
+            return self.folder / "untagged"
+        if self._temporary is None:  # removed with the store
+            self._temporary = tempfile.TemporaryDirectory(prefix="audiotable-")
+        return Path(self._temporary.name)
+
+    def has_copy(self, name: str) -> bool:
+        return (self.copies / name).is_file()
+
+    def copy_of(self, path: Path, key: str, untag: Untag) -> str | Unreadable:
+        """The file name, in :attr:`copies`, of the clip's copy with every tag
+        removed (made once per content by ``untag``), or why there is none."""
+        facts = self.facts(key)
+        if facts is None or isinstance(facts.metadata, Unreadable):
+            return Unreadable(ProblemKind.UNREADABLE, "it cannot be read")
+        if isinstance(facts.copy, Unreadable):
+            return facts.copy
+        if isinstance(facts.copy, str) and self.has_copy(facts.copy):
+            return facts.copy
+        self.copies.mkdir(parents=True, exist_ok=True)
+        made = self.copies / f".{key[:16]}.{os.getpid()}{path.suffix.lower()}"
+        copy: str | Unreadable
+        try:
+            untag(path, made, replace(facts.metadata, path=str(path)))
+        except ClipError as error:
+            made.unlink(missing_ok=True)
+            copy = Unreadable(error.kind, str(error))
+        else:
+            copy = content_key(made)[:24] + path.suffix.lower()
+            os.replace(made, self.copies / copy)
+        self._facts[key] = replace(facts, copy=copy)
+        self._changed.add("facts")
+        return copy
+
+    # --- Saving ----------------------------------------------------------------
+
+    def save(self) -> None:
+        """Keep what this build used, atomically; what no page used is pruned."""
+        if self.folder is None or self._stamps is None:
+            return  # nothing was asked of it
+        stamps = {k: v for k, v in self._stamps.items() if k in self._used_files}
+        dropped = stamps.keys() != self._stamps.keys()
+        if "stamps" in self._changed or dropped:
+            payload = {name: [*stamp, key] for name, (stamp, key) in stamps.items()}
+            if jsonfile.save(self.folder / "stamps.json", self._stamp(), payload):
+                self._stamps = stamps
+        if not dropped and "facts" not in self._changed:
+            return  # a warm build: every fact it kept is still used
+        if self._kept is None:
+            loaded = jsonfile.load(
+                self.folder / "clips.json", self._stamp(), "clip store"
+            )
+            self._kept = loaded or {}
+        kept = self._kept
+        facts = {
+            key: _facts_to_json(self._facts[key]) if key in self._facts else kept[key]
+            for key in sorted(self._used_facts)
+            if key in self._facts or key in kept
+        }
+        changed = "facts" in self._changed or facts.keys() != kept.keys()
+        if changed and jsonfile.save(self.folder / "clips.json", self._stamp(), facts):
+            self._kept, self._facts = facts, {}
+            copies = (entry.get("copy") for entry in facts.values())
+            jsonfile.prune(self.copies, (c for c in copies if isinstance(c, str)))
+        self._changed.clear()
+
+
+def _facts_to_json(facts: ClipFacts) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if isinstance(facts.metadata, Unreadable):
+        data["error"] = _unreadable_to_json(facts.metadata)
+    else:
+        metadata = facts.metadata.to_dict()
+        del metadata["path"], metadata["analysis"]
+        data["metadata"] = metadata
+    if isinstance(facts.analysis, ClipAnalysis):
+        data["analysis"] = facts.analysis.to_dict()
+    elif isinstance(facts.analysis, NotDecoded):
+        data["not_decoded"] = [facts.analysis.message, facts.analysis.budget]
+    if isinstance(facts.copy, str):
+        data["copy"] = facts.copy
+    elif isinstance(facts.copy, Unreadable):
+        data["no_copy"] = _unreadable_to_json(facts.copy)
+    return data
+
+
+def _unreadable_to_json(why: Unreadable) -> list[Any]:
+    return [why.kind.value, why.message, why.tags]
+
+
+def _facts_from_json(data: dict[str, Any]) -> ClipFacts:
+    metadata: ClipMetadata | Unreadable
+    if "error" in data:
+        metadata = _unreadable_from_json(data["error"])
+    else:
+        metadata = ClipMetadata.from_dict({**data["metadata"], "path": ""})
+    analysis: ClipAnalysis | NotDecoded | None = None
+    if "analysis" in data:
+        analysis = ClipAnalysis.from_dict(data["analysis"])
+    elif "not_decoded" in data:
+        analysis = NotDecoded(*data["not_decoded"])
+    copy: str | Unreadable | None = data.get("copy")
+    if "no_copy" in data:
+        copy = _unreadable_from_json(data["no_copy"])
+    return ClipFacts(metadata, analysis, copy)
+
+
+def _unreadable_from_json(data: list[Any]) -> Unreadable:
+    kind, message, tags = data
+    return Unreadable(ProblemKind(kind), str(message), dict(tags or {}))

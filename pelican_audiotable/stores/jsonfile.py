@@ -1,0 +1,64 @@
+"""The one way both stores are kept: a JSON file stamped with the version that
+wrote it, written atomically, and the files beside it pruned of what is no longer
+kept. A damaged or foreign file is never an error: the store is rebuilt."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..log import get_logger
+
+logger = get_logger(__name__)
+
+
+def load(file: Path | None, stamp: str, what: str) -> dict[str, Any] | None:
+    """The payload kept in ``file`` if ``stamp`` wrote it; None (the store starts
+    empty) when there is none, or it is damaged, or another version wrote it."""
+    if file is None:
+        return None
+    try:
+        kept = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        logger.info("the %s is unreadable (%s); rebuilt", what, error)
+        return None
+    if not isinstance(kept, dict) or kept.get("version") != stamp:
+        logger.info("the %s is from another version; rebuilt", what)
+        return None
+    payload = kept.get("payload")
+    return payload if isinstance(payload, dict) else None
+
+
+def save(file: Path, stamp: str, payload: dict[str, Any]) -> bool:
+    text = json.dumps({"version": stamp, "payload": payload}, separators=(",", ":"))
+    return write_atomically(file, text)
+
+
+def write_atomically(file: Path, text: str) -> bool:
+    """Write ``text`` to ``file`` through a temporary file, so that a build stopped
+    halfway leaves the old file or the new one, never half of one."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, file)
+        return True
+    except OSError as error:
+        logger.warning("cannot save %s: %s", file, error)
+        return False
+
+
+def prune(folder: Path, kept: Iterable[str]) -> None:
+    """Every file of ``folder`` not named in ``kept`` removed (with what a killed
+    build left half-written)."""
+    if not folder.is_dir():
+        return
+    names = set(kept)
+    for path in folder.iterdir():
+        if path.name not in names and path.is_file():
+            path.unlink(missing_ok=True)
