@@ -17,15 +17,26 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .pool import Readers, learn
 from .settings import AudioTableSettings
 from .stores.clips import ClipStore
 from .stores.pages import PageStore, Site, UsedClip
 from .values import ClipFacts, PageRef, ProcessedPage, Unreadable
+
+if TYPE_CHECKING:  # the pool loads when a clip is to be learnt: a warm build
+    from .pool import Readers  # needs none
+
+
+def worker_count(configured: int | None) -> int:
+    """``AUDIOTABLE_WORKERS``, or one process per CPU this process may use, up to 8."""
+    if configured:
+        return configured
+    count = getattr(os, "process_cpu_count", os.cpu_count)() or 1
+    return min(count, 8)
 
 
 @dataclass(frozen=True)
@@ -53,11 +64,12 @@ def build_pages(
     works: list[PageWork],
     site: Site,
     stores: Stores,
-    readers: Readers,
+    readers: Callable[[], Readers],
     workers: int,
     version: str,
 ) -> list[ProcessedPage]:
-    """Every page of ``works`` annotated, in order."""
+    """Every page of ``works`` annotated, in order. ``readers`` gives what learns
+    a clip, asked for only when a page is annotated anew."""
     keys = [
         PageStore.key(w.html, w.page, w.settings.fingerprint, version) for w in works
     ]
@@ -70,7 +82,7 @@ def build_pages(
         # The table tree and the stages load only here: a warm build needs none.
         from .page import finish_page, prepare_page
 
-        files = site.files
+        files, learners = site.files, readers()
         prepared = {
             i: prepare_page(works[i].html, works[i].page, files, works[i].settings)
             for i in todo
@@ -78,13 +90,13 @@ def build_pages(
         facts = learn_clips(
             {path for page in prepared.values() for path in page.clip_files()},
             stores.clips,
-            readers,
+            learners,
             workers,
         )
         copies = make_copies(
             {path for page in prepared.values() for path in page.blind_files()},
             stores.clips,
-            readers,
+            learners,
         )
         for i, page in prepared.items():
             done[i] = processed = finish_page(page, facts, copies)
@@ -106,6 +118,8 @@ def learn_clips(
 ) -> dict[Path, ClipFacts]:
     """What is known of each file of ``paths``, learning in one batch what the
     clip store does not know yet (a file that cannot be hashed has none)."""
+    from .pool import learn
+
     decoding = readers.decoding
 
     def known(key: str | None) -> bool:

@@ -269,15 +269,14 @@ def annotate_generators(
         for content in contents:
             content.audiotables, content.audiotable_jsonld = (), ""
         return []
-    from .build import build_pages
-    from .pool import worker_count
+    from .build import build_pages, worker_count
     from .values import ProcessedPage
 
     done = build_pages(
         list(works.values()),
         PublishedSite(generators),
         stores(),
-        readers(),
+        readers,
         worker_count(settings.workers),
         code_version(),
     )
@@ -393,27 +392,27 @@ def apply_processed(content: Any, processed: ProcessedPage) -> None:
 
 
 def _summary_of(content: Any, processed: ProcessedPage) -> str:
-    """Pelican's own summary (its word and paragraph limits), cut from the page
-    with each audio table as a one-line teaser linking to it."""
+    """Pelican's own summary (its word and paragraph limits, its table of contents
+    left out), cut from the page with each audio table as a one-line teaser
+    linking to it. Its links are Pelican's to rewrite: it does so for a summary
+    set here right after this signal."""
+    from pelican import utils
+
     from .summary import with_tables_as_teasers
 
     settings = content.settings
-    siteurl = content.get_siteurl()
-    html = with_tables_as_teasers(
-        processed.html, processed.spans, f"{siteurl}/{content.url}"
-    )
-    html = str(content._update_content(html, siteurl))  # links, as get_content has
+    url = f"{content.get_siteurl()}/{content.url}"
+    html = with_tables_as_teasers(processed.html, processed.spans, url)
     if settings.get("SUMMARY_MAX_PARAGRAPHS") is not None:
         html = truncate_html_paragraphs(html, settings["SUMMARY_MAX_PARAGRAPHS"])
-    if settings.get("SUMMARY_MAX_LENGTH") is None:
-        return html
-    return str(
-        truncate_html_words(
+    if settings.get("SUMMARY_MAX_LENGTH") is not None:
+        html = truncate_html_words(
             html,
             settings["SUMMARY_MAX_LENGTH"],
             settings.get("SUMMARY_END_SUFFIX", "…"),
         )
-    )
+    strip_toc = getattr(utils, "strip_toc_elements_from_html", None)  # 4.12 on
+    return str(strip_toc(html) if strip_toc else html)
 
 
 def _forget_rendered(content: Any) -> None:

@@ -83,14 +83,6 @@ _budget = DECODE_BUDGET  # in a worker: as the build set it
 _PR_SET_PDEATHSIG = 1
 
 
-def worker_count(configured: int | None) -> int:
-    """``AUDIOTABLE_WORKERS``, or one process per CPU this process may use, up to 8."""
-    if configured:
-        return configured
-    count = getattr(os, "process_cpu_count", os.cpu_count)() or 1
-    return min(count, 8)
-
-
 #: Whether all a build needs of a content (by its key) is known already.
 Known = Callable[[str], bool]
 #: New stamps (path -> stamp and content key) and facts (content key -> facts).

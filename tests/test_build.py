@@ -516,7 +516,8 @@ def test_a_summary_never_cuts_an_audio_table(tmp_path: Path, clips) -> None:
         tmp_path,
         {
             **{f"clips/{n}.mp3": clips["cbr-128-stereo-44k.mp3"] for n in range(7)},
-            "post.md": f"Title: Takes\nSlug: takes\nDate: 2025-01-01\n\n{words}\n\n"
+            "post.md": f"Title: Takes\nSlug: takes\nDate: 2025-01-01\n\n{words} "
+            "[the newer one]({filename}/newer.md)\n\n"
             f"| Take | Clip |\n|---|---|\n{rows}\n\n{words} {words}\n",
             # The newest article is shown whole on notmyidea's index; the rest
             # by their summaries.
@@ -530,6 +531,8 @@ def test_a_summary_never_cuts_an_audio_table(tmp_path: Path, clips) -> None:
     teaser = index.select_one("p.audiotable-teaser a")
     assert teaser is not None and teaser.get_text() == "▶ 7 clips · 0:51"
     assert teaser["href"].endswith("takes.html")
+    link = teaser.find_previous("a", string="the newer one")  # rewritten by Pelican
+    assert link is not None and link["href"].endswith("newer.html"), link
     feed = (output / "feeds" / "all.rss.xml").read_text()
     assert "&lt;table" not in feed and "audiotable-teaser" in feed
     assert "word19" in feed  # words after the table still count towards the cut
