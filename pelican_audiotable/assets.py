@@ -53,7 +53,8 @@ def link_assets(html: str, base_url: str, jsonld: str = "") -> str:
     """``html`` with the stylesheet and script linked in its head if it needs them,
     and the page's JSON-LD there too (unless the theme wrote them already)."""
     if "audiotable" not in html or not _AUDIO_TABLE.search(html):
-        return html
+        return html  # two C searches for most pages: no table of ours
+
     tags = ""
     if STYLESHEET not in html:
         base = escape(base_url.rstrip("/"), quote=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -42,10 +41,6 @@ QUESTION_CLASS = "audiotable-question"
 REVEAL_CLASS = "audiotable-reveal"
 #: Where the untagged copies are published, below the output folder.
 COPIES_FOLDER = "audiotable/blind"
-#: The marker for one table, a comment right before it (Markdown writes it as
-#: is; reST through ``.. raw:: html``): ``<!-- audiotable-blind -->``, or with the
-#: question: ``<!-- audiotable-blind: Which one is the human player? -->``.
-_MARKER = re.compile(r"\s*audiotable-blind(?:\s*:(.*)|\s*)\Z", re.S)
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -67,13 +62,11 @@ class BlindClip:
     copy_url: str
 
 
-def blind_question(setting: str, comments: Sequence[str]) -> str | None:
-    """Whether a table is blind, from the page's setting and the comments right
-    before it, and its question ("" to ask from the labels); None when it is not."""
-    for comment in comments:
-        marker = _MARKER.match(comment)
-        if marker:
-            return (marker[1] or "").strip()
+def blind_question(setting: str, marker: str | None) -> str | None:
+    """Whether a table is blind, from the page's setting and the table's marker,
+    and its question ("" to ask from the labels); None when it is not."""
+    if marker is not None:
+        return marker
     if setting:
         return "" if setting == "yes" else setting
     return None

@@ -10,8 +10,7 @@ written with one problem, and the rest of the page goes on.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -158,8 +157,8 @@ def prepare_page(
     for span in scan.spans:
         try:
             fragment = parse_tables(html[span.start : span.end])
-            blind = blind_question(settings.blind, span.comments)
-            note = fairness_note_marker(span.comments)
+            blind = blind_question(settings.blind, span.markers.blind)
+            note = span.markers.fairness_note
             tables = []
             for found in fragment.tables:
                 if BLIND_CLASS in found.element.classes():
@@ -304,19 +303,6 @@ def _copy_url(name: str, prepared: PreparedPage) -> str:
         return f"{prepared.site_url}/{COPIES_FOLDER}/{name}"
     depth = prepared.page.save_as.count("/")
     return "../" * depth + f"{COPIES_FOLDER}/{name}"
-
-
-#: A table's own say on the fairness note: ``<!-- audiotable-fairness-note -->``
-#: (or ``: off``) right before it, beside any other marker.
-_NOTE_MARKER = re.compile(r"\s*audiotable-fairness-note(?:\s*:\s*(\w+))?\s*\Z")
-
-
-def fairness_note_marker(comments: Sequence[str]) -> bool | None:
-    for comment in comments:
-        marker = _NOTE_MARKER.match(comment)
-        if marker:
-            return (marker[1] or "on").lower() not in ("off", "no", "false")
-    return None
 
 
 def _noted(table: PreparedTable, settings: AudioTableSettings) -> bool:

@@ -24,15 +24,43 @@ _WS = "\t\n\f\r "
 _MARKER = re.compile(r"[\t\n\f\r ]*audiotable-")
 
 
+#: ``<!-- audiotable-blind -->``, or with its question:
+#: ``<!-- audiotable-blind: Which one is the human player? -->``.
+_BLIND = re.compile(r"\s*audiotable-blind(?:\s*:(.*)|\s*)\Z", re.S)
+#: ``<!-- audiotable-fairness-note -->`` (or ``: off``).
+_NOTE = re.compile(r"\s*audiotable-fairness-note(?:\s*:\s*(\w+))?\s*\Z")
+
+
+@dataclass(frozen=True)
+class Markers:
+    """What the ``<!-- audiotable-… -->`` comments right before a table ask of it
+    (a run of them, with only white space between them and it). Markdown writes
+    them as they are; reST through ``.. raw:: html``."""
+
+    #: Blind: its question ("": asked from its labels); None: not asked.
+    blind: str | None = None
+    #: Its own say on the fairness note; None: the page's setting.
+    fairness_note: bool | None = None
+
+    @classmethod
+    def of(cls, comments: list[str]) -> Markers:
+        blind = note = None
+        for comment in comments:
+            if blind is None and (marker := _BLIND.match(comment)):
+                blind = (marker[1] or "").strip()
+            elif note is None and (marker := _NOTE.match(comment)):
+                note = (marker[1] or "on").lower() not in ("off", "no", "false")
+        return cls(blind, note)
+
+
 @dataclass(frozen=True)
 class TableSpan:
-    """Where a top-level ``<table>…</table>`` sits in a page's HTML, and its
-    markers: the ``<!-- audiotable-… -->`` comments right before it, with only
-    white space between them and it."""
+    """Where a top-level ``<table>…</table>`` sits in a page's HTML, and what its
+    markers ask of it."""
 
     start: int
     end: int
-    comments: tuple[str, ...] = ()
+    markers: Markers = Markers()
 
 
 @dataclass
@@ -92,7 +120,7 @@ def scan_page(html: str) -> PageScan:
                 if depth == 0:
                     start = found.start()
                     right_before = comments and not html[comments_end:start].strip(_WS)
-                    markers = tuple(comments) if right_before else ()
+                    markers = Markers.of(comments) if right_before else Markers()
                 depth += 1
             elif name == "template":
                 template += 1

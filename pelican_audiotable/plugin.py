@@ -197,11 +197,8 @@ def on_generator_init(generator: Any) -> None:
 
 
 def on_all_generators_finalized(generators: list[Any]) -> None:
-    problems = annotate_generators(
+    problems, _build.has_tables = annotate_generators(
         generators, _build.settings, _build.stores, _build.readers, _build.played
-    )
-    _build.has_tables = any(
-        getattr(content, "audiotables", ()) for content in contents_of(generators)
     )
     if _build._stores is not None:  # opened: a page may hold a clip
         _build._stores.save()
@@ -253,10 +250,11 @@ def annotate_generators(
     stores: Callable[[], Stores],
     readers: Callable[[], Readers],
     played: set[str] | None = None,
-) -> list[Problem]:
+) -> tuple[list[Problem], bool]:
     """Annotate every article and page the generators hold; return the problems
-    (and add the untagged copies they play to ``played``). The stores and the
-    readers are asked for only when a page may hold a clip."""
+    and whether any shows an audio table (and add the untagged copies they play
+    to ``played``). The stores and the readers are asked for only when a page may
+    hold a clip."""
     contents = contents_of(generators)
     works = {
         index: page_work(content, settings)
@@ -268,7 +266,7 @@ def annotate_generators(
     if not works:  # most sites' most builds... or all of a site without clips
         for content in contents:
             content.audiotables, content.audiotable_jsonld = (), ""
-        return []
+        return [], False
     from .build import build_pages, worker_count
     from .values import ProcessedPage
 
@@ -288,7 +286,7 @@ def annotate_generators(
         problems += page.problems
         if played is not None:
             played.update(page.copies)
-    return problems
+    return problems, any(page.tables for page in done)
 
 
 class PublishedSite:
@@ -493,7 +491,7 @@ def check_site(content: Path | None, settings_file: Path | None) -> SiteReport:
         if hasattr(generator, "generate_context"):
             generator.generate_context()
     options = AudioTableSettings.from_mapping(settings)
-    problems = annotate_generators(generators, options, _stores_of_nothing, _readers)
+    problems, _ = annotate_generators(generators, options, _stores_of_nothing, _readers)
     pages = []
     for item in contents_of(generators):
         if item.audiotables:

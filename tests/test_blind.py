@@ -223,7 +223,9 @@ def test_a_warm_build_publishes_the_copies_again(tmp_path: Path, files) -> None:
 
 def _questions(page: str, setting: str = "") -> list[str | None]:
     """What each table of a page asks, as the page scan and the marker rule see it."""
-    return [blind_question(setting, span.comments) for span in scan_page(page).spans]
+    return [
+        blind_question(setting, span.markers.blind) for span in scan_page(page).spans
+    ]
 
 
 MARKED = "<!-- audiotable-blind -->"

@@ -70,10 +70,11 @@ class ClipStore:
         asks for nothing else)."""
         if self._stamps is None:
             kept = jsonfile.load(self._file("stamps.json"), self._stamp(), "clip store")
-            self._stamps = {
-                name: (Stamp(*entry[:4]), entry[4])
-                for name, entry in (kept or {}).items()
-            }
+            with jsonfile.collector_paused():
+                self._stamps = {
+                    name: (Stamp(*entry[:4]), entry[4])
+                    for name, entry in (kept or {}).items()
+                }
         return self._stamps
 
     def known_key(self, path: Path | str) -> str | None:

@@ -19,12 +19,14 @@ import hashlib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from ..resolve import PageRef, ResolvedClip, SiteFiles, first_playable_source
-from ..values import Problem, ProblemKind, ProcessedPage, StoredTables
+from ..values import PageRef, Problem, ProblemKind, ProcessedPage, StoredTables
 from . import jsonfile
 from .clips import ClipStore
+
+if TYPE_CHECKING:  # resolving loads only when the site's files changed
+    from ..resolve import ResolvedClip, SiteFiles
 
 #: Bump when what is stored changes.
 PAGES_FORMAT = 2
@@ -139,7 +141,9 @@ class PageStore:
             index = self.folder / "pages.json" if self.folder else None
             kept = jsonfile.load(index, self._stamp(), "page store") or {}
             try:
-                self._entries = {k: KeptPage.from_json(v) for k, v in kept.items()}
+                with jsonfile.collector_paused():
+                    entries = {k: KeptPage.from_json(v) for k, v in kept.items()}
+                self._entries = entries
             except (KeyError, TypeError, ValueError):
                 self._entries = {}  # damaged by hand: rebuilt
         return self._entries
@@ -184,6 +188,8 @@ class PageStore:
     ) -> bool:
         if entry.site != site.fingerprint:
             # Files came or went: does each clip still resolve as it did?
+            from ..resolve import first_playable_source
+
             files = site.files
             for used in entry.clips:
                 now = first_playable_source(used.sources, page, files)
