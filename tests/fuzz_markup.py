@@ -28,6 +28,7 @@ from pelican_audiotable.page import process_page
 from pelican_audiotable.resolve import PageRef, SiteFiles
 from pelican_audiotable.settings import AudioTableSettings
 from pelican_audiotable.values import ClipMetadata
+from tests.test_page import meta
 
 #: The resolver checks that a clip's file exists: these are empty stand-ins (the
 #: reader below never opens them), removed when the run ends.
@@ -188,20 +189,7 @@ def fragment(rng: random.Random) -> str:
 
 def read(path: Path) -> ClipMetadata:
     relative = path.relative_to(ROOT).as_posix()
-    return ClipMetadata(
-        path=str(path),
-        format="MP3",
-        codec="MP3",
-        duration=12.5,
-        duration_source="header",
-        bitrate=128000,
-        bitrate_mode="CBR",
-        sample_rate=44100,
-        channels=2,
-        size=200_000,
-        title=CLIPS[relative],
-        artist=CLIPS[relative],
-    )
+    return meta(relative, 12.5, title=CLIPS[relative], artist=CLIPS[relative])
 
 
 @dataclass(frozen=True)
