@@ -51,18 +51,18 @@ class RangeRequestHandler(http.server.SimpleHTTPRequestHandler):
     def send_head(self) -> BinaryIO | None:
         self._range: tuple[int, int] | None = None
         try:
-            path = self._file()
+            path, slash_missing = self._file()
         except ValueError:
             self.send_error(400, "Bad request path")
             return None
-        if path is None:
-            self.send_error(404, "File not found")
-            return None
-        if path.endswith(os.sep):  # a folder asked for without its slash
+        if slash_missing:  # a folder asked for without its slash
             self.send_response(301)
             self.send_header("Location", urlsplit(self.path).path + "/")
             self.send_header("Content-Length", "0")
             self.end_headers()
+            return None
+        if path is None:
+            self.send_error(404, "File not found")
             return None
         try:
             handle = open_regular(path)
@@ -100,24 +100,25 @@ class RangeRequestHandler(http.server.SimpleHTTPRequestHandler):
         handle.seek(start)
         return handle
 
-    def _file(self) -> str | None:
+    def _file(self) -> tuple[str | None, bool]:
         """The regular file a request path names inside the served folder (its
-        ``index.html`` for a folder), or None. Raises ValueError on a NUL."""
+        ``index.html`` for a folder), or None; and whether it names a folder
+        without its slash (redirected). Raises ValueError on a NUL."""
         url_path = unquote(urlsplit(self.path).path)
         if "\x00" in url_path or "\\" in url_path:
             raise ValueError(url_path)
         parts = [part for part in url_path.split("/") if part not in ("", ".")]
         if any(part.startswith(".") for part in parts):  # "..", dotfiles
-            return None
+            return None, False
         root = os.path.realpath(self.directory)
         path = os.path.realpath(os.path.join(root, *parts))
         if path != root and not path.startswith(root + os.sep):
-            return None  # a symlink out of the folder
+            return None, False  # a symlink out of the folder
         if os.path.isdir(path):
             if not url_path.endswith("/"):
-                return path + os.sep
+                return None, True
             path = os.path.join(path, "index.html")
-        return path if os.path.isfile(path) else None
+        return (path if os.path.isfile(path) else None), False
 
     def _unsatisfiable(self, size: int) -> None:
         self.send_response(416)
