@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -121,7 +122,16 @@ def test_switching_within_a_matched_row_keeps_the_position(tab, matched_site: st
     buttons.nth(1).click()  # AI verse, 7.3 s: continue where the human take was
     # Started over, it would need 1.5 s to get there; carried over, it is there at once.
     wait_until_playing(tab, 1, past=human_at - 0.1, timeout=900)
-    assert states(tab)[0][0]  # the human take paused
+    paused_soon(tab, 0)  # the human take: faded out, then paused
+
+
+def paused_soon(tab, index: int) -> None:
+    """A clip stopped by a switch pauses once its fade-out is over."""
+    tab.wait_for_function(
+        "i => document.querySelectorAll('table.audiotable audio')[i].paused",
+        arg=index,
+        timeout=1000,
+    )
 
 
 def test_switching_to_a_clip_of_another_length_starts_it_over(tab, matched_site: str):
@@ -306,6 +316,53 @@ def levels_site(tmp_path_factory, clips) -> str:
 VOLUMES = """() => Array.from(document.querySelectorAll('table.audiotable audio'))
     .map(a => [a.volume, Number(a.dataset.loudness)])"""
 
+#: The page's audio graph, watched from before its script runs: every gain node
+#: with the element it carries, every automation of a gain, and what reaches the
+#: speakers (a tap mixing everything connected to the destination).
+INSTRUMENTED_GRAPH = """(() => {
+  const graph = window.audiotableGraph = {gains: [], automations: [], heard: [], rate: 0};
+  const Context = window.AudioContext;
+  if (!Context) return;
+  const makeSource = Context.prototype.createMediaElementSource;
+  Context.prototype.createMediaElementSource = function (element) {
+    const source = makeSource.call(this, element);
+    source.element = element;
+    return source;
+  };
+  const connect = AudioNode.prototype.connect;
+  AudioNode.prototype.connect = function (target, ...rest) {
+    const result = connect.call(this, target, ...rest);
+    if (this.element && target instanceof GainNode) {
+      target.element = this.element;
+      target.gain.node = target;
+      graph.gains.push(target);
+    }
+    if (target instanceof AudioDestinationNode && !(this instanceof ScriptProcessorNode)) {
+      const context = this.context;
+      if (!context.tap) {
+        context.tap = context.createScriptProcessor(1024, 1, 1);
+        context.tap.onaudioprocess = (event) => graph.heard.push(
+          [event.playbackTime, Array.from(event.inputBuffer.getChannelData(0))]);
+        connect.call(context.tap, context.destination);
+        graph.rate = context.sampleRate;
+      }
+      connect.call(this, context.tap);
+    }
+    return result;
+  };
+  for (const name of ["setValueAtTime", "linearRampToValueAtTime", "setValueCurveAtTime"]) {
+    const original = AudioParam.prototype[name];
+    AudioParam.prototype[name] = function (...args) {
+      if (this.node) graph.automations.push([graph.gains.indexOf(this.node), name, args[0], args[1]]);
+      return original.apply(this, args);
+    };
+  }
+  window.audiotableGainOf = (element) => graph.gains.find((g) => g.element === element);
+})()"""
+
+GAINS = """() => Array.from(document.querySelectorAll('table.audiotable audio'))
+    .map(a => window.audiotableGainOf(a)?.gain.value ?? null)"""
+
 
 def expected_volumes(levels: list[float]) -> list[float]:
     quietest = min(levels)
@@ -313,11 +370,13 @@ def expected_volumes(levels: list[float]) -> list[float]:
 
 
 def test_every_clip_plays_at_the_loudness_of_the_quietest(tab, levels_site: str):
+    """On its gain node: an element's volume stays 1 (iOS ignores it)."""
+    tab.add_init_script(INSTRUMENTED_GRAPH)
     tab.goto(levels_site, wait_until="networkidle")
     volumes, levels = zip(*tab.evaluate(VOLUMES), strict=True)
     assert max(levels) - min(levels) == pytest.approx(8, abs=1.0)
-    assert list(volumes) == pytest.approx(expected_volumes(list(levels)), abs=0.01)
-    assert max(volumes) == 1.0  # attenuation only: the quietest at unity
+    assert set(volumes) == {1.0}
+    assert tab.evaluate("window.audiotableGraph.gains.length") == 0  # no press yet
     gains = tab.locator(".audiotable-gain").all_inner_texts()
     assert gains[0].startswith("\u2212") and gains[0].endswith(" dB") and gains[1] == ""
     buttons = tab.locator(".audiotable-player button")
@@ -325,11 +384,115 @@ def test_every_clip_plays_at_the_loudness_of_the_quietest(tab, levels_site: str)
     wait_until_playing(tab, 0)
     buttons.nth(1).click()  # switching keeps every clip matched
     wait_until_playing(tab, 1)
-    after, _ = zip(*tab.evaluate(VOLUMES), strict=True)
-    assert after == volumes
+    expected = expected_volumes(list(levels))
+    tab.wait_for_function(
+        f"() => Math.abs(({GAINS})()[1] - {expected[1]}) < 0.01", timeout=2000
+    )
+    tab.wait_for_function(f"() => ({GAINS})()[0] < 0.001", timeout=2000)  # faded out
+    assert set(v for v, _ in tab.evaluate(VOLUMES)) == {1.0}
+    heard = tab.evaluate(
+        "window.audiotableGraph.gains.map(g => g.element.dataset.loudness)"
+    )
+    assert len(heard) == 2  # one gain node a clip, made as each first played
+    buttons.nth(0).click()
+    wait_until_playing(tab, 0)
+    tab.wait_for_function(
+        f"() => Math.abs(({GAINS})()[0] - {expected[0]}) < 0.01", timeout=2000
+    )
     # Nothing failed to load but the favicon this test site has not got.
     assert [e for e in tab.console_errors if "404" not in e] == []
     assert [u for u in tab.failed if not u.endswith("favicon.ico")] == []
+
+
+def test_without_web_audio_matching_falls_back_to_volume(tab, levels_site: str):
+    tab.add_init_script("delete window.AudioContext; delete window.webkitAudioContext")
+    tab.goto(levels_site, wait_until="networkidle")
+    volumes, levels = zip(*tab.evaluate(VOLUMES), strict=True)
+    assert list(volumes) == pytest.approx(expected_volumes(list(levels)), abs=0.01)
+    buttons = tab.locator(".audiotable-player button")
+    buttons.nth(0).click()
+    wait_until_playing(tab, 0)
+    buttons.nth(1).click()
+    wait_until_playing(tab, 1)
+    assert [i for i, (paused, _) in enumerate(states(tab)) if not paused] == [1]
+    assert [e for e in tab.console_errors if "404" not in e] == []  # no favicon
+
+
+@pytest.fixture(scope="module")
+def tones_site(tmp_path_factory) -> str:
+    """A row of two takes of one continuous 440 Hz tone, as loud as each other."""
+    import subprocess
+
+    root = tmp_path_factory.mktemp("tones")
+    made = root / "made"
+    made.mkdir()
+    tone = made / "tone.mp3"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+         "sine=f=440:d=8:sample_rate=44100", "-af", "volume=12dB",
+         "-c:a", "libmp3lame", "-b:a", "192k", str(tone)],
+        check=True,
+    )  # fmt: skip
+    output = build_site(
+        root,
+        {
+            "clips/a.mp3": tone,
+            "clips/b.mp3": tone,
+            "post.md": "Title: Tones\nSlug: tones\n\n| Take | A | B |\n|---|---|---|\n"
+            "| tone | [a](/clips/a.mp3) | [b](/clips/b.mp3) |\n",
+        },
+        AUDIOTABLE_ASSETS=True,
+    )
+    with serve(output) as url:
+        yield url + "/tones.html"
+
+
+def largest_steps(tab) -> tuple[float, float]:
+    """The largest sample-to-sample step heard, and a steady tone's own largest
+    step at the loudest amplitude heard (2 A sin(pi f / rate)). The tap hears in
+    blocks, and a busy page can miss one: steps are taken within each run of
+    blocks that follow one another, never across a missed one."""
+    import math
+
+    heard, rate = tab.evaluate(
+        "[window.audiotableGraph.heard, window.audiotableGraph.rate]"
+    )
+    runs: list[list[float]] = []
+    expected = None
+    for time, block in heard:
+        if expected is None or abs(time - expected) > 0.5 / rate:
+            runs.append([])
+        runs[-1] += block
+        expected = time + len(block) / rate
+    samples = [x for run in runs for x in run]
+    amplitude = max(abs(x) for x in samples)
+    assert amplitude > 0.3  # the tones were heard
+    step = max(abs(b - a) for run in runs for a, b in itertools.pairwise(run))
+    return step, 2 * amplitude * math.sin(math.pi * 440 / rate)
+
+
+def test_starts_switches_and_pauses_do_not_click(tab, tones_site: str) -> None:
+    """What reaches the speakers never jumps more between two samples than the
+    tone itself does: every start, switch and pause is a fade."""
+    tab.add_init_script(INSTRUMENTED_GRAPH)
+    tab.goto(tones_site, wait_until="networkidle")
+    buttons = tab.locator(".audiotable-player button")
+    buttons.nth(0).click()
+    wait_until_playing(tab, 0, past=1.0)
+    buttons.nth(1).click()  # the switch: a crossfade
+    wait_until_playing(tab, 1, past=states(tab)[0][1] + 0.5)
+    paused_soon(tab, 0)
+    buttons.nth(1).click()  # pause
+    tab.wait_for_function(
+        "() => document.querySelectorAll('table.audiotable audio')[1].paused"
+    )
+    tab.wait_for_timeout(150)  # what the tap still had to hear
+    step, own = largest_steps(tab)
+    print(f"largest step {step:.4f}, the tone's own {own:.4f}")
+    assert step <= own * 1.05
+    fades = tab.evaluate("window.audiotableGraph.automations")
+    ramps = [a for a in fades if a[1] == "linearRampToValueAtTime"]
+    assert {a[0] for a in ramps} == {0, 1} and len(ramps) >= 4  # in, out, in, out
 
 
 def test_the_matching_switch_is_remembered_for_the_site(tab, levels_site: str):
@@ -338,14 +501,13 @@ def test_the_matching_switch_is_remembered_for_the_site(tab, levels_site: str):
     assert switch.get_attribute("aria-pressed") == "true"
     switch.click()
     assert switch.get_attribute("aria-pressed") == "false"
-    assert {v for v, _ in tab.evaluate(VOLUMES)} == {1.0}
     assert tab.locator(".audiotable-gain").all_inner_texts() == [""] * 4
     tab.reload(wait_until="networkidle")
     assert switch.get_attribute("aria-pressed") == "false"
-    assert {v for v, _ in tab.evaluate(VOLUMES)} == {1.0}
+    assert tab.locator(".audiotable-gain").all_inner_texts() == [""] * 4
     switch.click()
-    volumes, levels = zip(*tab.evaluate(VOLUMES), strict=True)
-    assert list(volumes) == pytest.approx(expected_volumes(list(levels)), abs=0.01)
+    shown = tab.locator(".audiotable-gain").all_inner_texts()
+    assert shown[0].startswith("\u2212") and shown[1] == ""
 
 
 def test_waveforms_show_progress_and_seek(tab, levels_site: str) -> None:
@@ -591,7 +753,7 @@ def test_under_common_theme_css_the_grid_keeps_its_shape_and_is_readable(
                 wait_until_playing(tab, 0)
                 buttons.nth(1).click()
                 wait_until_playing(tab, 1)
-                assert [paused for paused, _ in states(tab)][:2] == [True, False]
+                paused_soon(tab, 0)
                 label = tab.locator(
                     "table.audiotable tbody tr > :first-child"
                 ).first.bounding_box()

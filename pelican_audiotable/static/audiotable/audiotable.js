@@ -6,6 +6,10 @@
  * audio[data-duration]). Without this script the native players and the build-time
  * durations still work; with it:
  *  - only one clip plays at a time (native players included);
+ *  - one Web Audio graph, made on the reader's first press: each clip's element
+ *    through a gain node, which carries its loudness matching (iOS ignores an
+ *    element's volume) and ramps every start, pause and switch, so that none clicks;
+ *    a switch is a crossfade;
  *  - each clip gets a compact control: play/pause, a seekable bar, and elapsed/total
  *    time that shows the build-time duration before anything is downloaded;
  *  - switching between clips of one row or column continues at the same musical
@@ -32,6 +36,8 @@
   const MATCHING_KEY = "audiotable-loudness-matching";
   const SCORE_KEY = "audiotable-blind-score";
   const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  /** Seconds every start, pause and switch fades over. */
+  const FADE = 0.012;
 
   /** @type {HTMLAudioElement | null} the clip last started anywhere on the page */
   let lastStarted = null;
@@ -109,9 +115,106 @@
     return Math.abs(da - db) <= MATCH_TOLERANCE * Math.max(da, db);
   }
 
+  // ----- The audio engine -----------------------------------------------------
+
+  /**
+   * The page's one audio graph, made on the reader's first press (browsers let a
+   * page sound only from a gesture): each clip's element, through its gain node,
+   * to the speakers. Where Web Audio is missing, or the page is opened from a file
+   * (its clips would then count as another origin and play silent through the
+   * graph), clips play as elements, matched by their volume.
+   */
+  const Context = window.AudioContext || /** @type {any} */ (window).webkitAudioContext;
+  const graphed = !!Context && location.protocol !== "file:";
+  /** @type {AudioContext | null} */
+  let context = null;
+  /** @type {WeakMap<HTMLMediaElement, GainNode>} */
+  const gains = new WeakMap();
+  /** @type {WeakMap<HTMLMediaElement, number>} each clip's matching gain, linear */
+  const levels = new WeakMap();
+  /** @type {WeakMap<HTMLMediaElement, number>} a fade-out's timer, until it pauses */
+  const stopping = new WeakMap();
+  /** @type {WeakSet<HTMLMediaElement>} the clips whose sound has started */
+  const sounding = new WeakSet();
+  /** @type {WeakSet<HTMLMediaElement>} the clips on their way to a new position */
+  const seeking = new WeakSet();
+
+  /** @param {HTMLMediaElement} audio */
+  function levelOf(audio) {
+    return levels.get(audio) ?? 1;
+  }
+
+  /** Whether the clip comes from this site: another's plays silent through a graph. */
+  /** @param {HTMLMediaElement} audio */
+  function ours(audio) {
+    const source = audio.currentSrc || audio.src || audio.querySelector("source")?.src;
+    try {
+      return !!source && new URL(source, location.href).origin === location.origin;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The clip's gain node, made with the graph when first asked; null: no graph. */
+  /** @param {HTMLMediaElement} audio */
+  function gainOf(audio) {
+    const known = gains.get(audio);
+    if (known || !graphed || !ours(audio)) return known ?? null;
+    context ??= new Context();
+    const gain = context.createGain();
+    gain.gain.value = 0;
+    context.createMediaElementSource(audio).connect(gain).connect(context.destination);
+    gains.set(audio, gain);
+    audio.volume = 1; // the gain node matches it now
+    return gain;
+  }
+
+  /** Ramp a gain to `level` within FADE, from wherever it is now. */
+  /** @param {GainNode} gain @param {number} level */
+  function ramp(gain, level) {
+    if (!context) return;
+    const now = context.currentTime;
+    const param = gain.gain;
+    const from = param.value;
+    param.cancelScheduledValues(0);
+    param.setValueAtTime(from, now);
+    param.linearRampToValueAtTime(level, now + FADE);
+  }
+
+  /** Pause a clip, fading it out first when it plays through the graph. */
+  /** @param {HTMLMediaElement} audio */
+  function stop(audio) {
+    const gain = gains.get(audio);
+    if (!gain || audio.paused) {
+      audio.pause();
+      return;
+    }
+    ramp(gain, 0);
+    clearTimeout(stopping.get(audio));
+    stopping.set(
+      audio,
+      setTimeout(() => {
+        stopping.delete(audio);
+        audio.pause();
+      }, FADE * 1000 + 8),
+    );
+  }
+
   /** Start a clip at the moment a comparable clip had reached. */
   /** @param {HTMLAudioElement} audio */
   function start(audio) {
+    clearTimeout(stopping.get(audio));
+    stopping.delete(audio);
+    const gain = gainOf(audio);
+    if (gain && context) {
+      context.resume().catch(() => {});
+      if (audio.paused) {
+        gain.gain.cancelScheduledValues(0);
+        gain.gain.value = 0; // it rises when it sounds ("playing")
+      } else {
+        ramp(gain, levelOf(audio)); // caught while fading out
+      }
+    }
     const previous = lastStarted;
     if (previous && previous !== audio && comparable(previous, audio)) {
       const moment = previous.currentTime - leadOf(previous);
@@ -122,37 +225,75 @@
     if (playing) playing.catch(() => {});
   }
 
-  /** Seek now, or as soon as the clip knows its length (nothing is loaded before play). */
-  /** @param {HTMLAudioElement} audio @param {number} position */
+  /**
+   * Seek now, or as soon as the clip knows its length (nothing is loaded before
+   * play). A clip sounding through the graph fades out first and back in once it
+   * sounds from there: a jump in the middle of a wave is a click.
+   * @param {HTMLAudioElement} audio @param {number} position
+   */
   function seek(audio, position) {
-    if (audio.readyState >= HTMLMediaElement.HAVE_METADATA) {
-      audio.currentTime = position;
-    } else {
+    const gain = gains.get(audio);
+    if (gain) seeking.add(audio);
+    if (audio.readyState < HTMLMediaElement.HAVE_METADATA) {
       audio.addEventListener("loadedmetadata", () => (audio.currentTime = position), {
         once: true,
       });
+    } else if (gain && sounding.has(audio)) {
+      ramp(gain, 0);
+      setTimeout(() => (audio.currentTime = position), FADE * 1000);
+    } else {
+      audio.currentTime = position;
     }
   }
 
   /** @param {HTMLAudioElement} audio */
   function toggle(audio) {
-    if (audio.paused) start(audio);
-    else audio.pause();
+    if (audio.paused || stopping.has(audio)) start(audio);
+    else stop(audio);
   }
 
-  // One clip at a time, for every <audio> of the page (enhanced or not).
+  /** The others playing on the page stop: faded when they play through the graph. */
+  /** @param {EventTarget | null} target */
+  function stopOthers(target) {
+    for (const other of document.querySelectorAll("audio")) {
+      if (other !== target && !other.paused) stop(other);
+    }
+  }
+
+  // One clip at a time, for every <audio> of the page (enhanced or not). A clip of
+  // the graph takes over when it sounds: the outgoing one fades out as it fades in.
   document.addEventListener(
     "play",
     (event) => {
       const target = event.target;
       if (!(target instanceof HTMLAudioElement)) return;
-      for (const other of document.querySelectorAll("audio")) {
-        if (other !== target && !other.paused) other.pause();
-      }
       lastStarted = target;
+      if (!gains.has(target)) stopOthers(target);
     },
     true,
   );
+  /** A clip of the graph rises to its level once it sounds from where it is going. */
+  /** @param {Event} event */
+  function rise(event) {
+    const target = event.target;
+    if (!(target instanceof HTMLAudioElement)) return;
+    const gain = gains.get(target);
+    if (!gain) return;
+    if (event.type === "playing") sounding.add(target);
+    if (event.type === "seeked") seeking.delete(target);
+    if (!sounding.has(target) || seeking.has(target) || target.paused) return;
+    ramp(gain, levelOf(target));
+    stopOthers(target);
+  }
+  document.addEventListener("playing", rise, true);
+  document.addEventListener("seeked", rise, true);
+  for (const type of ["pause", "waiting", "emptied"]) {
+    document.addEventListener(
+      type,
+      (event) => event.target instanceof HTMLAudioElement && sounding.delete(event.target),
+      true,
+    );
+  }
 
   /** @param {HTMLAudioElement} audio @param {number} index */
   function enhanceClip(audio, index) {
@@ -273,18 +414,21 @@
   }
 
   /**
-   * Every clip at the loudness of the table's quietest, by lowering its volume
-   * (never raising it: nothing clips). Returns false when there is nothing to match.
+   * Every clip at the loudness of the table's quietest, by lowering its gain (never
+   * raising it: nothing clips). Returns false when there is nothing to match.
    * @param {HTMLAudioElement[]} clips @param {boolean} on
    */
   function matchLoudness(clips, on) {
-    const levels = clips.map(loudnessOf).filter((level) => level !== null);
-    if (levels.length < 2) return false;
-    const quietest = Math.min(...levels);
+    const measured = clips.map(loudnessOf).filter((level) => level !== null);
+    if (measured.length < 2) return false;
+    const quietest = Math.min(...measured);
     for (const clip of clips) {
       const level = loudnessOf(clip);
       const gain = on && level !== null ? Math.min(0, quietest - level) : 0;
-      clip.volume = 10 ** (gain / 20);
+      levels.set(clip, 10 ** (gain / 20));
+      const node = gains.get(clip);
+      if (node && !clip.paused) ramp(node, levelOf(clip));
+      if (!graphed) clip.volume = levelOf(clip); // the gain node's job where there is one
       const shown = clip.nextElementSibling?.querySelector(".audiotable-gain");
       if (shown) shown.textContent = on && gain < -0.05 ? decibels(gain) : "";
     }
@@ -528,7 +672,7 @@
     };
 
     again.addEventListener("click", () => {
-      for (const audio of row.querySelectorAll("audio")) audio.pause();
+      for (const audio of row.querySelectorAll("audio")) stop(audio);
       for (const shown of row.querySelectorAll(".audiotable-revealed")) shown.remove();
       verdict.textContent = "";
       delete verdict.dataset.right;
