@@ -448,27 +448,38 @@ def tones_site(tmp_path_factory) -> str:
 
 
 def largest_steps(tab) -> tuple[float, float]:
-    """The largest sample-to-sample step heard, and a steady tone's own largest
-    step at the loudest amplitude heard (2 A sin(pi f / rate)). The tap hears in
-    blocks, and a busy page can miss one: steps are taken within each run of
-    blocks that follow one another, never across a missed one."""
+    """The largest sample-to-sample step heard around the fades (from 20 ms before
+    each to 50 ms after it: a start, the switch, a pause), and a steady tone's own
+    largest step at the loudest amplitude heard (2 A sin(pi f / rate)). The tap
+    hears in blocks, and a busy page can miss one: steps are never taken across a
+    missed one."""
     import math
 
-    heard, rate = tab.evaluate(
-        "[window.audiotableGraph.heard, window.audiotableGraph.rate]"
+    heard, rate, fades = tab.evaluate(
+        """() => { const g = window.audiotableGraph;
+            return [g.heard, g.rate, g.automations
+                .filter(a => a[1] === 'linearRampToValueAtTime').map(a => a[3])]; }"""
     )
-    runs: list[list[float]] = []
-    expected = None
-    for time, block in heard:
-        if expected is None or abs(time - expected) > 0.5 / rate:
-            runs.append([])
-        runs[-1] += block
-        expected = time + len(block) / rate
-    samples = [x for run in runs for x in run]
+    windows = [(end - FADE - 0.02, end + 0.05) for end in fades]
+    samples: list[float] = []
+    step, previous, expected = 0.0, None, None
+    for start, block in heard:
+        if expected is not None and abs(start - expected) > 0.5 / rate:
+            previous = None  # a block missed
+        for i, x in enumerate(block):
+            at = start + i / rate
+            if previous is not None and any(a <= at <= b for a, b in windows):
+                step = max(step, abs(x - previous))
+            previous = x
+        samples += block
+        expected = start + len(block) / rate
     amplitude = max(abs(x) for x in samples)
     assert amplitude > 0.3  # the tones were heard
-    step = max(abs(b - a) for run in runs for a, b in itertools.pairwise(run))
     return step, 2 * amplitude * math.sin(math.pi * 440 / rate)
+
+
+#: The listening script's fade, in seconds.
+FADE = 0.012
 
 
 def test_starts_switches_and_pauses_do_not_click(tab, tones_site: str) -> None:
@@ -527,6 +538,73 @@ def test_waveforms_show_progress_and_seek(tab, levels_site: str) -> None:
         ".audiotable-progress').getAttribute('width')) > 55",
         timeout=3000,
     )
+
+
+LOOP_BANDS = """() => Array.from(document.querySelectorAll('svg.audiotable-waveform'))
+    .map(w => { const b = w.querySelector('.audiotable-loop');
+                return b ? [Number(b.getAttribute('x')), Number(b.getAttribute('width'))]
+                         : null; })"""
+
+
+def test_a_drag_across_a_waveform_loops_that_passage_in_the_whole_row(
+    tab, levels_site: str
+) -> None:
+    tab.goto(levels_site, wait_until="networkidle")
+    box = tab.locator("svg.audiotable-waveform").nth(0).bounding_box()
+    assert box
+    y = box["y"] + box["height"] / 2
+    tab.mouse.move(box["x"] + box["width"] * 0.2, y)
+    tab.mouse.down()
+    tab.mouse.move(box["x"] + box["width"] * 0.35, y, steps=4)
+    tab.mouse.move(box["x"] + box["width"] * 0.5, y, steps=4)
+    tab.mouse.up()
+    bands = tab.evaluate(LOOP_BANDS)
+    # Shown on both clips of the row (the same take: the same place), on no other.
+    assert bands[0] == pytest.approx([20, 30], abs=1.5)
+    assert bands[1] == pytest.approx(bands[0], abs=0.5) and bands[2:] == [None, None]
+    said = tab.locator(".audiotable-said").inner_text()
+    assert said.startswith("Looping 0:01.") and "to 0:03." in said
+    tab.locator(".audiotable-player button").nth(0).click()
+    # It starts inside the loop, and comes back to its start at its end.
+    seen = tab.evaluate(
+        """() => new Promise(done => {
+            const a = document.querySelectorAll('table.audiotable audio')[0];
+            const times = [];
+            const watch = () => { times.push(a.currentTime);
+                if (times.length < 240) requestAnimationFrame(watch); else done(times); };
+            requestAnimationFrame(watch); })"""
+    )
+    playing = [t for t in seen if t > 0]
+    assert playing and min(playing) >= 7.3 * 0.2 - 0.05
+    assert max(playing) <= 7.3 * 0.5 + 0.1
+    wraps = sum(1 for a, b in itertools.pairwise(playing) if b < a - 1.0)
+    assert wraps >= 1
+    # The other clip of the row starts inside the loop too.
+    tab.locator(".audiotable-player button").nth(1).click()
+    wait_until_playing(tab, 1, past=7.3 * 0.2)
+    assert states(tab)[1][1] <= 7.3 * 0.5 + 0.1
+
+
+def test_the_keys_set_a_loop_at_the_playhead_and_escape_clears_it(
+    tab, levels_site: str
+) -> None:
+    tab.goto(levels_site, wait_until="networkidle")
+    table = tab.locator("table.audiotable")
+    table.focus()
+    assert "[ and ] loop" in (table.get_attribute("aria-label") or "")
+    tab.keyboard.press("1")
+    wait_until_playing(tab, 0, past=1.0)
+    tab.keyboard.press("[")
+    start = states(tab)[0][1]
+    wait_until_playing(tab, 0, past=start + 1.0)
+    tab.keyboard.press("]")
+    said = tab.locator(".audiotable-said").inner_text()
+    assert said.startswith("Looping 0:01.") and "Escape stops looping" in said
+    band = tab.evaluate(LOOP_BANDS)[0]
+    assert band is not None and band[1] == pytest.approx(100 * 1.0 / 7.3, abs=3)
+    tab.keyboard.press("Escape")
+    assert tab.locator(".audiotable-said").inner_text() == "Not looping."
+    assert tab.evaluate(LOOP_BANDS) == [None] * 4
 
 
 def test_switching_lands_on_the_same_moment_past_leading_silence(

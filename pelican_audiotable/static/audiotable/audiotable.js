@@ -20,6 +20,8 @@
  *    a toggle per table turns it off, and the choice is remembered for the site;
  *  - a waveform (svg.audiotable-waveform) shows the progress and seeks on a click
  *    or drag;
+ *  - a loop: drag across a waveform, or press [ and ] at the playhead, to loop a
+ *    passage in every clip of the row (switching stays inside it); Escape clears it;
  *  - keys, inside a table: Space plays/pauses, 1–9 pick a clip, arrows seek 5 s;
  *  - blind tables (table.audiotable-blind): the clips, "A", "B", …, in an order
  *    shuffled per visit and always loudness-matched; the reader picks one, then sees
@@ -113,6 +115,94 @@
     const da = durationOf(a) - leadOf(a);
     const db = durationOf(b) - leadOf(b);
     return Math.abs(da - db) <= MATCH_TOLERANCE * Math.max(da, db);
+  }
+
+  // ----- Loops ------------------------------------------------------------------
+
+  /**
+   * A passage looped in every clip of a row (a grid's row, a blind trial, a list's
+   * one clip), in the row's shared time: seconds past each clip's leading silence.
+   * @typedef {{from: number, to: number}} Loop
+   */
+  /** @type {WeakMap<Element, Loop>} */
+  const loops = new WeakMap();
+  /** The shortest loop kept: a click that wobbled is a seek, not a loop. */
+  const SHORTEST_LOOP = 0.2;
+
+  /** @param {HTMLAudioElement} audio */
+  function rowOf(audio) {
+    return audio.closest("tr") ?? audio;
+  }
+
+  /** The row's loop in this clip's own time, or null. */
+  /** @param {HTMLAudioElement} audio */
+  function loopOf(audio) {
+    const loop = loops.get(rowOf(audio));
+    if (!loop) return null;
+    const lead = leadOf(audio);
+    return { from: loop.from + lead, to: Math.min(loop.to + lead, durationOf(audio)) };
+  }
+
+  /**
+   * Loop (or, with null, stop looping) the row of `audio`: shown on every waveform
+   * of the row, said to screen readers, and kept to by every clip of it.
+   * @param {HTMLAudioElement} audio @param {Loop | null} loop
+   */
+  function setLoop(audio, loop) {
+    const row = rowOf(audio);
+    if (loop && loop.to - loop.from < SHORTEST_LOOP) return;
+    if (loop) loops.set(row, loop);
+    else loops.delete(row);
+    const table = audio.closest("table");
+    for (const clip of row.querySelectorAll("audio")) {
+      if (clip instanceof HTMLAudioElement) showLoop(clip);
+    }
+    const said = table?.previousElementSibling?.querySelector(".audiotable-said");
+    if (said) {
+      said.textContent = loop
+        ? `Looping ${clock(loop.from, durationOf(audio))} to ${clock(loop.to, durationOf(audio))} in the row of ${nameOf(audio, 0)}. Escape stops looping.`
+        : "Not looping.";
+    }
+    const inside = loopOf(audio);
+    if (inside && !audio.paused && (audio.currentTime < inside.from || audio.currentTime > inside.to)) {
+      seek(audio, inside.from);
+    }
+  }
+
+  /** The row's loop drawn on a clip's waveform. */
+  /** @param {HTMLAudioElement} audio */
+  function showLoop(audio) {
+    const waveform = waveformOf(audio);
+    if (!waveform) return;
+    let band = waveform.querySelector(".audiotable-loop");
+    const loop = loopOf(audio);
+    const total = durationOf(audio);
+    if (!loop || !total) {
+      band?.remove();
+      return;
+    }
+    if (!band) {
+      band = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+      band.setAttribute("class", "audiotable-loop");
+      band.setAttribute("height", "200");
+      waveform.prepend(band);
+    }
+    const columns = waveform.viewBox.baseVal.width;
+    band.setAttribute("x", String((columns * loop.from) / total));
+    band.setAttribute("width", String((columns * (loop.to - loop.from)) / total));
+  }
+
+  /** @type {HTMLAudioElement[]} every clip this script enhanced */
+  const enhanced = [];
+
+  /** Back to the loop's start when a looping clip reaches its end (checked each frame). */
+  function keepToLoops() {
+    for (const audio of enhanced) {
+      if (audio.paused || seeking.has(audio)) continue;
+      const loop = loopOf(audio);
+      if (loop && (audio.currentTime >= loop.to - FADE || audio.ended)) seek(audio, loop.from);
+    }
+    requestAnimationFrame(keepToLoops);
   }
 
   // ----- The audio engine -----------------------------------------------------
@@ -216,11 +306,15 @@
       }
     }
     const previous = lastStarted;
+    const loop = loopOf(audio);
+    let position = audio.currentTime;
     if (previous && previous !== audio && comparable(previous, audio)) {
       const moment = previous.currentTime - leadOf(previous);
-      const position = Math.max(0, moment + leadOf(audio));
-      if (previous.currentTime > 0 && position < durationOf(audio)) seek(audio, position);
+      const carried = Math.max(0, moment + leadOf(audio));
+      if (previous.currentTime > 0 && carried < durationOf(audio)) position = carried;
     }
+    if (loop && (position < loop.from || position >= loop.to)) position = loop.from;
+    if (position !== audio.currentTime) seek(audio, position);
     const playing = audio.play();
     if (playing) playing.catch(() => {});
   }
@@ -297,6 +391,7 @@
 
   /** @param {HTMLAudioElement} audio @param {number} index */
   function enhanceClip(audio, index) {
+    enhanced.push(audio);
     let name = nameOf(audio, index);
     const total = durationOf(audio);
 
@@ -364,22 +459,35 @@
     return player;
   }
 
-  /** Click or drag on a waveform to seek; the range input stays the labelled control. */
-  /** @param {SVGElement} waveform @param {HTMLAudioElement} audio @param {number} total */
+  /**
+   * Click a waveform to seek; drag across it to loop that passage in the whole row.
+   * The range input stays the labelled control; the keys set loops too.
+   * @param {SVGElement} waveform @param {HTMLAudioElement} audio @param {number} total
+   */
   function enableSeeking(waveform, audio, total) {
     /** @param {PointerEvent} event */
-    const seekTo = (event) => {
+    const at = (event) => {
       const box = waveform.getBoundingClientRect();
-      if (!box.width || !total) return;
-      const share = Math.max(0, Math.min(1, (event.clientX - box.left) / box.width));
-      seek(audio, share * total);
+      if (!box.width || !total) return 0;
+      return Math.max(0, Math.min(1, (event.clientX - box.left) / box.width)) * total;
     };
+    /** @type {{x: number, time: number} | null} */
+    let pressed = null;
     waveform.addEventListener("pointerdown", (event) => {
       waveform.setPointerCapture(event.pointerId);
-      seekTo(event);
+      pressed = { x: event.clientX, time: at(event) };
     });
     waveform.addEventListener("pointermove", (event) => {
-      if (waveform.hasPointerCapture(event.pointerId)) seekTo(event);
+      if (!pressed || !waveform.hasPointerCapture(event.pointerId)) return;
+      if (Math.abs(event.clientX - pressed.x) > 4) {
+        const [from, to] = [pressed.time, at(event)].sort((a, b) => a - b);
+        const lead = leadOf(audio);
+        setLoop(audio, { from: Math.max(0, from - lead), to: to - lead });
+      }
+    });
+    waveform.addEventListener("pointerup", (event) => {
+      if (pressed && Math.abs(event.clientX - pressed.x) <= 4) seek(audio, at(event));
+      pressed = null;
     });
     waveform.classList.add("audiotable-seekable");
   }
@@ -466,10 +574,22 @@
       show();
     });
     show();
+    toolsOf(table).prepend(button);
+  }
+
+  /** The row of controls before a table, with its status line for screen readers. */
+  /** @param {HTMLTableElement} table */
+  function toolsOf(table) {
+    const before = table.previousElementSibling;
+    if (before?.classList.contains("audiotable-tools")) return before;
     const tools = document.createElement("div");
     tools.className = "audiotable-tools";
-    tools.append(button);
+    const said = document.createElement("span");
+    said.className = "audiotable-said";
+    said.setAttribute("role", "status");
+    tools.append(said);
     table.before(tools);
+    return tools;
   }
 
   /** @param {HTMLTableElement} table */
@@ -478,6 +598,7 @@
     const clips = Array.from(table.querySelectorAll("audio[data-duration]"));
     if (!clips.length) return;
     clips.forEach(enhanceClip);
+    toolsOf(table);
     addMatchingSwitch(table, clips);
     table.classList.add("audiotable-enhanced");
     if (!table.hasAttribute("tabindex")) table.tabIndex = 0;
@@ -485,7 +606,7 @@
     const caption = said ? `${said}${/[.?!]$/.test(said) ? "" : "."} ` : "";
     table.setAttribute(
       "aria-label",
-      `${caption}Audio comparison: Space plays or pauses, keys 1 to ${Math.min(clips.length, 9)} pick a clip, arrows seek.`,
+      `${caption}Audio comparison: Space plays or pauses, keys 1 to ${Math.min(clips.length, 9)} pick a clip, arrows seek, [ and ] loop from or to the playhead, Escape stops looping.`,
     );
 
     /** The clip keys act on: the one playing here, else the last started here. */
@@ -507,6 +628,17 @@
         event.preventDefault();
       } else if (event.key === " " && !(event.target instanceof HTMLButtonElement)) {
         toggle(active());
+        event.preventDefault();
+      } else if (event.key === "[" || event.key === "]") {
+        // A loop from (or to) the playhead; its other end the clip's, or the loop's.
+        const clip = active();
+        const lead = leadOf(clip);
+        const now = Math.max(0, clip.currentTime - lead);
+        const loop = loops.get(rowOf(clip)) ?? { from: 0, to: durationOf(clip) - lead };
+        setLoop(clip, event.key === "[" ? { from: now, to: loop.to } : { from: loop.from, to: now });
+        event.preventDefault();
+      } else if (event.key === "Escape" && loops.has(rowOf(active()))) {
+        setLoop(active(), null);
         event.preventDefault();
       } else if (!onRange && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
         const clip = active();
@@ -704,6 +836,7 @@
   }
 
   function init() {
+    requestAnimationFrame(keepToLoops);
     const next = generator(visitSeed());
     for (const table of document.querySelectorAll("table.audiotable")) {
       if (!(table instanceof HTMLTableElement)) continue;
