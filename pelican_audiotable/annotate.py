@@ -26,6 +26,7 @@ from .render import (
     fairness_text,
     jsonld_text,
     palette_classes,
+    table_id,
     waveform_svg,
 )
 from .settings import AudioTableSettings
@@ -82,6 +83,8 @@ def annotate_table(
     summary = AudioTableInfo(tuple(clips))
     wide = clip_columns(table.clips) >= WIDE_COLUMNS
     _annotate_table_element(table.element, summary, settings, wide)
+    if not table.element.get("id"):  # what a link to a moment names it by
+        table.element.set("id", table_id(number))
     _note_unfairness(table.element, unfair)
     return summary
 

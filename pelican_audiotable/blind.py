@@ -29,6 +29,7 @@ from .render import (
     data_attributes,
     fairness_text,
     palette_classes,
+    table_id,
     tech_line,
     waveform_svg,
 )
@@ -126,9 +127,10 @@ def blind_table(
     trials: Sequence[Trial],
     question: str,
     settings: AudioTableSettings,
+    number: int = 1,
 ) -> tuple[str, list[ClipInfo]]:
-    """The blind table's HTML, and its clips as templates may see them (no label,
-    no original file name, no tags)."""
+    """The blind table's HTML (the page's table ``number``), and its clips as
+    templates may see them (no label, no original file name, no tags)."""
     seed = _seed(clip.copy_url for clip in clips)
     order = _Shuffle(seed)
     # From here on the clips are what a reader may know of them: whatever a
@@ -160,7 +162,8 @@ def blind_table(
         else ""
     )
     html = (
-        f'<table class="{" ".join(classes)}" data-audiotable-clips="{len(clips)}"'
+        f'<table id="{table_id(number)}" class="{" ".join(classes)}" '
+        f'data-audiotable-clips="{len(clips)}"'
         f'{duration} data-audiotable-blind="{seed}.{payload}">'
         f'<caption class="{QUESTION_CLASS}">{escape_text(question)}</caption>'
         f"<tbody>{''.join(rows)}</tbody>{footer}</table>"

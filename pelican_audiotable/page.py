@@ -212,7 +212,9 @@ def finish_page(prepared: PreparedPage, facts: Facts, copies: Copies) -> Process
                     for finding in unfair
                 ]
                 if table.blind is not None:
-                    blinded = _blinded(table, clips, prepared, copies, found_problems)
+                    blinded = _blinded(
+                        table, clips, prepared, copies, found_problems, number
+                    )
                     if blinded is not None:
                         span_tables.append(blinded[0])
                         span_copies += blinded[1]
@@ -261,9 +263,11 @@ def _blinded(
     prepared: PreparedPage,
     copies: Copies,
     problems: list[Problem],
+    number: int,
 ) -> tuple[AudioTableInfo, list[str]] | None:
-    """The table written anew as a blind test, playing untagged copies; None, with
-    a problem, when it cannot be (it is then annotated as an open table)."""
+    """The table written anew as a blind test (the page's table ``number``),
+    playing untagged copies; None, with a problem, when it cannot be (it is then
+    annotated as an open table)."""
     trials = trials_of(clips)
     reason = why_not_blind(clips, trials)
     names: list[str] = []
@@ -291,7 +295,7 @@ def _blinded(
     ]
     question = question_of(trials, table.blind or "")
     noted = replace(prepared.settings, fairness_note=_noted(table, prepared.settings))
-    html, shown = blind_table(blind_clips, trials, question, noted)
+    html, shown = blind_table(blind_clips, trials, question, noted, number)
     table.found.element.replace_with(Raw(html))
     return AudioTableInfo(tuple(shown), blind=True), names
 

@@ -195,3 +195,9 @@ def palette_classes(palette: str) -> list[str]:
 
 def fairness_text(unfair: Sequence[str]) -> str:
     return "Not a fair comparison: " + "; ".join(unfair) + "."
+
+
+def table_id(number: int) -> str:
+    """The id of the page's table ``number`` when its author gave it none (what a
+    link to a moment names it by): stable while the tables keep their order."""
+    return f"audiotable-{number}"

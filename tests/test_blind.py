@@ -21,7 +21,12 @@ from pelican_audiotable.settings import AudioTableSettings
 from pelican_audiotable.untagged import untagged_copy
 from pelican_audiotable.values import ClipInfo
 from tests.conftest import build_site, serve
-from tests.test_browser import expected_volumes
+from tests.test_browser import (
+    GAINS,
+    INSTRUMENTED_GRAPH,
+    expected_volumes,
+    wait_until_playing,
+)
 
 #: What must not show before the reader's choice: the labels, the original file
 #: names and the tags inside the files.
@@ -103,7 +108,10 @@ def site(tmp_path_factory, files) -> Path:
 
 
 def blind_tables(html: str) -> list[str]:
-    return re.findall(r'<table class="audiotable audiotable-blind".*?</table>', html)
+    return re.findall(
+        r'<table id="audiotable-\d+" class="audiotable audiotable-blind".*?</table>',
+        html,
+    )
 
 
 def without_question(table: str) -> str:
@@ -387,6 +395,7 @@ ORDER = """() => Array.from(document.querySelectorAll('table.audiotable-blind au
 def visit(browser, url: str, seed: int):
     context = browser.new_context()
     context.add_init_script(f"window.audiotableSeed = {seed}")
+    context.add_init_script(INSTRUMENTED_GRAPH)
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda e: errors.append(str(e)))
@@ -467,7 +476,16 @@ def test_blind_tables_always_play_loudness_matched(browser, blind_url: str) -> N
         strict=True,
     )
     assert max(levels) - min(levels) == pytest.approx(6, abs=1.0)
-    assert list(volumes) == pytest.approx(expected_volumes(list(levels)), abs=0.01)
+    assert set(volumes) == {1.0}  # matched on the gain nodes, as each plays
+    expected = expected_volumes(list(levels))
+    buttons = tab.locator(".audiotable-player button")
+    for index in (0, 1):
+        buttons.nth(index).click()
+        wait_until_playing(tab, index)
+        tab.wait_for_function(
+            f"() => Math.abs(({GAINS})()[{index}] - {expected[index]}) < 0.01",
+            timeout=2000,
+        )
     assert tab.locator("button.audiotable-matching").count() == 0
     assert tab.locator(".audiotable-gain").count() == 0  # "−6 dB" would tell
     assert tab.locator("tr.audiotable-choices").count() == 2  # a pick per row
@@ -617,4 +635,22 @@ def test_a_blind_grids_players_are_named_by_row_and_letter(browser, blind_url: s
         "Chorus, clip A",
         "Chorus, clip B",
     ]
+    tab.context.close()
+
+
+@pytest.mark.browser
+def test_a_blind_tables_link_carries_the_loop_never_the_clip(
+    browser, blind_url: str
+) -> None:
+    tab = visit(browser, blind_url + "/grid.html", 2)
+    tab.locator("table.audiotable").focus()
+    tab.keyboard.press("2")
+    wait_until_playing(tab, 1, past=1.0)
+    tab.keyboard.press("[")
+    wait_until_playing(tab, 1, past=2.0)
+    tab.keyboard.press("]")
+    tab.locator("button.audiotable-link").first.click()
+    fragment = tab.evaluate("location.hash")
+    assert fragment.startswith("#audiotable-") and "&t=" in fragment
+    assert "clip=" not in fragment
     tab.context.close()

@@ -607,6 +607,50 @@ def test_the_keys_set_a_loop_at_the_playhead_and_escape_clears_it(
     assert tab.evaluate(LOOP_BANDS) == [None] * 4
 
 
+def test_a_link_loops_a_passage_and_waits_for_the_reader(tab, levels_site: str):
+    tab.goto(levels_site + "#t=1.5,3", wait_until="networkidle")
+    band = tab.evaluate(LOOP_BANDS)
+    assert band[0] == pytest.approx([100 * 1.5 / 7.3, 100 * 1.5 / 7.3], abs=1)
+    assert band[2:] == [None, None]
+    assert (
+        tab.locator(".audiotable-said")
+        .inner_text()
+        .startswith("Looping 0:01.5 to 0:03.0")
+    )
+    assert [u for u in tab.requests if u.endswith(".mp3")] == []  # nothing plays
+    assert states(tab)[0] == [True, 0]
+    tab.keyboard.press(" ")  # the table has the focus
+    wait_until_playing(tab, 0, past=1.5)
+    assert states(tab)[0][1] < 3.1
+
+
+def test_a_link_names_a_table_a_clip_and_a_moment(tab, levels_site: str) -> None:
+    tab.goto(levels_site + "#audiotable-1&clip=3&t=0:02", wait_until="networkidle")
+    assert tab.evaluate(LOOP_BANDS) == [None] * 4
+    tab.keyboard.press(" ")
+    wait_until_playing(tab, 2, past=2.0, timeout=1500)  # cued at 2 s, not at 0
+
+
+def test_copy_link_says_where_the_reader_is(tab, levels_site: str) -> None:
+    tab.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    tab.goto(levels_site, wait_until="networkidle")
+    assert tab.locator("button.audiotable-link").count() == 0  # before any press
+    tab.locator("table.audiotable").focus()
+    tab.keyboard.press("3")
+    wait_until_playing(tab, 2, past=1.0)
+    tab.keyboard.press("[")
+    wait_until_playing(tab, 2, past=states(tab)[2][1] + 1.0)
+    tab.keyboard.press("]")
+    tab.locator("button.audiotable-link").click()
+    fragment = tab.evaluate("location.hash")
+    assert fragment.startswith("#audiotable-1&clip=3&t=")
+    start, end = map(float, fragment.split("t=")[1].split(","))
+    assert 0.9 <= end - start <= 1.6
+    assert tab.evaluate("navigator.clipboard.readText()").endswith(fragment)
+    tab.reload(wait_until="networkidle")  # the link, followed
+    assert tab.evaluate(LOOP_BANDS)[2] is not None
+
+
 def test_switching_lands_on_the_same_moment_past_leading_silence(
     tab, levels_site: str
 ) -> None:

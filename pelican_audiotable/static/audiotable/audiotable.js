@@ -22,6 +22,9 @@
  *    or drag;
  *  - a loop: drag across a waveform, or press [ and ] at the playhead, to loop a
  *    passage in every clip of the row (switching stays inside it); Escape clears it;
+ *  - links to a moment: #t=12.5,20 loops that passage in the page's first audio
+ *    table, #ID&clip=2&t=12.5 cues its second clip there (a blind table's links
+ *    never name a clip); "Copy link" makes one of where the reader is;
  *  - keys, inside a table: Space plays/pauses, 1–9 pick a clip, arrows seek 5 s;
  *  - blind tables (table.audiotable-blind): the clips, "A", "B", …, in an order
  *    shuffled per visit and always loudness-matched; the reader picks one, then sees
@@ -154,6 +157,7 @@
     if (loop) loops.set(row, loop);
     else loops.delete(row);
     const table = audio.closest("table");
+    table?.dispatchEvent(new Event("audiotable:looped"));
     for (const clip of row.querySelectorAll("audio")) {
       if (clip instanceof HTMLAudioElement) showLoop(clip);
     }
@@ -203,6 +207,92 @@
       if (loop && (audio.currentTime >= loop.to - FADE || audio.ended)) seek(audio, loop.from);
     }
     requestAnimationFrame(keepToLoops);
+  }
+
+  // ----- Links to a moment ----------------------------------------------------
+
+  /** @type {WeakMap<HTMLMediaElement, number>} where a link cued a clip to start */
+  const cued = new WeakMap();
+
+  /** Seconds from "12.5", "1:02.5" or "npt:12.5"; null when not a time. */
+  /** @param {string} text */
+  function parseTime(text) {
+    const parts = text.replace(/^npt:/, "").split(":").map(Number);
+    if (!text || parts.some((n) => !Number.isFinite(n) || n < 0)) return null;
+    return parts.reduce((total, n) => total * 60 + n, 0);
+  }
+
+  /** @param {number} seconds */
+  function timeField(seconds) {
+    return String(Math.round(Math.max(0, seconds) * 10) / 10);
+  }
+
+  /**
+   * The moment or passage the address names, in the spirit of media fragments:
+   * `#t=12.5,20` in the page's first audio table, `#ID&t=…` in the table of that
+   * id, `&clip=2` its second clip. Times are on the named clip's clock (the first
+   * clip's when none is named); a blind table's are on the row's shared clock.
+   * The table is scrolled to, the passage looped (or the clip cued at the
+   * moment), and nothing plays before the reader presses.
+   */
+  function followAddress() {
+    let id = "";
+    /** @type {number | null} */
+    let from = null;
+    /** @type {number | null} */
+    let to = null;
+    let number = 0;
+    for (const field of location.hash.slice(1).split("&")) {
+      const [key, value] = field.split("=");
+      if (value === undefined) id = decodeURIComponent(key);
+      else if (key === "t") [from, to] = value.split(",").map(parseTime);
+      else if (key === "clip") number = Number.parseInt(value, 10);
+    }
+    if (from === null && to === null) return;
+    const table = id ? document.getElementById(id) : document.querySelector("table.audiotable");
+    if (!(table instanceof HTMLTableElement) || !table.classList.contains("audiotable")) return;
+    /** @type {HTMLAudioElement[]} */
+    const clips = Array.from(table.querySelectorAll("audio[data-duration]"));
+    const blind = table.classList.contains("audiotable-blind");
+    const clip = (!blind && clips[number - 1]) || clips[0];
+    if (!clip) return;
+    const lead = blind ? 0 : leadOf(clip);
+    const start = from ?? 0;
+    if (to !== null && to > start) setLoop(clip, { from: start - lead, to: to - lead });
+    else cued.set(clip, start + (blind ? leadOf(clip) : 0));
+    lastStarted = clip;
+    table.scrollIntoView({ block: "center" });
+    table.focus({ preventScroll: true });
+  }
+
+  /** "Copy link", once the reader has played or looped in the table. */
+  /** @param {HTMLTableElement} table @param {HTMLAudioElement[]} clips */
+  function offerLink(table, clips) {
+    const tools = toolsOf(table);
+    if (tools.querySelector(".audiotable-link")) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "audiotable-link";
+    button.textContent = "Copy link";
+    button.addEventListener("click", () => {
+      const blind = table.classList.contains("audiotable-blind");
+      const clip = lastStarted && clips.includes(lastStarted) ? lastStarted : clips[0];
+      const loop = loops.get(rowOf(clip));
+      const lead = blind ? 0 : leadOf(clip);
+      const time = loop
+        ? `${timeField(loop.from + lead)},${timeField(loop.to + lead)}`
+        : timeField(clip.currentTime - (blind ? leadOf(clip) : 0));
+      const fields = [table.id, ...(blind ? [] : [`clip=${clips.indexOf(clip) + 1}`]), `t=${time}`];
+      const link = `${location.href.split("#")[0]}#${fields.join("&")}`;
+      history.replaceState(null, "", link);
+      const said = tools.querySelector(".audiotable-said");
+      const say = (/** @type {string} */ text) => said && (said.textContent = text);
+      navigator.clipboard?.writeText(link).then(
+        () => say(`Link copied: ${link}`),
+        () => say(link),
+      ) ?? say(link);
+    });
+    tools.append(button);
   }
 
   // ----- The audio engine -----------------------------------------------------
@@ -307,7 +397,8 @@
     }
     const previous = lastStarted;
     const loop = loopOf(audio);
-    let position = audio.currentTime;
+    let position = cued.get(audio) ?? audio.currentTime;
+    cued.delete(audio);
     if (previous && previous !== audio && comparable(previous, audio)) {
       const moment = previous.currentTime - leadOf(previous);
       const carried = Math.max(0, moment + leadOf(audio));
@@ -600,6 +691,9 @@
     clips.forEach(enhanceClip);
     toolsOf(table);
     addMatchingSwitch(table, clips);
+    const offer = () => offerLink(table, clips);
+    table.addEventListener("play", offer, { capture: true, once: true });
+    table.addEventListener("audiotable:looped", offer, { once: true });
     table.classList.add("audiotable-enhanced");
     if (!table.hasAttribute("tabindex")) table.tabIndex = 0;
     const said = table.caption?.textContent?.trim() ?? "";
@@ -849,6 +943,8 @@
         }
       });
     }
+    followAddress();
+    window.addEventListener("hashchange", followAddress);
   }
 
   if (document.readyState === "loading") {
