@@ -7,6 +7,7 @@ with the ``[analysis]`` extra; without it everything else works and analysis is 
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from dataclasses import replace
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from .loudness import LoudnessMeter
+    from .spectrum import SpectrumMeter
 
 #: Only so much of a clip is decoded: a comparison's clips are minutes long, and a
 #: file claiming days must not hold up the build.
@@ -71,6 +73,7 @@ def _measure(container: Any, stream: Any, budget: float) -> ClipAnalysis:
     import av
 
     meter: LoudnessMeter | None = None
+    spectrum: SpectrumMeter | None = None
     fifo = av.AudioFifo()
     shape = None
     packets = container.demux(stream)
@@ -96,21 +99,33 @@ def _measure(container: Any, stream: Any, budget: float) -> ClipAnalysis:
             frame_shape = (frame.format.name, frame.layout.name, frame.sample_rate)
             if meter is None:
                 shape, meter = frame_shape, _meter_for(frame)
+                spectrum = _spectrum_for(meter.rate)
             if frame_shape != shape:
                 continue  # a stream that changes shape midway: its first shape wins
             frame.pts = None  # the FIFO checks timestamps a damaged file may break
             fifo.write(frame)
             chunk = _CHUNK_HOPS * meter.hop
             while fifo.samples >= chunk:
-                meter.feed(_as_floats(fifo.read(chunk)))
+                samples = _as_floats(fifo.read(chunk))
+                meter.feed(samples)
+                if spectrum is not None:
+                    spectrum.feed(samples)
         if meter is not None and meter.frames > meter.rate * MAX_SECONDS:
             capped = True
             break
-    if meter is None:
+    if meter is None or spectrum is None:
         raise UndecodableClip("FFmpeg decodes no sound from it")
     if fifo.samples:
-        meter.feed(_as_floats(fifo.read()))
-    result = meter.result()
+        samples = _as_floats(fifo.read())
+        meter.feed(samples)
+        spectrum.feed(samples)
+    picture = spectrum.picture() or b""
+    result = replace(
+        meter.result(),
+        bandwidth=spectrum.bandwidth(),
+        spectrum=_named(picture),
+        picture=picture,
+    )
     return replace(result, decoded=None) if capped else result
 
 
@@ -121,6 +136,19 @@ def _meter_for(frame: Any) -> LoudnessMeter:
     if not 1000 <= rate <= 768_000 or not 1 <= channels <= 8:
         raise UndecodableClip(f"an unusual stream ({rate} Hz, {channels} channels)")
     return LoudnessMeter(rate, [channel.name for channel in frame.layout.channels])
+
+
+def _spectrum_for(rate: int) -> SpectrumMeter:
+    from .spectrum import SpectrumMeter
+
+    return SpectrumMeter(rate)
+
+
+def _named(picture: bytes) -> str | None:
+    """A spectrogram's file name: its own digest, so a page never shows a stale one."""
+    if not picture:
+        return None
+    return hashlib.sha256(picture).hexdigest()[:20] + ".png"
 
 
 def _as_floats(frame: Any) -> np.ndarray:

@@ -31,7 +31,7 @@ from .render import (
 )
 from .settings import AudioTableSettings
 from .table_clips import FoundClip, FoundTable
-from .values import AudioTableInfo, ClipInfo
+from .values import SPECTRA, AudioTableInfo, ClipInfo
 
 SUMMARY_CLASS = "audiotable-summary"
 JSONLD_CLASS = "audiotable-jsonld"
@@ -72,14 +72,15 @@ def annotate_table(
     unfair: Sequence[str] = (),
     taken: set[str] | None = None,
     number: int = 1,
+    published: str = "audiotable",
 ) -> AudioTableInfo:
     """Annotate one table in place; ``clips`` pairs with ``table.clips`` by position,
     and ``unfair`` says what makes its comparisons unfair (noted under it).
     ``taken`` holds the players' names given so far on the page, where this is
-    table ``number``."""
+    table ``number``; ``published`` is where the page finds the build's files."""
     names = player_names(table.clips, set() if taken is None else taken, number)
     for found, info, name in zip(table.clips, clips, names, strict=True):
-        _annotate_clip(found, info, settings, name)
+        _annotate_clip(found, info, settings, name, published)
     summary = AudioTableInfo(tuple(clips))
     wide = clip_columns(table.clips) >= WIDE_COLUMNS
     _annotate_table_element(table.element, summary, settings, wide)
@@ -123,7 +124,11 @@ def player_names(
 
 
 def _annotate_clip(
-    found: FoundClip, info: ClipInfo, settings: AudioTableSettings, name: str
+    found: FoundClip,
+    info: ClipInfo,
+    settings: AudioTableSettings,
+    name: str,
+    published: str,
 ) -> None:
     audio = _player_for(found, settings.preload) if info.metadata else found.element
     if audio.name == "audio":
@@ -153,7 +158,10 @@ def _annotate_clip(
         audio.set(name, value)
     if settings.preload != "keep":
         audio.set("preload", settings.preload)
-    waveform = waveform_svg(meta.analysis) if meta.analysis else ""
+    analysis = meta.analysis
+    spectrum = analysis.spectrum if analysis else None
+    picture = f"{published}/{SPECTRA}/{spectrum}" if spectrum else None
+    waveform = waveform_svg(analysis, picture) if analysis else ""
     label = _link_text(audio)
     if label and label.casefold() in _said(found):
         label = None  # the table says it already, in the row or column

@@ -40,8 +40,6 @@ from .values import AudioTableInfo, ClipInfo, ClipMetadata
 BLIND_CLASS = "audiotable-blind"
 QUESTION_CLASS = "audiotable-question"
 REVEAL_CLASS = "audiotable-reveal"
-#: Where the untagged copies are published, below the output folder.
-COPIES_FOLDER = "audiotable/blind"
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 

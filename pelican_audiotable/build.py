@@ -8,7 +8,7 @@
    has many to read), and the blind tables' untagged copies are made;
 4. each page is finished with its clips' facts (:func:`~.page.finish_page`) and
    kept in the page store;
-5. the stores are saved, and the copies the pages play published.
+5. the stores are saved, and the files the pages play or show published.
 
 Nothing here knows Pelican: :mod:`.plugin` collects the pages and hands them back.
 """
@@ -153,15 +153,16 @@ def make_copies(
     return copies
 
 
-def publish_copies(names: Iterable[str], clips: ClipStore, folder: Path) -> None:
-    """The untagged copies pages play, into the output's ``folder``: each under a
-    temporary name first, so that a build killed midway leaves no truncated copy
-    under the name pages play."""
+def publish_files(names: Iterable[str], clips: ClipStore, folder: Path) -> None:
+    """The files pages play or show from the clip store (``blind/…``,
+    ``spectra/…``), into the output's ``folder``: each under a temporary name
+    first, so that a build killed midway leaves no truncated file under the name
+    pages use."""
     for name in sorted(set(names)):
-        made, published = clips.copies / name, folder / name
+        made, published = clips.published / name, folder / name
         if published.exists() and published.stat().st_size == made.stat().st_size:
-            continue  # named by its digest: the same size is the same copy
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = published.with_name(f".{name}.{os.getpid()}.partial")
+            continue  # named by its digest: the same size is the same file
+        published.parent.mkdir(parents=True, exist_ok=True)
+        partial = published.with_name(f".{published.name}.{os.getpid()}.partial")
         shutil.copyfile(made, partial)
         os.replace(partial, published)

@@ -4,8 +4,9 @@ Clips that share a row are compared (in a prefix grid, the takes of one section)
 A louder clip sounds better; here loudness is matched at playback, so what is left
 to warn about is what matching cannot fix: a different sample rate or channel
 count, a clip that clips, sounding lengths (past the leading silence) far apart,
-or one take starting later than the other. Pure: the table's clip facts in,
-findings out.
+one take starting later than the other, or one whose content stops well below
+another's (an encoder's low-pass: the duller take loses). Pure: the table's clip
+facts in, findings out.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ CLIPPING = -0.1
 LENGTH_SPREAD = 0.10
 #: Leading silences further apart than this (seconds) are heard as a late start.
 SILENCE_SPREAD = 0.3
+#: Bandwidths further apart than this (Hz) are heard: one take is duller.
+BANDWIDTH_SPREAD = 2000.0
 
 
 def rows_compared(
@@ -142,6 +145,13 @@ def _findings(clips: list[ClipInfo]) -> list[Finding]:
                     f"{_name(clip)} clips (true peak {analysis.true_peak:.1f} dBTP)",
                 )
             )
+    widths = [(c, a.bandwidth) for c, a in analyses if a.bandwidth]
+    if len(widths) >= 2:
+        hertz = [width for _, width in widths]
+        if max(hertz) - min(hertz) > BANDWIDTH_SPREAD:
+            listed = ", ".join(f"{_name(c)} {w / 1000:.1f} kHz" for c, w in widths)
+            general = "bandwidths differ by more than 2 kHz"
+            found.append(Finding(general, f"{general} ({listed})"))
     leads = [analysis.leading_silence for _, analysis in analyses]
     if len(leads) >= 2 and max(leads) - min(leads) > SILENCE_SPREAD:
         shown = _seconds(leads)

@@ -17,7 +17,6 @@ from pathlib import Path
 from .annotate import annotate_table, page_jsonld
 from .blind import (
     BLIND_CLASS,
-    COPIES_FOLDER,
     BlindClip,
     blind_question,
     blind_table,
@@ -35,6 +34,9 @@ from .resolve import ResolvedClip, SiteFiles, first_playable_source
 from .settings import AudioTableSettings
 from .table_clips import FoundClip, FoundTable, ParsedFragment, find_clips, parse_tables
 from .values import (
+    COPIES,
+    PUBLISHED,
+    SPECTRA,
     AudioTableInfo,
     ClipFacts,
     ClipInfo,
@@ -183,7 +185,7 @@ def finish_page(prepared: PreparedPage, facts: Facts, copies: Copies) -> Process
     pieces: list[str] = []
     tables: list[AudioTableInfo] = []
     problems = list(prepared.problems)
-    played: list[str] = []  # the untagged copies its blind tables play
+    files: list[str] = []  # what it plays or shows from the clip store
     names: set[str] = set()  # the players' names on the page, each once
     spans: list[tuple[int, int]] = []  # where the tables are in what is written
     done = written = 0
@@ -191,7 +193,7 @@ def finish_page(prepared: PreparedPage, facts: Facts, copies: Copies) -> Process
         found_problems: list[Problem] = []
         try:
             span_tables: list[AudioTableInfo] = []
-            span_copies: list[str] = []
+            span_files: list[str] = []
             for table in span.tables:
                 clips = [
                     _clip_info(clip, resolved, page, facts, settings, found_problems)
@@ -217,7 +219,7 @@ def finish_page(prepared: PreparedPage, facts: Facts, copies: Copies) -> Process
                     )
                     if blinded is not None:
                         span_tables.append(blinded[0])
-                        span_copies += blinded[1]
+                        span_files += [f"{COPIES}/{name}" for name in blinded[1]]
                         continue
                 span_tables.append(
                     annotate_table(
@@ -227,14 +229,22 @@ def finish_page(prepared: PreparedPage, facts: Facts, copies: Copies) -> Process
                         unfair if _noted(table, settings) else (),
                         names,
                         number,
+                        published_url(prepared, ""),
                     )
                 )
+                span_files += [
+                    f"{SPECTRA}/{clip.metadata.analysis.spectrum}"
+                    for clip in clips
+                    if clip.metadata
+                    and clip.metadata.analysis
+                    and clip.metadata.analysis.spectrum
+                ]
             serialized = serialize(span.fragment.root)
         except Exception as error:
             problems.append(_left_as_written(page, error))
             continue
         tables += span_tables
-        played += span_copies
+        files += span_files
         problems += found_problems
         pieces.append(html[done : span.start])
         written += len(pieces[-1])
@@ -252,7 +262,7 @@ def finish_page(prepared: PreparedPage, facts: Facts, copies: Copies) -> Process
         tuple(tables),
         tuple(problems),
         jsonld,
-        tuple(played),
+        tuple(dict.fromkeys(files)),
         tuple(spans),
     )
 
@@ -290,7 +300,7 @@ def _blinded(
         )
         return None
     blind_clips = [
-        BlindClip(clip, _copy_url(name, prepared))
+        BlindClip(clip, published_url(prepared, f"{COPIES}/{name}"))
         for clip, name in zip(clips, names, strict=True)
     ]
     question = question_of(trials, table.blind or "")
@@ -300,13 +310,14 @@ def _blinded(
     return AudioTableInfo(tuple(shown), blind=True), names
 
 
-def _copy_url(name: str, prepared: PreparedPage) -> str:
-    """Where a page finds an untagged copy: below ``SITEURL`` when there is one,
-    else relative to the page, which works wherever the site is served."""
+def published_url(prepared: PreparedPage, name: str) -> str:
+    """Where a page finds a file the build publishes (``blind/…``, ``spectra/…``;
+    "": their folder): below ``SITEURL`` when there is one, else relative to the
+    page, which works wherever the site is served."""
+    where = f"{PUBLISHED}/{name}" if name else PUBLISHED
     if prepared.site_url:
-        return f"{prepared.site_url}/{COPIES_FOLDER}/{name}"
-    depth = prepared.page.save_as.count("/")
-    return "../" * depth + f"{COPIES_FOLDER}/{name}"
+        return f"{prepared.site_url}/{where}"
+    return "../" * prepared.page.save_as.count("/") + where
 
 
 def _noted(table: PreparedTable, settings: AudioTableSettings) -> bool:

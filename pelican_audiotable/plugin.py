@@ -82,8 +82,8 @@ class _Build:
     folder: Path | None = None
     #: Link the CSS/JS into written pages (the bundled theme links them itself).
     link_assets: bool = False
-    #: The untagged copies the pages' blind tables play, by file name.
-    played: set[str] = field(default_factory=set)
+    #: The files pages play or show from the clip store (copies, spectrograms).
+    published: set[str] = field(default_factory=set)
     #: Whether any page shows an audio table: only then are the assets published.
     has_tables: bool = False
     _stores: Stores | None = None
@@ -198,7 +198,7 @@ def on_generator_init(generator: Any) -> None:
 
 def on_all_generators_finalized(generators: list[Any]) -> None:
     problems, _build.has_tables = annotate_generators(
-        generators, _build.settings, _build.stores, _build.readers, _build.played
+        generators, _build.settings, _build.stores, _build.readers, _build.published
     )
     if _build._stores is not None:  # opened: a page may hold a clip
         _build._stores.save()
@@ -226,10 +226,10 @@ def on_finalized(pelican: Any) -> None:
     folder is written (a build that cleans it first cleans it before this)."""
     if _build.link_assets and _build.has_tables:
         publish_assets(pelican.settings)
-    if not _build.played or _build._stores is None:
+    if not _build.published or _build._stores is None:
         return
-    from .blind import COPIES_FOLDER
-    from .build import publish_copies
+    from .build import publish_files
+    from .values import PUBLISHED
 
     if not _build.settings.analyses:
         logger.info(
@@ -237,7 +237,7 @@ def on_finalized(pelican: Any) -> None:
             "pip install av numpy scipy and AUDIOTABLE_ANALYSIS on"
         )
     output = Path(pelican.settings["OUTPUT_PATH"])
-    publish_copies(_build.played, _build._stores.clips, output / COPIES_FOLDER)
+    publish_files(_build.published, _build._stores.clips, output / PUBLISHED)
 
 
 def _count(number: int, noun: str) -> str:
@@ -249,12 +249,12 @@ def annotate_generators(
     settings: AudioTableSettings,
     stores: Callable[[], Stores],
     readers: Callable[[], Readers],
-    played: set[str] | None = None,
+    published: set[str] | None = None,
 ) -> tuple[list[Problem], bool]:
     """Annotate every article and page the generators hold; return the problems
-    and whether any shows an audio table (and add the untagged copies they play
-    to ``played``). The stores and the readers are asked for only when a page may
-    hold a clip."""
+    and whether any shows an audio table (and add the files they play or show
+    from the clip store to ``published``). The stores and the readers are asked
+    for only when a page may hold a clip."""
     contents = contents_of(generators)
     works = {
         index: page_work(content, settings)
@@ -284,8 +284,8 @@ def annotate_generators(
         page = processed.get(index) or ProcessedPage(content._content or "", (), ())
         apply_processed(content, page)
         problems += page.problems
-        if played is not None:
-            played.update(page.copies)
+        if published is not None:
+            published.update(page.files)
     return problems, any(page.tables for page in done)
 
 

@@ -39,7 +39,8 @@ def iso_duration(seconds: float) -> str:
 
 
 def tech_line(meta: ClipMetadata) -> str:
-    """``MP3 · 128 kbps · 44.1 kHz stereo``: what an engineer asks first."""
+    """``MP3 · 128 kbps · 44.1 kHz stereo · content to 16.0 kHz``: what an
+    engineer asks first."""
     parts = [meta.codec]
     if meta.bitrate:
         rate = f"{round(meta.bitrate / 1000)} kbps"
@@ -53,6 +54,8 @@ def tech_line(meta: ClipMetadata) -> str:
         sound.append({1: "mono", 2: "stereo"}.get(meta.channels, f"{meta.channels} ch"))
     if sound:
         parts.append(" ".join(sound))
+    if meta.analysis and meta.analysis.bandwidth:  # where its content stops
+        parts.append(f"content to {meta.analysis.bandwidth / 1000:.1f} kHz")
     return " · ".join(parts)
 
 
@@ -104,11 +107,13 @@ def loudness_line(analysis: ClipAnalysis) -> str:
     return " · ".join(parts)
 
 
-def waveform_svg(analysis: ClipAnalysis) -> str:
+def waveform_svg(analysis: ClipAnalysis, spectrum: str | None = None) -> str:
     """The clip's envelope as an inline SVG: a bar from the lowest to the highest
     sample of each column (200 units high, 0 in the middle), and a progress band
     the listening script widens. Decorative: the seek control is the real one.
-    ``data-lead`` is the leading silence, by which switching clips aligns them."""
+    ``data-lead`` is the leading silence, by which switching clips aligns them.
+    With the URL of its spectrogram, the picture the script shows instead when
+    the reader asks (``data-href``: nothing is fetched before)."""
     envelope = analysis.envelope
     columns = len(envelope) // 2
     if not columns:
@@ -123,11 +128,18 @@ def waveform_svg(analysis: ClipAnalysis) -> str:
         step = f"M.5 {top}" if column == 0 else f"m1{_signed(top - bottom)}"
         bottom = max(100 - low, 101)  # silence: a line
         bars.append(f"{step}v{bottom - top}")
+    picture = (
+        f'<image class="audiotable-spectrum" width="{columns}" height="200" '
+        f'preserveAspectRatio="none" data-href="{escape_attribute(spectrum)}"/>'
+        if spectrum
+        else ""
+    )
     return (
         f'<svg class="{WAVEFORM_CLASS}" viewBox="0 0 {columns} 200" '
         'preserveAspectRatio="none" aria-hidden="true" focusable="false" '
         f'data-lead="{analysis.leading_silence:.3f}">'
-        '<rect class="audiotable-progress" width="0" height="200"/>'
+        + picture
+        + '<rect class="audiotable-progress" width="0" height="200"/>'
         f'<path d="{"".join(bars)}"/></svg>'
     )
 

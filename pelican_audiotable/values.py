@@ -29,9 +29,19 @@ class ClipAnalysis:
     #: Seconds the decoder gave: what plays, whatever a header promised (None
     #: when decoding stopped at the analysis' one-hour cap).
     decoded: float | None = None
+    #: Where its content stops, in Hz (an encoder's low-pass shows here).
+    bandwidth: float | None = None
+    #: The file name of its spectrogram (a PNG the clip store keeps and the site
+    #: publishes), named by its own digest.
+    spectrum: str | None = None
+    #: That PNG, on its way from the decoding worker to the clip store, which
+    #: keeps it as a file: never in the store's JSON.
+    picture: bytes = field(default=b"", repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "envelope": list(self.envelope)}
+        data = {**asdict(self), "envelope": list(self.envelope)}
+        del data["picture"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClipAnalysis:
@@ -319,6 +329,14 @@ class AudioTableInfo:
         return cls(clips, bool(data.get("blind")))
 
 
+#: Where the files pages play or show from the build are published, below the
+#: output folder (and kept, below the clip store's): the blind tables' untagged
+#: copies and the clips' spectrograms, each named by its own digest.
+PUBLISHED = "audiotable"
+COPIES = "blind"
+SPECTRA = "spectra"
+
+
 @dataclass(frozen=True)
 class ProcessedPage:
     """A page after the build: its annotated HTML, its tables, what went wrong."""
@@ -328,8 +346,9 @@ class ProcessedPage:
     problems: tuple[Problem, ...]
     #: The page's JSON-LD ``<script>``, for its head (empty when none).
     jsonld: str = ""
-    #: The untagged copies its blind tables play, by file name.
-    copies: tuple[str, ...] = ()
+    #: The files it plays or shows that the build publishes (its blind tables'
+    #: untagged copies, its spectrograms), below :data:`PUBLISHED`.
+    files: tuple[str, ...] = ()
     #: Where its audio tables are in ``html`` (start, end): what a summary
     #: replaces with teasers, without reading the page again.
     spans: tuple[tuple[int, int], ...] = ()

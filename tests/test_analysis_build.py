@@ -53,7 +53,11 @@ def test_each_clip_is_measured_once_by_content_and_shown(
     assert said == [f"audiotable: takes.md: table 1: {f}" for f in unfair.split("; ")]
     note = soup.select_one("table.audiotable tfoot.audiotable-fairness")
     assert note is not None
-    chorus = "chorus: lengths differ by more than 10 % (Human 7.3 s, AI 5.5 s)"
+    chorus = (
+        "chorus: lengths differ by more than 10 % (Human 7.3 s, AI 5.5 s); "
+        # An MP3 beside a FLAC: the encoder's low-pass shows.
+        "chorus: bandwidths differ by more than 2 kHz (Human 16.8 kHz, AI 22.0 kHz)"
+    )
     assert note.get_text() == f"Not a fair comparison: {unfair}; {chorus}."
 
 

@@ -651,6 +651,41 @@ def test_copy_link_says_where_the_reader_is(tab, levels_site: str) -> None:
     assert tab.evaluate(LOOP_BANDS)[2] is not None
 
 
+def test_the_spectrum_switch_shows_spectrograms_fetched_only_then(
+    tab, levels_site: str
+) -> None:
+    tab.goto(levels_site, wait_until="networkidle")
+    assert [u for u in tab.requests if u.endswith(".png")] == []
+    switch = tab.locator("button.audiotable-view")
+    assert switch.get_attribute("aria-pressed") == "false"
+    switch.click()
+    tab.wait_for_load_state("networkidle")
+    pictures = sorted({u for u in tab.requests if "/audiotable/spectra/" in u})
+    assert len(pictures) == 4  # one a clip: four contents
+    sizes = tab.evaluate(
+        "urls => Promise.all(urls.map(u => fetch(u).then(r => r.arrayBuffer())"
+        ".then(b => b.byteLength)))",
+        pictures,
+    )
+    assert all(0 < size <= 12 * 1024 for size in sizes), sizes
+    assert switch.get_attribute("aria-pressed") == "true"
+    shown = tab.evaluate(
+        """() => Array.from(document.querySelectorAll('svg.audiotable-waveform'))
+            .map(w => [getComputedStyle(w.querySelector('image')).display,
+                       getComputedStyle(w.querySelector('path')).display])"""
+    )
+    assert shown == [["inline", "none"]] * 4
+    switch.click()
+    assert (
+        tab.evaluate(
+            "getComputedStyle(document.querySelector('svg.audiotable-waveform path'))"
+            ".display"
+        )
+        != "none"
+    )
+    assert [u for u in tab.failed if not u.endswith("favicon.ico")] == []
+
+
 def test_switching_lands_on_the_same_moment_past_leading_silence(
     tab, levels_site: str
 ) -> None:

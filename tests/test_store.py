@@ -138,8 +138,10 @@ def test_the_stores_are_plain_json_pruned_and_rebuilt_when_damaged(
         "clips.json",
         "pages",
         "pages.json",
+        "published",  # the spectrograms pages show
         "stamps.json",
     ]
+    assert len(list((folder / "published" / "spectra").iterdir())) == 3
     assert len(list((folder / "pages").iterdir())) == 3  # a file a page, no pickle
     facts = json.loads((folder / "clips.json").read_text())
     assert len(facts["payload"]) == 3 and facts["version"].startswith("0.1.0+")
@@ -148,6 +150,7 @@ def test_the_stores_are_plain_json_pruned_and_rebuilt_when_damaged(
     assert plugin.last_build().pages_served == 2
     assert len(json.loads((folder / "clips.json").read_text())["payload"]) == 2
     assert len(json.loads((folder / "stamps.json").read_text())["payload"]) == 2
+    assert len(list((folder / "published" / "spectra").iterdir())) == 2
     assert len(list((folder / "pages").iterdir())) == 2
     (folder / "clips.json").write_text("{not json")
     (folder / "pages.json").write_text('{"version": 3}')

@@ -10,7 +10,8 @@ seen before.
 
 Kept in ``CACHE_PATH/audiotable/``: the stamps (``stamps.json``, all a warm build
 reads) apart from the facts (``clips.json``, read when a page is annotated anew),
-and the untagged copies in ``untagged/``; pruned of what no page used.
+and the files pages publish in ``published/`` (untagged copies in ``blind/``,
+spectrograms in ``spectra/``); pruned of what no page used.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from typing import Any
 from ..errors import ClipError
 from ..files import Stamp, content_key
 from ..values import (
+    COPIES,
+    SPECTRA,
     ClipAnalysis,
     ClipFacts,
     ClipMetadata,
@@ -35,7 +38,7 @@ from ..values import (
 from . import jsonfile
 
 #: Bump when what is stored, or how it is computed, changes.
-STORE_FORMAT = 2
+STORE_FORMAT = 3
 
 Untag = Callable[[Path, Path, ClipMetadata], None]
 
@@ -130,10 +133,18 @@ class ClipStore:
     def take(
         self, stamps: dict[str, tuple[Stamp, str]], facts: dict[str, ClipFacts]
     ) -> None:
-        """What a build learnt: new stamps, and facts by content key."""
+        """What a build learnt: new stamps, and facts by content key (a
+        spectrogram kept as a file, not in the facts)."""
         self.hashed += len(stamps)
         self.learnt += len(facts)
         self._took_stamps(stamps)
+        for key, learnt in facts.items():
+            analysis = learnt.analysis
+            if isinstance(analysis, ClipAnalysis) and analysis.picture:
+                name = f"{SPECTRA}/{analysis.spectrum}"
+                if analysis.spectrum and not self.has_file(name):
+                    _write(self.published / name, analysis.picture)
+                facts[key] = replace(learnt, analysis=replace(analysis, picture=b""))
         self._facts.update(facts)
         self._used_facts.update(facts)
         self._changed.add("facts")
@@ -147,33 +158,35 @@ class ClipStore:
         """Facts that pages served from the page store still show: kept."""
         self._used_facts.update(keys)
 
-    # --- Untagged copies -------------------------------------------------------
+    # --- Published files -------------------------------------------------------
 
     @property
-    def copies(self) -> Path:
-        """The folder of untagged copies (blind tables' clips), named by their own
-        digest: beside the store's files, or a temporary folder without them."""
+    def published(self) -> Path:
+        """The files pages publish (untagged copies, spectrograms), named by their
+        own digest: beside the store's files, or a temporary folder without them."""
         if self.folder is not None:
-            return self.folder / "untagged"
+            return self.folder / "published"
         if self._temporary is None:  # removed with the store
             self._temporary = tempfile.TemporaryDirectory(prefix="audiotable-")
         return Path(self._temporary.name)
 
-    def has_copy(self, name: str) -> bool:
-        return (self.copies / name).is_file()
+    def has_file(self, name: str) -> bool:
+        """Whether ``name`` (``blind/…``, ``spectra/…``) is kept."""
+        return (self.published / name).is_file()
 
     def copy_of(self, path: Path, key: str, untag: Untag) -> str | Unreadable:
-        """The file name, in :attr:`copies`, of the clip's copy with every tag
+        """The file name, in ``published/blind``, of the clip's copy with every tag
         removed (made once per content by ``untag``), or why there is none."""
         facts = self.facts(key)
         if facts is None or isinstance(facts.metadata, Unreadable):
             return Unreadable(ProblemKind.UNREADABLE, "it cannot be read")
         if isinstance(facts.copy, Unreadable):
             return facts.copy
-        if isinstance(facts.copy, str) and self.has_copy(facts.copy):
+        if isinstance(facts.copy, str) and self.has_file(f"{COPIES}/{facts.copy}"):
             return facts.copy
-        self.copies.mkdir(parents=True, exist_ok=True)
-        made = self.copies / f".{key[:16]}.{os.getpid()}{path.suffix.lower()}"
+        folder = self.published / COPIES
+        folder.mkdir(parents=True, exist_ok=True)
+        made = folder / f".{key[:16]}.{os.getpid()}{path.suffix.lower()}"
         copy: str | Unreadable
         try:
             untag(path, made, replace(facts.metadata, path=str(path)))
@@ -182,7 +195,7 @@ class ClipStore:
             copy = Unreadable(error.kind, str(error))
         else:
             copy = content_key(made)[:24] + path.suffix.lower()
-            os.replace(made, self.copies / copy)
+            os.replace(made, folder / copy)
         self._facts[key] = replace(facts, copy=copy)
         self._changed.add("facts")
         return copy
@@ -216,8 +229,20 @@ class ClipStore:
         if changed and jsonfile.save(self.folder / "clips.json", self._stamp(), facts):
             self._kept, self._facts = facts, {}
             copies = (entry.get("copy") for entry in facts.values())
-            jsonfile.prune(self.copies, (c for c in copies if isinstance(c, str)))
+            jsonfile.prune(self.published / COPIES, (c for c in copies if c))
+            pictures = (
+                entry.get("analysis", {}).get("spectrum") for entry in facts.values()
+            )
+            jsonfile.prune(self.published / SPECTRA, (p for p in pictures if p))
         self._changed.clear()
+
+
+def _write(file: Path, data: bytes) -> None:
+    """A file written whole or not at all (under a temporary name first)."""
+    file.parent.mkdir(parents=True, exist_ok=True)
+    partial = file.with_name(f".{file.name}.{os.getpid()}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, file)
 
 
 def _facts_to_json(facts: ClipFacts) -> dict[str, Any]:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # resolving loads only when the site's files changed
     from ..resolve import ResolvedClip, SiteFiles
 
 #: Bump when what is stored changes.
-PAGES_FORMAT = 2
+PAGES_FORMAT = 3
 
 
 class Site(Protocol):
@@ -83,7 +83,7 @@ class KeptPage:
     site: str  # the fingerprint of the site's files it was built against
     clips: tuple[UsedClip, ...]
     problems: tuple[tuple[str | None, ProblemKind, str, str | None], ...] = ()
-    copies: tuple[str, ...] = ()  # the untagged copies its blind tables play
+    files: tuple[str, ...] = ()  # what it plays or shows from the clip store
     spans: tuple[tuple[int, int], ...] = ()  # where its tables are in its HTML
 
     def to_json(self) -> dict[str, Any]:
@@ -91,7 +91,7 @@ class KeptPage:
             "site": self.site,
             "clips": [[list(u.sources), *u[1:]] for u in self.clips],
             "problems": [[c, k.value, m, g] for c, k, m, g in self.problems],
-            "copies": list(self.copies),
+            "files": list(self.files),
             "spans": [list(span) for span in self.spans],
         }
 
@@ -101,7 +101,7 @@ class KeptPage:
             data["site"],
             tuple(UsedClip(tuple(u[0]), *u[1:]) for u in data["clips"]),
             tuple((c, ProblemKind(k), m, g) for c, k, m, g in data["problems"]),
-            tuple(data["copies"]),
+            tuple(data["files"]),
             tuple((start, end) for start, end in data["spans"]),
         )
 
@@ -180,7 +180,7 @@ class PageStore:
         except (OSError, ValueError):
             return None
         return ProcessedPage(
-            html, StoredTables(tables), (), jsonld, entry.copies, entry.spans
+            html, StoredTables(tables), (), jsonld, entry.files, entry.spans
         )
 
     def _still_true(
@@ -197,8 +197,8 @@ class PageStore:
                     return False
             entry.site = site.fingerprint
             self._changed = True
-        if not all(clips.has_copy(name) for name in entry.copies):
-            return False  # the clip store lost a blind table's copy: made again
+        if not all(clips.has_file(name) for name in entry.files):
+            return False  # the clip store lost a file it shows: made again
         # The hot path of a warm build: 2,000 clips on 200 pages.
         root = os.path.join(site.root, "")
         return all(
@@ -215,7 +215,7 @@ class PageStore:
             site,
             used,
             tuple((p.clip, p.kind, p.message, p.group) for p in processed.problems),
-            processed.copies,
+            processed.files,
             processed.spans,
         )
         self._new[key] = processed

@@ -18,8 +18,9 @@
  *  - clips play loudness-matched (audio[data-loudness], measured at build time):
  *    each at the loudness of the quietest clip of its table, by attenuation only;
  *    a toggle per table turns it off, and the choice is remembered for the site;
- *  - a waveform (svg.audiotable-waveform) shows the progress and seeks on a click
- *    or drag;
+ *  - a waveform (svg.audiotable-waveform) shows the progress and seeks on a click;
+ *    a table's "Spectrum" switch shows each clip's spectrogram in its place (the
+ *    pictures are fetched only then);
  *  - a loop: drag across a waveform, or press [ and ] at the playhead, to loop a
  *    passage in every clip of the row (switching stays inside it); Escape clears it;
  *  - links to a moment: #t=12.5,20 loops that passage in the page's first audio
@@ -668,6 +669,35 @@
     toolsOf(table).prepend(button);
   }
 
+  /**
+   * The table's switch between waveforms and spectrograms, when it has them. The
+   * pictures are black ink: inverted where the waveforms are drawn light (a dark
+   * theme).
+   * @param {HTMLTableElement} table
+   */
+  function addSpectrumSwitch(table) {
+    const pictures = Array.from(table.querySelectorAll("image.audiotable-spectrum"));
+    if (!pictures.length) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "audiotable-view";
+    button.textContent = "Spectrum";
+    button.setAttribute("aria-pressed", "false");
+    button.addEventListener("click", () => {
+      const on = button.getAttribute("aria-pressed") !== "true";
+      for (const picture of pictures) {
+        const href = picture instanceof SVGElement ? picture.dataset.href : null;
+        if (on && href && !picture.getAttribute("href")) picture.setAttribute("href", href);
+      }
+      const ink = getComputedStyle(pictures[0].closest("svg") ?? table).color;
+      const [r, g, b] = (ink.match(/[\d.]+/g) ?? []).map(Number);
+      table.classList.toggle("audiotable-light-ink", 0.2126 * r + 0.7152 * g + 0.0722 * b > 128);
+      table.classList.toggle("audiotable-spectra", on);
+      button.setAttribute("aria-pressed", String(on));
+    });
+    toolsOf(table).append(button);
+  }
+
   /** The row of controls before a table, with its status line for screen readers. */
   /** @param {HTMLTableElement} table */
   function toolsOf(table) {
@@ -691,6 +721,7 @@
     clips.forEach(enhanceClip);
     toolsOf(table);
     addMatchingSwitch(table, clips);
+    addSpectrumSwitch(table);
     const offer = () => offerLink(table, clips);
     table.addEventListener("play", offer, { capture: true, once: true });
     table.addEventListener("audiotable:looped", offer, { once: true });
