@@ -35,7 +35,7 @@ class SpectrumMeter:
         self.rate = rate
         self.hop = max(1, round(rate / 5))
         self._window = np.hanning(WINDOW).astype(np.float32)
-        self._pending = np.zeros(0, dtype=np.float32)  # what the next window starts in
+        self._pending: np.ndarray | None = None  # what the next window starts in
         self._skip = 0  # samples of it before the next window starts
         self._bands = _band_matrix(rate)
         self._columns: list[np.ndarray] = []  # band powers, a row a window
@@ -43,18 +43,21 @@ class SpectrumMeter:
         self._windows = 0
 
     def feed(self, samples: np.ndarray) -> None:
-        mono = samples.mean(axis=0, dtype=np.float32)
-        pending = np.concatenate((self._pending, mono))
-        starts = np.arange(self._skip, len(pending) - WINDOW + 1, self.hop)
+        mono = np.add.reduce(samples, axis=0)  # the sum: levels are relative here
+        if self._pending is not None:  # the chunks come in whole hops: rarely
+            mono = np.concatenate((self._pending, mono))
+        starts = np.arange(self._skip, len(mono) - WINDOW + 1, self.hop)
         if starts.size:
-            frames = pending[starts[:, None] + np.arange(WINDOW)] * self._window
-            power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+            frames = mono[starts[:, None] + np.arange(WINDOW)] * self._window
+            spectrum = np.fft.rfft(frames, axis=1)
+            power = spectrum.real**2 + spectrum.imag**2
             self._total += power.sum(axis=0)
             self._windows += len(starts)
             self._columns.append((power @ self._bands).astype(np.float32))
             self._skip = int(starts[-1]) + self.hop
-        kept = min(self._skip, len(pending))
-        self._pending, self._skip = pending[kept:], self._skip - kept
+        kept = min(self._skip, len(mono))
+        self._pending = mono[kept:].copy() if kept < len(mono) else None
+        self._skip -= kept
 
     def bandwidth(self) -> float | None:
         """Where the content stops, in Hz (to 100 Hz); None for silence."""
