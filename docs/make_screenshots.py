@@ -1,6 +1,7 @@
 """The README's screenshots: the demo post in Chromium, desktop and mobile, light and
-dark, with the first clip playing and the second table in view; and the blind
-violin-solo table after a pick.
+dark, with the first clip playing and the second table in view; the blind
+violin-solo table after a pick; and a table listened to closely: a passage looped
+(from a link to a moment) and the spectrograms shown.
 
     make demo-build && .venv/bin/python docs/make_screenshots.py
 """
@@ -46,6 +47,24 @@ def main() -> None:
                 page.mouse.move(0, 0)
                 page.screenshot(path=ROOT / "docs" / f"{device}-{scheme}.png")
                 page.close()
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.goto(f"{url}/{POST}#t=3,8", wait_until="networkidle")
+        page.locator("button.audiotable-view").first.click()
+        page.wait_for_load_state("networkidle")
+        page.mouse.move(0, 0)
+        table = page.locator("table.audiotable").first
+        box = table.bounding_box()
+        assert box is not None
+        page.screenshot(
+            path=ROOT / "docs" / "listening-light.png",
+            clip={
+                "x": box["x"] - 8,
+                "y": box["y"] - 56,  # the tools above the table
+                "width": box["width"] + 16,
+                "height": min(box["height"], 420) + 64,
+            },
+        )
+        page.close()
         page = browser.new_page(viewport={"width": 900, "height": 700})
         page.add_init_script("window.audiotableSeed = 3")
         page.goto(f"{url}/{POST}", wait_until="networkidle")

@@ -190,7 +190,7 @@
       band = document.createElementNS("http://www.w3.org/2000/svg", "rect");
       band.setAttribute("class", "audiotable-loop");
       band.setAttribute("height", "200");
-      waveform.prepend(band);
+      waveform.insertBefore(band, waveform.querySelector(".audiotable-progress"));
     }
     const columns = waveform.viewBox.baseVal.width;
     band.setAttribute("x", String((columns * loop.from) / total));
