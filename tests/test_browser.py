@@ -199,7 +199,10 @@ def test_accessibility_audit_has_no_serious_violations(
 
     context = browser.new_context(color_scheme=scheme)
     tab = context.new_page()
-    tab.goto(demo_url + path, wait_until="networkidle")
+    # A passage looped from a link: its status line and "Copy link" are audited too.
+    tab.goto(demo_url + path + "#t=2,5", wait_until="networkidle")
+    for button in tab.locator("button.audiotable-view").all():
+        button.click()  # and the spectrograms, shown
     results = Axe().run(tab)
     context.close()
     serious = [
@@ -208,6 +211,22 @@ def test_accessibility_audit_has_no_serious_violations(
         if v["impact"] in ("serious", "critical")
     ]
     assert serious == []
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_enhancing_the_page_shifts_nothing(browser, demo_url: str, width: int):
+    """No layout shift while the script makes the players, on a desktop or a phone."""
+    context = browser.new_context(viewport={"width": width, "height": 812})
+    tab = context.new_page()
+    tab.add_init_script(
+        "window.shifts = []; new PerformanceObserver(list => window.shifts.push("
+        "...list.getEntries().filter(e => !e.hadRecentInput).map(e => e.value)))"
+        ".observe({type: 'layout-shift', buffered: true});"
+    )
+    tab.goto(demo_url + POST, wait_until="networkidle")
+    tab.wait_for_timeout(300)
+    assert tab.evaluate("window.shifts.reduce((a, b) => a + b, 0)") < 0.01
+    context.close()
 
 
 def test_without_javascript_native_players_and_durations_remain(browser, demo_url):
