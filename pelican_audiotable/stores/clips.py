@@ -228,12 +228,11 @@ class ClipStore:
         changed = "facts" in self._changed or facts.keys() != kept.keys()
         if changed and jsonfile.save(self.folder / "clips.json", self._stamp(), facts):
             self._kept, self._facts = facts, {}
-            copies = (entry.get("copy") for entry in facts.values())
-            jsonfile.prune(self.published / COPIES, (c for c in copies if c))
-            pictures = (
-                entry.get("analysis", {}).get("spectrum") for entry in facts.values()
-            )
-            jsonfile.prune(self.published / SPECTRA, (p for p in pictures if p))
+            analyses = [entry.get("analysis") or {} for entry in facts.values()]
+            copies = {entry["copy"] for entry in facts.values() if entry.get("copy")}
+            pictures = {a["spectrum"] for a in analyses if a.get("spectrum")}
+            jsonfile.prune(self.published / COPIES, copies)
+            jsonfile.prune(self.published / SPECTRA, pictures)
         self._changed.clear()
 
 

@@ -247,4 +247,4 @@ class PageStore:
         payload = {key: entry.to_json() for key, entry in kept.items()}
         if jsonfile.save(self.folder / "pages.json", self._stamp(), payload):
             self._entries, self._changed = kept, False
-            jsonfile.prune(self.folder / "pages", (f"{key}.html" for key in kept))
+            jsonfile.prune(self.folder / "pages", {f"{key}.html" for key in kept})
