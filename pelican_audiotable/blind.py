@@ -45,12 +45,15 @@ _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 @dataclass(frozen=True)
 class Trial:
-    """Clips heard against each other: a row of a grid, or a whole table."""
+    """Clips heard against each other: a row of a grid, the clips of a list whose
+    labels pair ("Actual chorus" with "AI chorus"), or a whole table."""
 
     heading: str | None  # a grid row's label ("Verse"): it says where, not who
     clips: tuple[int, ...]  # positions in the table's clips, as the author wrote
     labels: tuple[str, ...]  # what each is, revealed after the choice
     answer: int  # which of ``clips`` the question asks for
+    #: Paired by their labels: a list's clips without a counterpart sit out.
+    paired: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,10 +75,12 @@ def blind_question(setting: str, marker: str | None) -> str | None:
 
 
 def trials_of(clips: Sequence[ClipInfo]) -> list[Trial]:
-    """Each row compared (a grid's, or a table of one row) is a trial, its columns
-    the choices; a table of rows of one clip each is one trial. The question asks
-    for the first label."""
+    """Each row with two clips or more is a trial, its columns the choices; a list
+    whose labels pair by their first word ("Actual chorus", "AI chorus") is a trial
+    a pair, the rest of the label saying where; any other table of rows of one clip
+    each is one trial. The question asks for the first label."""
     rows = rows_compared(clips)
+    paired = False
     if rows:
         groups = [
             (
@@ -85,15 +90,42 @@ def trials_of(clips: Sequence[ClipInfo]) -> list[Trial]:
             )
             for members in rows.values()
         ]
+    elif pairs := _pairs_by_prefix(clips):
+        groups, paired = pairs, True
     else:
         members = list(range(len(clips)))
-        labels = [clips[i].label or _fallback(i) for i in members]
+        labels = [clips[i].label or clips[i].row_label or _fallback(i) for i in members]
         groups = [(None, members, labels)]
     wanted = groups[0][2][0]
     return [
-        Trial(row, tuple(members), tuple(labels), _index(labels, wanted))
+        Trial(row, tuple(members), tuple(labels), _index(labels, wanted), paired)
         for row, members, labels in groups
     ]
+
+
+def _pairs_by_prefix(
+    clips: Sequence[ClipInfo],
+) -> list[tuple[str | None, list[int], list[str]]] | None:
+    """A list's clips grouped by the rest of their labels, the first word of each
+    its choice ("Actual" | "AI" in "chorus"), as a prefix grid lays them out; None
+    when the labels do not pair so."""
+    sections: dict[str, tuple[str, list[int], list[str]]] = {}
+    families = set()
+    for index, clip in enumerate(clips):
+        words = (clip.row_label or clip.label or "").split(None, 1)
+        if len(words) != 2:
+            return None
+        family, section = words
+        families.add(family.casefold())
+        _, members, labels = sections.setdefault(section.casefold(), (section, [], []))
+        members.append(index)
+        labels.append(family)
+    groups: list[tuple[str | None, list[int], list[str]]] = [
+        (section, members, labels)
+        for section, members, labels in sections.values()
+        if len(members) >= 2
+    ]
+    return groups if len(families) >= 2 and groups else None
 
 
 def _fallback(index: int) -> str:
@@ -109,14 +141,28 @@ def question_of(trials: Sequence[Trial], asked: str) -> str:
 
 
 def why_not_blind(clips: Sequence[ClipInfo], trials: Sequence[Trial]) -> str | None:
-    """What keeps a table from being blind, or None."""
+    """What keeps a table from being blind, or None: an unplayable clip, a row
+    with nothing to compare, or a trial without exactly one right answer."""
     unread = [clip.src for clip in clips if clip.metadata is None]
     if unread:
         return f"its clip {unread[0]!r} cannot be played from an untagged copy"
-    if sum(len(t.clips) for t in trials) < len(clips) or any(
-        len(t.clips) < 2 for t in trials
+    paired = all(trial.paired for trial in trials)
+    if any(len(t.clips) < 2 for t in trials) or (
+        not paired and sum(len(t.clips) for t in trials) < len(clips)
     ):
         return "a row holds a single clip, with nothing to compare it with"
+    wanted = trials[0].labels[trials[0].answer].casefold()
+    for trial in trials:
+        where = f"its row {trial.heading!r}" if trial.heading else "it"
+        right = sum(1 for label in trial.labels if label.casefold() == wanted)
+        asked = trials[0].labels[trials[0].answer]
+        if right == 0:
+            return f"{where} has no clip labelled {asked!r}, the one asked for"
+        if right > 1:
+            return (
+                f"{where} has {right} clips labelled {asked!r}: "
+                f"{right} right answers to one question"
+            )
     return None
 
 

@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import mutagen
@@ -338,6 +339,100 @@ def test_a_grid_is_one_trial_a_row_and_a_list_one_trial() -> None:
     assert blind.question_of(trials, "") == "Which one is Actual?"
     rows = [ClipInfo("a", label="Take 1"), ClipInfo("b", label="Take 2")]
     assert [t.labels for t in trials_of(rows)] == [("Take 1", "Take 2")]
+
+
+def grid_of(rows: int, columns: list[str]) -> list[ClipInfo]:
+    """A table of ``rows`` rows without labels, its columns headed ``columns``."""
+    from pelican_audiotable.values import ClipMetadata
+
+    meta = ClipMetadata("x.mp3", "MP3", "MP3", 30.0, "header", 128000, "CBR",
+                        44100, 2, 480_000)  # fmt: skip
+    return [
+        ClipInfo(f"{row}-{column}", column_label=label, row=row, metadata=meta)
+        for row in range(rows)
+        for column, label in enumerate(columns)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rows", "columns"),
+    [(2, ["Human", "AI"]), (2, ["Human", "AI one", "AI two"]), (3, ["Human", "AI"])],
+)
+def test_each_row_of_a_grid_is_a_trial_with_one_right_answer(
+    rows: int, columns: list[str]
+) -> None:
+    """2x2, 2x3, 3x2 without row labels: a trial a row, never one trial of all."""
+    clips = grid_of(rows, columns)
+    trials = trials_of(clips)
+    assert len(trials) == rows
+    assert all(t.labels == tuple(columns) and t.answer == 0 for t in trials)
+    assert blind.question_of(trials, "") == "Which one is Human?"
+    assert blind.why_not_blind(clips, trials) is None
+
+
+def test_a_trial_with_two_right_answers_or_none_is_refused() -> None:
+    twice = grid_of(2, ["Human", "Human", "AI"])
+    assert blind.why_not_blind(twice, trials_of(twice)) == (
+        "its row 'row 1' has 2 clips labelled 'Human': 2 right answers to one question"
+    )
+    clips = grid_of(1, ["Human", "AI"]) + [
+        replace(clip, row=1, column_label=label)
+        for clip, label in zip(
+            grid_of(1, ["AI", "Remix"]), ["AI", "Remix"], strict=True
+        )
+    ]
+    assert blind.why_not_blind(clips, trials_of(clips)) == (
+        "its row 'row 2' has no clip labelled 'Human', the one asked for"
+    )
+
+
+def test_a_list_whose_labels_pair_is_a_trial_a_pair() -> None:
+    """The seed's list: "Actual verse" has no AI take and sits out; the others pair
+    by section, without asking for a grid."""
+    labels = [
+        "Actual verse",
+        "Actual chorus",
+        "AI chorus",
+        "Actual bridge",
+        "AI bridge",
+    ]
+    clips = [
+        replace(clip, row_label=label, row=row, column_label=None)
+        for row, (clip, label) in enumerate(zip(grid_of(5, ["x"]), labels, strict=True))
+    ]
+    trials = trials_of(clips)
+    assert [(t.heading, t.clips, t.labels, t.answer) for t in trials] == [
+        ("chorus", (1, 2), ("Actual", "AI"), 0),
+        ("bridge", (3, 4), ("Actual", "AI"), 0),
+    ]
+    assert blind.question_of(trials, "") == "Which one is Actual?"
+    assert blind.why_not_blind(clips, trials) is None
+    takes = [replace(clip, row_label=f"Take {n}") for n, clip in enumerate(clips[:2])]
+    assert [t.labels for t in trials_of(takes)] == [("Take 0", "Take 1")]  # no pairs
+
+
+def test_the_seeds_list_asked_to_be_blind_becomes_trials_by_pairing(
+    tmp_path: Path, files, warnings
+) -> None:
+    """A list table, "Actual verse" | "Actual chorus" | "AI chorus" …, with the
+    article's Audiotable_blind: yes: blind, a trial a section both sides played."""
+    rows = "\n".join(
+        f"| {label} | [take](/clips/{name}.mp3) |"
+        for label, name in (
+            ("Actual verse", "open"),
+            ("Actual chorus", "jory-violin"),
+            ("AI chorus", "suno-fiddle"),
+            ("Actual bridge", "quiet-jory"),
+            ("AI bridge", "suno-fiddle"),
+        )
+    )
+    post = f"Title: List\nSlug: list\nAudiotable_blind: yes\n\n| Section | Clip |\n|---|---|\n{rows}\n"
+    output = build_site(tmp_path, {**files, "list.md": post})
+    [table] = blind_tables((output / "list.html").read_text())
+    assert table.count("data-audiotable-trial=") == 2
+    assert ">chorus</th>" in table and ">bridge</th>" in table
+    assert "Which one is Actual?" in table and "verse" not in table
+    assert not [w for w in warnings() if "list.md" in w]
 
 
 def test_the_scrambled_answer_round_trips_and_is_not_readable() -> None:
