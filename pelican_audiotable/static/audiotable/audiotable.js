@@ -208,8 +208,13 @@
   /** @type {HTMLAudioElement[]} every clip this script enhanced */
   const enhanced = [];
 
-  /** Back to the loop's start when a looping clip reaches its end (checked each frame). */
+  let watching = false;
+
+  /** Back to the loop's start when a looping clip reaches its end: checked each
+   * frame while a clip plays, not at all when none does. */
   function keepToLoops() {
+    watching = enhanced.some((audio) => !audio.paused);
+    if (!watching) return;
     for (const audio of enhanced) {
       if (audio.paused || seeking.has(audio)) continue;
       const voice = voices.get(rowOf(audio));
@@ -1151,7 +1156,14 @@
   }
 
   function init() {
-    requestAnimationFrame(keepToLoops);
+    document.addEventListener(
+      "playing",
+      () => {
+        if (!watching) requestAnimationFrame(keepToLoops);
+        watching = true;
+      },
+      true,
+    );
     const next = generator(visitSeed());
     for (const table of document.querySelectorAll("table.audiotable")) {
       if (!(table instanceof HTMLTableElement)) continue;
