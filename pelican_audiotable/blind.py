@@ -181,10 +181,10 @@ def blind_table(
     # caption or an attribute shows comes from this, with no tag in it.
     anonymous = [_anonymous(clip) for clip in clips]
     rows, labels, answers, shown = [], [], [], []
-    for number, trial in enumerate(trials, 1):
+    for row_number, trial in enumerate(trials, 1):
         places = order.permutation(len(trial.clips))
         members = [anonymous[trial.clips[p]] for p in places]
-        rows.append(_row(number, trial, members, places, settings))
+        rows.append(_row(row_number, trial, members, places, settings))
         labels.append([trial.labels[p] for p in places])
         answers.append(places.index(trial.answer))
         shown += [replace(member, row_label=trial.heading) for member in members]

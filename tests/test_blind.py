@@ -157,6 +157,13 @@ def test_published_copies_hold_no_tag_and_the_originals_are_untouched(
         assert b"Jory Lane" in published
 
 
+def test_every_table_of_a_page_has_its_own_id(site: Path) -> None:
+    """What a link to a moment names a table by: the open one and the blind one."""
+    html = (site / "blind.html").read_text()
+    ids = re.findall(r'<table[^>]* id="(audiotable-\d+)"', html)
+    assert sorted(ids) == ["audiotable-1", "audiotable-2"]
+
+
 def test_the_marker_works_in_rest_and_metadata_blinds_every_table(site: Path):
     [rest] = blind_tables((site / "rest.html").read_text())
     assert "Which one is Session violinist?" in rest  # asked from the labels
