@@ -534,22 +534,75 @@ def test_a_choice_reveals_the_labels_and_keeps_a_score(browser, blind_url: str):
     first = table.locator("td[data-audiotable-where='Clip A'] .audiotable-revealed")
     right = first.inner_text() == "Session violinist"  # what the question asks for
     assert verdict.startswith("Right" if right else "Not this time")
-    assert verdict.endswith(f"Your score: {int(right)} of 1.")
-    score = json.loads(tab.evaluate("localStorage.getItem('audiotable-blind-score')"))
-    assert score == {"right": int(right), "tried": 1}
+    chance = "50" if right else "100"  # one right of one two-way trial, or none
+    assert verdict.endswith(f"{int(right)} of 1 \u2014 {chance} % chance by guessing.")
     # Try again, by keyboard: the labels go, the clips are lettered anew.
     tab.locator(".audiotable-again").press("Enter")
     assert table.locator(".audiotable-revealed").count() == 0
     assert "Session violinist" not in tab.evaluate(TABLE_TEXT)
     tab.locator("[data-audiotable-choice=B]").focus()
     tab.keyboard.press("Enter")
-    score = json.loads(tab.evaluate("localStorage.getItem('audiotable-blind-score')"))
-    assert score["tried"] == 2
+    assert (
+        table.locator(".audiotable-verdict")
+        .inner_text()
+        .endswith(
+            "Practice: not counted."  # the answer was known: no second count
+        )
+    )
     assert table.locator("[data-audiotable-choice=B]").get_attribute(
         "aria-pressed"
     ) == ("true")
     assert tab.errors == []
     tab.context.close()
+
+
+TRIAL_ORDER = """() => Array.from(document.querySelectorAll(
+    'table.audiotable-blind tr[data-audiotable-trial]')).map(r => r.dataset.audiotableTrial)"""
+
+
+@pytest.mark.browser
+def test_a_score_says_its_chance_by_guessing_and_its_interval(
+    browser, blind_url: str
+) -> None:
+    """Two two-way trials: after both picks, the whole table's score with the
+    exact chance of doing as well by guessing and the Clopper-Pearson interval."""
+    tab = visit(browser, blind_url + "/grid.html", 4)
+    for row in range(2):
+        tab.locator("tr.audiotable-choices").nth(row).locator(
+            "[data-audiotable-choice=A]"
+        ).click()
+    rights = tab.evaluate(
+        "Array.from(document.querySelectorAll('.audiotable-verdict'))"
+        ".map(v => v.dataset.right === 'true')"
+    )
+    hits = sum(rights)
+    chance, low, high = {2: ("25", "16", "100"), 1: ("75", "1.3", "99"),
+                         0: ("100", "0.0", "84")}[hits]  # fmt: skip
+    said = tab.locator(".audiotable-said").inner_text()
+    assert said == (
+        f"All 2 trials: {hits} of 2 \u2014 {chance} % chance by guessing. Your hit "
+        f"rate, 95 % interval: {low}\u2013{high} %. Session 4: "
+        "#audiotable-1&seed=4 replays it."
+    )
+    tab.context.close()
+
+
+@pytest.mark.browser
+def test_a_session_comes_back_from_its_seed_in_the_address(browser, blind_url: str):
+    orders = set()
+    for seed in range(8):
+        tab = visit(browser, blind_url + "/grid.html", seed)
+        orders.add(tuple(tab.evaluate(TRIAL_ORDER)))
+        tab.context.close()
+    assert orders == {("1", "2"), ("2", "1")}  # the trials come in either order
+    seen = []
+    for _ in range(2):
+        context = browser.new_context()
+        tab = context.new_page()
+        tab.goto(blind_url + "/grid.html#seed=5", wait_until="networkidle")
+        seen.append((tab.evaluate(TRIAL_ORDER), tab.evaluate(ORDER)))
+        context.close()
+    assert seen[0] == seen[1]  # the same session: the same trials, the same clips
 
 
 @pytest.mark.browser
@@ -685,7 +738,7 @@ def test_the_verdict_fits_a_phone(browser, demo_url: str) -> None:
     tab = context.new_page()
     tab.goto(demo_url + "/posts/human-vs-ai-music-generation-services/")
     tab.locator("[data-audiotable-choice=A]").click()
-    assert tab.locator(".audiotable-verdict").inner_text().endswith("of 1.")
+    assert tab.locator(".audiotable-verdict").inner_text().endswith("by guessing.")
     assert tab.evaluate("document.documentElement.scrollWidth") <= 375
     context.close()
 
@@ -731,12 +784,11 @@ def test_a_blind_grids_players_are_named_by_row_and_letter(browser, blind_url: s
     names = tab.locator("table.audiotable-blind .audiotable-player").evaluate_all(
         "players => players.map(p => p.getAttribute('aria-label'))"
     )
-    assert names == [
-        "Verse, clip A",
-        "Verse, clip B",
-        "Chorus, clip A",
-        "Chorus, clip B",
-    ]
+    first, second = sorted(  # the trials come in the session's order
+        [names[:2], names[2:]], key=lambda row: row[0] != "Verse, clip A"
+    )
+    assert first == ["Verse, clip A", "Verse, clip B"]
+    assert second == ["Chorus, clip A", "Chorus, clip B"]
     tab.context.close()
 
 

@@ -30,8 +30,9 @@
  *  - keys, inside a table: Space plays/pauses, 1–9 pick a clip, arrows seek 5 s;
  *  - blind tables (table.audiotable-blind): the clips, "A", "B", …, in an order
  *    shuffled per visit and always loudness-matched; the reader picks one, then sees
- *    every label, whether the pick was right and a running score (kept for the
- *    site); "Try again" reshuffles. The labels come from the table's scrambled
+ *    every label, whether the pick was right, and the score with the chance of
+ *    doing as well by guessing; the trials come in an order of the reader's session
+ *    (#seed=N replays it); "Try again" reshuffles, for practice. The labels come from the table's scrambled
  *    data-audiotable-blind attribute (see blind.py), never from the page's text.
  * Nothing is fetched until the reader presses play.
  */
@@ -41,7 +42,6 @@
   const MATCH_TOLERANCE = 0.02;
   const SEEK_STEP = 5;
   const MATCHING_KEY = "audiotable-loudness-matching";
-  const SCORE_KEY = "audiotable-blind-score";
   const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
   /** Seconds every start, pause and switch fades over. */
   const FADE = 0.012;
@@ -1009,38 +1009,121 @@
     return JSON.parse(new TextDecoder().decode(bytes));
   }
 
-  /** A seed per visit; a test (or a demo) may fix it with window.audiotableSeed. */
+  /**
+   * The reader's session: a seed per visit, shown, so that `#seed=N` in the address
+   * replays it (the order of the trials and of their clips); a test may fix it
+   * with window.audiotableSeed.
+   */
   function visitSeed() {
     const fixed = /** @type {any} */ (window).audiotableSeed;
     if (Number.isInteger(fixed)) return fixed;
-    return crypto.getRandomValues(new Uint32Array(1))[0];
+    const asked = /(?:^#|&)seed=(\d{1,9})(?:&|$)/.exec(location.hash);
+    if (asked) return Number(asked[1]);
+    return crypto.getRandomValues(new Uint32Array(1))[0] % 100000;
   }
 
-  function readScore() {
-    try {
-      const kept = JSON.parse(localStorage.getItem(SCORE_KEY) || "{}");
-      return { right: Number(kept.right) || 0, tried: Number(kept.tried) || 0 };
-    } catch {
-      return { right: 0, tried: 0 };
-    }
-  }
-
-  /** @param {{right: number, tried: number}} score */
-  function keepScore(score) {
-    try {
-      localStorage.setItem(SCORE_KEY, JSON.stringify(score));
-    } catch {
-      // not kept (private mode): this page still counts
+  /**
+   * A blind table's trials in the session's order, each set up, and its score: after
+   * each first pick, and for the whole table once every trial has one.
+   * @param {HTMLTableElement} table @param {{labels: string[][], answers: number[]}} answer
+   * @param {() => number} next @param {number} seed
+   */
+  function blindTable(table, answer, next, seed) {
+    /** @type {HTMLTableRowElement[]} */
+    const rows = Array.from(table.querySelectorAll("tr[data-audiotable-trial]"));
+    const order = permutation(next, rows.length).map((i) => rows[i]);
+    order.forEach((row) => row.parentElement?.append(row));
+    /** @type {{right: boolean, choices: number}[]} */
+    const picks = [];
+    const said = toolsOf(table).querySelector(".audiotable-said");
+    const replay = `Session ${seed}: #${table.id}&seed=${seed} replays it.`;
+    for (const row of order) {
+      const trial = Number(row.dataset.audiotableTrial) - 1;
+      if (!answer.labels[trial]) continue;
+      blindTrial(row, answer.labels[trial], answer.answers[trial], next, (right, choices) => {
+        picks.push({ right, choices });
+        const hits = picks.filter((pick) => pick.right).length;
+        const chance = byGuessing(picks.map((pick) => pick.choices), hits);
+        const score = `${hits} of ${picks.length} \u2014 ${percent(chance)} % chance by guessing.`;
+        if (said) said.textContent = replay; // said once the reader picks: no shift
+        if (picks.length === order.length && said) {
+          const [low, high] = interval(picks.length, hits);
+          said.textContent =
+            `All ${picks.length} trials: ${score} Your hit rate, 95 % interval: ` +
+            `${percent(low)}\u2013${percent(high)} %. ${replay}`;
+        }
+        return score;
+      });
     }
   }
 
   /**
-   * One trial (a row of a blind table): its cells shuffled and lettered, choice
-   * buttons under it, and the reveal after a choice.
-   * @param {HTMLTableRowElement} row @param {string[]} labels @param {number} answer
-   * @param {() => number} next
+   * The chance of getting at least `right` of these trials right by guessing:
+   * each trial's is one in its number of choices (an exact Poisson-binomial tail).
+   * @param {number[]} choices @param {number} right
    */
-  function blindTrial(row, labels, answer, next) {
+  function byGuessing(choices, right) {
+    let odds = [1];
+    for (const count of choices) {
+      const hit = 1 / count;
+      const next = new Array(odds.length + 1).fill(0);
+      odds.forEach((p, i) => {
+        next[i] += p * (1 - hit);
+        next[i + 1] += p * hit;
+      });
+      odds = next;
+    }
+    return odds.slice(right).reduce((sum, p) => sum + p, 0);
+  }
+
+  /** P(X >= r) for X ~ Binomial(n, p). */
+  /** @param {number} n @param {number} r @param {number} p */
+  function atLeast(n, r, p) {
+    if (p <= 0) return r <= 0 ? 1 : 0;
+    if (p >= 1) return r <= n ? 1 : 0;
+    let sum = 0;
+    let term = (1 - p) ** n;
+    for (let i = 0; i <= n; i++) {
+      if (i >= r) sum += term;
+      term *= ((n - i) / (i + 1)) * (p / (1 - p));
+    }
+    return sum;
+  }
+
+  /** The exact (Clopper–Pearson) 95 % interval of a hit rate from `right` of `n`. */
+  /** @param {number} n @param {number} right */
+  function interval(n, right) {
+    /** The p at which `rises(p)` turns true, by bisection. */
+    const solve = (/** @type {(p: number) => boolean} */ rises) => {
+      let [low, high] = [0, 1];
+      for (let step = 0; step < 40; step++) {
+        const middle = (low + high) / 2;
+        if (rises(middle)) high = middle;
+        else low = middle;
+      }
+      return (low + high) / 2;
+    };
+    const lower = right === 0 ? 0 : solve((p) => atLeast(n, right, p) >= 0.025);
+    const upper = right === n ? 1 : solve((p) => 1 - atLeast(n, right + 1, p) <= 0.025);
+    return [lower, upper];
+  }
+
+  /** A probability as a percentage people read: "3.5", "25", "0.39". */
+  /** @param {number} p */
+  function percent(p) {
+    const value = p * 100;
+    return value >= 10 ? String(Math.round(value)) : value.toPrecision(2);
+  }
+
+  /**
+   * One trial (a row of a blind table): its cells shuffled and lettered, choice
+   * buttons under it, and the reveal after a choice. The first pick is `record`ed
+   * (the table's score, said back); one after "Try again" is practice.
+   * @param {HTMLTableRowElement} row @param {string[]} labels @param {number} answer
+   * @param {() => number} next @param {(right: boolean, choices: number) => string} record
+   */
+  function blindTrial(row, labels, answer, next, record) {
+    let picked = false;
     /** @type {HTMLTableCellElement[]} */
     const cells = Array.from(row.querySelectorAll(":scope > td"));
     const facts = new Map(cells.map((cell, i) => [cell, { label: labels[i], asked: i === answer }]));
@@ -1106,15 +1189,11 @@
         each.querySelector(".audiotable-caption")?.append(shown);
       }
       const asked = cells.find((c) => facts.get(c)?.asked);
-      const score = readScore();
-      score.tried += 1;
-      if (right) score.right += 1;
-      keepScore(score);
+      const score = picked ? "Practice: not counted." : record(right, cells.length);
+      picked = true;
       const answer = asked ? `${asked.dataset.audiotableWhere} is ${facts.get(asked)?.label}. ` : "";
       verdict.dataset.right = String(right);
-      verdict.textContent =
-        `${right ? "Right" : "Not this time"}: ${answer}` +
-        `Your score: ${score.right} of ${score.tried}.`;
+      verdict.textContent = `${right ? "Right" : "Not this time"}: ${answer}${score}`;
       for (const other of buttons) {
         other.disabled = true;
         other.setAttribute("aria-pressed", String(other === button));
@@ -1156,6 +1235,7 @@
   }
 
   function init() {
+    const seed = visitSeed();
     document.addEventListener(
       "playing",
       () => {
@@ -1164,17 +1244,13 @@
       },
       true,
     );
-    const next = generator(visitSeed());
+    const next = generator(seed);
     for (const table of document.querySelectorAll("table.audiotable")) {
       if (!(table instanceof HTMLTableElement)) continue;
       const answer = table.classList.contains("audiotable-blind") ? takeAnswer(table) : null;
       enhanceTable(table);
       if (!answer) continue;
-      table.querySelectorAll("tr[data-audiotable-trial]").forEach((row, t) => {
-        if (row instanceof HTMLTableRowElement && answer.labels[t]) {
-          blindTrial(row, answer.labels[t], answer.answers[t], next);
-        }
-      });
+      blindTable(table, answer, next, seed);
     }
     followAddress();
     window.addEventListener("hashchange", followAddress);
