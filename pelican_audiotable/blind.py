@@ -84,7 +84,10 @@ def trials_of(clips: Sequence[ClipInfo]) -> list[Trial]:
     if rows:
         groups = [
             (
-                row_name(clips, members),
+                # A table of one trial needs no name for it ("row 2" says nothing).
+                row_name(clips, members)
+                if len(rows) > 1
+                else clips[members[0]].row_label,
                 members,
                 [clips[i].column_label or _fallback(i) for i in members],
             )

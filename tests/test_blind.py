@@ -375,6 +375,9 @@ def test_each_row_of_a_grid_is_a_trial_with_one_right_answer(
     assert all(t.labels == tuple(columns) and t.answer == 0 for t in trials)
     assert blind.question_of(trials, "") == "Which one is Human?"
     assert blind.why_not_blind(clips, trials) is None
+    assert [t.heading for t in trials] == [f"row {n + 1}" for n in range(rows)]
+    [single] = trials_of(grid_of(1, columns))
+    assert single.heading is None  # one trial: no "row 1" to say where
 
 
 def test_a_trial_with_two_right_answers_or_none_is_refused() -> None:
