@@ -563,6 +563,23 @@ def test_starts_switches_and_pauses_do_not_click(tab, tones_site: str) -> None:
     assert {a[0] for a in ramps} == {0, 1} and len(ramps) >= 4  # in, out, in, out
 
 
+def test_a_switch_straight_back_does_not_click(tab, tones_site: str) -> None:
+    """The clip switched away from while it was still on its way (loading, seeking)
+    must not rise again once it gets there, to be cut off by its pause."""
+    tab.add_init_script(INSTRUMENTED_GRAPH)
+    tab.goto(tones_site, wait_until="networkidle")
+    buttons = tab.locator(".audiotable-player button")
+    buttons.nth(0).click()
+    wait_until_playing(tab, 0, past=0.5)
+    buttons.nth(1).click()
+    buttons.nth(0).click()  # straight back, before the other one sounds
+    tab.wait_for_timeout(800)
+    paused_soon(tab, 1)
+    step, own = largest_steps(tab, since=0.0)
+    print(f"largest step {step:.4f}, the tone's own {own:.4f}")
+    assert step <= own * 1.05
+
+
 def test_twenty_switches_in_a_row_land_on_the_same_sample(tab, tones_site: str):
     """From a row's first switch its clips are decoded in the browser; every later
     switch starts the next buffer where the last had got to, to the sample: after

@@ -544,14 +544,19 @@
       audio.pause();
       return;
     }
+    // Already fading out: a second ramp would cancel the first midway, and the
+    // render thread can play a moment of what it cancelled (a click).
+    if (stopping.has(audio)) return;
     ramp(gain, 0);
-    clearTimeout(stopping.get(audio));
     stopping.set(
       audio,
-      setTimeout(() => {
-        stopping.delete(audio);
-        audio.pause();
-      }, FADE * 1000 + 8),
+      setTimeout(
+        () => {
+          stopping.delete(audio);
+          audio.pause();
+        },
+        FADE * 1000 + 15, // past the fade, whatever the timer's jitter
+      ),
     );
   }
 
@@ -615,7 +620,7 @@
       });
     } else if (gain && sounding.has(audio)) {
       ramp(gain, 0);
-      setTimeout(() => (audio.currentTime = position), FADE * 1000);
+      setTimeout(() => (audio.currentTime = position), FADE * 1000 + 5);
     } else {
       audio.currentTime = position;
     }
@@ -656,7 +661,9 @@
     if (!gain) return;
     if (event.type === "playing") sounding.add(target);
     if (event.type === "seeked") seeking.delete(target);
+    // Not one on its way out: it would rise again, and its pause cut it off.
     if (!sounding.has(target) || seeking.has(target) || target.paused) return;
+    if (stopping.has(target)) return;
     if (shadowed.has(target)) {
       stopOthers(target); // its buffer sounds: the element stays silent
       return;
