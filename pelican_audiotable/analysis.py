@@ -1,4 +1,4 @@
-"""Analyse: a clip decoded and measured, once per content (in the clip store's pool).
+"""Analyse: a clip decoded and measured, once per content, in the pool's workers.
 
 Decoding is PyAV's (FFmpeg's decoders, bundled in its wheel: every format this
 plugin reads, no program to install); measuring is :mod:`.loudness`'s. Both come
