@@ -8,14 +8,14 @@ template renders, in memory, so no written file is read back.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from html import escape
 from pathlib import Path
 from typing import Any
 
 import jinja2
+
+from .files import write_whole
 
 ASSETS_FOLDER = str(Path(__file__).parent / "static")
 STYLESHEET = "audiotable/audiotable.css"
@@ -32,11 +32,8 @@ def publish_assets(settings: dict[str, Any]) -> None:
     for name in (STYLESHEET, SCRIPT):
         source = Path(ASSETS_FOLDER) / name
         published = target / name
-        published.parent.mkdir(parents=True, exist_ok=True)
         if not published.exists() or published.read_bytes() != source.read_bytes():
-            partial = published.with_name(f".{published.name}.{os.getpid()}.partial")
-            shutil.copyfile(source, partial)
-            os.replace(partial, published)
+            write_whole(published, source)
 
 
 def bundled_theme() -> str:

@@ -16,12 +16,12 @@ Nothing here knows Pelican: :mod:`.plugin` collects the pages and hands them bac
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .files import write_whole
 from .settings import AudioTableSettings
 from .stores.clips import ClipStore
 from .stores.pages import PageStore, Site, UsedClip
@@ -155,14 +155,9 @@ def make_copies(
 
 def publish_files(names: Iterable[str], clips: ClipStore, folder: Path) -> None:
     """The files pages play or show from the clip store (``blind/…``,
-    ``spectra/…``), into the output's ``folder``: each under a temporary name
-    first, so that a build killed midway leaves no truncated file under the name
-    pages use."""
+    ``spectra/…``), into the output's ``folder``, each written whole."""
     for name in sorted(set(names)):
         made, published = clips.published / name, folder / name
         if published.exists() and published.stat().st_size == made.stat().st_size:
             continue  # named by its digest: the same size is the same file
-        published.parent.mkdir(parents=True, exist_ok=True)
-        partial = published.with_name(f".{published.name}.{os.getpid()}.partial")
-        shutil.copyfile(made, partial)
-        os.replace(partial, published)
+        write_whole(published, made)

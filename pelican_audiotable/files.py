@@ -10,7 +10,9 @@ descriptor itself, so no swap between a check and the open can slip one through.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 import xxhash
@@ -84,6 +86,22 @@ def stamp_and_key(path: str) -> tuple[Stamp, str] | None:
         return Stamp.of(status), content_key(path)
     except (OSError, ClipError):  # gone, or not a regular file
         return None
+
+
+def write_whole(target: Path, data: bytes | str | Path) -> None:
+    """``target`` written whole or not at all: ``data`` (bytes, text, or the file
+    at a path, copied) goes under a temporary name first, then takes the name,
+    so that a build killed midway leaves the old file or the new one, never a
+    part of one under the name pages use. Raises ``OSError``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    if isinstance(data, Path):
+        shutil.copyfile(data, partial)
+    elif isinstance(data, str):
+        partial.write_text(data, encoding="utf-8")
+    else:
+        partial.write_bytes(data)
+    os.replace(partial, target)
 
 
 def _what(mode: int) -> str:

@@ -128,11 +128,12 @@ def process_page(
             facts[path] = ClipFacts(read(path))
         except ClipError as error:
             facts[path] = ClipFacts(Unreadable(error.kind, str(error), error.tags))
-    for path in prepared.blind_files() if copy else ():
-        try:
-            copies[path] = copy(path) if copy else ""
-        except ClipError as error:
-            copies[path] = Unreadable(error.kind, str(error))
+    if copy is not None:
+        for path in prepared.blind_files():
+            try:
+                copies[path] = copy(path)
+            except ClipError as error:
+                copies[path] = Unreadable(error.kind, str(error))
     return finish_page(prepared, facts, copies)
 
 

@@ -90,6 +90,13 @@ MEASURE = """() => {
   };
 }"""
 
+TOOLS = """() => ({
+  page: document.documentElement.scrollWidth - window.innerWidth,
+  over: [...document.querySelectorAll(".audiotable-tools")].map((tools) =>
+    tools.getBoundingClientRect().right - tools.parentElement.getBoundingClientRect().right),
+  links: document.querySelectorAll("button.audiotable-link").length,
+})"""
+
 
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory, clips) -> dict[str, Path]:
@@ -123,6 +130,17 @@ def test_wide_tables_stay_in_their_column_and_every_player_is_usable(
             tab.goto(url + "/demo.html")
             tab.wait_for_selector("table.audiotable-enhanced")
             measured = tab.evaluate(MEASURE)
+            # With every control the reader can bring up: a loop said in the
+            # status line, "Copy link", the spectrograms.
+            wide = tab.locator("table.audiotable").last
+            wide.locator(".audiotable-player button").first.click()
+            wide.focus()
+            tab.keyboard.press("[")
+            tab.wait_for_timeout(600)
+            tab.keyboard.press("]")
+            for view in tab.locator("button.audiotable-view").all():
+                view.click()
+            tools = tab.evaluate(TOOLS)
     finally:
         context.close()
     print(
@@ -148,3 +166,5 @@ def test_wide_tables_stay_in_their_column_and_every_player_is_usable(
         for player in table["players"]:
             assert player["bar"] >= 120, player
             assert not player["overlaps"], player
+    assert tools["links"] == 1 and tools["page"] <= 0, tools
+    assert all(over <= 1 for over in tools["over"]), tools

@@ -143,7 +143,7 @@ class ClipStore:
             if isinstance(analysis, ClipAnalysis) and analysis.picture:
                 name = f"{SPECTRA}/{analysis.spectrum}"
                 if analysis.spectrum and not self.has_file(name):
-                    _write(self.published / name, analysis.picture)
+                    jsonfile.write_atomically(self.published / name, analysis.picture)
                 facts[key] = replace(learnt, analysis=replace(analysis, picture=b""))
         self._facts.update(facts)
         self._used_facts.update(facts)
@@ -234,14 +234,6 @@ class ClipStore:
             jsonfile.prune(self.published / COPIES, copies)
             jsonfile.prune(self.published / SPECTRA, pictures)
         self._changed.clear()
-
-
-def _write(file: Path, data: bytes) -> None:
-    """A file written whole or not at all (under a temporary name first)."""
-    file.parent.mkdir(parents=True, exist_ok=True)
-    partial = file.with_name(f".{file.name}.{os.getpid()}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, file)
 
 
 def _facts_to_json(facts: ClipFacts) -> dict[str, Any]:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..files import write_whole
 from ..log import get_logger
 
 logger = get_logger(__name__)
@@ -57,14 +57,11 @@ def save(file: Path, stamp: str, payload: dict[str, Any]) -> bool:
     return write_atomically(file, text)
 
 
-def write_atomically(file: Path, text: str) -> bool:
-    """Write ``text`` to ``file`` through a temporary file, so that a build stopped
-    halfway leaves the old file or the new one, never half of one."""
+def write_atomically(file: Path, data: str | bytes) -> bool:
+    """``data`` written whole to ``file`` (:func:`~..files.write_whole`); a store
+    that cannot be written is said, never an error: the next build learns again."""
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = file.with_name(f".{file.name}.{os.getpid()}.tmp")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, file)
+        write_whole(file, data)
         return True
     except OSError as error:
         logger.warning("cannot save %s: %s", file, error)

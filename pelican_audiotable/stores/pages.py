@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ..values import PageRef, Problem, ProblemKind, ProcessedPage, StoredTables
 from . import jsonfile
-from .clips import ClipStore
 
 if TYPE_CHECKING:  # resolving loads only when the site's files changed
     from ..resolve import ResolvedClip, SiteFiles
@@ -41,6 +41,15 @@ class Site(Protocol):
 
     @property
     def files(self) -> SiteFiles: ...
+
+
+class ClipKeys(Protocol):
+    """What the page store asks of the clip store: whether a page's clips and the
+    files it shows are as they were, and to keep what a served page still uses."""
+
+    def key_of(self, path: Path | str) -> str | None: ...
+    def has_file(self, name: str) -> bool: ...
+    def keep(self, keys: Iterable[str]) -> None: ...
 
 
 class UsedClip(NamedTuple):
@@ -156,7 +165,7 @@ class PageStore:
         return self.folder / "pages" / f"{key}.html"
 
     def get(
-        self, key: str, page: PageRef, site: Site, clips: ClipStore
+        self, key: str, page: PageRef, site: Site, clips: ClipKeys
     ) -> ProcessedPage | None:
         """The page kept under ``key``, if every clip it used is as it was."""
         entry = self.entries.get(key)
@@ -184,7 +193,7 @@ class PageStore:
         )
 
     def _still_true(
-        self, entry: KeptPage, page: PageRef, site: Site, clips: ClipStore
+        self, entry: KeptPage, page: PageRef, site: Site, clips: ClipKeys
     ) -> bool:
         if entry.site != site.fingerprint:
             # Files came or went: does each clip still resolve as it did?
