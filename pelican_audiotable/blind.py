@@ -35,7 +35,7 @@ from .render import (
 )
 from .settings import AudioTableSettings
 from .tokens import escape_attribute, escape_text
-from .values import AudioTableInfo, ClipInfo, ClipMetadata
+from .values import AudioTableInfo, ClipInfo, ClipMetadata, MadeCopy
 
 BLIND_CLASS = "audiotable-blind"
 QUESTION_CLASS = "audiotable-question"
@@ -58,10 +58,11 @@ class Trial:
 
 @dataclass(frozen=True)
 class BlindClip:
-    """A clip of a blind table, with the untagged copy it plays."""
+    """A clip of a blind table, with the copy it plays."""
 
     info: ClipInfo
     copy_url: str
+    copy: MadeCopy
 
 
 def blind_question(setting: str, marker: str | None) -> str | None:
@@ -170,35 +171,39 @@ def why_not_blind(clips: Sequence[ClipInfo], trials: Sequence[Trial]) -> str | N
 
 
 def blind_table(
-    clips: Sequence[BlindClip],
-    trials: Sequence[Trial],
+    trials: Sequence[tuple[Trial, Sequence[BlindClip]]],
     question: str,
     settings: AudioTableSettings,
     number: int = 1,
 ) -> tuple[str, list[ClipInfo]]:
-    """The blind table's HTML (the page's table ``number``), and its clips as
+    """The blind table's HTML (the page's table ``number``) of ``trials``, each
+    with its clips (in the order of :attr:`Trial.clips`), and its clips as
     templates may see them (no label, no original file name, no tags)."""
+    clips = [clip for _, members in trials for clip in members]
     seed = _seed(clip.copy_url for clip in clips)
     order = _Shuffle(seed)
-    # From here on the clips are what a reader may know of them: whatever a
-    # caption or an attribute shows comes from this, with no tag in it.
-    anonymous = [_anonymous(clip) for clip in clips]
     rows, labels, answers, shown = [], [], [], []
-    for row_number, trial in enumerate(trials, 1):
+    for row_number, (trial, trial_clips) in enumerate(trials, 1):
+        # From here on the clips are what a reader may know of them: whatever a
+        # caption or an attribute shows comes from this, with no tag in it.
+        anonymous = [_anonymous(clip) for clip in trial_clips]
         places = order.permutation(len(trial.clips))
-        members = [anonymous[trial.clips[p]] for p in places]
+        members = [anonymous[p] for p in places]
         rows.append(_row(row_number, trial, members, places, settings))
         labels.append([trial.labels[p] for p in places])
         answers.append(places.index(trial.answer))
         shown += [replace(member, row_label=trial.heading) for member in members]
     payload = _scrambled({"labels": labels, "answers": answers}, seed)
-    widest = max(len(trial.clips) for trial in trials)
+    widest = max(len(trial.clips) for trial, _ in trials)
     wide = [WIDE_CLASS] if widest >= WIDE_COLUMNS else []
     classes = [TABLE_CLASS, BLIND_CLASS, *palette_classes(settings.palette), *wide]
     total = AudioTableInfo(tuple(shown)).duration
     duration = f' data-audiotable-duration="{total:.3f}"' if total is not None else ""
     unfair = (
-        unfair_in_general([clip.info for clip in clips], settings.reference_columns)
+        unfair_in_general(
+            [replace(clip.info, metadata=clip.copy.metadata) for clip in clips],
+            settings.reference_columns,
+        )
         if settings.fairness_note
         else []
     )
@@ -289,9 +294,8 @@ def _cell(
 
 def _anonymous(clip: BlindClip) -> ClipInfo:
     """The clip as a reader may know it (and ``article.audiotables`` shows it):
-    what can be heard, under its copy's name, with no label and no tag."""
-    meta = clip.info.metadata
-    assert meta is not None
+    its copy, under the copy's name, with no label and no tag."""
+    meta = clip.copy.metadata
     name = clip.copy_url.rsplit("/", 1)[-1]
     # Field by field, not a copy with the tags cleared: a tag field added to
     # ClipMetadata later stays out of blind tables until it is added here.

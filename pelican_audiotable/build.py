@@ -17,18 +17,32 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .files import write_whole
+from .errors import ClipError
+from .files import encoder_marks, write_whole
+from .log import get_logger
 from .settings import AudioTableSettings
 from .stores.clips import ClipStore
 from .stores.pages import PageStore, Site, UsedClip
-from .values import ClipFacts, PageRef, ProcessedPage, Unreadable
+from .values import (
+    COPIES,
+    ClipFacts,
+    ClipMetadata,
+    MadeCopy,
+    PageRef,
+    ProblemKind,
+    ProcessedPage,
+    Unreadable,
+)
 
 if TYPE_CHECKING:  # the pool loads when a clip is to be learnt: a warm build
-    from .pool import Readers  # needs none
+    from .page import TrialFiles  # needs none
+    from .pool import Readers
+
+logger = get_logger(__name__)
 
 
 def worker_count(configured: int | None) -> int:
@@ -94,9 +108,15 @@ def build_pages(
             workers,
         )
         copies = make_copies(
-            {path for page in prepared.values() for path in page.blind_files()},
+            {
+                (trial, page.settings.blind_copies == "matched")
+                for page in prepared.values()
+                for trial in page.blind_trials()
+            },
+            facts,
             stores.clips,
             learners,
+            workers,
         )
         for i, page in prepared.items():
             done[i] = processed = finish_page(page, facts, copies)
@@ -139,18 +159,104 @@ def learn_clips(
 
 
 def make_copies(
-    paths: set[Path], clips: ClipStore, readers: Readers
-) -> dict[Path, str | Unreadable]:
-    """The untagged copy of each file of ``paths`` (the clips of the tables asked
-    to be blind), made once per content, or why there is none."""
-    copies: dict[Path, str | Unreadable] = {}
-    if readers.untag is None:
-        return copies
-    for path in sorted(paths):
-        key = clips.key_of(path)
-        if key is not None:
-            copies[path] = clips.copy_of(path, key, readers.untag)
-    return copies
+    trials: set[tuple[TrialFiles, bool]],
+    facts: dict[Path, ClipFacts],
+    clips: ClipStore,
+    readers: Readers,
+    workers: int,
+) -> dict[TrialFiles, list[MadeCopy | Unreadable]]:
+    """Each blind trial's copies: matched when asked (one format, bandwidth,
+    loudness and length, by :func:`~.copy_recipe.trial_recipes`; made in worker
+    processes, once per recipe), else, or when its clips were not all decoded,
+    its clips without their tags (once per content)."""
+    from .copy_recipe import trial_recipes
+
+    copies: dict[TrialFiles, list[MadeCopy | Unreadable]] = {}
+    to_make: dict[str, tuple[Path, Any]] = {}
+    planned: dict[TrialFiles, list[str]] = {}
+    for trial, matched in sorted(trials):
+        shown = [_shown(facts.get(path)) for path in trial]
+        known = [m for m in shown if not isinstance(m, Unreadable)]
+        if len(known) < len(shown):
+            copies[trial] = list(shown)  # type: ignore[arg-type]
+            continue
+        recipes = trial_recipes(known) if matched else "untagged copies were asked for"
+        keys = [clips.key_of(path) for path in trial]
+        if isinstance(recipes, str) or readers.equalise is None or None in keys:
+            if matched:
+                logger.info("a blind trial's copies are untagged only: %s", recipes)
+            copies[trial] = [
+                _untagged(path, metadata, clips, readers)
+                for path, metadata in zip(trial, known, strict=True)
+            ]
+            continue
+        planned[trial] = []
+        for path, recipe, key in zip(trial, recipes, keys, strict=True):
+            recipe_key = recipe.key(str(key))
+            planned[trial].append(recipe_key)
+            if clips.matched_copy(recipe_key) is None:
+                to_make[recipe_key] = (path, recipe)
+    if to_make and readers.equalise is not None:
+        from .pool import each_apart
+
+        jobs = [
+            (path, clips.matched_target(key), recipe, readers.budget.seconds * 4)
+            for key, (path, recipe) in to_make.items()
+        ]
+        made = each_apart(
+            readers.equalise, jobs, workers, readers.budget, "copying blind trials:"
+        )
+        for key, result in zip(to_make, made, strict=True):
+            clips.take_matched(key, result)
+    for trial, recipe_keys in planned.items():
+        copies[trial] = [
+            clips.matched_copy(key)
+            or Unreadable(ProblemKind.UNTAGGABLE, "its copy was not made")
+            for key in recipe_keys
+        ]
+    return {
+        trial: [_marked(copy, clips) for copy in made] for trial, made in copies.items()
+    }
+
+
+def _shown(learnt: ClipFacts | None) -> ClipMetadata | Unreadable:
+    if learnt is None:
+        return Unreadable(ProblemKind.UNREADABLE, "it cannot be read")
+    return learnt.shown("", analysed=True)
+
+
+def _untagged(
+    path: Path, metadata: ClipMetadata, clips: ClipStore, readers: Readers
+) -> MadeCopy | Unreadable:
+    key = clips.key_of(path)
+    if key is None or readers.untag is None:
+        return Unreadable(ProblemKind.UNREADABLE, "it cannot be read")
+    name = clips.copy_of(path, key, readers.untag)
+    if isinstance(name, Unreadable):
+        return name
+    untagged = replace(
+        metadata,
+        size=(clips.published / COPIES / name).stat().st_size,
+        title=None,
+        artist=None,
+        album=None,
+        year=None,
+        track=None,
+        comment=None,
+        has_cover=False,
+    )
+    return MadeCopy(name, untagged)
+
+
+def _marked(copy: MadeCopy | Unreadable, clips: ClipStore) -> MadeCopy | Unreadable:
+    """The copy with the encoder strings its bytes hold (for the leak audit)."""
+    if isinstance(copy, Unreadable):
+        return copy
+    try:
+        marks = encoder_marks(clips.published / COPIES / copy.name)
+    except (OSError, ClipError):
+        return copy
+    return replace(copy, marks=marks)
 
 
 def publish_files(names: Iterable[str], clips: ClipStore, folder: Path) -> None:

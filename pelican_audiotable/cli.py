@@ -186,6 +186,8 @@ def _check(content: Path | None, settings_file: Path | None) -> int:
                 else:
                     state = f"BROKEN ({clip.error})"
                 print(f"    {where}: {clip.src}  {state}")
+            for line in table.audit:
+                print(f"    leak audit, {line}")
     for problem in report.problems:
         print(f"problem: {problem}", file=sys.stderr)
     clips = sum(t.count for p in report.pages for t in p.tables)

@@ -115,3 +115,20 @@ def _what(mode: int) -> str:
         if test(mode):
             return name
     return "not a file"
+
+
+#: Strings encoders and muxers leave in a file whatever its tags say.
+ENCODER_MARKS = (b"LAME", b"Lavf", b"Lavc", b"libVorbis", b"Xiph", b"iTunes", b"Nero")
+
+
+def encoder_marks(path: Path, within: int = 65_536) -> tuple[str, ...]:
+    """The encoder strings found in a file's first and last ``within`` bytes
+    (where headers and trailers are): what a curious reader's ``strings`` finds."""
+    with open_regular(path) as handle:
+        head = handle.read(within)
+        handle.seek(0, os.SEEK_END)
+        handle.seek(max(len(head), handle.tell() - within))
+        tail = handle.read(within)
+    return tuple(
+        mark.decode() for mark in ENCODER_MARKS if mark in head or mark in tail
+    )

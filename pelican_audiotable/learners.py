@@ -8,9 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .errors import UndecodableClip
 from .pool import DecodeBudget, Readers
 
 if TYPE_CHECKING:
+    from .copy_recipe import CopyRecipe
     from .values import ClipAnalysis, ClipMetadata, NotDecoded
 
 
@@ -32,6 +34,25 @@ def untag_clip(source: Path, target: Path, original: ClipMetadata) -> None:
     untagged_copy(source, target, original, read_clip)
 
 
+def equalise_clip(
+    source: Path, target: Path, recipe: CopyRecipe, budget: float
+) -> ClipMetadata:
+    """A blind trial's copy of ``source`` written to ``target``, and what a reader
+    can learn of it: read and decoded as any clip is."""
+    from dataclasses import replace
+
+    from .equalise import equalised_copy
+    from .values import ClipAnalysis
+
+    equalised_copy(source, target, recipe, budget)
+    metadata = read_clip(target)
+    analysis = decode_clip(target, budget)
+    if not isinstance(analysis, ClipAnalysis):
+        target.unlink(missing_ok=True)
+        raise UndecodableClip(f"its copy cannot be decoded ({analysis.message})")
+    return replace(metadata, path="", analysis=replace(analysis, picture=b""))
+
+
 def readers(analyse: bool, budget: DecodeBudget | None = None) -> Readers:
     """The learners of a build: with the decoder when analysis is on."""
     return Readers(
@@ -39,4 +60,5 @@ def readers(analyse: bool, budget: DecodeBudget | None = None) -> Readers:
         decode_clip if analyse else None,
         untag_clip,
         budget or DecodeBudget(),
+        equalise_clip if analyse else None,
     )

@@ -10,7 +10,7 @@ written with one problem, and the rest of the page goes on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from .annotate import annotate_table, page_jsonld
 from .blind import (
     BLIND_CLASS,
     BlindClip,
+    Trial,
     blind_question,
     blind_table,
     question_of,
@@ -27,6 +28,7 @@ from .blind import (
 from .errors import ClipError
 from .fairness import unfair_rows
 from .grid import regroup_by_prefix
+from .leaks import trial_leaks
 from .log import get_logger
 from .markup import Element, Raw, serialize
 from .page_tables import scan_page
@@ -41,6 +43,7 @@ from .values import (
     ClipFacts,
     ClipInfo,
     ClipMetadata,
+    MadeCopy,
     PageRef,
     Problem,
     ProblemKind,
@@ -53,9 +56,10 @@ logger = get_logger(__name__)
 Facts = Mapping[Path, ClipFacts]
 """What the build learnt of each clip file the page uses (a file missing here
 could not be read)."""
-Copies = Mapping[Path, "str | Unreadable"]
-"""The untagged copy of each clip file a blind table plays: its file name, or why
-there is none."""
+TrialFiles = tuple[Path, ...]
+"""A blind trial, as its clip files in the order the table holds them."""
+Copies = Mapping[TrialFiles, Sequence["MadeCopy | Unreadable"]]
+"""Each blind trial's copies, one a clip (or why there is none)."""
 
 
 @dataclass
@@ -66,6 +70,15 @@ class PreparedTable:
     blind: str | None = None
     #: The table's own say on the fairness note (a marker), or None.
     note: bool | None = None
+
+    def trials(self) -> list[TrialFiles]:
+        """Its blind trials' clip files, as :func:`~.blind.trials_of` groups them
+        (by labels alone: the same before the clips are learnt and after)."""
+        clips = [_labels(clip) for clip in self.found.clips]
+        trials = [
+            [self.resolved[i].path for i in trial.clips] for trial in trials_of(clips)
+        ]
+        return [tuple(p for p in paths if p) for paths in trials if all(paths)]
 
 
 @dataclass
@@ -97,15 +110,14 @@ class PreparedPage:
     def clip_files(self) -> set[Path]:
         return {resolved.path for _, resolved in self.clips() if resolved.path}
 
-    def blind_files(self) -> set[Path]:
-        """The clip files of the tables asked to be blind: what needs a copy."""
+    def blind_trials(self) -> set[TrialFiles]:
+        """The trials of the tables asked to be blind: what needs copies."""
         return {
-            resolved.path
+            trial
             for span in self.spans
             for table in span.tables
             if table.blind is not None
-            for resolved in table.resolved
-            if resolved.path
+            for trial in table.trials()
         }
 
 
@@ -115,26 +127,18 @@ def process_page(
     site: SiteFiles,
     read: Callable[[Path], ClipMetadata],
     settings: AudioTableSettings,
-    copy: Callable[[Path], str] | None = None,
 ) -> ProcessedPage:
-    """A page's whole way, its clips read (and copied) here by the functions
-    given, which raise :class:`ClipError` when they cannot: for one page outside
-    a build (tests, benchmarks)."""
+    """A page's whole way, its clips read here by ``read``, which raises
+    :class:`ClipError` when it cannot: for one page outside a build (tests,
+    benchmarks; no blind table is made without its copies)."""
     prepared = prepare_page(html, page, site, settings)
     facts: dict[Path, ClipFacts] = {}
-    copies: dict[Path, str | Unreadable] = {}
     for path in prepared.clip_files():
         try:
             facts[path] = ClipFacts(read(path))
         except ClipError as error:
             facts[path] = ClipFacts(Unreadable(error.kind, str(error), error.tags))
-    if copy is not None:
-        for path in prepared.blind_files():
-            try:
-                copies[path] = copy(path)
-            except ClipError as error:
-                copies[path] = Unreadable(error.kind, str(error))
-    return finish_page(prepared, facts, copies)
+    return finish_page(prepared, facts, {})
 
 
 def prepare_page(
@@ -277,19 +281,29 @@ def _blinded(
     number: int,
 ) -> tuple[AudioTableInfo, list[str]] | None:
     """The table written anew as a blind test (the page's table ``number``),
-    playing untagged copies; None, with a problem, when it cannot be (it is then
-    annotated as an open table)."""
+    playing each trial's copies; None, with a problem, when it cannot be (it is
+    then annotated as an open table). What still tells a trial's copies apart is
+    reported: the leak audit."""
     trials = trials_of(clips)
     reason = why_not_blind(clips, trials)
+    played: list[tuple[Trial, list[BlindClip]]] = []
     names: list[str] = []
-    if reason is None:
-        for clip, resolved in zip(clips, table.resolved, strict=True):
-            copy = copies.get(resolved.path) if resolved.path else None
-            if not isinstance(copy, str):
-                why = copy.message if copy else "this build makes no untagged copies"
-                reason = f"its clip {clip.src!r} has no untagged copy: {why}"
+    for trial in trials if reason is None else ():
+        paths = tuple(p for i in trial.clips if (p := table.resolved[i].path))
+        made = copies.get(paths, ())
+        members = []
+        for index, copy in zip(trial.clips, made, strict=False):
+            if isinstance(copy, Unreadable):
+                reason = f"its clip {clips[index].src!r} has no copy: {copy.message}"
                 break
-            names.append(copy)
+            url = published_url(prepared, f"{COPIES}/{copy.name}")
+            members.append(BlindClip(clips[index], url, copy))
+            names.append(copy.name)
+        if reason is None and len(members) < len(trial.clips):
+            reason = "this build makes no copies of its clips"
+        if reason is not None:
+            break
+        played.append((trial, members))
     if reason is not None:
         problems.append(
             Problem(
@@ -300,15 +314,30 @@ def _blinded(
             )
         )
         return None
-    blind_clips = [
-        BlindClip(clip, published_url(prepared, f"{COPIES}/{name}"))
-        for clip, name in zip(clips, names, strict=True)
-    ]
+    where = _table_name(table.found.element, number)
+    audit = []
+    for count, (trial, members) in enumerate(played, 1):
+        leaks = trial_leaks([member.copy for member in members])
+        named = f", trial {trial.heading!r}" if trial.heading else ""
+        audit.append(
+            f"trial {count}{f' ({trial.heading})' if trial.heading else ''}: "
+            + ("; ".join(leaks) if leaks else "no leaks")
+        )
+        if leaks:
+            problems.append(
+                Problem(
+                    prepared.page.source_path,
+                    None,
+                    ProblemKind.LEAK,
+                    f"blind {where}{named}: its copies can be told apart without "
+                    f"listening: {'; '.join(leaks)}",
+                )
+            )
     question = question_of(trials, table.blind or "")
     noted = replace(prepared.settings, fairness_note=_noted(table, prepared.settings))
-    html, shown = blind_table(blind_clips, trials, question, noted, number)
+    html, shown = blind_table(played, question, noted, number)
     table.found.element.replace_with(Raw(html))
-    return AudioTableInfo(tuple(shown), blind=True), names
+    return AudioTableInfo(tuple(shown), blind=True, audit=tuple(audit)), names
 
 
 def published_url(prepared: PreparedPage, name: str) -> str:
@@ -351,13 +380,7 @@ def _clip_info(
     problems: list[Problem],
 ) -> ClipInfo:
     """One resolved clip with what was learnt of it, recording its problems."""
-    labels = ClipInfo(
-        src=clip.src,
-        label=clip.label,
-        row_label=clip.row_label,
-        column_label=clip.column_label,
-        row=clip.row,
-    )
+    labels = _labels(clip)
     if resolved.remote:
         logger.info(
             "%s: clip %r is remote; left as written",
@@ -399,6 +422,17 @@ def _clip_info(
             Problem(page.source_path, clip.src, ProblemKind.SUSPECT, silent)
         )
     return replace(labels, url=resolved.url, metadata=shown)
+
+
+def _labels(clip: FoundClip) -> ClipInfo:
+    """A clip as its table labels it, nothing learnt yet."""
+    return ClipInfo(
+        src=clip.src,
+        label=clip.label,
+        row_label=clip.row_label,
+        column_label=clip.column_label,
+        row=clip.row,
+    )
 
 
 #: A clip whose loudest sample is below this (dBFS) is silence: a broken export.

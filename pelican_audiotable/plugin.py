@@ -15,6 +15,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -491,7 +492,9 @@ def check_site(content: Path | None, settings_file: Path | None) -> SiteReport:
         if hasattr(generator, "generate_context"):
             generator.generate_context()
     options = AudioTableSettings.from_mapping(settings)
-    problems, _ = annotate_generators(generators, options, _stores_of_nothing, _readers)
+    problems, _ = annotate_generators(
+        generators, options, _stores_of_nothing, partial(_readers, options)
+    )
     pages = []
     for item in contents_of(generators):
         if item.audiotables:
@@ -514,11 +517,15 @@ def _stores_of_nothing() -> Stores:
     return Stores(ClipStore(None, __version__), PageStore(None, __version__))
 
 
-def _readers() -> Readers:
-    """``check`` reads every clip and decodes none."""
+def _readers(options: AudioTableSettings) -> Readers:
+    """``check`` reads every clip, and decodes them as the build would: what it
+    reports (silence, fairness, the blind tables' leak audit) is what a build
+    finds."""
     from .learners import readers
+    from .pool import DecodeBudget
 
-    return readers(analyse=False)
+    budget = DecodeBudget(options.decode_budget, options.decode_memory)
+    return readers(options.analyses, budget)
 
 
 def _never_read_the_output(settings: dict[str, Any]) -> None:

@@ -33,7 +33,14 @@ from .errors import ClipError
 from .files import Stamp, stamp_and_key
 from .log import get_logger
 from .progress import Progress
-from .values import ClipAnalysis, ClipFacts, ClipMetadata, NotDecoded, Unreadable
+from .values import (
+    ClipAnalysis,
+    ClipFacts,
+    ClipMetadata,
+    NotDecoded,
+    ProblemKind,
+    Unreadable,
+)
 
 logger = get_logger(__name__)
 
@@ -72,6 +79,10 @@ class Readers:
     untag: Callable[[Path, Path, ClipMetadata], None] | None = None
     #: What decoding one clip may cost.
     budget: DecodeBudget = DECODE_BUDGET
+    #: Writes a blind trial's copy of a clip by its recipe (source, target,
+    #: recipe, CPU seconds) and returns the copy's metadata; None: this build
+    #: copies clips untagged only.
+    equalise: Callable[[Path, Path, Any, float], ClipMetadata] | None = None
 
     @property
     def decoding(self) -> float | None:
@@ -172,7 +183,7 @@ def _round(
     return learnt, unfinished
 
 
-def _result(future: Future[ClipFacts]) -> ClipFacts | None:
+def _result(future: Future[Any]) -> Any:
     try:
         return future.result()
     except BrokenProcessPool:
@@ -273,6 +284,48 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def each_apart(
+    make: Callable[..., Any],
+    jobs: list[tuple[Any, ...]],
+    workers: int,
+    budget: DecodeBudget,
+    label: str,
+) -> list[Any]:
+    """``make(*job)`` for each job, in worker processes (FFmpeg's C code over
+    untrusted bytes never runs in the build's): its result, or an
+    :class:`Unreadable` when it raised :class:`ClipError`, crashed its worker
+    (then alone too), or no process could start."""
+    results: list[Any] = [None] * len(jobs)
+    progress = Progress(label, len(jobs))
+    try:
+        with _pool(max(1, min(workers, len(jobs))), budget) as pool:
+            with _main_module_hidden():
+                futures = [pool.submit(_guarded, make, *job) for job in jobs]
+            for _ in as_completed(futures):
+                progress.advance()
+            for index, future in enumerate(futures):
+                results[index] = _result(future)
+        for index, result in enumerate(results):
+            if result is None:  # beside a crash, or the crash: alone
+                with _pool(1, budget) as pool, _main_module_hidden():
+                    alone = pool.submit(_guarded, make, *jobs[index])
+                    results[index] = _result(alone) or Unreadable(
+                        ProblemKind.UNDECODABLE, CRASHED
+                    )
+    except (OSError, RuntimeError, NotImplementedError) as error:
+        why = f"no worker process can start here ({error})"
+        results = [r or Unreadable(ProblemKind.UNDECODABLE, why) for r in results]
+    progress.finish(f"{len(jobs)} made")
+    return results
+
+
+def _guarded(make: Callable[..., Any], *job: Any) -> Any:
+    try:
+        return make(*job)
+    except ClipError as error:
+        return Unreadable(error.kind, str(error))
 
 
 # --- What a worker computes -----------------------------------------------------

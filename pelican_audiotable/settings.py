@@ -16,6 +16,7 @@ __all__ = ["AudioTableSettings", "SettingsError"]
 PRELOAD_CHOICES = ("none", "metadata", "auto", "keep")
 CAPTION_FIELD_CHOICES = ("duration", "tech", "title", "artist", "album", "loudness")
 GRID_CHOICES = ("off", "prefix")
+BLIND_COPIES_CHOICES = ("matched", "untagged")
 PALETTE_CHOICES = ("theme", "os")
 
 logger = get_logger(__name__)
@@ -86,6 +87,11 @@ class AudioTableSettings:
     #: first label), or the question to ask. Articles set it with the
     #: ``audiotable_blind`` metadata field; one table, with a marker before it.
     blind: str = ""
+    #: A blind trial's copies: ``"matched"`` re-encodes them from the decoded
+    #: audio alike (one format, the narrowest bandwidth, one loudness, one
+    #: length: nothing but their sound tells them apart; needs the ``[analysis]``
+    #: extra); ``"untagged"`` only removes their tags.
+    blind_copies: str = "matched"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "blind", blind_choice(self.blind))
@@ -134,6 +140,11 @@ class AudioTableSettings:
             raise SettingsError(
                 f"AUDIOTABLE_PALETTE must be one of {PALETTE_CHOICES}, "
                 f"not {self.palette!r}"
+            )
+        if self.blind_copies not in BLIND_COPIES_CHOICES:
+            raise SettingsError(
+                f"AUDIOTABLE_BLIND_COPIES must be one of {BLIND_COPIES_CHOICES}, "
+                f"not {self.blind_copies!r}"
             )
         if self.grid not in GRID_CHOICES:
             raise SettingsError(

@@ -122,6 +122,7 @@ class ProblemKind(str, Enum):
     NOT_BLIND = "not-blind"  # a table asked to be blind is left open
     UNDECODABLE = "undecodable"  # read, but FFmpeg decodes no sound from it
     UNTAGGABLE = "untaggable"  # no copy of it without tags can be made
+    LEAK = "leak"  # a blind trial's copies differ in more than their sound
 
     def __str__(self) -> str:
         return self.value
@@ -145,6 +146,17 @@ class NotDecoded:
 
     message: str
     budget: float | None = None
+
+
+@dataclass(frozen=True)
+class MadeCopy:
+    """A blind table's copy of a clip: its file name among the published copies,
+    and all a reader can learn of it (what the copy is, not what the clip was)."""
+
+    name: str
+    metadata: ClipMetadata
+    #: Encoder strings left in its bytes (the leak audit reports them).
+    marks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -221,9 +233,11 @@ class Problem:
 
 
 def failing(problems: Iterable[Problem], strict_fairness: bool) -> list[Problem]:
-    """The problems that fail a strict build or ``check``: every one but the
-    fairness advice (``AUDIOTABLE_STRICT_FAIRNESS`` counts that too)."""
-    return [p for p in problems if p.kind is not ProblemKind.UNFAIR or strict_fairness]
+    """The problems that fail a strict build or ``check``: every one but advice,
+    the fairness findings and the leak audit's (``AUDIOTABLE_STRICT_FAIRNESS``
+    counts those too)."""
+    advice = (ProblemKind.UNFAIR, ProblemKind.LEAK)
+    return [p for p in problems if p.kind not in advice or strict_fairness]
 
 
 def warning_lines(problems: Sequence[Problem]) -> list[str]:
@@ -303,6 +317,9 @@ class AudioTableInfo:
     clips: tuple[ClipInfo, ...]
     #: A blind table: its clips are anonymous (no labels, names or tags).
     blind: bool = False
+    #: A blind table's leak audit: a line a trial, what tells its copies apart
+    #: besides their sound ("no leaks", normally).
+    audit: tuple[str, ...] = ()
 
     @property
     def count(self) -> int:
@@ -321,12 +338,16 @@ class AudioTableInfo:
         return clips_summary(self.count, self.duration)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"clips": [clip.to_dict() for clip in self.clips], "blind": self.blind}
+        return {
+            "clips": [clip.to_dict() for clip in self.clips],
+            "blind": self.blind,
+            "audit": list(self.audit),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AudioTableInfo:
         clips = tuple(ClipInfo.from_dict(clip) for clip in data["clips"])
-        return cls(clips, bool(data.get("blind")))
+        return cls(clips, bool(data.get("blind")), tuple(data.get("audit", ())))
 
 
 #: Where the files pages play or show from the build are published, below the

@@ -31,6 +31,7 @@ from ..values import (
     ClipAnalysis,
     ClipFacts,
     ClipMetadata,
+    MadeCopy,
     NotDecoded,
     ProblemKind,
     Unreadable,
@@ -58,7 +59,11 @@ class ClipStore:
     _facts: dict[str, ClipFacts] = field(default_factory=dict)
     _used_files: set[str] = field(default_factory=set)
     _used_facts: set[str] = field(default_factory=set)
-    _changed: set[str] = field(default_factory=set)  # "stamps", "facts"
+    #: Blind trials' matched copies, by recipe key (as kept, JSON).
+    _matched: dict[str, Any] | None = None
+    _used_matched: set[str] = field(default_factory=set)
+    _used_published: set[str] = field(default_factory=set)
+    _changed: set[str] = field(default_factory=set)  # "stamps", "facts", "matched"
     _temporary: tempfile.TemporaryDirectory[str] | None = None
 
     def _file(self, name: str) -> Path | None:
@@ -154,9 +159,11 @@ class ClipStore:
         self._used_files.update(stamps)
         self._changed.add("stamps")
 
-    def keep(self, keys: Iterable[str]) -> None:
-        """Facts that pages served from the page store still show: kept."""
+    def keep(self, keys: Iterable[str], files: Iterable[str] = ()) -> None:
+        """Facts that pages served from the page store still show, and the files
+        (``blind/…``, ``spectra/…``) they still publish: kept."""
         self._used_facts.update(keys)
+        self._used_published.update(files)
 
     # --- Published files -------------------------------------------------------
 
@@ -200,6 +207,61 @@ class ClipStore:
         self._changed.add("facts")
         return copy
 
+    @property
+    def matched(self) -> dict[str, Any]:
+        if self._matched is None:
+            kept = jsonfile.load(self._file("copies.json"), self._stamp(), "clip store")
+            self._matched = kept or {}
+        return self._matched
+
+    def matched_copy(self, recipe_key: str) -> MadeCopy | Unreadable | None:
+        """A blind trial's copy made by the recipe of ``recipe_key`` (see
+        :meth:`~.copy_recipe.CopyRecipe.key`), or why it could not be; None when
+        it is to be made."""
+        raw = self.matched.get(recipe_key)
+        try:
+            if raw is None:
+                return None
+            if "error" in raw:
+                made: MadeCopy | Unreadable = _unreadable_from_json(raw["error"])
+            else:
+                metadata = ClipMetadata.from_dict({**raw["metadata"], "path": ""})
+                made = MadeCopy(raw["name"], metadata)
+                if not self.has_file(f"{COPIES}/{made.name}"):
+                    return None
+        except (KeyError, TypeError, ValueError):
+            return None  # damaged by hand: made again
+        self._used_matched.add(recipe_key)
+        return made
+
+    def matched_target(self, recipe_key: str) -> Path:
+        """Where a copy is written before :meth:`take_matched` names it."""
+        folder = self.published / COPIES
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f".{recipe_key[:16]}.{os.getpid()}.mp3"
+
+    def take_matched(
+        self, recipe_key: str, made: ClipMetadata | Unreadable
+    ) -> MadeCopy | Unreadable:
+        """A copy written at :meth:`matched_target`, named by its own bytes (or why
+        there is none), kept."""
+        written = self.matched_target(recipe_key)
+        result: MadeCopy | Unreadable
+        if isinstance(made, Unreadable):
+            written.unlink(missing_ok=True)
+            result = made
+            self.matched[recipe_key] = {"error": _unreadable_to_json(made)}
+        else:
+            name = content_key(written)[:24] + ".mp3"
+            os.replace(written, self.published / COPIES / name)
+            result = MadeCopy(name, made)
+            metadata = made.to_dict()
+            del metadata["path"]
+            self.matched[recipe_key] = {"name": name, "metadata": metadata}
+        self._used_matched.add(recipe_key)
+        self._changed.add("matched")
+        return result
+
     # --- Saving ----------------------------------------------------------------
 
     def save(self) -> None:
@@ -212,6 +274,19 @@ class ClipStore:
             payload = {name: [*stamp, key] for name, (stamp, key) in stamps.items()}
             if jsonfile.save(self.folder / "stamps.json", self._stamp(), payload):
                 self._stamps = stamps
+        if self._matched is not None:  # a blind table was annotated anew
+            matched = {
+                key: entry
+                for key, entry in sorted(self._matched.items())
+                if key in self._used_matched
+                or f"{COPIES}/{entry.get('name')}" in self._used_published
+            }
+            changed = "matched" in self._changed
+            if (changed or matched.keys() != self._matched.keys()) and jsonfile.save(
+                self.folder / "copies.json", self._stamp(), matched
+            ):
+                self._matched = matched
+                self._changed.add("facts")  # the published copies are pruned
         if not dropped and "facts" not in self._changed:
             return  # a warm build: every fact it kept is still used
         if self._kept is None:
@@ -230,6 +305,7 @@ class ClipStore:
             self._kept, self._facts = facts, {}
             analyses = [entry.get("analysis") or {} for entry in facts.values()]
             copies = {entry["copy"] for entry in facts.values() if entry.get("copy")}
+            copies |= {e["name"] for e in self.matched.values() if "name" in e}
             pictures = {a["spectrum"] for a in analyses if a.get("spectrum")}
             jsonfile.prune(self.published / COPIES, copies)
             jsonfile.prune(self.published / SPECTRA, pictures)

@@ -49,7 +49,7 @@ class ClipKeys(Protocol):
 
     def key_of(self, path: Path | str) -> str | None: ...
     def has_file(self, name: str) -> bool: ...
-    def keep(self, keys: Iterable[str]) -> None: ...
+    def keep(self, keys: Iterable[str], files: Iterable[str] = ()) -> None: ...
 
 
 class UsedClip(NamedTuple):
@@ -177,7 +177,7 @@ class PageStore:
             return None
         self.hits += 1
         self._used.add(key)
-        clips.keep(used.key for used in entry.clips if used.key)
+        clips.keep((used.key for used in entry.clips if used.key), entry.files)
         problems = tuple(Problem(page.source_path, *said) for said in entry.problems)
         return replace(body, problems=problems)
 
