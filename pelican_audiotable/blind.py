@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -290,6 +291,19 @@ def _cell(
         f'<td data-audiotable-where="Clip {letter}">'
         f"{player}{waveform}{caption}{details}</td>"
     )
+
+
+#: A reveal as :func:`_cell` writes it: the answer in character references.
+_REVEAL = re.compile(
+    f'<details class="{REVEAL_CLASS}"><summary>Reveal</summary>'
+    r"<span>(?:&#\d+;)*</span></details>"
+)
+
+
+def without_reveals(html: str) -> str:
+    """``html`` without its blind tables' reveals: what a feed carries, where no
+    script runs and many readers show a ``<details>`` open."""
+    return _REVEAL.sub("", html) if REVEAL_CLASS in html else html
 
 
 def _anonymous(clip: BlindClip) -> ClipInfo:

@@ -23,7 +23,6 @@ _HEADERS = (
     ("format", "formats"),
     ("codec", "codecs"),
     ("bitrate", "bitrates"),
-    ("bitrate_mode", "bitrate modes"),
     ("sample_rate", "sample rates"),
     ("channels", "channel counts"),
 )
@@ -37,22 +36,21 @@ def trial_leaks(copies: Sequence[MadeCopy]) -> list[str]:
     sizes = [m.size for m in metadata]
     if max(sizes) and (max(sizes) - min(sizes)) / max(sizes) > SIZE:
         share = (max(sizes) - min(sizes)) / max(sizes)
-        found.append(f"sizes differ by {share:.0%} ({min(sizes)}–{max(sizes)} bytes)")
+        found.append(f"sizes ({share:.0%} apart)")
     found += _spread([m.duration for m in metadata], LENGTH, "lengths", "{:.2f} s")
     for name, plural in _HEADERS:
         values = {getattr(m, name) for m in metadata}
         if len(values) > 1:
-            shown = ", ".join(sorted(str(v) for v in values))
-            found.append(f"{plural} differ ({shown})")
+            found.append(f"{plural} ({', '.join(sorted(str(v) for v in values))})")
     tagged = sorted({t for m in metadata for t in _TAGS if getattr(m, t)})
     if any(m.has_cover for m in metadata):
         tagged.append("cover")
     if tagged:
-        found.append(f"tags are left ({', '.join(tagged)})")
+        found.append(f"tags ({', '.join(tagged)})")
     marks = {copy.marks for copy in copies}
     if any(marks):
         shown = ", ".join(sorted({mark for m in marks for mark in m}))
-        found.append(f"encoder strings are left ({shown})")
+        found.append(f"encoder strings ({shown})")
     found += _analysis_leaks(metadata)
     return found
 
@@ -60,7 +58,7 @@ def trial_leaks(copies: Sequence[MadeCopy]) -> list[str]:
 def _analysis_leaks(metadata: Sequence[ClipMetadata]) -> list[str]:
     analyses = [m.analysis for m in metadata]
     if any(a is None for a in analyses):
-        return ["not every copy was decoded: lead-ins and bandwidths unchecked"]
+        return ["lead-ins, bandwidths and loudness unchecked (not all decoded)"]
     found = _spread(
         [a.leading_silence for a in analyses if a], LEAD_IN, "lead-ins", "{:.2f} s"
     )
@@ -80,4 +78,4 @@ def _spread(
     if len(known) < 2 or max(known) - min(known) <= beyond:
         return []
     low, high = unit.format(min(known)), unit.format(max(known))
-    return [f"{plural} differ ({low} to {high})"]
+    return [f"{plural} ({low} to {high})"]

@@ -318,7 +318,7 @@ def _blinded(
     audit = []
     for count, (trial, members) in enumerate(played, 1):
         leaks = trial_leaks([member.copy for member in members])
-        named = f", trial {trial.heading!r}" if trial.heading else ""
+        named = f", trial {trial.heading[:40]!r}" if trial.heading else ""
         audit.append(
             f"trial {count}{f' ({trial.heading})' if trial.heading else ''}: "
             + ("; ".join(leaks) if leaks else "no leaks")
@@ -330,7 +330,7 @@ def _blinded(
                     None,
                     ProblemKind.LEAK,
                     f"blind {where}{named}: its copies can be told apart without "
-                    f"listening: {'; '.join(leaks)}",
+                    f"listening, by their {'; '.join(leaks)}",
                 )
             )
     question = question_of(trials, table.blind or "")

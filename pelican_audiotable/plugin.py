@@ -149,6 +149,7 @@ def register() -> None:
     signals.generator_init.connect(on_generator_init)
     signals.all_generators_finalized.connect(on_all_generators_finalized)
     signals.finalized.connect(on_finalized)
+    signals.feed_generated.connect(on_feed_generated)
 
 
 def on_initialized(pelican: Any) -> None:
@@ -218,6 +219,17 @@ def on_all_generators_finalized(generators: list[Any]) -> None:
             "(AUDIOTABLE_STRICT is on)",
             tuple(fails),
         )
+
+
+def on_feed_generated(context: Any, feed: Any) -> None:
+    """A feed reader runs no script, and many show a ``<details>`` open: the blind
+    tables' reveals are left out of every entry (their players stay)."""
+    from .blind import without_reveals
+
+    for item in getattr(feed, "items", ()):
+        for key in ("description", "content"):
+            if isinstance(item.get(key), str):
+                item[key] = without_reveals(item[key])
 
 
 def on_finalized(pelican: Any) -> None:
