@@ -226,7 +226,7 @@ class Problem:
     group: str | None = None
 
     def __str__(self) -> str:
-        message = _shortened(self.message, 600)
+        message = _shortened(self.message, 400)
         if self.clip is None:
             return f"{self.page}: {message}"
         return f"{self.page}: clip {_shortened(self.clip, 120)!r}: {message}"

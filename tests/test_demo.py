@@ -97,7 +97,9 @@ def test_both_tables_are_annotated_with_decoder_exact_durations(demo_output: Pat
         shown = player.find_next(class_="audiotable-duration").get_text()
         minutes, seconds = shown.split(":")
         assert int(minutes) * 60 + int(seconds) == int(float(player["data-duration"]))
-    assert len(lengths) == len(players)  # every clip has a length of its own
+    # Every clip of the open table has a length of its own; the blind table's
+    # copies share one: they are cut to its shorter take.
+    assert len(lengths) == len(players) - 1
 
 
 def test_stand_ins_cover_the_encodings_authors_upload(demo_output: Path) -> None:

@@ -1,0 +1,323 @@
+"""Readers' results without a server. After a blind table, a reader's browser
+writes a result token (the table it was taken on, the session's seed, a pick and a
+time for each trial; nothing personal) that the reader copies or sends. The author
+adds tokens to the site's results file (``pelican-audiotable results add``), and
+the next build tallies them under the table: how many readers, how often each
+trial was told apart, an exact binomial interval, a histogram of scores.
+
+Every token is untrusted: it is parsed by :func:`parse_token` alone, bounded in
+every dimension, and never written into a page, only counted. Pure: text in,
+tokens, tallies and HTML out.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .tokens import escape_attribute, escape_text
+
+PREFIX = "AT1."
+VERSION = 1
+#: Bounds on what a token may hold: more is not a reader's result.
+MOST_CHARACTERS = 4096
+MOST_TRIALS = 64
+MOST_CHOICES = 26
+MOST_MILLISECONDS = 24 * 3600 * 1000
+_TOKEN = re.compile(r"AT1\.[A-Za-z0-9_-]{4,4096}")
+_KEY = re.compile(r"[0-9a-f]{16}")
+_COMMITMENT = re.compile(r"(?:[0-9a-f]{64})?")
+
+
+class BadToken(ValueError):
+    """A token that is not a reader's result: the reason, for the author."""
+
+
+@dataclass(frozen=True)
+class Token:
+    """A reader's result on one blind table."""
+
+    table: str  # the table's key (``data-audiotable-key``)
+    commitment: str  # its study's commitment; "" for a self-test
+    seed: int  # the reader's session
+    #: A trial's pick, by its clip's place in the page (before any shuffle),
+    #: and the milliseconds from its first sound to the pick; None: not picked.
+    picks: tuple[tuple[int, int] | None, ...]
+
+
+@dataclass(frozen=True)
+class TableShape:
+    """What a blind table asks: its key, its commitment, each trial's choices."""
+
+    key: str
+    commitment: str
+    choices: tuple[int, ...]
+
+
+def tokens_in(text: str) -> list[str]:
+    """Every token in a text (a mail, a form service's export, a list)."""
+    return _TOKEN.findall(text)
+
+
+def parse_token(text: str) -> Token:
+    """A token read, or :class:`BadToken` saying why it is none."""
+    if not isinstance(text, str) or len(text) > MOST_CHARACTERS:
+        raise BadToken("it is too long")
+    if not text.startswith(PREFIX):
+        raise BadToken("it is not a result token (AT1.…)")
+    body = text[len(PREFIX) :]
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", body):
+        raise BadToken("it holds characters a token does not")
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        data = json.loads(raw.decode("utf-8"))
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
+        raise BadToken("it does not decode") from None
+    if not isinstance(data, dict) or data.get("v") != VERSION:
+        raise BadToken(f"it is not of version {VERSION}")
+    table, commitment, seed = data.get("k"), data.get("c"), data.get("s")
+    if not isinstance(table, str) or not _KEY.fullmatch(table):
+        raise BadToken("it names no table")
+    if not isinstance(commitment, str) or not _COMMITMENT.fullmatch(commitment):
+        raise BadToken("its commitment is damaged")
+    if not _whole(seed, 0, 2**32 - 1):
+        raise BadToken("its session seed is damaged")
+    picks = data.get("p")
+    if not isinstance(picks, list) or not 1 <= len(picks) <= MOST_TRIALS:
+        raise BadToken("its picks are damaged")
+    return Token(table, commitment, seed, tuple(_pick(pick) for pick in picks))
+
+
+def _pick(pick: object) -> tuple[int, int] | None:
+    if pick is None:
+        return None
+    if (
+        not isinstance(pick, list)
+        or len(pick) != 2
+        or not _whole(pick[0], 0, MOST_CHOICES - 1)
+        or not _whole(pick[1], 0, MOST_MILLISECONDS)
+    ):
+        raise BadToken("its picks are damaged")
+    return (pick[0], pick[1])
+
+
+def _whole(value: object, low: int, high: int) -> bool:
+    return type(value) is int and low <= value <= high
+
+
+def why_not_for(token: Token, table: TableShape) -> str | None:
+    """Why a token is not a result of ``table`` as it is now, or None."""
+    if token.table != table.key:
+        return "it was taken on another table"
+    if token.commitment != table.commitment:
+        return "it was taken on another design of the study (its commitment differs)"
+    if len(token.picks) != len(table.choices):
+        return f"it has {len(token.picks)} trials, the table {len(table.choices)}"
+    for number, (pick, choices) in enumerate(
+        zip(token.picks, table.choices, strict=True), 1
+    ):
+        if pick is not None and pick[0] >= choices:
+            return f"its trial {number} picks clip {pick[0] + 1} of {choices}"
+    if all(pick is None for pick in token.picks):
+        return "it holds no pick"
+    return None
+
+
+def new_tokens(
+    texts: Iterable[str], tables: dict[str, TableShape], kept: Iterable[str]
+) -> tuple[list[str], list[str]]:
+    """The valid tokens of ``texts`` not ``kept`` yet, and a line for each one
+    left out (duplicates, damaged ones, ones of unknown tables)."""
+    seen = {_identity(t) for t in kept if _parses(t)}
+    added, refused = [], []
+    for text in texts:
+        try:
+            token = parse_token(text)
+        except BadToken as error:
+            refused.append(f"{_quoted(text)}: {error}")
+            continue
+        table = tables.get(token.table)
+        why = (
+            "its table is on no page of the site"
+            if table is None
+            else why_not_for(token, table)
+        )
+        if why is None and _identity(text) in seen:
+            why = "it is there already"
+        if why is not None:
+            refused.append(f"{_quoted(text)}: {why}")
+            continue
+        seen.add(_identity(text))
+        added.append(text)
+    return added, refused
+
+
+def _identity(text: str) -> Token:
+    """A token as its content: the same result twice, however encoded, is one."""
+    return parse_token(text)
+
+
+def _parses(text: str) -> bool:
+    try:
+        parse_token(text)
+    except BadToken:
+        return False
+    return True
+
+
+def _quoted(text: str) -> str:
+    return repr(text[:24] + "…") if len(text) > 24 else repr(text)
+
+
+# --- The tally under a table ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What readers' results say of one blind table."""
+
+    readers: int
+    right: tuple[int, ...]  # per trial: readers who picked the asked-for clip
+    picked: tuple[int, ...]  # per trial: readers who picked at all
+    scores: tuple[int, ...]  # per reader: trials right
+    chance: float  # the hit rate guessing gives
+
+    @property
+    def hits(self) -> int:
+        return sum(self.right)
+
+    @property
+    def tries(self) -> int:
+        return sum(self.picked)
+
+
+def tally(
+    tokens: Sequence[Token], answers: Sequence[int], choices: Sequence[int]
+) -> Tally:
+    """The results of ``tokens`` (each valid for the table) against its answers."""
+    right = [0] * len(answers)
+    picked = [0] * len(answers)
+    scores = []
+    for token in tokens:
+        score = 0
+        for trial, pick in enumerate(token.picks):
+            if pick is None:
+                continue
+            picked[trial] += 1
+            if pick[0] == answers[trial]:
+                right[trial] += 1
+                score += 1
+        scores.append(score)
+    chance = sum(1 / count for count in choices) / len(choices)
+    return Tally(len(tokens), tuple(right), tuple(picked), tuple(scores), chance)
+
+
+def interval(hits: int, tries: int) -> tuple[float, float]:
+    """The exact (Clopper–Pearson) 95 % interval of a hit rate."""
+    if tries == 0:
+        return (0.0, 1.0)
+    lower = 0.0 if hits == 0 else _solve(lambda p: _at_least(tries, hits, p) >= 0.025)
+    upper = (
+        1.0
+        if hits == tries
+        else _solve(lambda p: 1 - _at_least(tries, hits + 1, p) <= 0.025)
+    )
+    return (lower, upper)
+
+
+def _solve(rises: object) -> float:
+    """The p in [0, 1] at which ``rises(p)`` turns true, by bisection."""
+    low, high = 0.0, 1.0
+    for _ in range(50):
+        middle = (low + high) / 2
+        if rises(middle):  # type: ignore[operator]
+            high = middle
+        else:
+            low = middle
+    return (low + high) / 2
+
+
+def _at_least(n: int, r: int, p: float) -> float:
+    """P(X >= r) for X ~ Binomial(n, p), summed in logarithms (no underflow for
+    thousands of tries)."""
+    if p <= 0:
+        return 1.0 if r <= 0 else 0.0
+    if p >= 1:
+        return 1.0 if r <= n else 0.0
+    log_p, log_q = math.log(p), math.log1p(-p)
+    base = math.lgamma(n + 1)
+    return min(
+        1.0,
+        sum(
+            math.exp(
+                base - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p
+                + (n - i) * log_q
+            )
+            for i in range(max(r, 0), n + 1)
+        ),
+    )
+
+
+def sentence(result: Tally) -> str:
+    """What the results say, in one plain sentence."""
+    low, high = interval(result.hits, result.tries)
+    share = result.hits / result.tries if result.tries else 0.0
+    readers = f"{result.readers} reader{'s' if result.readers != 1 else ''}"
+    figures = f"{_percent(share)} % correct, 95 % CI {_percent(low)}–{_percent(high)} %"
+    if low > result.chance:
+        verdict = "Readers told them apart"
+    elif high < result.chance:
+        verdict = "Readers picked the other one more often than chance"
+    else:
+        verdict = "Readers could not tell them apart"
+    return f"{verdict}: {figures}, {readers} (guessing: {_percent(result.chance)} %)."
+
+
+def _percent(share: float) -> str:
+    return str(round(share * 100))
+
+
+RESULTS_CLASS = "audiotable-results"
+
+
+def results_html(result: Tally, headings: Sequence[str]) -> str:
+    """The tally as it shows under its table: the sentence, each trial's share,
+    and a histogram of the readers' scores (an SVG, with its numbers in words)."""
+    rows = "".join(
+        f"<li>{escape_text(heading)}: {_percent(right / picked)} % of {picked}</li>"
+        if picked
+        else f"<li>{escape_text(heading)}: no pick yet</li>"
+        for heading, right, picked in zip(
+            headings, result.right, result.picked, strict=True
+        )
+    )
+    return (
+        f'<figure class="{RESULTS_CLASS}">'
+        f"<figcaption>{escape_text(sentence(result))}</figcaption>"
+        f"{_histogram(result.scores, len(result.right))}<ul>{rows}</ul></figure>"
+    )
+
+
+def _histogram(scores: Sequence[int], trials: int) -> str:
+    counts = [0] * (trials + 1)
+    for score in scores:
+        counts[min(score, trials)] += 1
+    tallest = max(counts) or 1
+    width, height, gap = 16, 48, 2
+    bars = "".join(
+        f'<rect x="{i * width + gap / 2:g}" y="{height - h:.1f}" '
+        f'width="{width - gap}" height="{h:.1f}"/>'
+        for i, count in enumerate(counts)
+        if (h := height * count / tallest)
+    )
+    said = "; ".join(f"{right} right: {count}" for right, count in enumerate(counts))
+    label = escape_attribute(f"Readers' scores, of {trials} trials: {said}")
+    return (
+        f'<svg class="audiotable-scores" viewBox="0 0 {width * len(counts)} {height}" '
+        f'role="img" aria-label="{label}" preserveAspectRatio="none">{bars}</svg>'
+    )
