@@ -16,7 +16,7 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from .fairness import row_name, rows_compared, unfair_in_general
@@ -34,6 +34,7 @@ from .render import (
     tech_line,
     waveform_svg,
 )
+from .results import Results, TableShape, results_html, tally, why_not_for
 from .settings import AudioTableSettings
 from .tokens import escape_attribute, escape_text
 from .values import AudioTableInfo, ClipInfo, ClipMetadata, MadeCopy
@@ -171,31 +172,67 @@ def why_not_blind(clips: Sequence[ClipInfo], trials: Sequence[Trial]) -> str | N
     return None
 
 
+@dataclass(frozen=True)
+class BlindTable:
+    """A blind table as the build writes it."""
+
+    html: str
+    #: Its clips as templates may see them (no label, no original name, no tag).
+    shown: list[ClipInfo]
+    #: Why each of its readers' results that does not count was left out.
+    refused: list[str]
+
+
 def blind_table(
     trials: Sequence[tuple[Trial, Sequence[BlindClip]]],
     question: str,
     settings: AudioTableSettings,
     number: int = 1,
-) -> tuple[str, list[ClipInfo]]:
-    """The blind table's HTML (the page's table ``number``) of ``trials``, each
-    with its clips (in the order of :attr:`Trial.clips`), and its clips as
-    templates may see them (no label, no original file name, no tags)."""
+    results: Results | None = None,
+) -> BlindTable:
+    """The blind table (the page's table ``number``) of ``trials``, each with its
+    clips (in the order of :attr:`Trial.clips`), with its readers' results (the
+    tokens of ``results`` taken on it) tallied under it."""
     clips = [clip for _, members in trials for clip in members]
-    seed = _seed(clip.copy_url for clip in clips)
+    key = table_key(trials, question)
+    seed = int(key[:8], 16)  # the same test, the same order, on every machine
     order = _Shuffle(seed)
     rows, labels, answers, shown = [], [], [], []
+    sealed = settings.study == "sealed"
     for row_number, (trial, trial_clips) in enumerate(trials, 1):
         # From here on the clips are what a reader may know of them: whatever a
         # caption or an attribute shows comes from this, with no tag in it.
         anonymous = [_anonymous(clip) for clip in trial_clips]
         places = order.permutation(len(trial.clips))
         members = [anonymous[p] for p in places]
-        rows.append(_row(row_number, trial, members, places, settings))
+        rows.append(_row(row_number, trial, members, places, settings, sealed))
         labels.append([trial.labels[p] for p in places])
         answers.append(places.index(trial.answer))
         shown += [replace(member, row_label=trial.heading) for member in members]
-    payload = _scrambled({"labels": labels, "answers": answers}, seed)
-    widest = max(len(trial.clips) for trial, _ in trials)
+    payload = _payload({"labels": labels, "answers": answers})
+    attributes = {"data-audiotable-key": key}
+    commitment = ""
+    if settings.study:
+        salt = _salt(clips, settings.study_secret)
+        commitment = hashlib.sha256(f"{salt}:".encode() + payload).hexdigest()
+        attributes["data-audiotable-commitment"] = commitment
+        if not sealed:
+            attributes["data-audiotable-salt"] = salt
+    attributes["data-audiotable-blind"] = (
+        f"{seed}.sealed" if sealed else f"{seed}.{_scrambled(payload, seed)}"
+    )
+    if settings.results_url:
+        attributes["data-audiotable-send"] = settings.results_url
+    choices = tuple(len(trial.clips) for trial, _ in trials)
+    shape = TableShape(key, commitment, choices)
+    counted, refused = [], []
+    for token in (results or {}).get(key, ()):
+        why = why_not_for(token, shape)
+        if why is None:
+            counted.append(token)
+        else:
+            refused.append(why)
+    widest = max(choices)
     wide = [WIDE_CLASS] if widest >= WIDE_COLUMNS else []
     classes = [TABLE_CLASS, BLIND_CLASS, *palette_classes(settings.palette), *wide]
     total = AudioTableInfo(tuple(shown)).duration
@@ -214,14 +251,44 @@ def blind_table(
         if unfair
         else ""
     )
+    written = "".join(f' {k}="{escape_attribute(v)}"' for k, v in attributes.items())
+    tallied = (
+        results_html(
+            tally(counted, answers, choices),
+            [t.heading or f"Trial {n}" for n, (t, _) in enumerate(trials, 1)],
+        )
+        if counted
+        else ""
+    )
     html = (
         f'<table id="{table_id(number)}" class="{" ".join(classes)}" '
-        f'data-audiotable-clips="{len(clips)}"'
-        f'{duration} data-audiotable-blind="{seed}.{payload}">'
+        f'data-audiotable-clips="{len(clips)}"{duration}{written}>'
         f'<caption class="{QUESTION_CLASS}">{escape_text(question)}</caption>'
-        f"<tbody>{''.join(rows)}</tbody>{footer}</table>"
+        f"<tbody>{''.join(rows)}</tbody>{footer}</table>{tallied}"
     )
-    return html, shown
+    return BlindTable(html, shown, refused)
+
+
+def table_key(
+    trials: Sequence[tuple[Trial, Sequence[BlindClip]]], question: str
+) -> str:
+    """What names a blind test wherever it is built: its question, and each
+    trial's clips (their originals' content) with their labels. Readers' result
+    tokens carry it."""
+    design = [
+        [[clip.copy.source, label] for clip, label in zip(clips, t.labels, strict=True)]
+        for t, clips in trials
+    ]
+    text = json.dumps([question, design], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _salt(clips: Sequence[BlindClip], secret: str) -> str:
+    """A study's salt: from its originals' bytes (their content keys, which no
+    reader has: the page plays re-encoded copies) and the author's secret, so the
+    commitment cannot be brute-forced over the few answer keys there are."""
+    text = "\n".join(["audiotable-study", *(c.copy.source for c in clips), secret])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _row(
@@ -230,8 +297,10 @@ def _row(
     members: list[ClipInfo],
     places: list[int],
     settings: AudioTableSettings,
+    sealed: bool = False,
 ) -> str:
-    """One trial's row: its clips in the order ``places`` shuffled them to."""
+    """One trial's row: its clips in the order ``places`` shuffled them to (a
+    sealed study's without their reveals: its answer is not on the page)."""
     lines = {tech_line(member.metadata) for member in members if member.metadata}
     same_tech = len(lines) == 1  # else "MP3 · 320 kbps" could tell which is which
     fields = tuple(
@@ -248,7 +317,9 @@ def _row(
             _LETTERS[position % 26],
             str(number),
             member,
-            trial.labels[place]
+            ""
+            if sealed
+            else trial.labels[place]
             + (" (the one asked for)" if place == trial.answer else ""),
             caption_settings,
         )
@@ -286,6 +357,8 @@ def _cell(
     details = (
         f'<details class="{REVEAL_CLASS}"><summary>Reveal</summary>'
         f"<span>{hidden}</span></details>"
+        if reveal
+        else ""
     )
     return (
         f'<td data-audiotable-where="Clip {letter}">'
@@ -329,12 +402,6 @@ def _anonymous(clip: BlindClip) -> ClipInfo:
     return ClipInfo(clip.copy_url, url=clip.copy_url, metadata=kept)
 
 
-def _seed(urls: Iterable[str]) -> int:
-    """A table's seed, from its copies' names: the same clips, the same table."""
-    digest = hashlib.sha256("\n".join(urls).encode()).digest()
-    return int.from_bytes(digest[:4], "big")
-
-
 class _Shuffle:
     """Mulberry32, the listening script's generator too: the build and the
     browser scramble and unscramble the same way."""
@@ -362,9 +429,13 @@ def _imul(a: int, b: int) -> int:
     return (a * b) & 0xFFFFFFFF
 
 
-def _scrambled(answer: object, seed: int) -> str:
-    """``answer`` as JSON, each byte XORed with the generator's next top byte,
-    in base64: nothing a reader can read, or search, in the page's source."""
-    data = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+def _payload(answer: object) -> bytes:
+    """The answer as the page carries it (scrambled) and a study commits to."""
+    return json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _scrambled(data: bytes, seed: int) -> str:
+    """``data``, each byte XORed with the generator's next top byte, in base64:
+    nothing a reader can read, or search, in the page's source."""
     stream = _Shuffle(seed ^ 0x5EED)
     return base64.b64encode(bytes(b ^ (stream.next() >> 24) for b in data)).decode()

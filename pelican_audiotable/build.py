@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 from .errors import ClipError
 from .files import encoder_marks, write_whole
 from .log import get_logger
+from .page_tables import BLIND_MARKER
+from .results import Results
 from .settings import AudioTableSettings
 from .stores.clips import ClipStore
 from .stores.pages import PageStore, Site, UsedClip
@@ -63,6 +65,15 @@ class PageWork:
 
 
 @dataclass(frozen=True)
+class ReadersResults:
+    """The readers' results the site keeps, by table, and their digest (a page
+    with a blind table shows them: it is annotated anew when they change)."""
+
+    tables: Results
+    digest: str
+
+
+@dataclass(frozen=True)
 class Stores:
     """What a build keeps for the next one."""
 
@@ -81,11 +92,19 @@ def build_pages(
     readers: Callable[[], Readers],
     workers: int,
     version: str,
+    results: ReadersResults | None = None,
 ) -> list[ProcessedPage]:
     """Every page of ``works`` annotated, in order. ``readers`` gives what learns
     a clip, asked for only when a page is annotated anew."""
+    results = results or ReadersResults({}, "")
     keys = [
-        PageStore.key(w.html, w.page, w.settings.fingerprint, version) for w in works
+        PageStore.key(
+            w.html,
+            w.page,
+            w.settings.fingerprint,
+            f"{version}/{results.digest}" if _may_be_blind(w) else version,
+        )
+        for w in works
     ]
     done = [
         stores.pages.get(key, w.page, site, stores.clips)
@@ -119,7 +138,7 @@ def build_pages(
             workers,
         )
         for i, page in prepared.items():
-            done[i] = processed = finish_page(page, facts, copies)
+            done[i] = processed = finish_page(page, facts, copies, results.tables)
             used = tuple(
                 UsedClip.of(
                     clip.sources,
@@ -131,6 +150,10 @@ def build_pages(
             )
             stores.pages.put(keys[i], processed, used, site.fingerprint)
     return [page for page in done if page is not None]
+
+
+def _may_be_blind(work: PageWork) -> bool:
+    return bool(work.settings.blind) or BLIND_MARKER in work.html
 
 
 def learn_clips(
@@ -215,7 +238,11 @@ def make_copies(
             for key in recipe_keys
         ]
     return {
-        trial: [_marked(copy, clips) for copy in made] for trial, made in copies.items()
+        trial: [
+            _marked(copy, clips, clips.key_of(path) or "")
+            for copy, path in zip(made, trial, strict=True)
+        ]
+        for trial, made in copies.items()
     }
 
 
@@ -248,15 +275,18 @@ def _untagged(
     return MadeCopy(name, untagged)
 
 
-def _marked(copy: MadeCopy | Unreadable, clips: ClipStore) -> MadeCopy | Unreadable:
-    """The copy with the encoder strings its bytes hold (for the leak audit)."""
+def _marked(
+    copy: MadeCopy | Unreadable, clips: ClipStore, source: str
+) -> MadeCopy | Unreadable:
+    """The copy with the content key of its original, and the encoder strings
+    its bytes hold (for the leak audit)."""
     if isinstance(copy, Unreadable):
         return copy
     try:
         marks = encoder_marks(clips.published / COPIES / copy.name)
     except (OSError, ClipError):
-        return copy
-    return replace(copy, marks=marks)
+        marks = ()
+    return replace(copy, marks=marks, source=source)
 
 
 def publish_files(names: Iterable[str], clips: ClipStore, folder: Path) -> None:

@@ -55,6 +55,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument(
         "-s", "--settings", type=Path, default=None, help="pelicanconf.py to read"
     )
+    results = commands.add_parser(
+        "results", help="readers' results of the site's blind tables"
+    )
+    results_commands = results.add_subparsers(dest="action", required=True)
+    add = results_commands.add_parser(
+        "add",
+        help="check the result tokens in FILEs (mails, a form service's export) "
+        "against the built site, and keep the new ones in its results file",
+    )
+    add.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    add.add_argument(
+        "-s", "--settings", type=Path, default=Path("pelicanconf.py"),
+        help="the site's settings (its content and output folders)",
+    )  # fmt: skip
     serve = commands.add_parser(
         "serve",
         help="preview a built site on localhost, with the byte ranges seeking needs",
@@ -81,7 +95,64 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve_forever(args.folder or Path("output"), args.port)
     if args.command == "inspect":
         return _inspect(args.files, as_json=args.json)
+    if args.command == "results":
+        return _add_results(args.files, args.settings)
     return _check(args.content, args.settings)
+
+
+def _add_results(files: list[Path], settings_file: Path) -> int:
+    """Tokens checked against the blind tables of the built site (its key, its
+    study's commitment, its trials and choices), each result kept once."""
+    from pelican.settings import read_settings
+
+    from .files import write_whole
+    from .results import (
+        BadToken,
+        file_text,
+        file_tokens,
+        new_tokens,
+        shapes_in,
+        tokens_in,
+    )
+    from .settings import AudioTableSettings
+
+    if not settings_file.is_file():
+        print(f"pelican-audiotable results: no settings file {settings_file}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    settings = read_settings(str(settings_file))
+    output = Path(settings["OUTPUT_PATH"])
+    target = (
+        Path(settings["PATH"]) / AudioTableSettings.from_mapping(settings).results_file
+    )
+    tables = {
+        shape.key: shape
+        for page in sorted(output.rglob("*.html"))
+        for shape in shapes_in(page.read_text("utf-8", "replace"))
+    }
+    if not tables:
+        print(f"pelican-audiotable results: no blind table in {output} (build the "
+              "site first)", file=sys.stderr)  # fmt: skip
+        return 2
+    try:
+        kept = file_tokens(target.read_text("utf-8")) if target.exists() else []
+    except (BadToken, OSError) as error:
+        print(f"pelican-audiotable results: {target}: {error}", file=sys.stderr)
+        return 2
+    texts = []
+    for file in files:
+        try:
+            texts += tokens_in(file.read_text("utf-8", "replace"))
+        except OSError as error:
+            print(f"{file}: {error.strerror}", file=sys.stderr)
+    added, refused = new_tokens(texts, tables, kept)
+    for line in refused:
+        print(f"left out: {line}", file=sys.stderr)
+    if added:
+        write_whole(target, file_text([*kept, *added]))
+    print(f"{len(added)} result(s) added to {target} ({len(kept) + len(added)} in "
+          f"all), {len(refused)} left out")  # fmt: skip
+    return 0
 
 
 def _serve_and_rebuild(folder: Path | None, port: int, settings: Path) -> int:

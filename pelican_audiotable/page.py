@@ -33,6 +33,7 @@ from .log import get_logger
 from .markup import Element, Raw, serialize
 from .page_tables import scan_page
 from .resolve import ResolvedClip, SiteFiles, first_playable_source
+from .results import Results
 from .settings import AudioTableSettings
 from .table_clips import FoundClip, FoundTable, ParsedFragment, find_clips, parse_tables
 from .values import (
@@ -184,8 +185,14 @@ def prepare_page(
     return prepared
 
 
-def finish_page(prepared: PreparedPage, facts: Facts, copies: Copies) -> ProcessedPage:
-    """What was learnt of every clip, written into the page's tables."""
+def finish_page(
+    prepared: PreparedPage,
+    facts: Facts,
+    copies: Copies,
+    results: Results | None = None,
+) -> ProcessedPage:
+    """What was learnt of every clip, written into the page's tables (with the
+    readers' results of its blind tables)."""
     html, page, settings = prepared.html, prepared.page, prepared.settings
     pieces: list[str] = []
     tables: list[AudioTableInfo] = []
@@ -220,7 +227,7 @@ def finish_page(prepared: PreparedPage, facts: Facts, copies: Copies) -> Process
                 ]
                 if table.blind is not None:
                     blinded = _blinded(
-                        table, clips, prepared, copies, found_problems, number
+                        table, clips, prepared, copies, found_problems, number, results
                     )
                     if blinded is not None:
                         span_tables.append(blinded[0])
@@ -279,6 +286,7 @@ def _blinded(
     copies: Copies,
     problems: list[Problem],
     number: int,
+    results: Results | None = None,
 ) -> tuple[AudioTableInfo, list[str]] | None:
     """The table written anew as a blind test (the page's table ``number``),
     playing each trial's copies; None, with a problem, when it cannot be (it is
@@ -335,9 +343,19 @@ def _blinded(
             )
     question = question_of(trials, table.blind or "")
     noted = replace(prepared.settings, fairness_note=_noted(table, prepared.settings))
-    html, shown = blind_table(played, question, noted, number)
-    table.found.element.replace_with(Raw(html))
-    return AudioTableInfo(tuple(shown), blind=True, audit=tuple(audit)), names
+    written = blind_table(played, question, noted, number, results)
+    problems += [
+        Problem(
+            prepared.page.source_path,
+            None,
+            ProblemKind.RESULTS,
+            f"blind {where}: a reader's result is not counted: {why}",
+        )
+        for why in written.refused
+    ]
+    table.found.element.replace_with(Raw(written.html))
+    info = AudioTableInfo(tuple(written.shown), blind=True, audit=tuple(audit))
+    return info, names
 
 
 def published_url(prepared: PreparedPage, name: str) -> str:

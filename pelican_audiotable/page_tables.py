@@ -27,6 +27,8 @@ _MARKER = re.compile(r"[\t\n\f\r ]*audiotable-")
 #: ``<!-- audiotable-blind -->``, or with its question:
 #: ``<!-- audiotable-blind: Which one is the human player? -->``.
 _BLIND = re.compile(r"\s*audiotable-blind(?:\s*:(.*)|\s*)\Z", re.S)
+#: What a page that may hold a blind table holds.
+BLIND_MARKER = "audiotable-blind"
 #: ``<!-- audiotable-fairness-note -->`` (or ``: off``).
 _NOTE = re.compile(r"\s*audiotable-fairness-note(?:\s*:\s*(\w+))?\s*\Z")
 

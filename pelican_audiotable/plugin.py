@@ -40,7 +40,7 @@ from .page_tables import might_hold_clips
 from .settings import AudioTableSettings
 
 if TYPE_CHECKING:  # the stores and the stages load when a page holds a clip
-    from .build import PageWork, Stores
+    from .build import PageWork, ReadersResults, Stores
     from .pool import Readers
     from .resolve import SiteFiles
     from .values import AudioTableInfo, Problem, ProcessedPage
@@ -283,6 +283,8 @@ def annotate_generators(
     from .build import build_pages, worker_count
     from .values import ProcessedPage
 
+    content_folder = Path(generators[0].settings["PATH"])
+    results, problems = readers_results(content_folder / settings.results_file)
     done = build_pages(
         list(works.values()),
         PublishedSite(generators),
@@ -290,9 +292,9 @@ def annotate_generators(
         readers,
         worker_count(settings.workers),
         code_version(),
+        results,
     )
     processed = dict(zip(works, done, strict=True))
-    problems: list[Problem] = []
     for index, content in enumerate(contents):
         page = processed.get(index) or ProcessedPage(content._content or "", (), ())
         apply_processed(content, page)
@@ -300,6 +302,36 @@ def annotate_generators(
         if published is not None:
             published.update(page.files)
     return problems, any(page.tables for page in done)
+
+
+def readers_results(path: Path) -> tuple[ReadersResults, list[Problem]]:
+    """The readers' results kept in ``path`` (none when it is missing), and a
+    problem for each token, or the file, that cannot be counted."""
+    from .build import ReadersResults
+    from .results import BadToken, by_table, file_tokens
+    from .values import Problem, ProblemKind
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return ReadersResults({}, ""), []
+    except OSError as error:
+        data, why = b"", f"it cannot be read ({error.strerror})"
+    else:
+        why = ""
+    try:
+        tokens = file_tokens(data.decode("utf-8", "replace")) if not why else []
+    except BadToken as error:
+        tokens, why = [], str(error)
+    tables, refused = by_table(tokens)
+    problems = [
+        Problem(path.name, None, ProblemKind.RESULTS, f"a token is not counted: {r}")
+        for r in refused
+    ]
+    if why:
+        problems.append(Problem(path.name, None, ProblemKind.RESULTS, why))
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    return ReadersResults(tables, digest), problems
 
 
 class PublishedSite:
@@ -383,6 +415,12 @@ def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
     blind = content.metadata.get("audiotable_blind")
     if blind is not None:
         settings = replace(settings, blind=str(blind))  # checked as it is set
+    study = content.metadata.get("audiotable_study")
+    if study is not None:
+        try:
+            settings = replace(settings, study=str(study).strip().lower())
+        except SettingsError as error:
+            logger.warning("%s: %s", page.source_path, error)
     note = content.metadata.get("audiotable_fairness_note")
     if note is not None:
         wanted = str(note).strip().lower() in ("yes", "true", "on", "1")

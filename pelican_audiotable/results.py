@@ -17,8 +17,9 @@ import binascii
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from .tokens import escape_attribute, escape_text
 
@@ -48,6 +49,50 @@ class Token:
     #: A trial's pick, by its clip's place in the page (before any shuffle),
     #: and the milliseconds from its first sound to the pick; None: not picked.
     picks: tuple[tuple[int, int] | None, ...]
+
+
+Results = Mapping[str, Sequence[Token]]
+"""Readers' results by the key of the table they were taken on."""
+
+
+FILE_VERSION = 1
+
+
+def file_text(tokens: Iterable[str]) -> str:
+    """A results file: its tokens, one a line, in a JSON list a person can read."""
+    listed = ",\n".join(f"    {json.dumps(token)}" for token in tokens)
+    return f'{{\n  "version": {FILE_VERSION},\n  "tokens": [\n{listed}\n  ]\n}}\n'
+
+
+def file_tokens(text: str) -> list[str]:
+    """The tokens a results file holds; :class:`BadToken` when it is no results
+    file."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise BadToken("it is not JSON") from None
+    tokens = data.get("tokens") if isinstance(data, dict) else None
+    if data.get("version") != FILE_VERSION or not isinstance(tokens, list):
+        raise BadToken(f"it is not a results file of version {FILE_VERSION}")
+    return [token for token in tokens if isinstance(token, str)]
+
+
+def by_table(texts: Iterable[str]) -> tuple[dict[str, list[Token]], list[str]]:
+    """The tokens of a results file, by table, each result once; and a line for
+    each text that is no token."""
+    tables: dict[str, list[Token]] = {}
+    seen: set[Token] = set()
+    refused = []
+    for text in texts:
+        try:
+            token = parse_token(text)
+        except BadToken as error:
+            refused.append(f"{_quoted(text)}: {error}")
+            continue
+        if token not in seen:
+            seen.add(token)
+            tables.setdefault(token.table, []).append(token)
+    return tables, refused
 
 
 @dataclass(frozen=True)
@@ -85,7 +130,7 @@ def parse_token(text: str) -> Token:
         raise BadToken("it names no table")
     if not isinstance(commitment, str) or not _COMMITMENT.fullmatch(commitment):
         raise BadToken("its commitment is damaged")
-    if not _whole(seed, 0, 2**32 - 1):
+    if not isinstance(seed, int) or not _whole(seed, 0, 2**32 - 1):
         raise BadToken("its session seed is damaged")
     picks = data.get("p")
     if not isinstance(picks, list) or not 1 <= len(picks) <= MOST_TRIALS:
@@ -230,12 +275,12 @@ def interval(hits: int, tries: int) -> tuple[float, float]:
     return (lower, upper)
 
 
-def _solve(rises: object) -> float:
+def _solve(rises: Callable[[float], bool]) -> float:
     """The p in [0, 1] at which ``rises(p)`` turns true, by bisection."""
     low, high = 0.0, 1.0
     for _ in range(50):
         middle = (low + high) / 2
-        if rises(middle):  # type: ignore[operator]
+        if rises(middle):
             high = middle
         else:
             low = middle
@@ -255,7 +300,10 @@ def _at_least(n: int, r: int, p: float) -> float:
         1.0,
         sum(
             math.exp(
-                base - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p
+                base
+                - math.lgamma(i + 1)
+                - math.lgamma(n - i + 1)
+                + i * log_p
                 + (n - i) * log_q
             )
             for i in range(max(r, 0), n + 1)
@@ -321,3 +369,46 @@ def _histogram(scores: Sequence[int], trials: int) -> str:
         f'<svg class="audiotable-scores" viewBox="0 0 {width * len(counts)} {height}" '
         f'role="img" aria-label="{label}" preserveAspectRatio="none">{bars}</svg>'
     )
+
+
+# --- The tables a built site asks readers about -----------------------------------
+
+
+def shapes_in(html: str) -> list[TableShape]:
+    """The blind tables of a built page, as the plugin wrote them."""
+    reader = _ShapeReader()
+    reader.feed(html)
+    reader.close()
+    return [
+        TableShape(key, commitment, tuple(choices))
+        for key, commitment, choices in reader.tables
+        if _KEY.fullmatch(key) and choices
+    ]
+
+
+class _ShapeReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[tuple[str, str, list[int]]] = []
+        self._depth = 0  # tables open inside the blind table
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "table":
+            if self._depth:
+                self._depth += 1
+            elif "audiotable-blind" in found.get("class", "").split():
+                key = found.get("data-audiotable-key", "")
+                commitment = found.get("data-audiotable-commitment", "")
+                self.tables.append((key, commitment, []))
+                self._depth = 1
+        elif self._depth == 1 and tag == "tr" and "data-audiotable-trial" in found:
+            self.tables[-1][2].append(0)
+        elif self._depth == 1 and tag == "td" and "data-audiotable-where" in found:
+            choices = self.tables[-1][2]
+            if choices:
+                choices[-1] += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table" and self._depth:
+            self._depth -= 1

@@ -17,6 +17,7 @@ PRELOAD_CHOICES = ("none", "metadata", "auto", "keep")
 CAPTION_FIELD_CHOICES = ("duration", "tech", "title", "artist", "album", "loudness")
 GRID_CHOICES = ("off", "prefix")
 BLIND_COPIES_CHOICES = ("matched", "untagged")
+STUDY_CHOICES = ("", "sealed", "revealed")
 PALETTE_CHOICES = ("theme", "os")
 
 logger = get_logger(__name__)
@@ -92,6 +93,21 @@ class AudioTableSettings:
     #: length: nothing but their sound tells them apart; needs the ``[analysis]``
     #: extra); ``"untagged"`` only removes their tags.
     blind_copies: str = "matched"
+    #: A blind table as a study: ``""`` (a self-test: the answer comes at once),
+    #: ``"sealed"`` (the page holds only a salted SHA-256 commitment of the
+    #: answer; readers' picks are kept in their browser), ``"revealed"`` (the
+    #: answer published, checked against the commitment, the kept picks
+    #: scored). Articles set it with the ``audiotable_study`` metadata field.
+    study: str = ""
+    #: Mixed into a study's salt (which is otherwise derived from the clips'
+    #: original bytes, which readers do not have).
+    study_secret: str = ""
+    #: Where a reader's "Send" posts the result token (any form service that
+    #: takes a POST), or a ``mailto:`` address; "" shows "Copy" only.
+    results_url: str = ""
+    #: The readers' result tokens, below the content folder: added by
+    #: ``pelican-audiotable results add``, tallied under their tables.
+    results_file: str = "audiotable-results.json"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "blind", blind_choice(self.blind))
@@ -140,6 +156,17 @@ class AudioTableSettings:
             raise SettingsError(
                 f"AUDIOTABLE_PALETTE must be one of {PALETTE_CHOICES}, "
                 f"not {self.palette!r}"
+            )
+        if self.study not in STUDY_CHOICES:
+            raise SettingsError(
+                f"AUDIOTABLE_STUDY must be one of {STUDY_CHOICES}, not {self.study!r}"
+            )
+        if self.results_url and not self.results_url.startswith(
+            ("https://", "http://", "mailto:")
+        ):
+            raise SettingsError(
+                "AUDIOTABLE_RESULTS_URL must be an http(s) or mailto: address, "
+                f"not {self.results_url!r}"
             )
         if self.blind_copies not in BLIND_COPIES_CHOICES:
             raise SettingsError(

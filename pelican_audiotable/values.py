@@ -123,6 +123,7 @@ class ProblemKind(str, Enum):
     UNDECODABLE = "undecodable"  # read, but FFmpeg decodes no sound from it
     UNTAGGABLE = "untaggable"  # no copy of it without tags can be made
     LEAK = "leak"  # a blind trial's copies differ in more than their sound
+    RESULTS = "results"  # a reader's result token that does not count
 
     def __str__(self) -> str:
         return self.value
@@ -157,6 +158,8 @@ class MadeCopy:
     metadata: ClipMetadata
     #: Encoder strings left in its bytes (the leak audit reports them).
     marks: tuple[str, ...] = ()
+    #: The content key of the clip it was made from (never on a page).
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -236,7 +239,7 @@ def failing(problems: Iterable[Problem], strict_fairness: bool) -> list[Problem]
     """The problems that fail a strict build or ``check``: every one but advice,
     the fairness findings and the leak audit's (``AUDIOTABLE_STRICT_FAIRNESS``
     counts those too)."""
-    advice = (ProblemKind.UNFAIR, ProblemKind.LEAK)
+    advice = (ProblemKind.UNFAIR, ProblemKind.LEAK, ProblemKind.RESULTS)
     return [p for p in problems if p.kind not in advice or strict_fairness]
 
 

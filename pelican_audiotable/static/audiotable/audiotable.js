@@ -32,8 +32,12 @@
  *    shuffled per visit and always loudness-matched; the reader picks one, then sees
  *    every label, whether the pick was right, and the score with the chance of
  *    doing as well by guessing; the trials come in an order of the reader's session
- *    (#seed=N replays it); "Try again" reshuffles, for practice. The labels come from the table's scrambled
- *    data-audiotable-blind attribute (see blind.py), never from the page's text.
+ *    (#seed=N replays it); "Try again" reshuffles, for practice. The labels come
+ *    from the table's scrambled data-audiotable-blind attribute (see blind.py),
+ *    never from the page's text. Once every trial has a pick, the reader gets a
+ *    result token to copy or send (see results.py); a sealed study records picks
+ *    and says nothing; a revealed one checks its answer against the commitment
+ *    the sealed page carried (WebCrypto) and scores the picks kept then.
  * Nothing is fetched until the reader presses play.
  */
 (() => {
@@ -1005,16 +1009,19 @@
   }
 
   /**
-   * The labels and answers the build scrambled into data-audiotable-blind.
+   * The labels and answers the build scrambled into data-audiotable-blind, and
+   * their bytes (what a study's commitment is a digest of).
    * @param {string} attribute
-   * @returns {{labels: string[][], answers: number[]}}
+   * @returns {Answer}
    */
   function unscramble(attribute) {
     const [seed, payload] = attribute.split(".");
     const next = generator(Number(seed) ^ 0x5eed);
     const bytes = Uint8Array.from(atob(payload), (c) => c.charCodeAt(0) ^ (next() >>> 24));
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return { ...JSON.parse(new TextDecoder().decode(bytes)), bytes };
   }
+
+  /** @typedef {{labels: string[][], answers: number[], bytes: Uint8Array}} Answer */
 
   /**
    * The reader's session: a seed per visit, shown, so that `#seed=N` in the address
@@ -1031,8 +1038,11 @@
 
   /**
    * A blind table's trials in the session's order, each set up, and its score: after
-   * each first pick, and for the whole table once every trial has one.
-   * @param {HTMLTableElement} table @param {{labels: string[][], answers: number[]}} answer
+   * each first pick, and for the whole table once every trial has one, with the
+   * reader's result token. A sealed study (answer null) only records the picks; a
+   * revealed one checks its answer against the commitment the sealed page carried
+   * and scores the picks the reader made then.
+   * @param {HTMLTableElement} table @param {Answer | null} answer
    * @param {() => number} next @param {number} seed
    */
   function blindTable(table, answer, next, seed) {
@@ -1040,28 +1050,177 @@
     const rows = Array.from(table.querySelectorAll("tr[data-audiotable-trial]"));
     const order = permutation(next, rows.length).map((i) => rows[i]);
     order.forEach((row) => row.parentElement?.append(row));
-    /** @type {{right: boolean, choices: number}[]} */
-    const picks = [];
+    /** @type {(number[] | null)[]} each trial's pick, in the page's order */
+    const picks = rows.map(() => null);
+    /** @type {number[]} */
+    const choices = [];
+    const hits = () =>
+      answer ? picks.filter((pick, trial) => pick && pick[0] === answer.answers[trial]).length : 0;
     const said = toolsOf(table).querySelector(".audiotable-said");
     const replay = `Session ${seed}: #${table.id}&seed=${seed} replays it.`;
     for (const row of order) {
       const trial = Number(row.dataset.audiotableTrial) - 1;
-      if (!answer.labels[trial]) continue;
-      blindTrial(row, answer.labels[trial], answer.answers[trial], next, (right, choices) => {
-        picks.push({ right, choices });
-        const hits = picks.filter((pick) => pick.right).length;
-        const chance = byGuessing(picks.map((pick) => pick.choices), hits);
-        const score = `${hits} of ${picks.length} \u2014 ${percent(chance)} % chance by guessing.`;
+      if (!(trial in picks) || (answer && !answer.labels[trial])) continue;
+      choices[trial] = row.querySelectorAll(":scope > td").length;
+      const labels = answer ? answer.labels[trial] : null;
+      const asked = answer ? answer.answers[trial] : -1;
+      blindTrial(row, labels, asked, next, (place, ms) => {
+        picks[trial] = [place, ms];
+        const done = picks.filter(Boolean).length;
+        const counted = choices.filter((_, i) => picks[i]);
+        const chance = byGuessing(counted, hits());
+        const score = `${hits()} of ${done} \u2014 ${percent(chance)} % chance by guessing.`;
         if (said) said.textContent = replay; // said once the reader picks: no shift
-        if (picks.length === order.length && said) {
-          const [low, high] = interval(picks.length, hits);
+        if (done < rows.length) return answer ? score : "";
+        const token = resultToken(table, seed, picks);
+        keep(`audiotable-${answer ? "result" : "sealed"}:${table.dataset.audiotableKey}`, token);
+        offerResult(table, token);
+        if (answer && said) {
+          const [low, high] = interval(done, hits());
           said.textContent =
-            `All ${picks.length} trials: ${score} Your hit rate, 95 % interval: ` +
+            `All ${done} trials: ${score} Your hit rate, 95 % interval: ` +
             `${percent(low)}\u2013${percent(high)} %. ${replay}`;
         }
-        return score;
+        return answer ? score : "";
       });
     }
+    if (answer && table.dataset.audiotableCommitment) revealStudy(table, answer, choices);
+  }
+
+  /**
+   * A reader's result on a table, as `pelican-audiotable results add` reads it:
+   * "AT1." and base64url JSON of the table's key, its study's commitment, the
+   * session and each trial's pick (the clip's place in the page, and the
+   * milliseconds from the trial's first sound). Nothing personal.
+   * @param {HTMLTableElement} table @param {number} seed @param {(number[] | null)[]} picks
+   */
+  function resultToken(table, seed, picks) {
+    const data = {
+      v: 1,
+      k: table.dataset.audiotableKey || "",
+      c: table.dataset.audiotableCommitment || "",
+      s: seed,
+      p: picks,
+    };
+    const text = btoa(JSON.stringify(data));
+    return `AT1.${text.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`;
+  }
+
+  /** A token read back (from this browser's storage); null if it is none. */
+  /** @param {string | null} token @returns {{p: (number[] | null)[], c: string} | null} */
+  function readToken(token) {
+    try {
+      const text = (token || "").slice(4).replace(/-/g, "+").replace(/_/g, "/");
+      const data = JSON.parse(atob(text));
+      return Array.isArray(data.p) ? data : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** @param {string} key @param {string} value */
+  function keep(key, value) {
+    try {
+      localStorage.setItem(key, value);
+    } catch {
+      // storage refused (private mode, a full quota): the token is still shown
+    }
+  }
+
+  /**
+   * The reader's token under the table: copy it, or send it where the author
+   * collects them (data-audiotable-send: a form service's address, or mailto:).
+   * @param {HTMLTableElement} table @param {string} token
+   */
+  function offerResult(table, token) {
+    let box = table.parentElement?.querySelector(".audiotable-token");
+    if (!box) {
+      box = document.createElement("p");
+      box.className = "audiotable-token";
+      (table.nextElementSibling?.classList.contains("audiotable-results")
+        ? table.nextElementSibling
+        : table
+      ).after(box);
+    }
+    const code = document.createElement("code");
+    code.textContent = token;
+    const copy = document.createElement("button");
+    copy.type = "button";
+    copy.textContent = "Copy";
+    const status = document.createElement("span");
+    status.setAttribute("role", "status");
+    copy.addEventListener("click", () => {
+      navigator.clipboard?.writeText(token).then(
+        () => (status.textContent = "Copied."),
+        () => (status.textContent = "Select it to copy it."),
+      );
+    });
+    box.replaceChildren("Your result, to share with the author: ", code, " ", copy);
+    const send = table.dataset.audiotableSend || "";
+    if (send.startsWith("mailto:")) {
+      const mail = document.createElement("a");
+      const body = encodeURIComponent(`${token}\n\n${location.href.split("#")[0]}`);
+      mail.href = `${send}${send.includes("?") ? "&" : "?"}subject=Listening%20test%20result&body=${body}`;
+      mail.textContent = "Send by e-mail";
+      box.append(" ", mail);
+    } else if (/^https?:/.test(send)) {
+      const post = document.createElement("button");
+      post.type = "button";
+      post.textContent = "Send";
+      post.addEventListener("click", () => {
+        post.disabled = true;
+        const form = new URLSearchParams({ token, page: location.href.split("#")[0] });
+        fetch(send, { method: "POST", mode: "no-cors", body: form }).then(
+          () => (status.textContent = "Sent. Thank you."),
+          () => ((status.textContent = "Not sent: copy it instead."), (post.disabled = false)),
+        );
+      });
+      box.append(" ", post);
+    }
+    box.append(" ", status);
+  }
+
+  /**
+   * A revealed study: its answer checked against the commitment (a salted SHA-256
+   * the sealed page carried), and the picks this browser kept while it was sealed
+   * scored.
+   * @param {HTMLTableElement} table @param {Answer} answer @param {number[]} choices
+   */
+  function revealStudy(table, answer, choices) {
+    const box = document.createElement("p");
+    box.className = "audiotable-study";
+    box.setAttribute("role", "status");
+    table.after(box);
+    const salt = new TextEncoder().encode(`${table.dataset.audiotableSalt || ""}:`);
+    const committed = new Uint8Array(salt.length + answer.bytes.length);
+    committed.set(salt);
+    committed.set(answer.bytes, salt.length);
+    const subtle = window.crypto?.subtle;
+    if (!subtle) {
+      box.textContent = "This browser cannot check the answer against the study's commitment.";
+      return;
+    }
+    subtle.digest("SHA-256", committed).then((digest) => {
+      const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+      const matches = hex === table.dataset.audiotableCommitment;
+      let text = matches
+        ? "The answer matches the commitment the study published before it was revealed."
+        : "The answer does NOT match the commitment the study published: it was changed.";
+      let stored = null;
+      try {
+        stored = readToken(localStorage.getItem(`audiotable-sealed:${table.dataset.audiotableKey}`));
+      } catch {
+        // no storage
+      }
+      if (matches && stored && stored.c === table.dataset.audiotableCommitment) {
+        const made = stored.p.map((pick, trial) => (pick ? trial : -1)).filter((t) => t >= 0);
+        const right = made.filter((trial) => stored?.p[trial]?.[0] === answer.answers[trial]).length;
+        const chance = byGuessing(made.map((trial) => choices[trial] || 2), right);
+        text += ` Your picks while it was sealed: ${right} of ${made.length} \u2014 ${percent(chance)} % chance by guessing.`;
+      }
+      box.dataset.matches = String(matches);
+      box.textContent = text;
+    });
   }
 
   /**
@@ -1125,15 +1284,21 @@
   /**
    * One trial (a row of a blind table): its cells shuffled and lettered, choice
    * buttons under it, and the reveal after a choice. The first pick is `record`ed
-   * (the table's score, said back); one after "Try again" is practice.
-   * @param {HTMLTableRowElement} row @param {string[]} labels @param {number} answer
-   * @param {() => number} next @param {(right: boolean, choices: number) => string} record
+   * (its cell's place in the page, and the time since the row first sounded; the
+   * table's score is said back); one after "Try again" is practice. A sealed
+   * study's trial (labels null) records its one pick and reveals nothing.
+   * @param {HTMLTableRowElement} row @param {string[] | null} labels @param {number} answer
+   * @param {() => number} next @param {(place: number, ms: number) => string} record
    */
   function blindTrial(row, labels, answer, next, record) {
     let picked = false;
+    let sounded = 0;
+    row.addEventListener("playing", () => (sounded ||= performance.now()), true);
     /** @type {HTMLTableCellElement[]} */
     const cells = Array.from(row.querySelectorAll(":scope > td"));
-    const facts = new Map(cells.map((cell, i) => [cell, { label: labels[i], asked: i === answer }]));
+    const facts = new Map(
+      cells.map((cell, i) => [cell, { label: labels ? labels[i] : "", asked: i === answer }]),
+    );
     const choices = document.createElement("tr");
     choices.className = "audiotable-choices";
     const box = document.createElement("td");
@@ -1186,6 +1351,16 @@
       const letter = button.dataset.audiotableChoice;
       const cell = cells.find((c) => c.dataset.audiotableWhere === `Clip ${letter}`);
       if (!cell) return;
+      if (!labels) {
+        // A sealed study: the pick is kept, and nothing is said of it.
+        record(cells.indexOf(cell), sounded ? Math.round(performance.now() - sounded) : 0);
+        verdict.textContent = `Recorded: ${cell.dataset.audiotableWhere}. The answers come when the study is revealed.`;
+        for (const other of buttons) {
+          other.disabled = true;
+          other.setAttribute("aria-pressed", String(other === button));
+        }
+        return;
+      }
       const right = facts.get(cell)?.asked === true;
       for (const each of cells) {
         const fact = facts.get(each);
@@ -1196,7 +1371,8 @@
         each.querySelector(".audiotable-caption")?.append(shown);
       }
       const asked = cells.find((c) => facts.get(c)?.asked);
-      const score = picked ? "Practice: not counted." : record(right, cells.length);
+      const ms = sounded ? Math.round(performance.now() - sounded) : 0;
+      const score = picked ? "Practice: not counted." : record(cells.indexOf(cell), ms);
       picked = true;
       const answer = asked ? `${asked.dataset.audiotableWhere} is ${facts.get(asked)?.label}. ` : "";
       verdict.dataset.right = String(right);
@@ -1234,6 +1410,7 @@
   function takeAnswer(table) {
     try {
       const answer = unscramble(table.dataset.audiotableBlind || "");
+      if (!Array.isArray(answer.answers) || !Array.isArray(answer.labels)) return null;
       for (const reveal of table.querySelectorAll("details.audiotable-reveal")) reveal.remove();
       return answer;
     } catch {
@@ -1254,10 +1431,11 @@
     const next = generator(seed);
     for (const table of document.querySelectorAll("table.audiotable")) {
       if (!(table instanceof HTMLTableElement)) continue;
-      const answer = table.classList.contains("audiotable-blind") ? takeAnswer(table) : null;
+      const blind = table.classList.contains("audiotable-blind");
+      const sealed = blind && /\.sealed$/.test(table.dataset.audiotableBlind || "");
+      const answer = blind && !sealed ? takeAnswer(table) : null;
       enhanceTable(table);
-      if (!answer) continue;
-      blindTable(table, answer, next, seed);
+      if (answer || sealed) blindTable(table, answer, next, seed);
     }
     followAddress();
     window.addEventListener("hashchange", followAddress);
