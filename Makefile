@@ -78,12 +78,15 @@ benchmark: system-packages $(STAMP)
 
 # The fuzzers, long (the test suite runs a short pass of each): CASES damaged
 # copies of each test clip through the reader, and MARKUP_CASES fragments of
-# HTML through the core, compared with html5lib's reading.
+# HTML through the core, compared with html5lib's reading, and TOKEN_CASES
+# hostile readers' result tokens through their parser.
 CASES ?= 20000
 MARKUP_CASES ?= 10000
+TOKEN_CASES ?= 200000
 fuzz: system-packages $(STAMP)
 	$(PYTHON) -m tests.fuzz --cases $(CASES)
 	$(PYTHON) -m tests.fuzz_markup --cases $(MARKUP_CASES)
+	$(PYTHON) -m tests.fuzz_tokens --cases $(TOKEN_CASES)
 
 clean:
 	rm -rf $(DEMO)/output $(DEMO)/cache tests/.cache benchmarks/.work dist build node_modules

@@ -16,3 +16,12 @@ def test_damaged_clips_of_every_format_give_only_clip_errors(
     assert report.escaped == []
     assert report.read and report.refused  # both outcomes were met
     assert 0 < report.copied <= report.read  # damaged, yet copied untagged
+
+
+def test_hostile_result_tokens_give_only_refusals() -> None:
+    from tests.fuzz_tokens import fuzz as fuzz_tokens
+
+    report = fuzz_tokens(cases=3000, seed=2026)
+    print(report)
+    assert report.escaped == []
+    assert report.accepted and report.refused  # both outcomes were met
