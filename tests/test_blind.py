@@ -451,7 +451,7 @@ def test_the_scrambled_answer_round_trips_and_is_not_readable() -> None:
     import base64
 
     answer = {"labels": [["Actual Guitar and Violon solos", "AI"]], "answers": [0]}
-    scrambled = blind._scrambled(answer, 1234)
+    scrambled = blind._scrambled(blind._payload(answer), 1234)
     assert "Actual" not in base64.b64decode(scrambled).decode("latin-1")
     stream = blind._Shuffle(1234 ^ 0x5EED)
     plain = bytes(b ^ (stream.next() >> 24) for b in base64.b64decode(scrambled))
