@@ -334,8 +334,9 @@ RESULTS_CLASS = "audiotable-results"
 
 
 def results_html(result: Tally, headings: Sequence[str]) -> str:
-    """The tally as it shows under its table: the sentence, each trial's share,
-    and a histogram of the readers' scores (an SVG, with its numbers in words)."""
+    """The tally as it shows under its table: the sentence, a histogram of the
+    readers' scores (an SVG, with its numbers in words) and, for a table of
+    several trials, each trial's share."""
     rows = "".join(
         f"<li>{escape_text(heading)}: {_percent(right / picked)} % of {picked}</li>"
         if picked
@@ -347,7 +348,9 @@ def results_html(result: Tally, headings: Sequence[str]) -> str:
     return (
         f'<figure class="{RESULTS_CLASS}">'
         f"<figcaption>{escape_text(sentence(result))}</figcaption>"
-        f"{_histogram(result.scores, len(result.right))}<ul>{rows}</ul></figure>"
+        f"{_histogram(result.scores, len(result.right))}"
+        + (f"<ul>{rows}</ul>" if len(result.right) > 1 else "")
+        + "</figure>"
     )
 
 
@@ -364,7 +367,8 @@ def _histogram(scores: Sequence[int], trials: int) -> str:
         if (h := height * count / tallest)
     )
     said = "; ".join(f"{right} right: {count}" for right, count in enumerate(counts))
-    label = escape_attribute(f"Readers' scores, of {trials} trials: {said}")
+    of = f"{trials} trial{'s' if trials != 1 else ''}"
+    label = escape_attribute(f"Readers' scores, of {of}: {said}")
     return (
         f'<svg class="audiotable-scores" viewBox="0 0 {width * len(counts)} {height}" '
         f'role="img" aria-label="{label}" preserveAspectRatio="none">{bars}</svg>'

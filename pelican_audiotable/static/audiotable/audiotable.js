@@ -552,16 +552,31 @@
     // render thread can play a moment of what it cancelled (a click).
     if (stopping.has(audio)) return;
     ramp(gain, 0);
-    stopping.set(
-      audio,
-      setTimeout(
-        () => {
-          stopping.delete(audio);
-          audio.pause();
-        },
-        FADE * 1000 + 15, // past the fade, whatever the timer's jitter
-      ),
+    afterFade(
+      () => {
+        stopping.delete(audio);
+        audio.pause();
+      },
+      (timer) => stopping.set(audio, timer),
     );
+  }
+
+  /**
+   * Call `then` once a fade begun now is over where the graph renders: by the
+   * audio clock, not the timer's (a busy render thread runs late, and a pause or
+   * a jump mid-fade is a click). `waiting` is told each timer, to cancel it.
+   * @param {() => void} then @param {(timer: number) => void} [waiting]
+   */
+  function afterFade(then, waiting) {
+    const ends = (context?.currentTime ?? 0) + FADE + 0.003;
+    const wait = (/** @type {number} */ ms) => {
+      const timer = setTimeout(() => {
+        if (context && context.currentTime < ends) wait(5);
+        else then();
+      }, ms);
+      waiting?.(timer);
+    };
+    wait(FADE * 1000 + 15);
   }
 
   /** Start a clip at the moment a comparable clip had reached. */
@@ -624,7 +639,7 @@
       });
     } else if (gain && sounding.has(audio)) {
       ramp(gain, 0);
-      setTimeout(() => (audio.currentTime = position), FADE * 1000 + 5);
+      afterFade(() => (audio.currentTime = position));
     } else {
       audio.currentTime = position;
     }
