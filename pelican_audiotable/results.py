@@ -355,23 +355,29 @@ def results_html(result: Tally, headings: Sequence[str]) -> str:
 
 
 def _histogram(scores: Sequence[int], trials: int) -> str:
+    """Bars of readers by score, each with its score under it."""
     counts = [0] * (trials + 1)
     for score in scores:
         counts[min(score, trials)] += 1
     tallest = max(counts) or 1
-    width, height, gap = 16, 48, 2
+    width, height, gap, under = 20, 48, 4, 14
     bars = "".join(
         f'<rect x="{i * width + gap / 2:g}" y="{height - h:.1f}" '
         f'width="{width - gap}" height="{h:.1f}"/>'
         for i, count in enumerate(counts)
-        if (h := height * count / tallest)
+        if (h := max(1.0, height * count / tallest) if count else 0.0)
+    )
+    marks = "".join(
+        f'<text x="{i * width + width / 2:g}" y="{height + under - 2}">{i}</text>'
+        for i in range(len(counts))
     )
     said = "; ".join(f"{right} right: {count}" for right, count in enumerate(counts))
     of = f"{trials} trial{'s' if trials != 1 else ''}"
     label = escape_attribute(f"Readers' scores, of {of}: {said}")
     return (
-        f'<svg class="audiotable-scores" viewBox="0 0 {width * len(counts)} {height}" '
-        f'role="img" aria-label="{label}" preserveAspectRatio="none">{bars}</svg>'
+        f'<svg class="audiotable-scores" width="{width * len(counts)}" '
+        f'height="{height + under}" role="img" aria-label="{label}">{bars}'
+        f'<g aria-hidden="true">{marks}</g></svg>'
     )
 
 

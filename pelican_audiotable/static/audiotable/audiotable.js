@@ -1093,7 +1093,7 @@
         if (answer && said) {
           const [low, high] = interval(done, hits());
           said.textContent =
-            `All ${done} trials: ${score} Your hit rate, 95 % interval: ` +
+            `${done === 1 ? "The trial" : `All ${done} trials`}: ${score} Your hit rate, 95 % interval: ` +
             `${percent(low)}\u2013${percent(high)} %. ${replay}`;
         }
         return answer ? score : "";
