@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,6 +55,14 @@ def analyse(path: Path, budget: float = math.inf) -> ClipAnalysis:
     """Decode the clip at ``path`` and measure it, within ``budget`` CPU seconds.
     Raises :class:`UndecodableClip` when FFmpeg finds no sound in it, or when it
     costs more than the budget."""
+    with audio_stream(path) as (container, stream):
+        return _measure(container, stream, budget)
+
+
+@contextmanager
+def audio_stream(path: Path) -> Iterator[tuple[Any, Any]]:
+    """A clip opened by FFmpeg, with its first audio stream; raises
+    :class:`UndecodableClip` when there is none."""
     import av
 
     if not is_regular(path):  # FFmpeg would wait on a FIFO forever
@@ -64,7 +74,20 @@ def analyse(path: Path, budget: float = math.inf) -> ClipAnalysis:
     with container:
         if not container.streams.audio:
             raise UndecodableClip("FFmpeg finds no audio stream in it")
-        return _measure(container, container.streams.audio[0], budget)
+        yield container, container.streams.audio[0]
+
+
+def packets(container: Any, stream: Any) -> Iterator[Any]:
+    """The stream's packets, up to where the rest cannot be demuxed (where a
+    browser stops too)."""
+    import av
+
+    demuxed = container.demux(stream)
+    while True:
+        try:
+            yield next(demuxed)
+        except (StopIteration, av.FFmpegError):
+            return
 
 
 def _measure(container: Any, stream: Any, budget: float) -> ClipAnalysis:
@@ -76,21 +99,14 @@ def _measure(container: Any, stream: Any, budget: float) -> ClipAnalysis:
     spectrum: SpectrumMeter | None = None
     fifo = av.AudioFifo()
     shape = None
-    packets = container.demux(stream)
     deadline = time.process_time() + budget
     capped = False
-    while True:
+    for packet in packets(container, stream):
         if time.process_time() > deadline:
             raise TooCostly(
                 f"too costly to analyse (over {budget:g} s of CPU: "
                 "AUDIOTABLE_DECODE_BUDGET raises it)"
             )
-        try:
-            packet = next(packets)
-        except StopIteration:
-            break
-        except av.FFmpegError:
-            break  # the rest cannot be demuxed: a browser stops here too
         try:
             frames = packet.decode()
         except av.FFmpegError:

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .analysis import audio_stream, packets
 from .copy_recipe import BITRATE, FADE_IN, FADE_OUT, RATE, CopyRecipe
 from .errors import TooCostly, UndecodableClip
-from .files import is_regular
 
 if TYPE_CHECKING:
     import numpy as np
@@ -52,24 +52,15 @@ def _decoded(source: Path, recipe: CopyRecipe, deadline: float) -> np.ndarray:
     import av
     import numpy as np
 
-    if not is_regular(source):
-        raise UndecodableClip("it is not a regular file")
     layout = "stereo" if recipe.channels == 2 else "mono"
     resampler = av.AudioResampler(format="fltp", layout=layout, rate=RATE)
     first = round(recipe.start * RATE)
     wanted = first + round(recipe.length * RATE)
     pieces: list[np.ndarray] = []
     gathered = 0
-    try:
-        container = av.open(str(source), metadata_errors="ignore")
-    except (av.FFmpegError, OSError, ValueError, UnicodeError) as error:
-        raise UndecodableClip(f"FFmpeg cannot open it ({error})") from None
-    with container:
-        if not container.streams.audio:
-            raise UndecodableClip("FFmpeg finds no audio stream in it")
-        stream = container.streams.audio[0]
+    with audio_stream(source) as (container, stream):
         shape = None
-        for packet in _packets(container, stream):
+        for packet in packets(container, stream):
             _check(deadline)
             try:
                 frames = packet.decode()
@@ -95,19 +86,6 @@ def _decoded(source: Path, recipe: CopyRecipe, deadline: float) -> np.ndarray:
     if missing > 0:  # a hair shorter than analysis counted: padded with silence
         audio = np.pad(audio, ((0, 0), (0, missing)))
     return np.ascontiguousarray(audio, dtype=np.float32)
-
-
-def _packets(container: Any, stream: Any) -> Any:
-    import av
-
-    packets = container.demux(stream)
-    while True:
-        try:
-            yield next(packets)
-        except StopIteration:
-            return
-        except av.FFmpegError:
-            return  # the rest cannot be demuxed: a browser stops here too
 
 
 def _shaped(audio: np.ndarray, recipe: CopyRecipe) -> np.ndarray:

@@ -406,21 +406,16 @@ def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
         url=content.url,
         save_as=content.save_as,
     )
-    grid = content.metadata.get("audiotable_grid")
-    if grid is not None:
-        try:
-            settings = replace(settings, grid=str(grid).strip().lower())
-        except SettingsError as error:
-            logger.warning("%s: %s", page.source_path, error)
+    for name in ("grid", "study"):  # a choice, checked: a wrong one is warned of
+        chosen = content.metadata.get(f"audiotable_{name}")
+        if chosen is not None:
+            try:
+                settings = replace(settings, **{name: str(chosen).strip().lower()})
+            except SettingsError as error:
+                logger.warning("%s: %s", page.source_path, error)
     blind = content.metadata.get("audiotable_blind")
     if blind is not None:
         settings = replace(settings, blind=str(blind))  # checked as it is set
-    study = content.metadata.get("audiotable_study")
-    if study is not None:
-        try:
-            settings = replace(settings, study=str(study).strip().lower())
-        except SettingsError as error:
-            logger.warning("%s: %s", page.source_path, error)
     note = content.metadata.get("audiotable_fairness_note")
     if note is not None:
         wanted = str(note).strip().lower() in ("yes", "true", "on", "1")

@@ -17,7 +17,7 @@ import binascii
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -82,13 +82,8 @@ def by_table(texts: Iterable[str]) -> tuple[dict[str, list[Token]], list[str]]:
     each text that is no token."""
     tables: dict[str, list[Token]] = {}
     seen: set[Token] = set()
-    refused = []
-    for text in texts:
-        try:
-            token = parse_token(text)
-        except BadToken as error:
-            refused.append(f"{_quoted(text)}: {error}")
-            continue
+    refused: list[str] = []
+    for _, token in _parsed(texts, refused):
         if token not in seen:
             seen.add(token)
             tables.setdefault(token.table, []).append(token)
@@ -178,41 +173,33 @@ def new_tokens(
 ) -> tuple[list[str], list[str]]:
     """The valid tokens of ``texts`` not ``kept`` yet, and a line for each one
     left out (duplicates, damaged ones, ones of unknown tables)."""
-    seen = {_identity(t) for t in kept if _parses(t)}
-    added, refused = [], []
-    for text in texts:
-        try:
-            token = parse_token(text)
-        except BadToken as error:
-            refused.append(f"{_quoted(text)}: {error}")
-            continue
+    seen = {token for _, token in _parsed(kept, [])}
+    added: list[str] = []
+    refused: list[str] = []
+    for text, token in _parsed(texts, refused):
         table = tables.get(token.table)
         why = (
             "its table is on no page of the site"
             if table is None
             else why_not_for(token, table)
         )
-        if why is None and _identity(text) in seen:
+        if why is None and token in seen:  # the same result, however encoded
             why = "it is there already"
         if why is not None:
             refused.append(f"{_quoted(text)}: {why}")
             continue
-        seen.add(_identity(text))
+        seen.add(token)
         added.append(text)
     return added, refused
 
 
-def _identity(text: str) -> Token:
-    """A token as its content: the same result twice, however encoded, is one."""
-    return parse_token(text)
-
-
-def _parses(text: str) -> bool:
-    try:
-        parse_token(text)
-    except BadToken:
-        return False
-    return True
+def _parsed(texts: Iterable[str], refused: list[str]) -> Iterator[tuple[str, Token]]:
+    """Each text that is a token, with it; why each other is not, in ``refused``."""
+    for text in texts:
+        try:
+            yield text, parse_token(text)
+        except BadToken as error:
+            refused.append(f"{_quoted(text)}: {error}")
 
 
 def _quoted(text: str) -> str:
