@@ -410,7 +410,8 @@ def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
         chosen = content.metadata.get(f"audiotable_{name}")
         if chosen is not None:
             try:
-                settings = replace(settings, **{name: str(chosen).strip().lower()})
+                choice: dict[str, Any] = {name: str(chosen).strip().lower()}
+                settings = replace(settings, **choice)
             except SettingsError as error:
                 logger.warning("%s: %s", page.source_path, error)
     blind = content.metadata.get("audiotable_blind")
