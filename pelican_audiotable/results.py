@@ -313,6 +313,17 @@ def sentence(result: Tally) -> str:
     return f"{verdict}: {figures}, {readers} (guessing: {_percent(result.chance)} %)."
 
 
+def _share(right: int, picked: int) -> str:
+    """A trial's share right, with its interval: "90 % of 40 (95 % CI 76–97 %)"."""
+    if not picked:
+        return "no pick yet"
+    low, high = interval(right, picked)
+    return (
+        f"{_percent(right / picked)} % of {picked} "
+        f"(95 % CI {_percent(low)}–{_percent(high)} %)"
+    )
+
+
 def _percent(share: float) -> str:
     return str(round(share * 100))
 
@@ -325,9 +336,7 @@ def results_html(result: Tally, headings: Sequence[str]) -> str:
     readers' scores (an SVG, with its numbers in words) and, for a table of
     several trials, each trial's share."""
     rows = "".join(
-        f"<li>{escape_text(heading)}: {_percent(right / picked)} % of {picked}</li>"
-        if picked
-        else f"<li>{escape_text(heading)}: no pick yet</li>"
+        f"<li>{escape_text(heading)}: {_share(right, picked)}</li>"
         for heading, right, picked in zip(
             headings, result.right, result.picked, strict=True
         )

@@ -198,7 +198,10 @@ def test_results_added_by_the_author_show_under_the_table(built: Path) -> None:
         f"Readers told them apart: 82 % correct, 95 % CI {round(low * 100)}–"
         f"{round(high * 100)} %, 40 readers (guessing: 50 %)."
     ) in figure
-    assert "<li>Verse: 90 % of 40</li><li>Chorus: 75 % of 40</li>" in figure
+    assert (
+        "<li>Verse: 90 % of 40 (95 % CI 76–97 %)</li>"
+        "<li>Chorus: 75 % of 40 (95 % CI 59–87 %)</li>"
+    ) in figure
     assert "0 right: 4; 1 right: 6; 2 right: 30" in figure
     assert figure.count("<rect") == 3
 
