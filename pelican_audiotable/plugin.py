@@ -304,21 +304,28 @@ def annotate_generators(
     return problems, any(page.tables for page in done)
 
 
+#: A results file larger than this is no collection of readers' tokens.
+MOST_RESULTS_BYTES = 64 * 1024 * 1024
+
+
 def readers_results(path: Path) -> tuple[ReadersResults, list[Problem]]:
     """The readers' results kept in ``path`` (none when it is missing), and a
     problem for each token, or the file, that cannot be counted."""
     from .build import ReadersResults
+    from .errors import ClipError
+    from .files import open_regular
     from .results import BadToken, by_table, file_tokens
     from .values import Problem, ProblemKind
 
     try:
-        data = path.read_bytes()
+        with open_regular(path) as handle:  # a FIFO named so would hang the build
+            data = handle.read(MOST_RESULTS_BYTES + 1)
     except FileNotFoundError:
         return ReadersResults({}, ""), []
-    except OSError as error:
-        data, why = b"", f"it cannot be read ({error.strerror})"
+    except (OSError, ClipError) as error:
+        data, why = b"", f"it cannot be read ({getattr(error, 'strerror', error)})"
     else:
-        why = ""
+        why = "" if len(data) <= MOST_RESULTS_BYTES else "it is over 64 MB"
     try:
         tokens = file_tokens(data.decode("utf-8", "replace")) if not why else []
     except BadToken as error:

@@ -275,27 +275,44 @@ def _solve(rises: Callable[[float], bool]) -> float:
 
 
 def _at_least(n: int, r: int, p: float) -> float:
-    """P(X >= r) for X ~ Binomial(n, p), summed in logarithms (no underflow for
-    thousands of tries)."""
-    if p <= 0:
-        return 1.0 if r <= 0 else 0.0
+    """P(X >= r) for X ~ Binomial(n, p): the regularized incomplete beta function
+    I_p(r, n - r + 1), by its continued fraction (a few dozen steps, whatever n:
+    a results file of a million picks is tallied as fast as one of ten)."""
+    if r <= 0:
+        return 1.0
+    if r > n or p <= 0:
+        return 0.0
     if p >= 1:
-        return 1.0 if r <= n else 0.0
-    log_p, log_q = math.log(p), math.log1p(-p)
-    base = math.lgamma(n + 1)
-    return min(
-        1.0,
-        sum(
-            math.exp(
-                base
-                - math.lgamma(i + 1)
-                - math.lgamma(n - i + 1)
-                + i * log_p
-                + (n - i) * log_q
-            )
-            for i in range(max(r, 0), n + 1)
-        ),
-    )
+        return 1.0
+    a, b = float(r), float(n - r + 1)
+    front = math.exp(
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+        + a * math.log(p) + b * math.log1p(-p)
+    )  # fmt: skip
+    if p < (a + 1) / (a + b + 2):
+        return min(1.0, front * _fraction(a, b, p) / a)
+    return max(0.0, 1.0 - front * _fraction(b, a, 1 - p) / b)
+
+
+def _fraction(a: float, b: float, x: float) -> float:
+    """The incomplete beta function's continued fraction (modified Lentz)."""
+    tiny = 1e-300
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    result = d
+    for m in range(1, 300):
+        for numerator in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
+            d = 1.0 + numerator * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            result *= c * d
+        if abs(c * d - 1.0) < 1e-12:
+            break
+    return result
 
 
 def sentence(result: Tally) -> str:

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import html
 import json
+import os
 import re
 import subprocess
 import sys
@@ -237,6 +238,10 @@ def test_a_hostile_results_file_breaks_nothing_and_injects_nothing(
     results.write_text("{not json")
     build_site(tmp_path, {})
     assert any("audiotable-results.json: it is not JSON" in w for w in warnings())
+    results.unlink()
+    os.mkfifo(results)  # read as a file, it would hang the build
+    build_site(tmp_path, {})
+    assert any("audiotable-results.json: it cannot be read" in w for w in warnings())
 
 
 def test_a_sealed_study_commits_and_a_revealed_one_keeps_its_word(
