@@ -29,7 +29,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from .errors import ClipError
+from .errors import ClipError, short_reason
 from .files import Stamp, stamp_and_key
 from .log import get_logger
 from .progress import Progress
@@ -322,10 +322,23 @@ def each_apart(
 
 
 def _guarded(make: Callable[..., Any], *job: Any) -> Any:
+    """``make(*job)``, or why it could not: whatever the bytes, nothing else
+    comes out of a worker."""
     try:
         return make(*job)
     except ClipError as error:
         return Unreadable(error.kind, str(error))
+    except MemoryError:
+        return Unreadable(
+            ProblemKind.UNDECODABLE,
+            "too costly (over the memory a worker may take: "
+            "AUDIOTABLE_DECODE_MEMORY raises it)",
+        )
+    except Exception as error:  # a bug of ours or FFmpeg's: the build goes on
+        return Unreadable(
+            ProblemKind.UNDECODABLE,
+            f"it failed ({short_reason(error)}); please report it",
+        )
 
 
 # --- What a worker computes -----------------------------------------------------

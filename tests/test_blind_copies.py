@@ -204,3 +204,35 @@ def test_a_trial_too_short_or_not_decoded_has_no_recipe() -> None:
     assert one == CopyRecipe(0.5, 4.5, 0.0, None, 1)
     assert two == CopyRecipe(0.1, 4.5, 0.0, None, 1)
     assert one.key("a") != one.key("b") != two.key("a")
+
+
+def test_a_damaged_or_silent_take_never_breaks_the_build(
+    tmp_path: Path, takes, warnings
+) -> None:
+    """A truncated take is copied from what decodes; a silent one cannot be
+    matched (it holds no sound to cut), and its trial falls back to untagged
+    copies, which the leak audit then reports: one warning, a build that ends."""
+    human = takes["clips/human-take.mp3"].read_bytes()
+    silent = _make(
+        tmp_path / "silent.mp3",
+        "-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo", "-t", "3",
+        "-c:a", "libmp3lame", "-b:a", "128k",
+    )  # fmt: skip
+    post = POST.replace("machine-take.flac", "silent.mp3")
+    output = build_site(
+        tmp_path,
+        {
+            "clips/human-take.mp3": human[: len(human) // 2],
+            "clips/silent.mp3": silent,
+            "takes.md": post,
+            "cut.md": POST.replace("Slug: takes", "Slug: cut"),
+            "clips/machine-take.flac": takes["clips/machine-take.flac"],
+        },
+    )
+    cut = _blind_table(output / "cut.html")  # the truncated take: matched
+    assert cut.count("audiotable/blind/") == 4  # two players, a source and a link each
+    assert not [w for w in warnings() if "cut.md" in w and "told apart" in w]
+    silent_table = _blind_table(output / "takes.html")
+    assert silent_table
+    [leak] = [w for w in warnings() if "takes.md" in w and "told apart" in w]
+    assert "encoder strings (LAME, Lavc)" in leak and "lead-ins" in leak
