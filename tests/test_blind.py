@@ -18,6 +18,7 @@ from pelican_audiotable import blind
 from pelican_audiotable.blind import blind_question, trials_of
 from pelican_audiotable.metadata import read_metadata
 from pelican_audiotable.page_tables import scan_page
+from pelican_audiotable.results import parse_token
 from pelican_audiotable.settings import AudioTableSettings
 from pelican_audiotable.untagged import untagged_copy
 from pelican_audiotable.values import ClipInfo
@@ -746,6 +747,10 @@ def test_the_verdict_fits_a_phone(browser, demo_url: str) -> None:
     tab.goto(demo_url + "/posts/human-vs-ai-music-generation-services/")
     tab.locator("[data-audiotable-choice=A]").click()
     assert tab.locator(".audiotable-verdict").inner_text().endswith("by guessing.")
+    # The seed post's one trial done: the reader's result token, wrapped to fit.
+    token = tab.locator("p.audiotable-token code").inner_text()
+    key = tab.locator("table.audiotable-blind").get_attribute("data-audiotable-key")
+    assert parse_token(token).table == key and parse_token(token).seed == 1
     assert tab.evaluate("document.documentElement.scrollWidth") <= 375
     context.close()
 

@@ -325,6 +325,17 @@ def test_a_reader_gets_a_token_that_says_what_they_picked(browser, built: Path) 
             "localStorage.getItem('audiotable-result:' + "
             "document.querySelector('table.audiotable-blind').dataset.audiotableKey)"
         ).startswith("AT1.")
+        # The tally under the table, the verdicts and the token, audited (the
+        # theme's own footer is notmyidea's business).
+        from axe_playwright_python.sync_playwright import Axe
+
+        assert tab.locator("figure.audiotable-results").count() == 1
+        audited = {"exclude": [["#contentinfo"], ["#banner"]]}
+        violations = Axe().run(tab, context=audited).response["violations"]
+        serious = [
+            v["id"] for v in violations if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == []
         assert not tab.errors
         tab.context.close()
 
