@@ -227,7 +227,12 @@ def make_copies(
             for key, (path, recipe) in to_make.items()
         ]
         made = each_apart(
-            readers.equalise, jobs, workers, readers.budget, "copying blind trials:"
+            readers.equalise,
+            jobs,
+            workers,
+            readers.budget,
+            "copying blind trials:",
+            "blind copies made",
         )
         for key, result in zip(to_make, made, strict=True):
             clips.take_matched(key, result)

@@ -292,6 +292,7 @@ def each_apart(
     workers: int,
     budget: DecodeBudget,
     label: str,
+    made: str = "made",
 ) -> list[Any]:
     """``make(*job)`` for each job, in worker processes (FFmpeg's C code over
     untrusted bytes never runs in the build's): its result, or an
@@ -317,7 +318,7 @@ def each_apart(
     except (OSError, RuntimeError, NotImplementedError) as error:
         why = f"no worker process can start here ({error})"
         results = [r or Unreadable(ProblemKind.UNDECODABLE, why) for r in results]
-    progress.finish(f"{len(jobs)} made")
+    progress.finish(f"{len(jobs)} {made}")
     return results
 
 

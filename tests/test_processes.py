@@ -247,3 +247,26 @@ def test_progress_counts_and_estimates(monkeypatch, capsys) -> None:
         "audiotable: decoding clips: 3 of 10, about 30 s left",
         "audiotable: 10 clips decoded in 14.0 s",
     ]
+
+
+def crash_or_answer(job: int) -> int:
+    """A worker's job for the test below: job 1 takes its process down, as a
+    segfault in FFmpeg's C code would; job 2 raises a bug; the others answer."""
+    if job == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    if job == 2:
+        raise ZeroDivisionError("a bug")
+    return job * 10
+
+
+def test_a_copy_that_crashes_its_worker_is_told_apart_from_the_rest() -> None:
+    from pelican_audiotable.pool import CRASHED, DecodeBudget, each_apart
+    from pelican_audiotable.values import Unreadable
+
+    results = each_apart(
+        crash_or_answer, [(0,), (1,), (2,), (3,)], 2, DecodeBudget(), "testing:"
+    )
+    assert results[0] == 0 and results[3] == 30  # beside the crash: run again
+    assert isinstance(results[1], Unreadable) and results[1].message == CRASHED
+    assert isinstance(results[2], Unreadable)
+    assert results[2].message == "it failed (a bug); please report it"
