@@ -391,3 +391,35 @@ def test_a_sealed_study_reveals_later_and_scores_the_kept_picks(
         assert "does NOT match" in study.inner_text()
         assert not tab.errors
         tab.context.close()
+
+
+@pytest.mark.browser
+def test_send_posts_the_token_where_the_author_collects_them(
+    browser, tmp_path: Path, clips_a_b
+) -> None:
+    """Any form service that takes a POST: the token and the page, form-encoded."""
+    from urllib.parse import parse_qs
+
+    collector = "https://forms.example.test/audiotable"
+    build_site(tmp_path, {**clips_a_b, "takes.md": GRID},
+               AUDIOTABLE_RESULTS_URL=collector, AUDIOTABLE_ASSETS=True)  # fmt: skip
+    with serve(tmp_path / "output") as url:
+        tab = visit(browser, url + "/takes.html", 9)
+        posted: list[dict[str, list[str]]] = []
+
+        def collect(route) -> None:  # type: ignore[no-untyped-def]
+            posted.append(parse_qs(route.request.post_data or ""))
+            route.fulfill(status=200, body="thanks")
+
+        tab.route(collector, collect)
+        _pick_all(tab)
+        token = tab.locator("p.audiotable-token code").inner_text()
+        tab.locator("p.audiotable-token button", has_text="Send").click()
+        tab.wait_for_function(
+            "document.querySelector('p.audiotable-token [role=status]')"
+            ".textContent.startsWith('Sent')"
+        )
+        assert posted == [{"token": [token], "page": [url + "/takes.html"]}]
+        assert parse_token(token).seed == 9
+        assert not tab.errors
+        tab.context.close()
