@@ -151,7 +151,7 @@ def why_not_blind(clips: Sequence[ClipInfo], trials: Sequence[Trial]) -> str | N
     with nothing to compare, or a trial without exactly one right answer."""
     unread = [clip.src for clip in clips if clip.metadata is None]
     if unread:
-        return f"its clip {unread[0]!r} cannot be played from an untagged copy"
+        return f"its clip {unread[0]!r} cannot be read: it has no copy"
     paired = all(trial.paired for trial in trials)
     if any(len(t.clips) < 2 for t in trials) or (
         not paired and sum(len(t.clips) for t in trials) < len(clips)

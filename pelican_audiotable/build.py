@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .errors import ClipError
 from .files import encoder_marks, write_whole
@@ -41,10 +41,15 @@ from .values import (
 )
 
 if TYPE_CHECKING:  # the pool loads when a clip is to be learnt: a warm build
-    from .page import TrialFiles  # needs none
+    from .copy_recipe import CopyRecipe  # needs none
+    from .page import TrialFiles
     from .pool import Readers
 
 logger = get_logger(__name__)
+
+#: A copy may take this many times a clip's decoding budget: it is decoded,
+#: filtered and encoded, then read and decoded again for the leak audit.
+COPY_BUDGET = 4
 
 
 def worker_count(configured: int | None) -> int:
@@ -195,14 +200,13 @@ def make_copies(
     from .copy_recipe import trial_recipes
 
     copies: dict[TrialFiles, list[MadeCopy | Unreadable]] = {}
-    to_make: dict[str, tuple[Path, Any]] = {}
+    to_make: dict[str, tuple[Path, CopyRecipe]] = {}
     planned: dict[TrialFiles, list[str]] = {}
     for trial, matched in sorted(trials):
         shown = [_shown(facts.get(path)) for path in trial]
         known = [m for m in shown if not isinstance(m, Unreadable)]
         if len(known) < len(shown):
-            copies[trial] = list(shown)  # type: ignore[arg-type]
-            continue
+            continue  # a clip that cannot be read: its table stays open
         recipes = trial_recipes(known) if matched else "untagged copies were asked for"
         keys = [clips.key_of(path) for path in trial]
         if isinstance(recipes, str) or readers.equalise is None or None in keys:
@@ -222,8 +226,9 @@ def make_copies(
     if to_make and readers.equalise is not None:
         from .pool import each_apart
 
+        budget = readers.budget.seconds * COPY_BUDGET
         jobs = [
-            (path, clips.matched_target(key), recipe, readers.budget.seconds * 4)
+            (path, clips.matched_target(key), recipe, budget)
             for key, (path, recipe) in to_make.items()
         ]
         made = each_apart(
@@ -245,9 +250,9 @@ def make_copies(
     return {
         trial: [
             _marked(copy, clips, clips.key_of(path) or "")
-            for copy, path in zip(made, trial, strict=True)
+            for copy, path in zip(trial_copies, trial, strict=True)
         ]
-        for trial, made in copies.items()
+        for trial, trial_copies in copies.items()
     }
 
 

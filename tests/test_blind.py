@@ -202,10 +202,23 @@ def test_a_table_that_cannot_be_blind_is_left_open_with_a_warning(
     said = [w for w in warnings() if "left open" in w]
     assert said == [
         "audiotable: blind.md: a table asked to be blind is left open: its clip "
-        "'/clips/missing.mp3' cannot be played from an untagged copy"
+        "'/clips/missing.mp3' cannot be read: it has no copy"
     ]
     with pytest.raises(Exception, match="the build fails"):
         build_site(tmp_path, {}, AUDIOTABLE_STRICT=True)
+
+
+def test_a_clip_that_is_no_audio_leaves_its_blind_table_open(
+    tmp_path: Path, files, warnings
+) -> None:
+    """Bytes that read as no audio at all: its trial gets no copy, the table
+    stays open, and the build goes on."""
+    post = MARKDOWN.replace("/clips/suno-fiddle.mp3", "/clips/notes.mp3")
+    notes = b"<html>not audio, whatever its name says</html>\n" * 40
+    output = build_site(tmp_path, {**files, "clips/notes.mp3": notes, "blind.md": post})
+    assert not blind_tables((output / "blind.html").read_text())
+    said = [w for w in warnings() if "blind.md" in w]
+    assert any("'/clips/notes.mp3'" in w and "left open" in w for w in said)
 
 
 def test_a_feed_stays_valid_and_spoils_nothing(tmp_path: Path, files) -> None:
