@@ -26,11 +26,11 @@ from .tokens import escape_attribute, escape_text
 PREFIX = "AT1."
 VERSION = 1
 #: Bounds on what a token may hold: more is not a reader's result.
-MOST_CHARACTERS = 4096
-MOST_TRIALS = 64
+MOST_CHARACTERS = 8192
+MOST_TRIALS = 200
 MOST_CHOICES = 26
 MOST_MILLISECONDS = 24 * 3600 * 1000
-_TOKEN = re.compile(r"AT1\.[A-Za-z0-9_-]{4,4096}")
+_TOKEN = re.compile(r"AT1\.[A-Za-z0-9_-]{4,8188}")
 _KEY = re.compile(r"[0-9a-f]{16}")
 _COMMITMENT = re.compile(r"(?:[0-9a-f]{64})?")
 
