@@ -3,8 +3,9 @@ apart: one recipe a clip, computed from what the build learnt of the trial's cli
 
 Every copy of a trial is made the same way (one codec, bitrate, sample rate and
 channel count), band-limited to the narrowest clip's bandwidth, brought to the
-quietest clip's loudness (gains only lower: nothing clips), started where its sound
-starts, and cut to the shortest clip's length with the same short fades. Pure: clip
+quietest clip's loudness (measured once low-passed, within the headroom a copy
+has: nothing clips), started where its sound starts, and cut to the shortest
+clip's length with the same short fades. Pure: clip
 facts in, recipes out; :mod:`.equalise` writes the files.
 """
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from .values import ClipMetadata
 
 #: Bump when a copy made from the same recipe would come out differently.
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2
 #: What every copy is: MP3 plays in every browser, and at a constant bitrate two
 #: copies of one length are of one size to the byte.
 RATE = 44_100
@@ -35,7 +36,9 @@ class CopyRecipe:
 
     start: float  # seconds of leading silence skipped
     length: float  # seconds kept
-    gain: float  # dB, never above 0
+    #: The loudness every copy of the trial is brought to (LUFS), measured on
+    #: the copy once low-passed; None: silence, left as it is.
+    loudness: float | None
     cutoff: float | None  # Hz of the low-pass; None: none
     channels: int  # 1 or 2
 
@@ -43,9 +46,10 @@ class CopyRecipe:
         """The copy's name in the clip store: its source's content and the recipe
         (the file it becomes is named by its own bytes)."""
         cutoff = f"{self.cutoff:.0f}" if self.cutoff else "-"
+        loudness = f"{self.loudness:.2f}" if self.loudness is not None else "-"
         text = (
             f"{RECIPE_VERSION}|{content_key}|{self.start:.3f}|{self.length:.3f}|"
-            f"{self.gain:.2f}|{cutoff}|{self.channels}|{RATE}|{BITRATE}"
+            f"{loudness}|{cutoff}|{self.channels}|{RATE}|{BITRATE}"
         )
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -76,14 +80,9 @@ def trial_recipes(clips: Sequence[ClipMetadata]) -> list[CopyRecipe] | str:
         CopyRecipe(
             start=round(start, 3),
             length=round(length, 3),
-            gain=round(
-                target - a.loudness
-                if target is not None and a.loudness is not None
-                else 0.0,
-                2,
-            ),
+            loudness=round(target, 2) if target is not None else None,
             cutoff=round(cutoff) if cutoff else None,
             channels=channels,
         )
-        for a, start in zip(analyses, starts, strict=True)
+        for start in starts
     ]

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 #: LAME's signature, as it writes it into the padding of a stream's last frames.
 _SIGNATURE = re.compile(rb"LAME[\d.]*[a-z]?")
+#: The loudest sample a copy may reach, in dBFS: the encoder's overshoot fits.
+HEADROOM = -1.0
 #: The low-pass keeps this share of the cutoff whole, and stops at the cutoff.
 _PASSBAND = 0.95
 #: Samples a frame of MPEG-1 Layer III holds: what the encoder is fed at a time.
@@ -103,11 +105,27 @@ def _shaped(audio: np.ndarray, recipe: CopyRecipe) -> np.ndarray:
         sections = ellip(order, 0.05, 60, band, fs=RATE, output="sos")
         if audio.shape[1] > 3 * 2 * len(sections):
             audio = sosfiltfilt(sections, audio, axis=1).astype(np.float32)
-    audio = audio * np.float32(10 ** (recipe.gain / 20))
+    audio = audio * np.float32(10 ** (_gain(audio, recipe.loudness) / 20))
     rise, fall = round(FADE_IN * RATE), round(FADE_OUT * RATE)
     audio[:, :rise] *= np.linspace(0, 1, rise, endpoint=False, dtype=np.float32)
     audio[:, audio.shape[1] - fall :] *= np.linspace(1, 0, fall, dtype=np.float32)
     return np.asarray(np.clip(audio, -1.0, 1.0), dtype=np.float32)
+
+
+def _gain(audio: np.ndarray, target: float | None) -> float:
+    """The dB that bring ``audio`` (low-passed already: a low-pass takes loudness
+    away) to ``target`` LUFS, within the headroom its peak leaves."""
+    from .loudness import LoudnessMeter
+
+    if target is None:
+        return 0.0
+    names = ["FL", "FR"] if audio.shape[0] == 2 else ["FC"]
+    meter = LoudnessMeter(RATE, names)
+    meter.feed(audio)
+    measured = meter.result()
+    if measured.loudness is None or measured.sample_peak is None:
+        return 0.0  # silence: nothing to bring anywhere
+    return min(target - measured.loudness, HEADROOM - measured.sample_peak)
 
 
 def _encode(audio: np.ndarray, target: Path, channels: int, deadline: float) -> None:

@@ -201,8 +201,8 @@ def test_a_trial_too_short_or_not_decoded_has_no_recipe() -> None:
     assert "not all decoded" in str(trial_recipes([clip(5), clip(None)]))
     assert "0.04 s of sound" in str(trial_recipes([clip(5), clip(1.0, 0.96)]))
     [one, two] = trial_recipes([clip(5, 0.5), clip(6, 0.1)])  # type: ignore[misc]
-    assert one == CopyRecipe(0.5, 4.5, 0.0, None, 1)
-    assert two == CopyRecipe(0.1, 4.5, 0.0, None, 1)
+    assert one == CopyRecipe(0.5, 4.5, -20, None, 1)
+    assert two == CopyRecipe(0.1, 4.5, -20, None, 1)
     assert one.key("a") != one.key("b") != two.key("a")
 
 
