@@ -1,8 +1,8 @@
 """A blind trial's copy of a clip, written from its decoded audio by its
-:class:`~.copy_recipe.CopyRecipe`: resampled, low-passed, brought to its gain,
-trimmed and faded, then encoded as a constant-bitrate MP3 of bare frames (no ID3,
-no Xing or LAME header, no encoder string), so that its size and headers say
-nothing a sibling's do not.
+:class:`~.copy_recipe.CopyRecipe`: resampled, low-passed, brought to the trial's
+loudness (measured once low-passed), trimmed and faded, then encoded as a
+constant-bitrate MP3 of bare frames (no ID3, no Xing or LAME header, no encoder
+string), so that its size and headers say nothing a sibling's do not.
 
 Runs in the pool's workers, as decoding does: FFmpeg's C code over untrusted
 bytes. PyAV (FFmpeg) decodes and encodes, scipy filters; both come with the
@@ -23,7 +23,8 @@ from .errors import TooCostly, UndecodableClip
 if TYPE_CHECKING:
     import numpy as np
 
-#: LAME's signature, as it writes it into the padding of a stream's last frames.
+#: LAME's signature, as it writes it into the padding it drains from its bit
+#: reservoir (as much of "LAME3.100" as fits).
 _SIGNATURE = re.compile(rb"LAME[\d.]*[a-z]?")
 #: The loudest sample a copy may reach, in dBFS: the encoder's overshoot fits.
 HEADROOM = -1.0

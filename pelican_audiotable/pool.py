@@ -311,13 +311,14 @@ def each_apart(
         for index, result in enumerate(results):
             if result is None:  # beside a crash, or the crash: alone
                 with _pool(1, budget) as pool, _main_module_hidden():
-                    alone = pool.submit(_guarded, make, *jobs[index])
-                    results[index] = _result(alone) or Unreadable(
-                        ProblemKind.UNDECODABLE, CRASHED
-                    )
+                    alone = _result(pool.submit(_guarded, make, *jobs[index]))
+                crashed = Unreadable(ProblemKind.UNDECODABLE, CRASHED)
+                results[index] = crashed if alone is None else alone
     except (OSError, RuntimeError, NotImplementedError) as error:
-        why = f"no worker process can start here ({error})"
-        results = [r or Unreadable(ProblemKind.UNDECODABLE, why) for r in results]
+        why = Unreadable(
+            ProblemKind.UNDECODABLE, f"no worker process can start here ({error})"
+        )
+        results = [why if r is None else r for r in results]
     progress.finish(f"{len(jobs)} {made}")
     return results
 
