@@ -341,6 +341,18 @@ def _blinded(
                     f"listening, by their {'; '.join(leaks)}",
                 )
             )
+    if prepared.settings.study == "sealed" and not prepared.settings.study_secret:
+        problems.append(
+            Problem(
+                prepared.page.source_path,
+                None,
+                ProblemKind.LEAK,
+                f"blind {where}: a sealed study without AUDIOTABLE_STUDY_SECRET: "
+                "its salt comes from its originals alone, which the site publishes, "
+                "so a reader who finds them can work out its answer from the "
+                "commitment",
+            )
+        )
     question = question_of(trials, table.blind or "")
     noted = replace(prepared.settings, fairness_note=_noted(table, prepared.settings))
     written = blind_table(played, question, noted, number, results)

@@ -245,7 +245,7 @@ def test_a_hostile_results_file_breaks_nothing_and_injects_nothing(
 
 
 def test_a_sealed_study_commits_and_a_revealed_one_keeps_its_word(
-    tmp_path: Path, clips_a_b
+    tmp_path: Path, clips_a_b, warnings
 ) -> None:
     sealed = build_site(
         tmp_path / "sealed", {**clips_a_b, "takes.md": GRID}, AUDIOTABLE_STUDY="sealed"
