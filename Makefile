@@ -77,14 +77,16 @@ benchmark: system-packages $(STAMP)
 	$(PYTHON) benchmarks/bench_page_weight.py
 
 # The fuzzers, long (the test suite runs a short pass of each): CASES damaged
-# copies of each test clip through the reader, and MARKUP_CASES fragments of
+# copies of each test clip through the reader (COPY_CASES of them made into
+# matched blind copies, in worker processes), and MARKUP_CASES fragments of
 # HTML through the core, compared with html5lib's reading, and TOKEN_CASES
 # hostile readers' result tokens through their parser.
 CASES ?= 20000
+COPY_CASES ?= 200
 MARKUP_CASES ?= 10000
 TOKEN_CASES ?= 200000
 fuzz: system-packages $(STAMP)
-	$(PYTHON) -m tests.fuzz --cases $(CASES)
+	$(PYTHON) -m tests.fuzz --cases $(CASES) --copy-cases $(COPY_CASES)
 	$(PYTHON) -m tests.fuzz_markup --cases $(MARKUP_CASES)
 	$(PYTHON) -m tests.fuzz_tokens --cases $(TOKEN_CASES)
 

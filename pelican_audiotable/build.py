@@ -202,19 +202,20 @@ def make_copies(
     copies: dict[TrialFiles, list[MadeCopy | Unreadable]] = {}
     to_make: dict[str, tuple[Path, CopyRecipe]] = {}
     planned: dict[TrialFiles, list[str]] = {}
+    content_keys = {path: clips.key_of(path) for trial, _ in trials for path in trial}
     for trial, matched in sorted(trials):
         shown = [_shown(facts.get(path)) for path in trial]
         known = [m for m in shown if not isinstance(m, Unreadable)]
         if len(known) < len(shown):
             continue  # a clip that cannot be read: its table stays open
         recipes = trial_recipes(known) if matched else "untagged copies were asked for"
-        keys = [clips.key_of(path) for path in trial]
+        keys = [content_keys[path] for path in trial]
         if isinstance(recipes, str) or readers.equalise is None or None in keys:
             if matched:
                 logger.info("a blind trial's copies are untagged only: %s", recipes)
             copies[trial] = [
-                _untagged(path, metadata, clips, readers)
-                for path, metadata in zip(trial, known, strict=True)
+                _untagged(path, key, metadata, clips, readers)
+                for path, key, metadata in zip(trial, keys, known, strict=True)
             ]
             continue
         planned[trial] = []
@@ -249,7 +250,7 @@ def make_copies(
         ]
     return {
         trial: [
-            _marked(copy, clips, clips.key_of(path) or "")
+            _marked(copy, clips, content_keys[path] or "")
             for copy, path in zip(trial_copies, trial, strict=True)
         ]
         for trial, trial_copies in copies.items()
@@ -263,26 +264,20 @@ def _shown(learnt: ClipFacts | None) -> ClipMetadata | Unreadable:
 
 
 def _untagged(
-    path: Path, metadata: ClipMetadata, clips: ClipStore, readers: Readers
+    path: Path,
+    key: str | None,
+    metadata: ClipMetadata,
+    clips: ClipStore,
+    readers: Readers,
 ) -> MadeCopy | Unreadable:
-    key = clips.key_of(path)
+    """The clip's copy without its tags (``key``: its content), as it reads."""
     if key is None or readers.untag is None:
         return Unreadable(ProblemKind.UNREADABLE, "it cannot be read")
     name = clips.copy_of(path, key, readers.untag)
     if isinstance(name, Unreadable):
         return name
-    untagged = replace(
-        metadata,
-        size=(clips.published / COPIES / name).stat().st_size,
-        title=None,
-        artist=None,
-        album=None,
-        year=None,
-        track=None,
-        comment=None,
-        has_cover=False,
-    )
-    return MadeCopy(name, untagged)
+    size = (clips.published / COPIES / name).stat().st_size
+    return MadeCopy(name, replace(metadata.without_tags(), size=size))
 
 
 def _marked(

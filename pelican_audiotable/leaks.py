@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .values import ClipMetadata, MadeCopy
+from .values import TAG_FIELDS, ClipMetadata, MadeCopy
 
 #: Beyond these, copies differ in a way a reader can see or hear without
 #: comparing the music: sizes (a share of the largest), lengths and lead-ins
@@ -26,7 +26,6 @@ _HEADERS = (
     ("sample_rate", "sample rates"),
     ("channels", "channel counts"),
 )
-_TAGS = ("title", "artist", "album", "year", "track", "comment")
 
 
 def trial_leaks(copies: Sequence[MadeCopy]) -> list[str]:
@@ -42,7 +41,7 @@ def trial_leaks(copies: Sequence[MadeCopy]) -> list[str]:
         values = {getattr(m, name) for m in metadata}
         if len(values) > 1:
             found.append(f"{plural} ({', '.join(sorted(str(v) for v in values))})")
-    tagged = sorted({t for m in metadata for t in _TAGS if getattr(m, t)})
+    tagged = sorted({t for m in metadata for t in TAG_FIELDS if getattr(m, t)})
     if any(m.has_cover for m in metadata):
         tagged.append("cover")
     if tagged:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .errors import UntaggableClip, short_reason
 from .files import open_regular
-from .values import ClipMetadata
+from .values import TAG_FIELDS, ClipMetadata
 
 #: The WAV chunks a copy keeps: what plays, nothing that describes.
 _WAV_KEPT = (b"fmt ", b"fact", b"data")
@@ -107,11 +107,7 @@ def _check(
 ) -> None:
     """The copy plays as the original did, and its reader finds no tag in it."""
     after = read(target)
-    left = [
-        name
-        for name in ("title", "artist", "album", "year", "track")
-        if getattr(after, name)
-    ]
+    left = [name for name in TAG_FIELDS if getattr(after, name)]
     if after.has_cover:
         left.append("cover")
     if left:

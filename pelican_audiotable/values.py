@@ -75,6 +75,11 @@ class ClipMetadata:
     #: What decoding it told, when analysis is on.
     analysis: ClipAnalysis | None = None
 
+    def without_tags(self) -> ClipMetadata:
+        """The same audio with no tag: what a copy for a blind table reads as."""
+        cleared: dict[str, Any] = dict.fromkeys(TAG_FIELDS)
+        return replace(self, **cleared, has_cover=False)
+
     def to_dict(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in _FIELDS}
         data["notes"] = list(self.notes)
@@ -94,6 +99,8 @@ class ClipMetadata:
 
 
 _FIELDS = tuple(f.name for f in fields(ClipMetadata))
+#: The tags a clip's metadata carries (a cover, besides): what blind copies drop.
+TAG_FIELDS = ("title", "artist", "album", "year", "track", "comment")
 
 
 @dataclass(frozen=True)

@@ -25,3 +25,15 @@ def test_hostile_result_tokens_give_only_refusals() -> None:
     print(report)
     assert report.escaped == []
     assert report.accepted and report.refused  # both outcomes were met
+
+
+def test_damaged_clips_make_matched_copies_or_give_a_reason(
+    clips: dict[str, Path], tmp_path: Path
+) -> None:
+    from tests.fuzz import fuzz_copies
+
+    report = fuzz_copies(sorted(clips.values()), cases=3, seed=2026, folder=tmp_path)
+    print(report)
+    assert report.files == 3 * len(clips)
+    assert report.escaped == []
+    assert report.copied  # damaged, yet copied from what decodes
