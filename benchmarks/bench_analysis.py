@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _clips import benchmark_clips
 from bench_build import WORK, build, make_site
 
-from pelican_audiotable.analysis import analyse
+from pelican_audiotable.learn.analysis import analyse
 
 
 def decoded(path: Path):  # type: ignore[no-untyped-def]
@@ -56,7 +56,7 @@ class _NoSpectrum:
 
 
 def ours_without_spectrum(path: Path) -> None:
-    from pelican_audiotable import analysis
+    from pelican_audiotable.learn import analysis
 
     measuring = analysis._spectrum_for
     analysis._spectrum_for = _NoSpectrum  # type: ignore[assignment]
@@ -145,7 +145,7 @@ def main() -> None:
 
 
 def _duration(path: Path) -> float:
-    from pelican_audiotable.metadata import read_metadata
+    from pelican_audiotable.learn.metadata import read_metadata
 
     return read_metadata(path).duration or 0.0
 

@@ -132,9 +132,9 @@ def annotation_ms(content: Path, rounds: int = 5) -> float:
     clips' facts known: what a page that is not in the page store costs."""
     import markdown
 
-    from pelican_audiotable.metadata import read_metadata
+    from pelican_audiotable.find.resolve import PageRef, SiteFiles
+    from pelican_audiotable.learn.metadata import read_metadata
     from pelican_audiotable.page import process_page
-    from pelican_audiotable.resolve import PageRef, SiteFiles
     from pelican_audiotable.settings import AudioTableSettings
 
     articles = sorted(content.glob("article-*.md"))[:50]

@@ -23,7 +23,7 @@ import mutagen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pelican_audiotable.metadata import read_metadata
+from pelican_audiotable.learn.metadata import read_metadata
 from tests import hostile
 
 SIZE = 16 * 1024 * 1024

@@ -19,7 +19,7 @@ import mutagen
 sys.path.insert(0, str(Path(__file__).parent))
 from _clips import benchmark_clips
 
-from pelican_audiotable.metadata import read_metadata
+from pelican_audiotable.learn.metadata import read_metadata
 
 ROUNDS = 7
 

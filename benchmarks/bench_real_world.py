@@ -19,7 +19,7 @@ import mutagen
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pelican_audiotable.formats import AUDIO_EXTENSIONS
-from pelican_audiotable.metadata import ClipError, read_metadata
+from pelican_audiotable.learn.metadata import ClipError, read_metadata
 from tests.conftest import (
     MEDIAFILE_SDIST,
     MUTAGEN_SDIST,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from pelican_audiotable.server import serving
+from pelican_audiotable.cli.server import serving
 
 ROOT = Path(__file__).parent.parent
 OUTPUT = ROOT / "demo_site" / "output"

@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .metadata import ClipError, ClipMetadata, read_metadata
+    from .learn.metadata import ClipError, ClipMetadata, read_metadata
+    from .model import AudioTableInfo, ClipInfo, Problem
     from .settings import AudioTableSettings
-    from .values import AudioTableInfo, ClipInfo, Problem
 
 from ._version import __version__ as __version__
 
@@ -30,12 +30,12 @@ __all__ = [
 #: The public names, by the module that has them: imported on first use, since
 #: Pelican imports this package on every build, also of sites without a clip.
 _PUBLIC = {
-    "ClipError": "metadata",
-    "ClipMetadata": "metadata",
-    "read_metadata": "metadata",
-    "AudioTableInfo": "values",
-    "ClipInfo": "values",
-    "Problem": "values",
+    "ClipError": "learn.metadata",
+    "ClipMetadata": "learn.metadata",
+    "read_metadata": "learn.metadata",
+    "AudioTableInfo": "model",
+    "ClipInfo": "model",
+    "Problem": "model",
     "AudioTableSettings": "settings",
 }
 
@@ -50,13 +50,13 @@ def __getattr__(name: str) -> Any:
 
 def register() -> None:
     """Pelican's entry point: connect the plugin's signals."""
-    from .plugin import register as connect_signals
+    from .plugin.signals import register as connect_signals
 
     connect_signals()
 
 
 def theme_path() -> str:
     """The bundled theme's folder, for ``THEME = pelican_audiotable.theme_path()``."""
-    from .assets import bundled_theme
+    from .plugin.assets import bundled_theme
 
     return bundled_theme()

@@ -21,15 +21,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .blind.results import Results
 from .errors import ClipError
 from .files import encoder_marks, write_whole
+from .find.tables import BLIND_MARKER
 from .log import get_logger
-from .page_tables import BLIND_MARKER
-from .results import Results
-from .settings import AudioTableSettings
-from .stores.clips import ClipStore
-from .stores.pages import PageStore, Site, UsedClip
-from .values import (
+from .model import (
     COPIES,
     ClipFacts,
     ClipMetadata,
@@ -39,11 +36,14 @@ from .values import (
     ProcessedPage,
     Unreadable,
 )
+from .settings import AudioTableSettings
+from .stores.clips import ClipStore
+from .stores.pages import PageStore, Site, UsedClip
 
 if TYPE_CHECKING:  # the pool loads when a clip is to be learnt: a warm build
-    from .copy_recipe import CopyRecipe  # needs none
+    from .blind.recipes import CopyRecipe  # needs none
+    from .learn.pool import Readers
     from .page import TrialFiles
-    from .pool import Readers
 
 logger = get_logger(__name__)
 
@@ -166,7 +166,7 @@ def learn_clips(
 ) -> dict[Path, ClipFacts]:
     """What is known of each file of ``paths``, learning in one batch what the
     clip store does not know yet (a file that cannot be hashed has none)."""
-    from .pool import learn
+    from .learn.pool import learn
 
     decoding = readers.decoding
 
@@ -197,7 +197,7 @@ def make_copies(
     loudness and length, by :func:`~.copy_recipe.trial_recipes`; made in worker
     processes, once per recipe), else, or when its clips were not all decoded,
     its clips without their tags (once per content)."""
-    from .copy_recipe import trial_recipes
+    from .blind.recipes import trial_recipes
 
     copies: dict[TrialFiles, list[MadeCopy | Unreadable]] = {}
     to_make: dict[str, tuple[Path, CopyRecipe]] = {}
@@ -225,7 +225,7 @@ def make_copies(
             if clips.matched_copy(recipe_key) is None:
                 to_make[recipe_key] = (path, recipe)
     if to_make and readers.equalise is not None:
-        from .pool import each_apart
+        from .learn.pool import each_apart
 
         budget = readers.budget.seconds * COPY_BUDGET
         jobs = [

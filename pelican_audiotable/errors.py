@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from .values import ProblemKind
+from .model import ProblemKind
 
 
 class AudioTableError(Exception):

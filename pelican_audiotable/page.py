@@ -14,8 +14,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .annotate import annotate_table, page_jsonld
-from .blind import (
+from .annotate.fairness import unfair_rows
+from .annotate.tables import annotate_table, page_jsonld
+from .blind.leaks import trial_leaks
+from .blind.results import Results
+from .blind.tables import (
     BLIND_CLASS,
     BlindClip,
     Trial,
@@ -26,17 +29,13 @@ from .blind import (
     why_not_blind,
 )
 from .errors import ClipError
-from .fairness import unfair_rows
-from .grid import regroup_by_prefix
-from .leaks import trial_leaks
+from .find.clips import FoundClip, FoundTable, ParsedFragment, find_clips, parse_tables
+from .find.grid import regroup_by_prefix
+from .find.resolve import ResolvedClip, SiteFiles, first_playable_source
+from .find.tables import scan_page
 from .log import get_logger
-from .markup import Element, Raw, serialize
-from .page_tables import scan_page
-from .resolve import ResolvedClip, SiteFiles, first_playable_source
-from .results import Results
-from .settings import AudioTableSettings
-from .table_clips import FoundClip, FoundTable, ParsedFragment, find_clips, parse_tables
-from .values import (
+from .markup.tree import Element, Raw, serialize
+from .model import (
     COPIES,
     PUBLISHED,
     SPECTRA,
@@ -51,6 +50,7 @@ from .values import (
     ProcessedPage,
     Unreadable,
 )
+from .settings import AudioTableSettings
 
 logger = get_logger(__name__)
 

@@ -15,7 +15,7 @@ import pytest
 from pelican import Pelican
 from pelican.settings import read_settings
 
-from pelican_audiotable.server import serving
+from pelican_audiotable.cli.server import serving
 from tests.clips import CLIPS, make_clip
 
 CACHE = Path(__file__).parent / ".cache"

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pelican_audiotable.errors import UntaggableClip
-from pelican_audiotable.metadata import ClipError, ClipMetadata, read_metadata
-from pelican_audiotable.untagged import untagged_copy
+from pelican_audiotable.learn.metadata import ClipError, ClipMetadata, read_metadata
+from pelican_audiotable.learn.untagged import untagged_copy
 
 #: A read slower than this is a hang, and fails the run.
 TIME_LIMIT = 5.0
@@ -196,10 +196,10 @@ def fuzz_copies(clips: list[Path], cases: int, seed: int, folder: Path) -> CopyR
     """Mutants of each clip made into matched blind copies, as a build makes them
     (FFmpeg decoding and encoding in worker processes): each is a copy that reads
     back untagged, or a reason; nothing else comes out, and nothing is left."""
-    from pelican_audiotable.copy_recipe import CopyRecipe
-    from pelican_audiotable.learners import equalise_clip
-    from pelican_audiotable.pool import DecodeBudget, each_apart
-    from pelican_audiotable.values import Unreadable
+    from pelican_audiotable.blind.recipes import CopyRecipe
+    from pelican_audiotable.learn.jobs import equalise_clip
+    from pelican_audiotable.learn.pool import DecodeBudget, each_apart
+    from pelican_audiotable.model import Unreadable
 
     rng = random.Random(seed)
     recipe = CopyRecipe(0.05, 1.0, -23.0, 8000, 2)

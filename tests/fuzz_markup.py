@@ -24,10 +24,10 @@ from pathlib import Path
 
 import html5lib
 
+from pelican_audiotable.find.resolve import PageRef, SiteFiles
+from pelican_audiotable.model import ClipMetadata
 from pelican_audiotable.page import process_page
-from pelican_audiotable.resolve import PageRef, SiteFiles
 from pelican_audiotable.settings import AudioTableSettings
-from pelican_audiotable.values import ClipMetadata
 from tests.test_page import meta
 
 #: The resolver checks that a clip's file exists: these are empty stand-ins (the

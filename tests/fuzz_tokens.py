@@ -1,8 +1,8 @@
 """A seeded fuzzer for readers' result tokens: valid tokens damaged byte by byte,
 tokens built of hostile JSON (markup in strings, huge and negative numbers, deep
 nesting, wrong types), and random text. The parser may only answer a
-:class:`~pelican_audiotable.results.Token` or raise
-:class:`~pelican_audiotable.results.BadToken`, quickly; a token it accepts is
+:class:`~pelican_audiotable.blind.results.Token` or raise
+:class:`~pelican_audiotable.blind.results.BadToken`, quickly; a token it accepts is
 within every bound, and checking it against a table raises nothing.
 
 ``make fuzz`` runs it long (``python -m tests.fuzz_tokens --cases 200000``); the
@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pelican_audiotable.results import (
+from pelican_audiotable.blind.results import (
     MOST_CHOICES,
     MOST_MILLISECONDS,
     MOST_TRIALS,
@@ -140,7 +140,7 @@ def fuzz(cases: int, seed: int) -> Report:
 
 
 def _out_of_bounds(token: object) -> list[str]:
-    from pelican_audiotable.results import Token
+    from pelican_audiotable.blind.results import Token
 
     assert isinstance(token, Token)
     found = []

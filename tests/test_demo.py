@@ -10,7 +10,7 @@ import html5lib
 import pytest
 from bs4 import BeautifulSoup
 
-from pelican_audiotable.metadata import read_metadata
+from pelican_audiotable.learn.metadata import read_metadata
 from tests.conftest import DEMO, decoded_seconds
 
 POST = "posts/human-vs-ai-music-generation-services/index.html"

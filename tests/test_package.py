@@ -28,9 +28,11 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
 
 def test_wheel_holds_plugin_theme_and_assets(wheel: zipfile.ZipFile) -> None:
     names = set(wheel.namelist())
+    package = ROOT / "pelican_audiotable"
+    modules = sorted(p.relative_to(ROOT).as_posix() for p in package.rglob("*.py"))
+    assert "pelican_audiotable/learn/parsers/mpeg.py" in modules  # every folder
     for name in [
-        "pelican_audiotable/__init__.py",
-        "pelican_audiotable/plugin.py",
+        *modules,
         "pelican/plugins/audiotable/__init__.py",
         "pelican_audiotable/static/audiotable/audiotable.css",
         "pelican_audiotable/static/audiotable/audiotable.js",

@@ -11,11 +11,11 @@ import html5lib
 import pytest
 from bs4 import BeautifulSoup
 
-from pelican_audiotable.metadata import ClipMetadata, CorruptClip
+from pelican_audiotable.find.resolve import PageRef, SiteFiles
+from pelican_audiotable.learn.metadata import ClipMetadata, CorruptClip
+from pelican_audiotable.model import StoredTables
 from pelican_audiotable.page import process_page
-from pelican_audiotable.resolve import PageRef, SiteFiles
 from pelican_audiotable.settings import AudioTableSettings
-from pelican_audiotable.values import StoredTables
 
 ROOT = Path("/site/content")
 
@@ -362,7 +362,7 @@ def test_an_unfair_row_is_warned_and_noted_under_its_table_once(
 
 def _rows(html: str) -> list[list[str]]:
     """The clips each compared row holds, by their file names."""
-    from pelican_audiotable.fairness import rows_compared
+    from pelican_audiotable.annotate.fairness import rows_compared
 
     clips = run(html).tables[0].clips
     return [
@@ -410,8 +410,8 @@ def test_fairness_is_advice_the_author_decides_on(
 ) -> None:
     """No note under the table unless asked; a reference column is no contender;
     values shown as precisely as it takes to tell them apart."""
-    from pelican_audiotable.fairness import unfair_rows
-    from pelican_audiotable.values import ClipInfo, failing
+    from pelican_audiotable.annotate.fairness import unfair_rows
+    from pelican_audiotable.model import ClipInfo, failing
 
     site, read_both = with_a_48_khz_clip(monkeypatch)
     table = (

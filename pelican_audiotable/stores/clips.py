@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import ClipError
 from ..files import Stamp, content_key
-from ..values import (
+from ..model import (
     COPIES,
     SPECTRA,
     ClipAnalysis,

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from ..values import PageRef, Problem, ProblemKind, ProcessedPage, StoredTables
+from ..model import PageRef, Problem, ProblemKind, ProcessedPage, StoredTables
 from . import jsonfile
 
 if TYPE_CHECKING:  # resolving loads only when the site's files changed
-    from ..resolve import ResolvedClip, SiteFiles
+    from ..find.resolve import ResolvedClip, SiteFiles
 
 #: Bump when what is stored changes.
 PAGES_FORMAT = 3
@@ -197,7 +197,7 @@ class PageStore:
     ) -> bool:
         if entry.site != site.fingerprint:
             # Files came or went: does each clip still resolve as it did?
-            from ..resolve import first_playable_source
+            from ..find.resolve import first_playable_source
 
             files = site.files
             for used in entry.clips:

@@ -1,0 +1,331 @@
+"""Writing what the build learnt into a table's HTML. Pure: no files, no Pelican.
+
+Everything the author wrote stays; what this module adds is marked (``audiotable-*``
+classes, ``data-*`` attributes) and replaced on every run, so running it twice gives
+the same HTML.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from ..find.clips import FoundClip, FoundTable
+from ..markup.tree import Element, Raw
+from ..model import SPECTRA, AudioTableInfo, ClipInfo
+from ..settings import AudioTableSettings
+from .render import (
+    CAPTION_CLASS,
+    FAIRNESS_CLASS,
+    MIME_TYPES,
+    PALETTE_CLASS,
+    TABLE_CLASS,
+    WAVEFORM_CLASS,
+    WIDE_CLASS,
+    WIDE_COLUMNS,
+    audio_object,
+    caption_html,
+    data_attributes,
+    fairness_text,
+    jsonld_text,
+    palette_classes,
+    table_id,
+    waveform_svg,
+)
+
+SUMMARY_CLASS = "audiotable-summary"
+JSONLD_CLASS = "audiotable-jsonld"
+UNAVAILABLE_CLASS = "audiotable-unavailable"
+
+#: The attributes this plugin owns on an <audio>; cleared before each run writes them
+#: (with those that earlier versions wrote).
+OWNED_AUDIO_ATTRIBUTES = (
+    "data-duration",
+    "data-duration-source",
+    "data-format",
+    "data-codec",
+    "data-bitrate",
+    "data-bitrate-mode",
+    "data-sample-rate",
+    "data-channels",
+    "data-size",
+    "data-title",
+    "data-artist",
+    "data-album",
+    "data-year",
+    "data-track",
+    "data-has-cover",
+    "data-truncated",
+    "data-audiotable-error",
+    "data-audiotable-row",
+    "data-audiotable-column",
+    "data-loudness",
+    "data-peak",
+)
+WHERE_ATTRIBUTE = "data-audiotable-where"
+
+
+def annotate_table(
+    table: FoundTable,
+    clips: list[ClipInfo],
+    settings: AudioTableSettings,
+    unfair: Sequence[str] = (),
+    taken: set[str] | None = None,
+    number: int = 1,
+    published: str = "audiotable",
+) -> AudioTableInfo:
+    """Annotate one table in place; ``clips`` pairs with ``table.clips`` by position,
+    and ``unfair`` says what makes its comparisons unfair (noted under it).
+    ``taken`` holds the players' names given so far on the page, where this is
+    table ``number``; ``published`` is where the page finds the build's files."""
+    names = player_names(table.clips, set() if taken is None else taken, number)
+    for found, info, name in zip(table.clips, clips, names, strict=True):
+        _annotate_clip(found, info, settings, name, published)
+    summary = AudioTableInfo(tuple(clips))
+    wide = clip_columns(table.clips) >= WIDE_COLUMNS
+    _annotate_table_element(table.element, summary, settings, wide)
+    if not table.element.get("id"):  # what a link to a moment names it by
+        table.element.set("id", table_id(number))
+    _note_unfairness(table.element, unfair)
+    return summary
+
+
+def clip_columns(clips: Sequence[FoundClip]) -> int:
+    """The most cells with clips in one row (two clips in one cell count once)."""
+    cells: dict[int, set[int]] = {}
+    for clip in clips:
+        cell = clip.element.ancestor("td", "th")
+        cells.setdefault(clip.row, set()).add(id(cell or clip.element))
+    return max((len(row) for row in cells.values()), default=0)
+
+
+def player_names(
+    clips: Sequence[FoundClip], taken: set[str], table: int = 1
+) -> list[str]:
+    """A name for each player, unique on its page (screen readers list them): its
+    row and column labels, with the row's number where labels repeat or rows have
+    none, the table's where another table has the same, and a count where that is
+    still not enough (clips of one cell)."""
+    counts = Counter(clip.label for clip in clips)
+    several_rows = len({clip.row for clip in clips}) > 1
+    names = []
+    for clip in clips:
+        name = clip.label or ""
+        if not name or counts[clip.label] > 1 or (several_rows and not clip.row_label):
+            name = f"{name}, row {clip.row + 1}" if name else f"Row {clip.row + 1}"
+        if name in taken and table > 1:
+            name = f"{name}, table {table}"
+        unique, number = name, 2
+        while unique in taken:
+            unique, number = f"{name} ({number})", number + 1
+        taken.add(unique)
+        names.append(unique)
+    return names
+
+
+def _annotate_clip(
+    found: FoundClip,
+    info: ClipInfo,
+    settings: AudioTableSettings,
+    name: str,
+    published: str,
+) -> None:
+    audio = _player_for(found, settings.preload) if info.metadata else found.element
+    if audio.name == "audio":
+        audio.remove(*OWNED_AUDIO_ATTRIBUTES)
+        _drop_ours_after(audio)
+    if info.metadata and not audio.get("aria-label"):
+        audio.set("aria-label", name)  # before the data-*: a rerun keeps order
+    _mark_cell(audio, found)
+    if found.row_label:
+        audio.set("data-audiotable-row", found.row_label)
+    if found.column_label:
+        audio.set("data-audiotable-column", found.column_label)
+    if info.error:
+        audio.set("data-audiotable-error", info.error)
+        if audio.name == "audio":  # a card without a word would say nothing
+            audio.insert_after(
+                Raw(
+                    f'<div class="{CAPTION_CLASS} {UNAVAILABLE_CLASS}">'
+                    "Clip unavailable</div>"
+                )
+            )
+        return
+    meta = info.metadata
+    if meta is None:  # remote: nothing known, nothing claimed
+        return
+    for name, value in data_attributes(meta).items():
+        audio.set(name, value)
+    if settings.preload != "keep":
+        audio.set("preload", settings.preload)
+    analysis = meta.analysis
+    spectrum = analysis.spectrum if analysis else None
+    picture = f"{published}/{SPECTRA}/{spectrum}" if spectrum else None
+    waveform = waveform_svg(analysis, picture) if analysis else ""
+    label = _link_text(audio)
+    if label and label.casefold() in _said(found):
+        label = None  # the table says it already, in the row or column
+    audio.insert_after(
+        Raw(waveform + caption_html(meta, label, settings.caption_fields))
+    )
+
+
+def _said(found: FoundClip) -> set[str]:
+    labels = (found.row_label, found.column_label, found.label)
+    return {label.casefold() for label in labels if label}
+
+
+def _mark_cell(audio: Element, found: FoundClip) -> None:
+    """Name the card's row and column on its cell, for layouts that hide the headers."""
+    cell = audio.ancestor("td", "th")
+    if cell is None:
+        return
+    if found.column_label:  # the row's own label heads the cards on a phone
+        cell.set(WHERE_ATTRIBUTE, found.column_label)
+    else:
+        cell.remove(WHERE_ATTRIBUTE)
+
+
+def _player_for(found: FoundClip, preload: str) -> Element:
+    """The clip's <audio>; a link-only cell's link becomes one, kept as its fallback."""
+    if not found.is_link:
+        return found.element
+    link = found.element
+    attrs = {"controls": "", "preload": preload, "src": link.get("href") or ""}
+    if preload == "keep":
+        del attrs["preload"]
+    audio = Element.new("audio", attrs)
+    link.replace_with(audio)
+    audio.append(link)
+    found.element = audio
+    return audio
+
+
+def _link_text(audio: Element) -> str | None:
+    """The text of a fallback link the author wrote, when it says more than a URL."""
+    link = next(audio.descendants("a"), None)
+    if link is None:
+        return None
+    text = link.text()
+    href = link.get("href") or ""
+    if not text or text == href or href.endswith("/" + text):
+        return None
+    return text
+
+
+def _drop_ours_after(audio: Element) -> None:
+    """An earlier run's waveform and caption: this plugin wrote them, and writes
+    them again."""
+    parent = audio.parent
+    if parent is None:
+        return
+    siblings = parent.children
+    start = end = parent.children.index(audio) + 1
+    while end < len(siblings):
+        sibling = siblings[end]
+        if isinstance(sibling, Element):
+            if not {CAPTION_CLASS, WAVEFORM_CLASS} & set(sibling.classes()):
+                break
+        elif sibling.strip():
+            break
+        end += 1
+    while end > start and not isinstance(siblings[end - 1], Element):
+        end -= 1  # white space after the last of ours is the author's
+    del siblings[start:end]
+
+
+def _annotate_table_element(
+    table: Element, summary: AudioTableInfo, settings: AudioTableSettings, wide: bool
+) -> None:
+    classes = [c for c in table.classes() if c not in (PALETTE_CLASS, WIDE_CLASS)]
+    wanted = [
+        TABLE_CLASS,
+        *palette_classes(settings.palette),
+        *([WIDE_CLASS] if wide else []),
+    ]
+    table.set("class", " ".join([*classes, *(c for c in wanted if c not in classes)]))
+    table.set("data-audiotable-clips", str(summary.count))
+    if summary.duration is not None:
+        table.set("data-audiotable-duration", f"{summary.duration:.3f}")
+    else:
+        table.remove("data-audiotable-duration")
+
+    captions = table.elements("caption")
+    if captions and SUMMARY_CLASS in captions[0].classes():
+        captions[0].detach()  # ours, from an earlier run
+        captions = []
+    if not captions and settings.table_summary:
+        caption = Element.new("caption", {"class": SUMMARY_CLASS}, summary.summary)
+        table.insert(0, caption)
+
+    # JSON-LD lives in the page's head now (see page_jsonld): an older build's,
+    # written inside the table, is dropped.
+    for old in table.elements("script"):
+        if JSONLD_CLASS in old.classes():
+            old.detach()
+
+
+def _note_unfairness(table: Element, unfair: Sequence[str]) -> None:
+    """What makes the table's comparisons unfair, in a footer row under it."""
+    for old in table.elements("tfoot"):
+        if FAIRNESS_CLASS in old.classes():
+            old.detach()
+    if not unfair:
+        return
+    footer = Element.new("tfoot", {"class": FAIRNESS_CLASS})
+    row = Element.new("tr")
+    columns = str(column_count(table))  # not more: each column adds its spacing
+    row.append(Element.new("td", {"colspan": columns}, fairness_text(unfair)))
+    footer.append(row)
+    table.append(footer)
+
+
+def column_count(table: Element) -> int:
+    """How many columns the table's widest row spans."""
+    widest = 1
+    for row in table.descendants("tr"):
+        if row.ancestor("table") is table:
+            spans = [_colspan(cell) for cell in row.elements("td", "th")]
+            widest = max(widest, sum(spans))
+    return widest
+
+
+def _colspan(cell: Element) -> int:
+    try:
+        return max(1, min(int(cell.get("colspan") or 1), 1000))
+    except ValueError:
+        return 1
+
+
+def page_jsonld(tables: Sequence[AudioTableInfo]) -> str:
+    """A ``<script type="application/ld+json">`` describing every clip read, for
+    the page's head; empty when none was.
+
+    Kept out of the content, where themes' ``striptags`` and Pelican's summaries
+    would turn it into visible text, cut it in half, or carry its quotes into
+    an attribute.
+    """
+    objects = [
+        audio_object(
+            _clip_name(clip, index),
+            clip.metadata,
+            clip.url,
+            MIME_TYPES.get(clip.metadata.format),
+        )
+        for table in tables
+        for index, clip in enumerate(table.clips, 1)
+        if clip.metadata is not None
+    ]
+    if not objects:
+        return ""
+    return (
+        f'<script type="application/ld+json" class="{JSONLD_CLASS}">'
+        f"{jsonld_text(objects)}</script>"
+    )
+
+
+def _clip_name(clip: ClipInfo, index: int) -> str:
+    assert clip.metadata is not None
+    return (
+        clip.metadata.title or clip.label or clip.src.rsplit("/", 1)[-1] or str(index)
+    )

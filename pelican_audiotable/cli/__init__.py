@@ -1,0 +1,2 @@
+"""The command line (``inspect``, ``check``, ``results add``, ``serve``) and the
+preview server."""

@@ -1,0 +1,1 @@
+"""Blind tables, their copies, studies and readers' results."""

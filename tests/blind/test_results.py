@@ -1,0 +1,425 @@
+"""Readers' results without a server, and studies that commit before they reveal:
+real builds, ``pelican-audiotable results add`` as an author runs it, hostile
+results files, and Chromium reading, picking, copying and checking."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pelican_audiotable.blind.results import (
+    BadToken,
+    TableShape,
+    Token,
+    interval,
+    new_tokens,
+    parse_token,
+    sentence,
+    shapes_in,
+    tally,
+)
+from pelican_audiotable.blind.tables import _Shuffle
+from tests.blind.test_blind import visit
+from tests.conftest import build_site, serve, site_settings
+
+GRID = (
+    "Title: Takes\nSlug: takes\nAudiotable_blind: yes\n\n"
+    "| | Human | AI |\n|---|---|---|\n"
+    '| Verse | <audio controls src="/clips/a.mp3"></audio> '
+    '| <audio controls src="/clips/b.mp3"></audio> |\n'
+    '| Chorus | <audio controls src="/clips/b.mp3"></audio> '
+    '| <audio controls src="/clips/a.mp3"></audio> |\n'
+)
+
+
+def encode(data: object) -> str:
+    text = json.dumps(data, separators=(",", ":"))
+    return "AT1." + base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.fixture(scope="module")
+def clips_a_b(clips, tmp_path_factory) -> dict[str, Path]:
+    made = tmp_path_factory.mktemp("ab")
+    take = clips["cbr-128-stereo-44k.mp3"]
+    quiet = made / "b.mp3"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(take), "-af", "volume=-4dB",
+         "-c:a", "libmp3lame", "-b:a", "160k", str(quiet)],
+        check=True,
+    )  # fmt: skip
+    return {"clips/a.mp3": take, "clips/b.mp3": quiet}
+
+
+def blind_attributes(page: str) -> dict[str, str]:
+    [tag] = re.findall(r"<table[^>]*audiotable-blind[^>]*>", page)
+    return {k: html.unescape(v) for k, v in re.findall(r'(data-[\w-]+)="([^"]*)"', tag)}
+
+
+def payload_of(attribute: str) -> bytes:
+    """The answer's bytes, unscrambled as the listening script does it."""
+    seed, scrambled = attribute.split(".")
+    stream = _Shuffle(int(seed) ^ 0x5EED)
+    return bytes(b ^ (stream.next() >> 24) for b in base64.b64decode(scrambled))
+
+
+# --- Tallies ------------------------------------------------------------------------
+
+
+def test_the_interval_and_the_sentence_are_exact() -> None:
+    low, high = interval(7, 8)
+    assert (round(low, 4), round(high, 4)) == (0.4735, 0.9968)  # Clopper-Pearson
+    assert interval(0, 10)[0] == 0 and round(interval(0, 10)[1], 4) == 0.3085
+    assert interval(10, 10)[1] == 1 and round(interval(10, 10)[0], 4) == 0.6915
+    assert round(interval(700, 1000)[0], 3) == 0.671  # no underflow at 1,000 tries
+
+    def readers(right: int, wrong: int) -> tuple[Token, ...]:
+        return (Token("k", "", 1, ((0, 1),)),) * right + (
+            Token("k", "", 1, ((1, 1),)),
+        ) * wrong
+
+    told = tally(readers(100, 43), [0], [2])
+    assert sentence(told) == (
+        "Readers told them apart: 70 % correct, 95 % CI 62–77 %, 143 readers "
+        "(guessing: 50 %)."
+    )
+    assert sentence(tally(readers(5, 5), [0], [2])).startswith(
+        "Readers could not tell them apart: 50 % correct"
+    )
+    assert sentence(tally(readers(1, 30), [0], [2])).startswith(
+        "Readers picked the other one more often than chance"
+    )
+
+
+def test_tokens_that_do_not_count_are_left_out_each_with_its_reason() -> None:
+    shape = TableShape("0123456789abcdef", "", (2, 3))
+    good = {"v": 1, "k": shape.key, "c": "", "s": 7, "p": [[1, 900], [2, 1500]]}
+    texts = [
+        encode(good),
+        encode(good),  # the same result twice
+        encode({**good, "s": 8}),
+        encode({**good, "k": "fedcba9876543210"}),
+        encode({**good, "c": "a" * 64}),
+        encode({**good, "p": [[1, 900], [3, 1]]}),
+        encode({**good, "p": [None, None]}),
+        encode({**good, "p": [[1, 900]]}),
+        encode({**good, "v": 2}),
+        "AT1.!!!!",
+    ]
+    added, refused = new_tokens(texts, {shape.key: shape}, [])
+    assert added == [texts[0], texts[2]]
+    reasons = [line.split(": ", 1)[1] for line in refused]
+    assert reasons == [
+        "it is there already",
+        "its table is on no page of the site",
+        "it was taken on another design of the study (its commitment differs)",
+        "its trial 2 picks clip 4 of 3",
+        "it holds no pick",
+        "it has 1 trials, the table 2",
+        "it is not of version 1",
+        "it holds characters a token does not",
+    ]
+    with pytest.raises(BadToken):
+        parse_token("AT1." + "A" * 9000)
+
+
+# --- Builds ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, clips_a_b) -> Path:
+    root = tmp_path_factory.mktemp("results")
+    build_site(root, {**clips_a_b, "takes.md": GRID}, AUDIOTABLE_ASSETS=True)
+    return root
+
+
+def _settings_file(root: Path, **extra: object) -> Path:
+    settings = {**site_settings(root), **extra}
+    settings.pop("DEFAULT_DATE")
+    text = "".join(f"{key} = {value!r}\n" for key, value in settings.items())
+    conf = root / "pelicanconf.py"
+    conf.write_text(text + "DEFAULT_DATE = (2025, 8, 10)\n")
+    return conf
+
+
+def _add(files: list[Path], conf: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pelican_audiotable.cli.commands", "results", "add",
+         *map(str, files), "-s", str(conf)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def test_results_added_by_the_author_show_under_the_table(built: Path) -> None:
+    page = (built / "output" / "takes.html").read_text()
+    attributes = blind_attributes(page)
+    answers = json.loads(payload_of(attributes["data-audiotable-blind"]))["answers"]
+    [shape] = shapes_in(page)
+    assert shape.choices == (2, 2) and shape.key == attributes["data-audiotable-key"]
+    # 40 readers: 30 right on both trials, 6 right on the first only, 4 on none.
+    tokens = []
+    for reader in range(40):
+        right = (True, True) if reader < 30 else (reader < 36, False)
+        picks = [
+            [a if r else 1 - a, 1000 + reader]
+            for a, r in zip(answers, right, strict=True)
+        ]
+        tokens.append(
+            encode({"v": 1, "k": shape.key, "c": "", "s": reader, "p": picks})
+        )
+    inbox = built / "inbox.txt"
+    inbox.write_text(
+        "From a form service's export:\n"
+        + "\n".join(f"token={t}; page=/takes.html" for t in tokens)
+        + f"\n{tokens[0]}\n{tokens[1]}\nAT1.garbage-token\n"
+    )
+    conf = _settings_file(built)
+    run = _add([inbox], conf)
+    assert run.returncode == 0, run.stderr
+    assert "40 result(s) added" in run.stdout and "3 left out" in run.stdout
+    assert run.stderr.count("it is there already") == 2
+    kept = json.loads((built / "content" / "audiotable-results.json").read_text())
+    assert kept["version"] == 1 and kept["tokens"] == tokens
+    again = _add([inbox], conf)
+    assert "0 result(s) added" in again.stdout and "43 left out" in again.stdout
+
+    build_site(built, {}, AUDIOTABLE_ASSETS=True)
+    page = (built / "output" / "takes.html").read_text()
+    [figure] = re.findall(r'<figure class="audiotable-results">.*?</figure>', page)
+    low, high = interval(66, 80)
+    assert (
+        f"Readers told them apart: 82 % correct, 95 % CI {round(low * 100)}–"
+        f"{round(high * 100)} %, 40 readers (guessing: 50 %)."
+    ) in figure
+    assert (
+        "<li>Verse: 90 % of 40 (95 % CI 76–97 %)</li>"
+        "<li>Chorus: 75 % of 40 (95 % CI 59–87 %)</li>"
+    ) in figure
+    assert "0 right: 4; 1 right: 6; 2 right: 30" in figure
+    assert figure.count("<rect") == 3
+
+
+def test_a_hostile_results_file_breaks_nothing_and_injects_nothing(
+    tmp_path: Path, built: Path, warnings
+) -> None:
+    page = (built / "output" / "takes.html").read_text()
+    key = blind_attributes(page)["data-audiotable-key"]
+    good = {"v": 1, "k": key, "c": "", "s": 1, "p": [[0, 1], [1, 2]]}
+    hostile = [
+        encode({**good, "k": "<script>alert(1)</script>"}),
+        encode({**good, "p": [["<img src=x onerror=alert(1)>", 1], [0, 1]]}),
+        encode({**good, "p": [[0, 1]] * 5000}),
+        encode({**good, "s": -1}),
+        "<script>alert(1)</script>",
+        encode(good),
+    ]
+    results = tmp_path / "content" / "audiotable-results.json"
+    results.parent.mkdir(parents=True)
+    results.write_text(json.dumps({"version": 1, "tokens": hostile}))
+    content = built / "content"
+    output = build_site(
+        tmp_path,
+        {"takes.md": GRID, "clips/a.mp3": content / "clips/a.mp3",
+         "clips/b.mp3": content / "clips/b.mp3"},
+    )  # fmt: skip
+    written = (output / "takes.html").read_text()
+    assert "<script>alert" not in written and "onerror" not in written
+    assert "1 reader (guessing: 50 %)" in written
+    refused = [w for w in warnings() if "not counted" in w]
+    assert len(refused) == 5  # one warning each
+    results.write_text("{not json")
+    build_site(tmp_path, {})
+    assert any("audiotable-results.json: it is not JSON" in w for w in warnings())
+    results.unlink()
+    os.mkfifo(results)  # read as a file, it would hang the build
+    build_site(tmp_path, {})
+    assert any("audiotable-results.json: it cannot be read" in w for w in warnings())
+
+
+def test_a_sealed_study_commits_and_a_revealed_one_keeps_its_word(
+    tmp_path: Path, clips_a_b, warnings
+) -> None:
+    sealed = build_site(
+        tmp_path / "sealed", {**clips_a_b, "takes.md": GRID}, AUDIOTABLE_STUDY="sealed"
+    )
+    page = (sealed / "takes.html").read_text()
+    attributes = blind_attributes(page)
+    assert attributes["data-audiotable-blind"].endswith(".sealed")
+    assert "data-audiotable-salt" not in attributes
+    assert '<details class="audiotable-reveal">' not in page
+    commitment = attributes["data-audiotable-commitment"]
+    assert re.fullmatch("[0-9a-f]{64}", commitment)
+
+    revealed = build_site(
+        tmp_path / "revealed",
+        {
+            **clips_a_b,
+            "takes.md": GRID.replace("yes\n", "yes\nAudiotable_study: revealed\n"),
+        },
+    )
+    shown = blind_attributes((revealed / "takes.html").read_text())
+    assert shown["data-audiotable-commitment"] == commitment
+    assert shown["data-audiotable-key"] == attributes["data-audiotable-key"]
+    payload = payload_of(shown["data-audiotable-blind"])
+    salt = shown["data-audiotable-salt"]
+    assert hashlib.sha256(f"{salt}:".encode() + payload).hexdigest() == commitment
+    # A secret of the author's changes the salt, and so the commitment.
+    other = build_site(
+        tmp_path / "secret",
+        {**clips_a_b, "takes.md": GRID},
+        AUDIOTABLE_STUDY="sealed",
+        AUDIOTABLE_STUDY_SECRET="s3cret",
+    )
+    assert (
+        blind_attributes((other / "takes.html").read_text())[
+            "data-audiotable-commitment"
+        ]
+        != commitment
+    )
+
+
+# --- In the browser -------------------------------------------------------------------
+
+
+def _pick_all(tab, letter: str = "A") -> None:
+    rows = tab.locator("tr.audiotable-choices")
+    for row in range(rows.count()):
+        rows.nth(row).locator(f"[data-audiotable-choice={letter}]").click()
+
+
+def _token_of(tab) -> Token:
+    tab.wait_for_selector("p.audiotable-token code")
+    return parse_token(tab.locator("p.audiotable-token code").inner_text())
+
+
+@pytest.mark.browser
+def test_a_reader_gets_a_token_that_says_what_they_picked(browser, built: Path) -> None:
+    with serve(built / "output") as url:
+        tab = visit(browser, url + "/takes.html", 3)
+        _pick_all(tab)
+        token = _token_of(tab)
+        page = (built / "output" / "takes.html").read_text()
+        attributes = blind_attributes(page)
+        answers = json.loads(payload_of(attributes["data-audiotable-blind"]))["answers"]
+        assert token.table == attributes["data-audiotable-key"]
+        assert token.seed == 3 and token.commitment == ""
+        # Each pick, scored against the build's answer, is what the page said.
+        verdicts = tab.evaluate(
+            "Array.from(document.querySelectorAll('tr[data-audiotable-trial]'))"
+            ".map(r => [Number(r.dataset.audiotableTrial) - 1,"
+            " r.nextElementSibling.querySelector('.audiotable-verdict').dataset.right])"
+        )
+        for trial, right in verdicts:
+            pick = token.picks[trial]
+            assert pick is not None
+            assert (pick[0] == answers[trial]) == (right == "true")
+        assert tab.evaluate(
+            "localStorage.getItem('audiotable-result:' + "
+            "document.querySelector('table.audiotable-blind').dataset.audiotableKey)"
+        ).startswith("AT1.")
+        # The tally under the table, the verdicts and the token, audited (the
+        # theme's own footer is notmyidea's business).
+        from axe_playwright_python.sync_playwright import Axe
+
+        assert tab.locator("figure.audiotable-results").count() == 1
+        audited = {"exclude": [["#contentinfo"], ["#banner"]]}
+        violations = Axe().run(tab, context=audited).response["violations"]
+        serious = [
+            v["id"] for v in violations if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == []
+        assert not tab.errors
+        tab.context.close()
+
+
+@pytest.mark.browser
+def test_a_sealed_study_reveals_later_and_scores_the_kept_picks(
+    browser, tmp_path: Path, clips_a_b
+) -> None:
+    site = tmp_path / "study"
+    build_site(site, {**clips_a_b, "takes.md": GRID}, AUDIOTABLE_STUDY="sealed",
+               AUDIOTABLE_RESULTS_URL="mailto:author@example.test",
+               AUDIOTABLE_ASSETS=True)  # fmt: skip
+    with serve(site / "output") as url:
+        tab = visit(browser, url + "/takes.html", 5)
+        _pick_all(tab, "B")
+        verdicts = tab.locator(".audiotable-verdict").all_inner_texts()
+        assert all(v.startswith("Recorded: Clip B.") for v in verdicts)
+        assert tab.locator(".audiotable-revealed").count() == 0
+        token = _token_of(tab)
+        assert re.fullmatch("[0-9a-f]{64}", token.commitment)
+        mail = tab.locator("p.audiotable-token a").get_attribute("href") or ""
+        assert mail.startswith("mailto:author@example.test?subject=")
+        assert token.seed == 5
+
+        # The author reveals: the same page, rebuilt with its answer.
+        build_site(site, {}, AUDIOTABLE_STUDY="revealed", AUDIOTABLE_ASSETS=True)
+        tab.reload(wait_until="networkidle")
+        study = tab.locator("p.audiotable-study")
+        study.wait_for()
+        tab.wait_for_function(
+            "document.querySelector('p.audiotable-study').dataset.matches"
+        )
+        text = study.inner_text()
+        attributes = blind_attributes((site / "output" / "takes.html").read_text())
+        answers = json.loads(payload_of(attributes["data-audiotable-blind"]))["answers"]
+        right = sum(
+            1 for pick, answer in zip(token.picks, answers, strict=True)
+            if pick and pick[0] == answer
+        )  # fmt: skip
+        assert text.startswith("The answer matches the commitment")
+        assert f"Your picks while it was sealed: {right} of 2" in text
+
+        # A page whose answer was changed after the commitment says so.
+        page = site / "output" / "takes.html"
+        page.write_text(
+            page.read_text().replace(attributes["data-audiotable-salt"], "0" * 32)
+        )
+        tab.reload(wait_until="networkidle")
+        tab.wait_for_function(
+            "document.querySelector('p.audiotable-study')?.dataset.matches"
+        )
+        assert study.get_attribute("data-matches") == "false"
+        assert "does NOT match" in study.inner_text()
+        assert not tab.errors
+        tab.context.close()
+
+
+@pytest.mark.browser
+def test_send_posts_the_token_where_the_author_collects_them(
+    browser, tmp_path: Path, clips_a_b
+) -> None:
+    """Any form service that takes a POST: the token and the page, form-encoded."""
+    from urllib.parse import parse_qs
+
+    collector = "https://forms.example.test/audiotable"
+    build_site(tmp_path, {**clips_a_b, "takes.md": GRID},
+               AUDIOTABLE_RESULTS_URL=collector, AUDIOTABLE_ASSETS=True)  # fmt: skip
+    with serve(tmp_path / "output") as url:
+        tab = visit(browser, url + "/takes.html", 9)
+        posted: list[dict[str, list[str]]] = []
+
+        def collect(route) -> None:  # type: ignore[no-untyped-def]
+            posted.append(parse_qs(route.request.post_data or ""))
+            route.fulfill(status=200, body="thanks")
+
+        tab.route(collector, collect)
+        _pick_all(tab)
+        token = tab.locator("p.audiotable-token code").inner_text()
+        tab.locator("p.audiotable-token button", has_text="Send").click()
+        tab.wait_for_function(
+            "document.querySelector('p.audiotable-token [role=status]')"
+            ".textContent.startsWith('Sent')"
+        )
+        assert posted == [{"token": [token], "page": [url + "/takes.html"]}]
+        assert parse_token(token).seed == 9
+        assert not tab.errors
+        tab.context.close()

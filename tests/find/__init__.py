@@ -1,0 +1,1 @@
+"""Finding tables and clips, and resolving them."""

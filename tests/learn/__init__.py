@@ -1,0 +1,1 @@
+"""Learning a clip: reading, decoding, measuring, copying; what no file may do to a build."""

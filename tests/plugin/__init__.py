@@ -1,0 +1,1 @@
+"""Real Pelican builds: Pelican's side."""

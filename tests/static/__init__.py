@@ -1,0 +1,1 @@
+"""The listening script and the stylesheet, in real browsers."""

@@ -1,0 +1,1023 @@
+"""What the reader sees and clicks, in Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import build_site, serve
+
+POST = "/posts/human-vs-ai-music-generation-services/"
+AUDIO_SUFFIXES = (".mp3", ".ogg", ".opus", ".flac", ".m4a", ".wav")
+
+pytestmark = pytest.mark.browser
+
+
+def states(tab) -> list[tuple[bool, float]]:
+    return tab.evaluate(
+        "Array.from(document.querySelectorAll('table.audiotable audio'))"
+        ".map(a => [a.paused, a.currentTime])"
+    )
+
+
+def wait_until_playing(
+    tab, index: int, past: float = 0.3, timeout: float = 10_000
+) -> None:
+    tab.wait_for_function(
+        "([i, t]) => { const a = document.querySelectorAll('table.audiotable audio')[i];"
+        " return !a.paused && a.currentTime > t; }",
+        arg=[index, past],
+        timeout=timeout,
+    )
+
+
+@pytest.mark.parametrize(
+    "path", [POST, "/", "/about-this-demo/", "/archives.html", "/tags.html"]
+)
+def test_no_console_errors(tab, demo_url: str, path: str) -> None:
+    tab.goto(demo_url + path, wait_until="networkidle")
+    assert tab.console_errors == []
+
+
+def test_nothing_audio_is_fetched_on_load_yet_durations_show(tab, demo_url: str):
+    tab.goto(demo_url + POST, wait_until="networkidle")
+    assert [u for u in tab.requests if u.endswith(AUDIO_SUFFIXES)] == []
+    times = tab.locator(".audiotable-time").all_inner_texts()
+    assert len(times) == 9
+    assert all(t.startswith("0:00 / ") and not t.endswith("/ 0:00") for t in times)
+    durations = tab.locator(
+        ".audiotable-caption .audiotable-duration"
+    ).all_inner_texts()
+    assert [t.split(" / ")[1] for t in times] == durations
+
+
+def test_starting_a_second_clip_pauses_the_first(tab, demo_url: str) -> None:
+    tab.goto(demo_url + POST, wait_until="networkidle")
+    buttons = tab.locator(".audiotable-player button")
+    buttons.nth(0).click()
+    wait_until_playing(tab, 0)
+    buttons.nth(2).click()
+    wait_until_playing(tab, 2)
+    playing = [i for i, (paused, _) in enumerate(states(tab)) if not paused]
+    assert playing == [2]
+    assert (
+        tab.locator(".audiotable-player").nth(0).get_attribute("data-state") == "paused"
+    )
+    assert (
+        tab.locator(".audiotable-player").nth(2).get_attribute("data-state")
+        == "playing"
+    )
+
+
+def test_native_players_also_play_one_at_a_time(tab, demo_url: str) -> None:
+    tab.goto(demo_url + POST, wait_until="networkidle")
+    tab.evaluate("document.querySelectorAll('table.audiotable audio')[0].play()")
+    wait_until_playing(tab, 0)
+    tab.evaluate("document.querySelectorAll('table.audiotable audio')[3].play()")
+    wait_until_playing(tab, 3)
+    assert [i for i, (paused, _) in enumerate(states(tab)) if not paused] == [3]
+
+
+@pytest.fixture(scope="module")
+def matched_site(tmp_path_factory, clips) -> str:
+    """A grid whose "verse" row holds two takes of one length, "chorus" two of others."""
+    root = tmp_path_factory.mktemp("matched")
+    table = (
+        "| Section | Human | AI |\n|---|---|---|\n"
+        "| verse | [human](/clips/human-verse.mp3) | [ai](/clips/ai-verse.mp3) |\n"
+        "| chorus | [human](/clips/human-chorus.mp3) | [ai](/clips/ai-chorus.mp3) |\n"
+    )
+    output = build_site(
+        root,
+        {
+            "clips/human-verse.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "clips/ai-verse.mp3": clips["cover-art.mp3"],  # 4.2 s: replaced below
+            "clips/human-chorus.mp3": clips["vbr-xing-48k.mp3"],
+            "clips/ai-chorus.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "post.md": "Title: Takes\nSlug: takes\n\n" + table,
+        },
+        AUDIOTABLE_ASSETS=True,
+        THEME_STATIC_DIR="theme",
+    )
+    # Same length, different file: the AI verse is the human one, re-encoded.
+    shutil.copyfile(clips["cbr-128-stereo-44k.mp3"], output / "clips" / "ai-verse.mp3")
+    shutil.copyfile(
+        clips["cbr-128-stereo-44k.mp3"], root / "content/clips/ai-verse.mp3"
+    )
+    output = build_site(root, {}, AUDIOTABLE_ASSETS=True)
+    with serve(output) as url:
+        yield url
+
+
+def test_switching_within_a_matched_row_keeps_the_position(tab, matched_site: str):
+    tab.goto(matched_site + "/takes.html", wait_until="networkidle")
+    buttons = tab.locator(".audiotable-player button")
+    buttons.nth(0).click()  # human verse, 7.3 s
+    wait_until_playing(tab, 0, past=1.5)
+    human_at = states(tab)[0][1]
+    buttons.nth(1).click()  # AI verse, 7.3 s: continue where the human take was
+    # Started over, it would need 1.5 s to get there; carried over, it is there at once.
+    wait_until_playing(tab, 1, past=human_at - 0.1, timeout=900)
+    paused_soon(tab, 0)  # the human take: faded out, then paused
+
+
+def paused_soon(tab, index: int) -> None:
+    """A clip stopped by a switch pauses once its fade-out is over."""
+    tab.wait_for_function(
+        "i => document.querySelectorAll('table.audiotable audio')[i].paused",
+        arg=index,
+        timeout=1000,
+    )
+
+
+def test_switching_to_a_clip_of_another_length_starts_it_over(tab, matched_site: str):
+    tab.goto(matched_site + "/takes.html", wait_until="networkidle")
+    buttons = tab.locator(".audiotable-player button")
+    buttons.nth(2).click()  # human chorus, 9.7 s
+    wait_until_playing(tab, 2, past=1.5)
+    buttons.nth(3).click()  # AI chorus, 7.3 s: lengths differ by 25 %
+    wait_until_playing(tab, 3, past=0.0)
+    assert states(tab)[3][1] < 1.0
+
+
+def test_keyboard_picks_plays_pauses_and_seeks(tab, matched_site: str) -> None:
+    tab.goto(matched_site + "/takes.html", wait_until="networkidle")
+    table = tab.locator("table.audiotable")
+    table.focus()
+    tab.keyboard.press("3")
+    wait_until_playing(tab, 2, past=0.2)
+    focused = tab.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert focused == "Pause chorus · Human"
+    tab.keyboard.press("ArrowRight")
+    tab.wait_for_function(
+        "document.querySelectorAll('table.audiotable audio')[2].currentTime > 5"
+    )
+    table.focus()
+    tab.keyboard.press(" ")
+    tab.wait_for_function(
+        "document.querySelectorAll('table.audiotable audio')[2].paused"
+    )
+    tab.keyboard.press("Tab")
+    assert tab.evaluate("document.activeElement.matches(':focus-visible')")
+
+
+def test_controls_are_labelled_with_row_and_column(tab, matched_site: str) -> None:
+    tab.goto(matched_site + "/takes.html", wait_until="networkidle")
+    labels = tab.locator(".audiotable-player button").evaluate_all(
+        "bs => bs.map(b => b.getAttribute('aria-label'))"
+    )
+    assert labels == [
+        "Play verse · Human",
+        "Play verse · AI",
+        "Play chorus · Human",
+        "Play chorus · AI",
+    ]
+
+
+@pytest.mark.parametrize("path", [POST, "/", "/about-this-demo/"])
+def test_no_horizontal_overflow_on_a_phone(browser, demo_url: str, path: str):
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    tab = context.new_page()
+    tab.goto(demo_url + path, wait_until="networkidle")
+    overflow = tab.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    context.close()
+    assert overflow <= 0
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", [POST, "/"])
+def test_accessibility_audit_has_no_serious_violations(
+    browser, demo_url: str, scheme: str, path: str
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(color_scheme=scheme)
+    tab = context.new_page()
+    # A passage looped from a link: its status line and "Copy link" are audited too.
+    tab.goto(demo_url + path + "#t=2,5", wait_until="networkidle")
+    for button in tab.locator("button.audiotable-view").all():
+        button.click()  # and the spectrograms, shown
+    results = Axe().run(tab)
+    context.close()
+    serious = [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_enhancing_the_page_shifts_nothing(browser, demo_url: str, width: int):
+    """No layout shift while the script makes the players, on a desktop or a phone."""
+    context = browser.new_context(viewport={"width": width, "height": 812})
+    tab = context.new_page()
+    tab.add_init_script(
+        "window.shifts = []; new PerformanceObserver(list => window.shifts.push("
+        "...list.getEntries().filter(e => !e.hadRecentInput).map(e => e.value)))"
+        ".observe({type: 'layout-shift', buffered: true});"
+    )
+    tab.goto(demo_url + POST, wait_until="networkidle")
+    tab.wait_for_timeout(300)
+    assert tab.evaluate("window.shifts.reduce((a, b) => a + b, 0)") < 0.01
+    context.close()
+
+
+def test_without_javascript_native_players_and_durations_remain(browser, demo_url):
+    context = browser.new_context(java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto(demo_url + POST, wait_until="networkidle")
+    native = tab.locator("table.audiotable audio[controls]")
+    assert native.count() == 9 and native.first.is_visible()
+    assert tab.locator(".audiotable-player").count() == 0
+    assert tab.locator(".audiotable-duration").first.inner_text() == "0:21"
+    context.close()
+
+
+@pytest.mark.parametrize("theme", ["notmyidea", "simple"])
+def test_any_theme_gets_the_grid_and_the_listening_behaviour(
+    tab, tmp_path: Path, clips, theme: str
+) -> None:
+    output = build_site(
+        tmp_path,
+        {
+            "clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "clips/b.mp3": clips["vbr-xing-48k.mp3"],
+            "post.md": "Title: Takes\nSlug: takes\n\n| A | B |\n|---|---|\n"
+            "| [a](/clips/a.mp3) | [b](/clips/b.mp3) |\n",
+        },
+        THEME=theme,
+        AUDIOTABLE_ASSETS=True,
+    )
+    assert (output / "theme" / "audiotable" / "audiotable.js").exists()
+    with serve(output) as url:
+        tab.goto(url + "/takes.html", wait_until="networkidle")
+        assert tab.locator(".audiotable-player").count() == 2
+        tab.locator(".audiotable-player button").nth(0).click()
+        wait_until_playing(tab, 0)
+        tab.locator(".audiotable-player button").nth(1).click()
+        wait_until_playing(tab, 1)
+        assert [paused for paused, _ in states(tab)] == [True, False]
+        radius = tab.locator("table.audiotable td").first.evaluate(
+            "td => getComputedStyle(td).borderTopLeftRadius"
+        )
+        assert radius != "0px"  # the card style reached a foreign theme
+        # The built-in themes ask for files they lack (favicon.ico); ours must load.
+        assert [u for u in tab.failed if "audiotable" in u or "/clips/" in u] == []
+        assert [e for e in tab.console_errors if "404" not in e] == []
+
+
+def test_assets_setting_off_leaves_the_page_alone(tmp_path: Path, clips) -> None:
+    output = build_site(
+        tmp_path,
+        {
+            "clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "post.md": "Title: T\nSlug: t\n\n| A |\n|---|\n| [a](/clips/a.mp3) |\n",
+        },
+        THEME="simple",
+        AUDIOTABLE_ASSETS=False,
+    )
+    assert "audiotable.css" not in (output / "t.html").read_text()
+    assert not (output / "theme" / "audiotable").exists()
+
+
+# --- Loudness-matched listening, waveforms, alignment by leading silence -------------
+
+
+def transformed(source: Path, target: Path, audio_filter: str) -> Path:
+    """``source`` through an ffmpeg audio filter, encoded again by LAME."""
+    import subprocess
+
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(source), "-af", audio_filter,
+         "-c:a", "libmp3lame", "-b:a", "128k", str(target)],
+        check=True,
+    )  # fmt: skip
+    return target
+
+
+@pytest.fixture(scope="module")
+def levels_site(tmp_path_factory, clips) -> str:
+    """A row of one take at two levels, 8 dB apart, and a row of one take with a
+    second of silence put in front."""
+    root = tmp_path_factory.mktemp("levels")
+    loud = clips["cbr-128-stereo-44k.mp3"]
+    made = root / "made"
+    made.mkdir()
+    table = (
+        "| Section | A | B |\n|---|---|---|\n"
+        "| verse | [loud](/clips/loud.mp3) | [quiet](/clips/quiet.mp3) |\n"
+        "| chorus | [early](/clips/early.mp3) | [late](/clips/late.mp3) |\n"
+    )
+    output = build_site(
+        root,
+        {
+            "clips/loud.mp3": loud,
+            "clips/quiet.mp3": transformed(loud, made / "quiet.mp3", "volume=-8dB"),
+            "clips/early.mp3": transformed(loud, made / "early.mp3", "volume=-2dB"),
+            "clips/late.mp3": transformed(
+                loud, made / "late.mp3", "adelay=1000|1000,volume=-2dB"
+            ),
+            "post.md": "Title: Levels\nSlug: levels\n\n" + table,
+        },
+        AUDIOTABLE_ASSETS=True,
+    )
+    with serve(output) as url:
+        yield url + "/levels.html"
+
+
+VOLUMES = """() => Array.from(document.querySelectorAll('table.audiotable audio'))
+    .map(a => [a.volume, Number(a.dataset.loudness)])"""
+
+#: The page's audio graph, watched from before its script runs: every gain node
+#: with the element it carries, every automation of a gain, and what reaches the
+#: speakers (a tap mixing everything connected to the destination).
+INSTRUMENTED_GRAPH = """(() => {
+  const graph = window.audiotableGraph =
+    {gains: [], voices: [], automations: [], heard: [], rate: 0};
+  const Context = window.AudioContext;
+  if (!Context) return;
+  const makeSource = Context.prototype.createMediaElementSource;
+  Context.prototype.createMediaElementSource = function (element) {
+    const source = makeSource.call(this, element);
+    source.element = element;
+    return source;
+  };
+  const connect = AudioNode.prototype.connect;
+  AudioNode.prototype.connect = function (target, ...rest) {
+    const result = connect.call(this, target, ...rest);
+    if (this.element && target instanceof GainNode) {
+      target.element = this.element;
+      target.gain.node = target;
+      graph.gains.push(target);
+    }
+    if (this instanceof AudioBufferSourceNode && target instanceof GainNode) {
+      graph.voices.push(target);  // a clip played from its decoded buffer
+    }
+    if (target instanceof AudioDestinationNode && !(this instanceof AudioWorkletNode)) {
+      const context = this.context;
+      if (!context.bus) {
+        // Everything that reaches the speakers, heard on the render thread itself
+        // (a worklet), so that a busy page cannot make the recording skip.
+        context.bus = context.createGain();
+        graph.rate = context.sampleRate;
+        const code = `registerProcessor("tap", class extends AudioWorkletProcessor {
+          process(inputs) {
+            const channel = inputs[0][0];
+            if (channel) this.port.postMessage([currentFrame, channel.slice()]);
+            return true;
+          }
+        });`;
+        const url = URL.createObjectURL(new Blob([code], {type: "text/javascript"}));
+        context.audioWorklet.addModule(url).then(() => {
+          const tap = new AudioWorkletNode(context, "tap", {channelCount: 1,
+            channelCountMode: "explicit"});
+          tap.port.onmessage = (event) => graph.heard.push(
+            [event.data[0] / context.sampleRate, Array.from(event.data[1])]);
+          connect.call(context.bus, tap);
+          connect.call(tap, context.destination);
+        });
+      }
+      connect.call(this, context.bus);
+    }
+    return result;
+  };
+  for (const name of ["setValueAtTime", "linearRampToValueAtTime", "setValueCurveAtTime"]) {
+    const original = AudioParam.prototype[name];
+    AudioParam.prototype[name] = function (...args) {
+      if (this.node) graph.automations.push([graph.gains.indexOf(this.node), name, args[0], args[1]]);
+      return original.apply(this, args);
+    };
+  }
+  window.audiotableGainOf = (element) => graph.gains.find((g) => g.element === element);
+  graph.starts = [];  // each buffer started: [when, offset]
+  const startBuffer = AudioBufferSourceNode.prototype.start;
+  AudioBufferSourceNode.prototype.start = function (when, offset, ...rest) {
+    graph.starts.push([when, offset]);
+    return startBuffer.call(this, when, offset, ...rest);
+  };
+  graph.decoded = 0;
+  const decode = Context.prototype.decodeAudioData;
+  Context.prototype.decodeAudioData = function (...args) {
+    return decode.apply(this, args).then((buffer) => { graph.decoded += 1; return buffer; });
+  };
+})()"""
+
+GAINS = """() => Array.from(document.querySelectorAll('table.audiotable audio'))
+    .map(a => window.audiotableGainOf(a)?.gain.value ?? null)"""
+
+
+def expected_volumes(levels: list[float]) -> list[float]:
+    quietest = min(levels)
+    return [10 ** ((quietest - level) / 20) for level in levels]
+
+
+def test_every_clip_plays_at_the_loudness_of_the_quietest(tab, levels_site: str):
+    """On its gain node: an element's volume stays 1 (iOS ignores it)."""
+    tab.add_init_script(INSTRUMENTED_GRAPH)
+    tab.goto(levels_site, wait_until="networkidle")
+    volumes, levels = zip(*tab.evaluate(VOLUMES), strict=True)
+    assert max(levels) - min(levels) == pytest.approx(8, abs=1.0)
+    assert set(volumes) == {1.0}
+    assert tab.evaluate("window.audiotableGraph.gains.length") == 0  # no press yet
+    gains = tab.locator(".audiotable-gain").all_inner_texts()
+    assert gains[0].startswith("\u2212") and gains[0].endswith(" dB") and gains[1] == ""
+    buttons = tab.locator(".audiotable-player button")
+    buttons.nth(0).click()
+    wait_until_playing(tab, 0)
+    buttons.nth(1).click()  # switching keeps every clip matched
+    wait_until_playing(tab, 1)
+    expected = expected_volumes(list(levels))
+    tab.wait_for_function(
+        f"() => Math.abs(({GAINS})()[1] - {expected[1]}) < 0.01", timeout=2000
+    )
+    tab.wait_for_function(f"() => ({GAINS})()[0] < 0.001", timeout=2000)  # faded out
+    assert set(v for v, _ in tab.evaluate(VOLUMES)) == {1.0}
+    heard = tab.evaluate(
+        "window.audiotableGraph.gains.map(g => g.element.dataset.loudness)"
+    )
+    assert len(heard) == 2  # one gain node a clip, made as each first played
+    tab.wait_for_function("() => window.audiotableGraph.decoded === 2")
+    buttons.nth(0).click()  # back: the row is decoded, played from its buffer
+    wait_until_playing(tab, 0)
+    tab.wait_for_function(
+        "level => window.audiotableGraph.voices.length && Math.abs("
+        "window.audiotableGraph.voices.at(-1).gain.value - level) < 0.01",
+        arg=expected[0],
+        timeout=2000,
+    )
+    assert tab.evaluate(GAINS)[0] == 0  # its element plays on, silent
+    # Nothing failed to load but the favicon this test site has not got.
+    assert [e for e in tab.console_errors if "404" not in e] == []
+    assert [u for u in tab.failed if not u.endswith("favicon.ico")] == []
+
+
+def test_without_web_audio_matching_falls_back_to_volume(tab, levels_site: str):
+    tab.add_init_script("delete window.AudioContext; delete window.webkitAudioContext")
+    tab.goto(levels_site, wait_until="networkidle")
+    volumes, levels = zip(*tab.evaluate(VOLUMES), strict=True)
+    assert list(volumes) == pytest.approx(expected_volumes(list(levels)), abs=0.01)
+    buttons = tab.locator(".audiotable-player button")
+    buttons.nth(0).click()
+    wait_until_playing(tab, 0)
+    buttons.nth(1).click()
+    wait_until_playing(tab, 1)
+    assert [i for i, (paused, _) in enumerate(states(tab)) if not paused] == [1]
+    assert [e for e in tab.console_errors if "404" not in e] == []  # no favicon
+
+
+@pytest.fixture(scope="module")
+def tones_site(tmp_path_factory) -> str:
+    """A row of two takes of one continuous 440 Hz tone, as loud as each other."""
+    import subprocess
+
+    root = tmp_path_factory.mktemp("tones")
+    made = root / "made"
+    made.mkdir()
+    tone = made / "tone.mp3"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+         "sine=f=440:d=8:sample_rate=44100", "-af", "volume=12dB",
+         "-c:a", "libmp3lame", "-b:a", "192k", str(tone)],
+        check=True,
+    )  # fmt: skip
+    output = build_site(
+        root,
+        {
+            "clips/a.mp3": tone,
+            "clips/b.mp3": tone,
+            "post.md": "Title: Tones\nSlug: tones\n\n| Take | A | B |\n|---|---|---|\n"
+            "| tone | [a](/clips/a.mp3) | [b](/clips/b.mp3) |\n",
+        },
+        AUDIOTABLE_ASSETS=True,
+    )
+    with serve(output) as url:
+        yield url + "/tones.html"
+
+
+def largest_steps(tab, since: float | None = None) -> tuple[float, float]:
+    """The largest sample-to-sample step heard around the fades (from 20 ms before
+    each to 50 ms after it: a start, the switch, a pause), or all along from
+    context time ``since``; and a steady tone's own largest step at the loudest
+    amplitude heard (2 A sin(pi f / rate)). The tap hears in blocks, and a busy
+    page can miss one: steps are never taken across a missed one."""
+    import math
+
+    heard, rate, fades = tab.evaluate(
+        """() => { const g = window.audiotableGraph;
+            return [g.heard, g.rate, g.automations
+                .filter(a => a[1] === 'linearRampToValueAtTime').map(a => a[3])]; }"""
+    )
+    if since is None:
+        windows = [(end - FADE - 0.02, end + 0.05) for end in fades]
+    else:
+        windows = [(since, math.inf)]
+    samples: list[float] = []
+    step, previous, expected = 0.0, None, None
+    for start, block in heard:
+        if expected is not None and abs(start - expected) > 0.5 / rate:
+            previous = None  # a block missed
+        for i, x in enumerate(block):
+            at = start + i / rate
+            if previous is not None and any(a <= at <= b for a, b in windows):
+                step = max(step, abs(x - previous))
+            previous = x
+        samples += block
+        expected = start + len(block) / rate
+    amplitude = max(abs(x) for x in samples)
+    assert amplitude > 0.3  # the tones were heard
+    return step, 2 * amplitude * math.sin(math.pi * 440 / rate)
+
+
+#: The listening script's fade, in seconds.
+FADE = 0.012
+
+
+def test_starts_switches_and_pauses_do_not_click(tab, tones_site: str) -> None:
+    """What reaches the speakers never jumps more between two samples than the
+    tone itself does: every start, switch and pause is a fade."""
+    tab.add_init_script(INSTRUMENTED_GRAPH)
+    tab.goto(tones_site, wait_until="networkidle")
+    buttons = tab.locator(".audiotable-player button")
+    buttons.nth(0).click()
+    wait_until_playing(tab, 0, past=1.0)
+    buttons.nth(1).click()  # the switch: a crossfade
+    wait_until_playing(tab, 1, past=states(tab)[0][1] + 0.5)
+    paused_soon(tab, 0)
+    buttons.nth(1).click()  # pause
+    tab.wait_for_function(
+        "() => document.querySelectorAll('table.audiotable audio')[1].paused"
+    )
+    tab.wait_for_timeout(150)  # what the tap still had to hear
+    step, own = largest_steps(tab)
+    print(f"largest step {step:.4f}, the tone's own {own:.4f}")
+    assert step <= own * 1.05
+    fades = tab.evaluate("window.audiotableGraph.automations")
+    ramps = [a for a in fades if a[1] == "linearRampToValueAtTime"]
+    assert {a[0] for a in ramps} == {0, 1} and len(ramps) >= 4  # in, out, in, out
+
+
+def test_a_switch_straight_back_does_not_click(tab, tones_site: str) -> None:
+    """The clip switched away from while it was still on its way (loading, seeking)
+    must not rise again once it gets there, to be cut off by its pause."""
+    tab.add_init_script(INSTRUMENTED_GRAPH)
+    tab.goto(tones_site, wait_until="networkidle")
+    buttons = tab.locator(".audiotable-player button")
+    buttons.nth(0).click()
+    wait_until_playing(tab, 0, past=0.5)
+    buttons.nth(1).click()
+    buttons.nth(0).click()  # straight back, before the other one sounds
+    tab.wait_for_timeout(800)
+    paused_soon(tab, 1)
+    step, own = largest_steps(tab, since=0.0)
+    print(f"largest step {step:.4f}, the tone's own {own:.4f}")
+    assert step <= own * 1.05
+
+
+def test_twenty_switches_in_a_row_land_on_the_same_sample(tab, tones_site: str):
+    """From a row's first switch its clips are decoded in the browser; every later
+    switch starts the next buffer where the last had got to, to the sample: after
+    20 switches the position has drifted less than a millisecond from where
+    playing on would have been, and nothing clicked."""
+    tab.add_init_script(INSTRUMENTED_GRAPH)
+    tab.goto(tones_site, wait_until="networkidle")
+    buttons = tab.locator(".audiotable-player button")
+    buttons.nth(0).click()
+    wait_until_playing(tab, 0, past=0.3)
+    buttons.nth(1).click()  # the first switch: the row is decoded
+    tab.wait_for_function("() => window.audiotableGraph.decoded === 2", timeout=5000)
+    for switch in range(20):
+        buttons.nth(switch % 2).click()
+        tab.wait_for_timeout(100)
+    starts = tab.evaluate("window.audiotableGraph.starts")
+    assert len(starts) == 20
+    (first_when, first_offset) = starts[0]
+    drift = max(
+        abs(offset - (first_offset + when - first_when)) for when, offset in starts
+    )
+    print(f"drift after 20 switches: {drift * 1000:.4f} ms")
+    assert drift <= 0.001
+    step, own = largest_steps(tab, since=first_when - 0.05)
+    print(f"largest step {step:.4f}, the tone's own {own:.4f}")
+    assert step <= own * 1.05
+    playing = [i for i, (paused, _) in enumerate(states(tab)) if not paused]
+    assert playing == [1]  # the controls follow: the last one picked plays
+
+
+def test_the_matching_switch_is_remembered_for_the_site(tab, levels_site: str):
+    tab.goto(levels_site, wait_until="networkidle")
+    switch = tab.locator("button.audiotable-matching")
+    assert switch.get_attribute("aria-pressed") == "true"
+    switch.click()
+    assert switch.get_attribute("aria-pressed") == "false"
+    assert tab.locator(".audiotable-gain").all_inner_texts() == [""] * 4
+    tab.reload(wait_until="networkidle")
+    assert switch.get_attribute("aria-pressed") == "false"
+    assert tab.locator(".audiotable-gain").all_inner_texts() == [""] * 4
+    switch.click()
+    shown = tab.locator(".audiotable-gain").all_inner_texts()
+    assert shown[0].startswith("\u2212") and shown[1] == ""
+
+
+def test_waveforms_show_progress_and_seek(tab, levels_site: str) -> None:
+    tab.goto(levels_site, wait_until="networkidle")
+    waveforms = tab.locator("svg.audiotable-waveform")
+    assert waveforms.count() == 4
+    first = waveforms.nth(0)
+    assert first.get_attribute("aria-hidden") == "true"
+    box = first.bounding_box()
+    assert box and box["width"] > 100 and 30 <= box["height"] <= 50
+    tab.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
+    tab.locator(".audiotable-player button").nth(0).click()
+    wait_until_playing(tab, 0, past=0.55 * 7.3)  # it started at 60 %, not at 0
+    # The band follows the clip's events (timeupdate, seeked), a moment later.
+    tab.wait_for_function(
+        "() => Number(document.querySelector('svg.audiotable-waveform "
+        ".audiotable-progress').getAttribute('width')) > 55",
+        timeout=3000,
+    )
+
+
+LOOP_BANDS = """() => Array.from(document.querySelectorAll('svg.audiotable-waveform'))
+    .map(w => { const b = w.querySelector('.audiotable-loop');
+                return b ? [Number(b.getAttribute('x')), Number(b.getAttribute('width'))]
+                         : null; })"""
+
+
+def test_a_drag_across_a_waveform_loops_that_passage_in_the_whole_row(
+    tab, levels_site: str
+) -> None:
+    tab.goto(levels_site, wait_until="networkidle")
+    box = tab.locator("svg.audiotable-waveform").nth(0).bounding_box()
+    assert box
+    y = box["y"] + box["height"] / 2
+    tab.mouse.move(box["x"] + box["width"] * 0.2, y)
+    tab.mouse.down()
+    tab.mouse.move(box["x"] + box["width"] * 0.35, y, steps=4)
+    tab.mouse.move(box["x"] + box["width"] * 0.5, y, steps=4)
+    tab.mouse.up()
+    bands = tab.evaluate(LOOP_BANDS)
+    # Shown on both clips of the row (the same take: the same place), on no other.
+    assert bands[0] == pytest.approx([20, 30], abs=1.5)
+    assert bands[1] == pytest.approx(bands[0], abs=0.5) and bands[2:] == [None, None]
+    said = tab.locator(".audiotable-said").inner_text()
+    assert said.startswith("Looping 0:01.") and "to 0:03." in said
+    tab.locator(".audiotable-player button").nth(0).click()
+    # It starts inside the loop, and comes back to its start at its end.
+    seen = tab.evaluate(
+        """() => new Promise(done => {
+            const a = document.querySelectorAll('table.audiotable audio')[0];
+            const times = [];
+            const watch = () => { times.push(a.currentTime);
+                if (times.length < 240) requestAnimationFrame(watch); else done(times); };
+            requestAnimationFrame(watch); })"""
+    )
+    playing = [t for t in seen if t > 0]
+    assert playing and min(playing) >= 7.3 * 0.2 - 0.05
+    assert max(playing) <= 7.3 * 0.5 + 0.1
+    wraps = sum(1 for a, b in itertools.pairwise(playing) if b < a - 1.0)
+    assert wraps >= 1
+    # The other clip of the row starts inside the loop too.
+    tab.locator(".audiotable-player button").nth(1).click()
+    wait_until_playing(tab, 1, past=7.3 * 0.2)
+    assert states(tab)[1][1] <= 7.3 * 0.5 + 0.1
+
+
+def test_the_keys_set_a_loop_at_the_playhead_and_escape_clears_it(
+    tab, levels_site: str
+) -> None:
+    tab.goto(levels_site, wait_until="networkidle")
+    table = tab.locator("table.audiotable")
+    table.focus()
+    assert "[ and ] loop" in (table.get_attribute("aria-label") or "")
+    tab.keyboard.press("1")
+    wait_until_playing(tab, 0, past=1.0)
+    tab.keyboard.press("[")
+    start = states(tab)[0][1]
+    wait_until_playing(tab, 0, past=start + 1.0)
+    tab.keyboard.press("]")
+    said = tab.locator(".audiotable-said").inner_text()
+    assert said.startswith("Looping 0:01.") and "Escape stops looping" in said
+    band = tab.evaluate(LOOP_BANDS)[0]
+    assert band is not None and band[1] == pytest.approx(100 * 1.0 / 7.3, abs=3)
+    tab.keyboard.press("Escape")
+    assert tab.locator(".audiotable-said").inner_text() == "Not looping."
+    assert tab.evaluate(LOOP_BANDS) == [None] * 4
+
+
+def test_a_link_loops_a_passage_and_waits_for_the_reader(tab, levels_site: str):
+    tab.goto(levels_site + "#t=1.5,3", wait_until="networkidle")
+    band = tab.evaluate(LOOP_BANDS)
+    assert band[0] == pytest.approx([100 * 1.5 / 7.3, 100 * 1.5 / 7.3], abs=1)
+    assert band[2:] == [None, None]
+    assert (
+        tab.locator(".audiotable-said")
+        .inner_text()
+        .startswith("Looping 0:01.5 to 0:03.0")
+    )
+    assert [u for u in tab.requests if u.endswith(".mp3")] == []  # nothing plays
+    assert states(tab)[0] == [True, 0]
+    tab.keyboard.press(" ")  # the table has the focus
+    wait_until_playing(tab, 0, past=1.5)
+    assert states(tab)[0][1] < 3.1
+
+
+def test_a_link_names_a_table_a_clip_and_a_moment(tab, levels_site: str) -> None:
+    tab.goto(levels_site + "#audiotable-1&clip=3&t=0:02", wait_until="networkidle")
+    assert tab.evaluate(LOOP_BANDS) == [None] * 4
+    tab.keyboard.press(" ")
+    wait_until_playing(tab, 2, past=2.0, timeout=1500)  # cued at 2 s, not at 0
+
+
+def test_copy_link_says_where_the_reader_is(tab, levels_site: str) -> None:
+    tab.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    tab.goto(levels_site, wait_until="networkidle")
+    assert tab.locator("button.audiotable-link").count() == 0  # before any press
+    tab.locator("table.audiotable").focus()
+    tab.keyboard.press("3")
+    wait_until_playing(tab, 2, past=1.0)
+    tab.keyboard.press("[")
+    wait_until_playing(tab, 2, past=states(tab)[2][1] + 1.0)
+    tab.keyboard.press("]")
+    tab.locator("button.audiotable-link").click()
+    fragment = tab.evaluate("location.hash")
+    assert fragment.startswith("#audiotable-1&clip=3&t=")
+    start, end = map(float, fragment.split("t=")[1].split(","))
+    assert 0.9 <= end - start <= 1.6
+    assert tab.evaluate("navigator.clipboard.readText()").endswith(fragment)
+    tab.reload(wait_until="networkidle")  # the link, followed
+    assert tab.evaluate(LOOP_BANDS)[2] is not None
+
+
+def test_the_spectrum_switch_shows_spectrograms_fetched_only_then(
+    tab, levels_site: str
+) -> None:
+    tab.goto(levels_site, wait_until="networkidle")
+    assert [u for u in tab.requests if u.endswith(".png")] == []
+    switch = tab.locator("button.audiotable-view")
+    assert switch.get_attribute("aria-pressed") == "false"
+    switch.click()
+    tab.wait_for_load_state("networkidle")
+    pictures = sorted({u for u in tab.requests if "/audiotable/spectra/" in u})
+    assert len(pictures) == 4  # one a clip: four contents
+    sizes = tab.evaluate(
+        "urls => Promise.all(urls.map(u => fetch(u).then(r => r.arrayBuffer())"
+        ".then(b => b.byteLength)))",
+        pictures,
+    )
+    assert all(0 < size <= 12 * 1024 for size in sizes), sizes
+    assert switch.get_attribute("aria-pressed") == "true"
+    shown = tab.evaluate(
+        """() => Array.from(document.querySelectorAll('svg.audiotable-waveform'))
+            .map(w => [getComputedStyle(w.querySelector('image')).display,
+                       getComputedStyle(w.querySelector('path')).display])"""
+    )
+    assert shown == [["inline", "none"]] * 4
+    switch.click()
+    assert (
+        tab.evaluate(
+            "getComputedStyle(document.querySelector('svg.audiotable-waveform path'))"
+            ".display"
+        )
+        != "none"
+    )
+    assert [u for u in tab.failed if not u.endswith("favicon.ico")] == []
+
+
+def test_switching_lands_on_the_same_moment_past_leading_silence(
+    tab, levels_site: str
+) -> None:
+    tab.goto(levels_site, wait_until="networkidle")
+    buttons = tab.locator(".audiotable-player button")
+    buttons.nth(2).click()  # early: the sound starts at once
+    wait_until_playing(tab, 2, past=2.0)
+    early_at = states(tab)[2][1]
+    buttons.nth(3).click()  # late: the same sound, a second later
+    wait_until_playing(tab, 3, past=early_at + 0.8, timeout=900)
+
+
+def test_without_javascript_the_waveforms_are_there(browser, levels_site: str):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(levels_site)
+    assert page.locator("svg.audiotable-waveform").count() == 4
+    assert page.locator("button.audiotable-matching").count() == 0
+    assert page.locator("table.audiotable audio").first.is_visible()
+    context.close()
+
+
+def test_the_listening_script_cuts_durations_as_the_captions_do(tab, tmp_path: Path):
+    """A clip of 12.5 s: 0:12 in the caption the build wrote and in the player."""
+    from pelican_audiotable.plugin.assets import ASSETS_FOLDER
+
+    script = (Path(ASSETS_FOLDER) / "audiotable" / "audiotable.js").read_text()
+    (tmp_path / "index.html").write_text(
+        '<table class="audiotable"><tr><td><audio controls data-duration="12.500" '
+        'src="x.mp3"></audio><div class="audiotable-caption"><time '
+        'class="audiotable-duration">0:12</time></div></td></tr></table>'
+        f"<script>{script}</script>"
+    )
+    with serve(tmp_path) as url:
+        tab.goto(url + "/index.html")
+        assert tab.locator(".audiotable-time").inner_text() == "0:00 / 0:12"
+
+
+# --- The bundled theme, looked at closely ---------------------------------------------
+
+SCREENSHOTS = Path(__file__).parents[1] / ".cache" / "screenshots"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(("device", "width"), [("desktop", 1280), ("phone", 375)])
+def test_the_bundled_theme_up_close(
+    browser, demo_url: str, scheme: str, device: str, width: int
+) -> None:
+    """The post as a reviewer looks at it, saved to tests/.cache/screenshots/, and
+    what they would notice, measured."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, color_scheme=scheme
+    )
+    tab = context.new_page()
+    tab.goto(demo_url + POST, wait_until="networkidle")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / f"post-{device}-{scheme}.png"
+    tab.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot for a reviewer: {shot}")
+    byline = " ".join(tab.locator(".byline").inner_text().split())
+    assert " · by A musician · in Music · 9 clips · " in byline
+    header = tab.locator(".site-header").bounding_box()
+    title = tab.locator(".post-title").bounding_box()
+    assert header and title and title["y"] - (header["y"] + header["height"]) >= 16
+    text = tab.locator(".post-content > p").first.bounding_box()
+    tables = tab.locator("table.audiotable")
+    for index in range(tables.count()):
+        table = tables.nth(index).bounding_box()
+        assert text and table and table["x"] >= text["x"] - 0.5  # in the column
+        assert table["x"] + table["width"] <= text["x"] + text["width"] + 0.5
+    if device == "desktop":
+        # A column's heading starts where its cards' text does.
+        heading = tab.locator("table.audiotable thead th").nth(1).bounding_box()
+        card = tab.locator("table.audiotable tbody td .audiotable-player").first
+        box = card.bounding_box()
+        assert heading and box
+        padding = tab.evaluate(
+            "e => parseFloat(getComputedStyle(e).paddingLeft)",
+            tab.locator("table.audiotable thead th").nth(1).element_handle(),
+        )
+        assert heading["x"] + padding == pytest.approx(box["x"], abs=1.5)
+    else:
+        # Each card names only its column: the row's heading says the row.
+        where = tab.evaluate(
+            "Array.from(document.querySelectorAll('td[data-audiotable-where]'))"
+            ".map(td => getComputedStyle(td, '::before').content)"
+        )
+        assert where and not [w for w in where if " · " in w]
+        assert where.count('"Actual"') == 4 and where.count('"AI"') == 3
+    context.close()
+
+
+# --- Under the themes people use: shape and colours that hold -------------------------
+
+CONTRAST = """
+() => {
+  // Contrast of each text in the tables against what is really behind it: the
+  // backgrounds of its ancestors composited over the page's.
+  const parse = (value) => {
+    const probe = document.createElement("canvas").getContext("2d");
+    probe.fillStyle = "#000"; probe.fillStyle = value;
+    const canvas = document.createElement("canvas"); canvas.width = canvas.height = 1;
+    const context = canvas.getContext("2d");
+    context.clearRect(0, 0, 1, 1); context.fillStyle = value; context.fillRect(0, 0, 1, 1);
+    const [r, g, b, a] = context.getImageData(0, 0, 1, 1).data;
+    return [r, g, b, a / 255];
+  };
+  const over = (top, bottom) => top.slice(0, 3).map(
+    (c, i) => c * top[3] + bottom[i] * (1 - top[3])).concat([1]);
+  const luminance = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const behind = (element) => {
+    const layers = [];
+    for (let node = element; node; node = node.parentElement) {
+      layers.push(parse(getComputedStyle(node).backgroundColor));
+    }
+    let colour = [255, 255, 255, 1];  // the canvas under everything
+    for (const layer of layers.reverse()) colour = over(layer, colour);
+    return colour;
+  };
+  const results = [];
+  const texts = document.querySelectorAll(
+    "table.audiotable th, table.audiotable caption, .audiotable-caption span," +
+    ".audiotable-caption time, .audiotable-caption cite, .audiotable-time," +
+    ".audiotable-gain:not(:empty), td.audiotable-empty");
+  for (const element of texts) {
+    if (!element.textContent.trim() || !element.getClientRects().length) continue;
+    const back = behind(element);
+    const text = over(parse(getComputedStyle(element).color), back);
+    const [light, dark] = [luminance(text), luminance(back)].sort((a, b) => b - a);
+    results.push([element.textContent.trim().slice(0, 30), (light + 0.05) / (dark + 0.05)]);
+  }
+  return results;
+}
+"""
+
+RESETS_THEME = str(Path(__file__).parents[1] / "themes" / "resets")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    "theme",
+    ["notmyidea", "simple", RESETS_THEME],
+    ids=["notmyidea", "simple", "resets"],
+)
+def test_under_common_theme_css_the_grid_keeps_its_shape_and_is_readable(
+    browser, tmp_path: Path, clips, theme: str, scheme: str
+) -> None:
+    table = "| Section | Human | AI |\n|---|---|---|\n" + "".join(
+        f"| part {n} | [h](/clips/h{n}.mp3) | [a](/clips/a{n}.mp3) |\n"
+        for n in range(3)
+    )
+    files: dict[str, str | bytes | Path] = {
+        f"clips/{side}{n}.mp3": clips["cbr-128-stereo-44k.mp3"]
+        for side in "ha"
+        for n in range(3)
+    }
+    blind = (
+        "<!-- audiotable-blind -->\n\n| Human | AI |\n|---|---|\n"
+        "| [h](/clips/h1.mp3) | [a](/clips/a2.mp3) |\n"
+    )
+    files["post.md"] = (
+        "Title: Takes\nSlug: takes\n\nSome words.\n\n" + table + "\n" + blind
+    )
+    output = build_site(tmp_path, files, THEME=theme, AUDIOTABLE_ASSETS=True)
+    with serve(output) as url:
+        for width in (1280, 375):
+            context = browser.new_context(
+                viewport={"width": width, "height": 900}, color_scheme=scheme
+            )
+            tab = context.new_page()
+            tab.goto(url + "/takes.html", wait_until="networkidle")
+            tab.locator("[data-audiotable-choice=A]").click()  # a blind table's verdict
+            name = Path(theme).name
+            tab.screenshot(path=str(SCREENSHOTS / f"theme-{name}-{scheme}-{width}.png"))
+            visible_audio = tab.evaluate(
+                "Array.from(document.querySelectorAll('table.audiotable audio'))"
+                ".filter(a => a.getClientRects().length).length"
+            )
+            assert visible_audio == 0  # no native player beside the custom ones
+            low = [(t, round(c, 2)) for t, c in tab.evaluate(CONTRAST) if c < 4.5]
+            assert low == []
+            overflow = tab.evaluate(
+                "document.documentElement.scrollWidth - "
+                "document.documentElement.clientWidth"
+            )
+            assert overflow <= 0
+            shape = tab.evaluate(
+                """() => {
+                const cells = Array.from(document.querySelectorAll(
+                    'table.audiotable td:has(.audiotable-player)'));
+                const style = (e, p) => getComputedStyle(e, p);
+                const button = document.querySelector('.audiotable-player button');
+                const range = document.querySelector('.audiotable-player input');
+                return {
+                  backgrounds: new Set(cells.map(c => style(c).backgroundColor)).size,
+                  padding: Math.min(...cells.map(c => parseFloat(style(c).paddingLeft))),
+                  collapse: style(document.querySelector('table.audiotable')).borderCollapse,
+                  radius: style(button).borderTopLeftRadius,
+                  icon: style(button, '::before').boxSizing,
+                  range: range.getBoundingClientRect().width,
+                  cell: range.closest('td').getBoundingClientRect().width,
+                };
+            }"""
+            )
+            assert shape["backgrounds"] == 1  # no striped cards
+            assert shape["padding"] >= 8 and shape["collapse"] == "separate"
+            assert shape["radius"] == "50%" and shape["icon"] == "content-box"
+            assert shape["range"] != 206 and shape["range"] < shape["cell"]
+            # Every JSON-LD block parses, none of it shows as text.
+            blocks = tab.evaluate(
+                "Array.from(document.querySelectorAll("
+                "'script[type=\"application/ld+json\"]')).map(s => s.textContent)"
+            )
+            assert blocks and all(json.loads(block) for block in blocks)
+            assert '"@context"' not in tab.locator("body").inner_text()
+            if width == 1280:
+                buttons = tab.locator(".audiotable-player button")
+                buttons.nth(0).click()
+                wait_until_playing(tab, 0)
+                buttons.nth(1).click()
+                wait_until_playing(tab, 1)
+                paused_soon(tab, 0)
+                label = tab.locator(
+                    "table.audiotable tbody tr > :first-child"
+                ).first.bounding_box()
+                whole = tab.locator("table.audiotable").first.bounding_box()
+                assert label and whole and label["width"] < 0.3 * whole["width"]
+            context.close()

@@ -1,0 +1,260 @@
+"""The clip store and the page store: facts by content, pages served while true,
+exactly the affected pages built again, a CI clone that reads nothing it has seen."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pelican_audiotable.plugin import signals as plugin
+from tests.conftest import build_site, site_settings
+from tests.plugin.test_build import page, seed_post
+
+
+def tagged_mp3(folder: Path, title: str) -> Path:
+    """A CBR MP3 whose size does not depend on its (equally long) title."""
+    path = folder / f"{title}.mp3"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=d=2",
+         "-metadata", f"title={title}", "-c:a", "libmp3lame", "-b:a", "64k",
+         "-id3v2_version", "3", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
+def test_other_audio_with_the_old_size_and_mtime_shows_its_own_facts(
+    tmp_path: Path,
+) -> None:
+    """``cp -p``, ``tar`` and ``rsync -t`` keep an old mtime over new bytes."""
+    made = tmp_path / "made"
+    made.mkdir()
+    first, second = tagged_mp3(made, "Take A"), tagged_mp3(made, "Take B")
+    assert first.stat().st_size == second.stat().st_size
+    site = tmp_path / "site"
+    files = {
+        "clips/take.mp3": first,
+        "post.md": seed_post(["/clips/take.mp3"], slug="post"),
+    }
+    output = build_site(site, files)
+    assert page(output, "post.html").find("cite").get_text() == "Take A"
+    clip = site / "content" / "clips" / "take.mp3"
+    before = clip.stat()
+    shutil.copyfile(second, clip)
+    os.utime(clip, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (clip.stat().st_size, clip.stat().st_mtime_ns) == (
+        before.st_size,
+        before.st_mtime_ns,
+    )
+    output = build_site(site, {})
+    assert page(output, "post.html").find("cite").get_text() == "Take B"
+
+
+def site_of_three(clips: dict[str, Path]) -> dict[str, str | bytes | Path]:
+    return {
+        "clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
+        "clips/b.mp3": clips["vbr-xing-48k.mp3"],
+        "clips/c.ogg": clips["vorbis-48k.ogg"],
+        "one.md": seed_post(["/clips/a.mp3", "/clips/b.mp3"], slug="one"),
+        "two.md": seed_post(["/clips/b.mp3"], slug="two"),
+        "three.md": seed_post(["/clips/c.ogg"], slug="three"),
+    }
+
+
+def html_of(output: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in output.glob("*.html")}
+
+
+def test_a_ci_clone_with_its_cache_reads_no_clip_and_parses_no_table(
+    tmp_path: Path, clips
+) -> None:
+    """A fresh clone elsewhere, every mtime new, ``CACHE_PATH`` restored."""
+    built = html_of(build_site(tmp_path / "here", site_of_three(clips)))
+    clone = tmp_path / "ci"
+    shutil.copytree(tmp_path / "here", clone, copy_function=shutil.copyfile)
+    shutil.rmtree(clone / "output")
+    output = build_site(clone, {})
+    assert html_of(output) == built
+    counts = plugin.last_build()
+    assert (counts.clips_read, counts.pages_annotated, counts.pages_served) == (0, 0, 3)
+    assert counts.clips_hashed == 3  # new mtimes: each clip hashed, none read
+
+
+@pytest.mark.parametrize(
+    ("change", "built_again"),
+    [
+        ("clip a changed", {"one"}),
+        ("clip c moved away", {"three"}),
+        ("a setting changed", {"one", "two", "three"}),
+        ("a new version", {"one", "two", "three"}),
+        ("the code changed, not its version", {"one", "two", "three"}),
+    ],
+)
+def test_exactly_the_affected_pages_are_built_again(
+    tmp_path: Path, clips, change: str, built_again: set[str], monkeypatch
+) -> None:
+    build_site(tmp_path, site_of_three(clips))
+    content = tmp_path / "content"
+    settings: dict[str, object] = {}
+    if change == "clip a changed":
+        shutil.copyfile(clips["cover-art.mp3"], content / "clips" / "a.mp3")
+    elif change == "clip c moved away":
+        (content / "clips" / "c.ogg").rename(content / "c-old.ogg")
+    elif change == "a setting changed":
+        settings["AUDIOTABLE_PRELOAD"] = "metadata"
+    elif change.startswith("the code changed"):  # an editable install, edited
+        monkeypatch.setattr(plugin, "code_version", lambda *suffixes: "0.1.0+edited")
+    else:
+        for name in ("stamps.json", "clips.json", "pages.json"):
+            store = tmp_path / "cache" / "audiotable" / name
+            payload = json.loads(store.read_text())
+            payload["version"] = "0.0.1/1"
+            store.write_text(json.dumps(payload))
+    output = build_site(tmp_path, {}, **settings)
+    counts = plugin.last_build()
+    assert counts.pages_annotated == len(built_again)
+    assert counts.pages_served == 3 - len(built_again)
+    if change == "clip c moved away":
+        assert page(output, "three.html").audio["data-audiotable-error"] == "missing"
+    if change == "clip a changed":
+        assert page(output, "one.html").find("cite").get_text() == "With cover"
+
+
+def test_the_stores_are_plain_json_pruned_and_rebuilt_when_damaged(
+    tmp_path: Path, clips, caplog
+) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO)
+    build_site(tmp_path, site_of_three(clips))
+    folder = tmp_path / "cache" / "audiotable"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "clips.json",
+        "pages",
+        "pages.json",
+        "published",  # the spectrograms pages show
+        "stamps.json",
+    ]
+    assert len(list((folder / "published" / "spectra").iterdir())) == 3
+    assert len(list((folder / "pages").iterdir())) == 3  # a file a page, no pickle
+    facts = json.loads((folder / "clips.json").read_text())
+    assert len(facts["payload"]) == 3 and facts["version"].startswith("0.1.0+")
+    (tmp_path / "content" / "three.md").unlink()  # c.ogg: used by no page now
+    build_site(tmp_path, {})
+    assert plugin.last_build().pages_served == 2
+    assert len(json.loads((folder / "clips.json").read_text())["payload"]) == 2
+    assert len(json.loads((folder / "stamps.json").read_text())["payload"]) == 2
+    assert len(list((folder / "published" / "spectra").iterdir())) == 2
+    assert len(list((folder / "pages").iterdir())) == 2
+    (folder / "clips.json").write_text("{not json")
+    (folder / "pages.json").write_text('{"version": 3}')
+    output = build_site(tmp_path, {})
+    assert "clip store is unreadable" in caplog.text
+    assert "page store is from another version" in caplog.text
+    assert page(output, "one.html").audio["data-duration"] == "7.300"
+    assert len(json.loads((folder / "clips.json").read_text())["payload"]) == 2
+
+
+def test_an_unknown_setting_is_named_with_the_nearest_valid_one(
+    site, clips, warnings
+) -> None:
+    site(site_of_three(clips), AUDIOTABLE_PRELAOD="auto")
+    assert "unknown setting AUDIOTABLE_PRELAOD; did you mean AUDIOTABLE_PRELOAD?" in (
+        " ".join(warnings())
+    )
+
+
+def test_pelican_content_learns_clips_in_spawned_processes(
+    tmp_path: Path, clips
+) -> None:
+    """Through the command users run, with a pelicanconf.py that has no
+    ``if __name__ == "__main__"`` guard: the pool's site is the one-process site."""
+    files: dict[str, str | bytes | Path] = {}
+    for copy in range(2):
+        for name, clip in clips.items():
+            files[f"clips/{copy}-{name}"] = clip
+    names = sorted(files)
+    for number in range(4):
+        files[f"post-{number}.md"] = seed_post(
+            [f"/{name}" for name in names[number::4]], slug=f"post-{number}"
+        )
+    build_site(tmp_path / "lay-out", files)  # writes the content folder
+
+    def pelican_content(folder: str, workers: int) -> dict[str, str]:
+        root = tmp_path / folder
+        shutil.copytree(tmp_path / "lay-out" / "content", root / "content")
+        conf = root / "pelicanconf.py"
+        settings = site_settings(root, AUDIOTABLE_WORKERS=workers)
+        conf.write_text("".join(f"{k} = {v!r}\n" for k, v in settings.items()))
+        subprocess.run(
+            [sys.executable, "-m", "pelican", "content", "-s", str(conf)],
+            cwd=root,
+            check=True,
+            capture_output=True,
+        )
+        return html_of(root / "output")
+
+    assert pelican_content("pooled", 2) == pelican_content("alone", 1)
+
+
+def test_a_build_script_without_a_main_guard_builds_once(tmp_path: Path, clips) -> None:
+    """Spawned workers import the parent's ``__main__``: a script that builds at
+    import (no ``if __name__ == "__main__"``) must not build again in each."""
+    files: dict[str, str | bytes | Path] = {}
+    for copy in range(2):
+        for name, clip in clips.items():
+            files[f"clips/{copy}-{name}"] = clip
+    files["post.md"] = seed_post([f"/{n}" for n in sorted(files)], slug="post")
+    build_site(tmp_path / "lay-out", files)
+    root = tmp_path / "site"
+    shutil.copytree(tmp_path / "lay-out" / "content", root / "content")
+    settings = site_settings(root, AUDIOTABLE_WORKERS=2)
+    script = root / "build.py"
+    script.write_text(
+        "import json\n"
+        "from pelican import Pelican\n"
+        "from pelican.settings import read_settings\n"
+        f"open({str(root / 'runs.txt')!r}, 'a').write('run\\n')\n"
+        f"settings = json.loads({json.dumps(json.dumps(settings))})\n"
+        "Pelican(read_settings(path=None, override=settings)).run()\n"
+    )
+    subprocess.run(
+        [sys.executable, str(script)], cwd=root, check=True, capture_output=True
+    )
+    assert (root / "runs.txt").read_text() == "run\n"
+    assert page(root / "output", "post.html").audio["data-duration"]
+
+
+def test_where_no_pool_can_start_the_clips_are_read_here(
+    tmp_path: Path, clips, monkeypatch, caplog
+) -> None:
+    import logging
+
+    from pelican_audiotable.learn import pool
+
+    def no_processes(*args: object) -> None:
+        raise OSError("no processes in this sandbox")
+
+    files: dict[str, str | bytes | Path] = {
+        f"clips/{copy}-{name}": clip
+        for copy in range(2)
+        for name, clip in clips.items()
+    }
+    files["post.md"] = seed_post([f"/{n}" for n in sorted(files)], slug="post")
+    reading = {"AUDIOTABLE_WORKERS": 2, "AUDIOTABLE_ANALYSIS": False}
+    pooled = html_of(build_site(tmp_path / "pooled", files, **reading))
+    caplog.set_level(logging.INFO)
+    monkeypatch.setattr(pool, "_pool", no_processes)
+    alone = html_of(build_site(tmp_path / "alone", files, **reading))
+    assert alone == pooled
+    said = [r.getMessage() for r in caplog.records if "this process" in r.getMessage()]
+    assert said == [
+        "audiotable: clips are read in this process, not decoded "
+        "(OSError('no processes in this sandbox'))"
+    ]
