@@ -4,7 +4,7 @@
 2. otherwise its tables are found and each clip resolved to the file the site
    publishes (:func:`~.page.prepare_page`);
 3. every clip those pages use that the clip store does not know yet is learnt,
-   in one batch (:func:`~.pool.learn`: in a pool of processes when it decodes or
+   in one batch (:func:`~.learn.pool.learn`: in a pool of processes when it decodes or
    has many to read), and the blind tables' untagged copies are made;
 4. each page is finished with its clips' facts (:func:`~.page.finish_page`) and
    kept in the page store;
@@ -42,7 +42,7 @@ from .stores.pages import PageStore, Site, UsedClip
 
 if TYPE_CHECKING:  # the pool loads when a clip is to be learnt: a warm build
     from .blind.recipes import CopyRecipe  # needs none
-    from .learn.pool import Readers
+    from .learn.pool import Jobs
     from .page import TrialFiles
 
 logger = get_logger(__name__)
@@ -70,7 +70,7 @@ class PageWork:
 
 
 @dataclass(frozen=True)
-class ReadersResults:
+class KeptResults:
     """The readers' results the site keeps, by table, and their digest (a page
     with a blind table shows them: it is annotated anew when they change)."""
 
@@ -94,14 +94,14 @@ def build_pages(
     works: list[PageWork],
     site: Site,
     stores: Stores,
-    readers: Callable[[], Readers],
+    jobs: Callable[[], Jobs],
     workers: int,
     version: str,
-    results: ReadersResults | None = None,
+    results: KeptResults | None = None,
 ) -> list[ProcessedPage]:
-    """Every page of ``works`` annotated, in order. ``readers`` gives what learns
+    """Every page of ``works`` annotated, in order. ``jobs`` gives what learns
     a clip, asked for only when a page is annotated anew."""
-    results = results or ReadersResults({}, "")
+    results = results or KeptResults({}, "")
     keys = [
         PageStore.key(
             w.html,
@@ -120,7 +120,7 @@ def build_pages(
         # The table tree and the stages load only here: a warm build needs none.
         from .page import finish_page, prepare_page
 
-        files, learners = site.files, readers()
+        files, learning = site.files, jobs()
         prepared = {
             i: prepare_page(works[i].html, works[i].page, files, works[i].settings)
             for i in todo
@@ -128,7 +128,7 @@ def build_pages(
         facts = learn_clips(
             {path for page in prepared.values() for path in page.clip_files()},
             stores.clips,
-            learners,
+            learning,
             workers,
         )
         copies = make_copies(
@@ -139,7 +139,7 @@ def build_pages(
             },
             facts,
             stores.clips,
-            learners,
+            learning,
             workers,
         )
         for i, page in prepared.items():
@@ -162,13 +162,13 @@ def _may_be_blind(work: PageWork) -> bool:
 
 
 def learn_clips(
-    paths: set[Path], clips: ClipStore, readers: Readers, workers: int
+    paths: set[Path], clips: ClipStore, jobs: Jobs, workers: int
 ) -> dict[Path, ClipFacts]:
     """What is known of each file of ``paths``, learning in one batch what the
     clip store does not know yet (a file that cannot be hashed has none)."""
     from .learn.pool import learn
 
-    decoding = readers.decoding
+    decoding = jobs.decoding
 
     def known(key: str | None) -> bool:
         facts = clips.facts(key) if key else None
@@ -176,7 +176,7 @@ def learn_clips(
 
     unknown = [str(path) for path in paths if not known(clips.known_key(path))]
     if unknown:
-        clips.take(*learn(unknown, known, readers, workers))
+        clips.take(*learn(unknown, known, jobs, workers))
     learnt = {}
     for path in paths:
         key = clips.key_of(path)
@@ -190,11 +190,11 @@ def make_copies(
     trials: set[tuple[TrialFiles, bool]],
     facts: dict[Path, ClipFacts],
     clips: ClipStore,
-    readers: Readers,
+    jobs: Jobs,
     workers: int,
 ) -> dict[TrialFiles, list[MadeCopy | Unreadable]]:
     """Each blind trial's copies: matched when asked (one format, bandwidth,
-    loudness and length, by :func:`~.copy_recipe.trial_recipes`; made in worker
+    loudness and length, by :func:`~.blind.recipes.trial_recipes`; made in worker
     processes, once per recipe), else, or when its clips were not all decoded,
     its clips without their tags (once per content)."""
     from .blind.recipes import trial_recipes
@@ -210,11 +210,11 @@ def make_copies(
             continue  # a clip that cannot be read: its table stays open
         recipes = trial_recipes(known) if matched else "untagged copies were asked for"
         keys = [content_keys[path] for path in trial]
-        if isinstance(recipes, str) or readers.equalise is None or None in keys:
+        if isinstance(recipes, str) or jobs.equalise is None or None in keys:
             if matched:
                 logger.info("a blind trial's copies are untagged only: %s", recipes)
             copies[trial] = [
-                _untagged(path, key, metadata, clips, readers)
+                _untagged(path, key, metadata, clips, jobs)
                 for path, key, metadata in zip(trial, keys, known, strict=True)
             ]
             continue
@@ -224,19 +224,19 @@ def make_copies(
             planned[trial].append(recipe_key)
             if clips.matched_copy(recipe_key) is None:
                 to_make[recipe_key] = (path, recipe)
-    if to_make and readers.equalise is not None:
+    if to_make and jobs.equalise is not None:
         from .learn.pool import each_apart
 
-        budget = readers.budget.seconds * COPY_BUDGET
-        jobs = [
+        budget = jobs.budget.seconds * COPY_BUDGET
+        work = [
             (path, clips.matched_target(key), recipe, budget)
             for key, (path, recipe) in to_make.items()
         ]
         made = each_apart(
-            readers.equalise,
-            jobs,
+            jobs.equalise,
+            work,
             workers,
-            readers.budget,
+            jobs.budget,
             "copying blind trials:",
             "blind copies made",
         )
@@ -268,12 +268,12 @@ def _untagged(
     key: str | None,
     metadata: ClipMetadata,
     clips: ClipStore,
-    readers: Readers,
+    jobs: Jobs,
 ) -> MadeCopy | Unreadable:
     """The clip's copy without its tags (``key``: its content), as it reads."""
-    if key is None or readers.untag is None:
+    if key is None or jobs.untag is None:
         return Unreadable(ProblemKind.UNREADABLE, "it cannot be read")
-    name = clips.copy_of(path, key, readers.untag)
+    name = clips.copy_of(path, key, jobs.untag)
     if isinstance(name, Unreadable):
         return name
     size = (clips.published / COPIES / name).stat().st_size

@@ -1,6 +1,6 @@
 """The plugin's one error hierarchy: what can go wrong with a clip, a setting, a
 build in strict mode. Plain exceptions; a clip's error carries the
-:class:`~.values.ProblemKind` its player is marked with."""
+:class:`~.model.ProblemKind` its player is marked with."""
 
 from __future__ import annotations
 
@@ -25,14 +25,6 @@ class ClipError(AudioTableError):
     def __init__(self, message: str, tags: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.tags: dict[str, Any] = tags or {}
-
-    @staticmethod
-    def of_kind(
-        kind: ProblemKind, message: str, tags: dict[str, Any] | None = None
-    ) -> ClipError:
-        """The error of ``kind`` as the clip store kept it."""
-        cls = next((c for c in _CLIP_ERRORS if c.kind is kind), ClipError)
-        return cls(message, tags)
 
 
 class EmptyClip(ClipError):
@@ -69,16 +61,6 @@ class UntaggableClip(ClipError):
     """A clip that cannot be copied without its tags (for a blind table)."""
 
     kind = ProblemKind.UNTAGGABLE
-
-
-_CLIP_ERRORS = (
-    EmptyClip,
-    NotAudio,
-    CorruptClip,
-    UnsupportedCodec,
-    UndecodableClip,
-    UntaggableClip,
-)
 
 
 class SettingsError(AudioTableError, ValueError):

@@ -1,7 +1,24 @@
-"""The values that flow between the stages: what a clip is, what a table holds,
-what went wrong; what templates and the command line see; and how a length reads.
-Plain dataclasses; this module imports nothing of the package, so every stage can
-import it."""
+"""The domain model: the values that flow between the stages, what templates and
+the command line see, and how a length reads. Plain dataclasses; this module
+imports nothing of the package, so every stage can import it.
+
+The words the code uses, each in one meaning:
+
+- **clip**: one audio file a table plays, as the page names it (``src``).
+- **learn**: what the build does to a clip's *content*, once per digest of its
+  bytes, in worker processes: read its metadata, decode and measure it, copy it.
+- **facts** (:class:`ClipFacts`): what learning gives, as the clip store keeps
+  it: true of the bytes wherever they lie, so without a path.
+- **shown** (:meth:`ClipFacts.shown`): the facts a page shows of a clip at one
+  place in the site: with its path, its analysis if this build decodes, and
+  the decoder's last word on a length its header overpromised.
+- **reader**: a person reading the page (never code: the byte parsers are
+  ``learn/parsers``, what the pool runs are its jobs).
+- **trial**: one row of a blind table: clips to tell apart, in an order the
+  reader's browser shuffles.
+- **copy** (:class:`MadeCopy`): what a blind trial plays instead of a clip: made
+  alike for every clip of the trial, named by its own bytes.
+"""
 
 from __future__ import annotations
 
@@ -19,11 +36,9 @@ class ClipAnalysis:
     where there is nothing to measure (silence)."""
 
     loudness: float | None  # integrated, LUFS (BS.1770-4)
-    loudness_range: float | None  # LU (EBU Tech 3342); None under 3 s
     sample_peak: float | None  # dBFS
     true_peak: float | None  # dBTP, 4x oversampled
     leading_silence: float  # seconds
-    trailing_silence: float
     #: Lowest and highest sample of each column of the clip, -100..100, interleaved.
     envelope: tuple[int, ...] = ()
     #: Seconds the decoder gave: what plays, whatever a header promised (None

@@ -73,7 +73,7 @@ class PreparedTable:
     note: bool | None = None
 
     def trials(self) -> list[TrialFiles]:
-        """Its blind trials' clip files, as :func:`~.blind.trials_of` groups them
+        """Its blind trials' clip files, as :func:`~.blind.tables.trials_of` groups them
         (by labels alone: the same before the clips are learnt and after)."""
         clips = [_labels(clip) for clip in self.found.clips]
         trials = [
@@ -432,7 +432,7 @@ def _clip_info(
     learnt = facts.get(resolved.path)
     # Templates see where the clip lies in the site, not on this machine.
     shown = (
-        learnt.shown(resolved.source or "", settings.analyses)
+        learnt.shown(resolved.source or "", settings.decodes)
         if learnt
         else Unreadable(ProblemKind.UNREADABLE, "cannot read the file")
     )

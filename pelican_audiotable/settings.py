@@ -13,12 +13,15 @@ from .log import get_logger
 
 __all__ = ["AudioTableSettings", "SettingsError"]
 
-PRELOAD_CHOICES = ("none", "metadata", "auto", "keep")
 CAPTION_FIELD_CHOICES = ("duration", "tech", "title", "artist", "album", "loudness")
-GRID_CHOICES = ("off", "prefix")
-BLIND_COPIES_CHOICES = ("matched", "untagged")
-STUDY_CHOICES = ("", "sealed", "revealed")
-PALETTE_CHOICES = ("theme", "os")
+#: The settings that take one of a few words, and those words.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "preload": ("none", "metadata", "auto", "keep"),
+    "grid": ("off", "prefix"),
+    "blind_copies": ("matched", "untagged"),
+    "study": ("", "sealed", "revealed"),
+    "palette": ("theme", "os"),
+}
 
 logger = get_logger(__name__)
 
@@ -134,11 +137,12 @@ class AudioTableSettings:
                 "AUDIOTABLE_DECODE_MEMORY must be a number of megabytes of 512 or "
                 f"more, not {memory!r}"
             )
-        if self.preload not in PRELOAD_CHOICES:
-            raise SettingsError(
-                f"AUDIOTABLE_PRELOAD must be one of {PRELOAD_CHOICES}, "
-                f"not {self.preload!r}"
-            )
+        for name, choices in CHOICES.items():
+            if getattr(self, name) not in choices:
+                raise SettingsError(
+                    f"AUDIOTABLE_{name.upper()} must be one of {choices}, "
+                    f"not {getattr(self, name)!r}"
+                )
         unknown = set(self.caption_fields) - set(CAPTION_FIELD_CHOICES)
         if unknown:
             raise SettingsError(
@@ -152,30 +156,12 @@ class AudioTableSettings:
                 f"AUDIOTABLE_WORKERS must be a whole number from 1, "
                 f"not {self.workers!r}"
             )
-        if self.palette not in PALETTE_CHOICES:
-            raise SettingsError(
-                f"AUDIOTABLE_PALETTE must be one of {PALETTE_CHOICES}, "
-                f"not {self.palette!r}"
-            )
-        if self.study not in STUDY_CHOICES:
-            raise SettingsError(
-                f"AUDIOTABLE_STUDY must be one of {STUDY_CHOICES}, not {self.study!r}"
-            )
         if self.results_url and not self.results_url.startswith(
             ("https://", "http://", "mailto:")
         ):
             raise SettingsError(
                 "AUDIOTABLE_RESULTS_URL must be an http(s) or mailto: address, "
                 f"not {self.results_url!r}"
-            )
-        if self.blind_copies not in BLIND_COPIES_CHOICES:
-            raise SettingsError(
-                f"AUDIOTABLE_BLIND_COPIES must be one of {BLIND_COPIES_CHOICES}, "
-                f"not {self.blind_copies!r}"
-            )
-        if self.grid not in GRID_CHOICES:
-            raise SettingsError(
-                f"AUDIOTABLE_GRID must be one of {GRID_CHOICES}, not {self.grid!r}"
             )
 
     @classmethod
@@ -202,8 +188,9 @@ class AudioTableSettings:
         return cls(**values)
 
     @cached_property
-    def analyses(self) -> bool:
-        """Whether clips are analysed: asked for, and the extra is there."""
+    def decodes(self) -> bool:
+        """Whether this build decodes its clips (loudness, waveforms, spectra, matched
+        copies): ``analysis`` asked for it, and the [analysis] extra is installed."""
         if not self.analysis:
             return False
         from .extras import analysis_installed
@@ -215,7 +202,7 @@ class AudioTableSettings:
         """A stable text that changes whenever what shapes output changes (the
         analysis extra being installed included)."""
         values = [getattr(self, f.name) for f in fields(self) if f.name != "workers"]
-        return repr((*values, self.analyses))
+        return repr((*values, self.decodes))
 
 
 def blind_choice(value: object) -> str:

@@ -4,6 +4,7 @@ module imports one that imports it back, however far round."""
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from pathlib import Path
 
@@ -117,3 +118,47 @@ def test_the_readmes_map_names_every_module_and_folder_of_the_tree() -> None:
     assert tree | folders <= named, sorted((tree | folders) - named)
     stale = {w for w in named if w.endswith(".py")} - tree
     assert not stale, sorted(stale)
+
+
+REFERENCE = re.compile(r":(?:func|mod|class|meth|attr|data|exc):`~?([\w.]+)`")
+
+
+def _resolves(dotted: str) -> bool:
+    """Whether ``dotted`` names a module, or something in one."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:]:
+            if not hasattr(found, name):
+                annotations = getattr(found, "__annotations__", {})
+                fields = getattr(found, "__dataclass_fields__", {})
+                if name not in annotations and name not in fields:
+                    return False
+                found = None
+            else:
+                found = getattr(found, name)
+        return True
+    return False
+
+
+def test_every_reference_in_a_docstring_resolves() -> None:
+    """``:func:`~.pool.learn``` and its kin name what is there: looked up as
+    Sphinx would, from the module they are written in up to the package."""
+    broken = []
+    for name, path in modules().items():
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        for ref in REFERENCE.findall(path.read_text()):
+            bases = [name]
+            parts = package.split(".")
+            bases += [".".join(parts[:cut]) for cut in range(len(parts), 0, -1)]
+            candidates = [
+                b + ref if ref.startswith(".") else f"{b}.{ref}" for b in bases
+            ]
+            if not ref.startswith("."):
+                candidates.append(ref)
+            if not any(_resolves(c) for c in candidates):
+                broken.append(f"{name}: {ref}")
+    assert broken == []

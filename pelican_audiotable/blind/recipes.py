@@ -6,7 +6,7 @@ channel count), band-limited to the narrowest clip's bandwidth, brought to the
 quietest clip's loudness (measured once low-passed, within the headroom a copy
 has: nothing clips), started where its sound starts, and cut to the shortest
 clip's length with the same short fades. Pure: clip
-facts in, recipes out; :mod:`.equalise` writes the files.
+facts in, recipes out; :mod:`~.learn.equalise` writes the files.
 """
 
 from __future__ import annotations

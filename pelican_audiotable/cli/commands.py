@@ -12,7 +12,7 @@ from typing import Any
 from .._version import __version__
 from ..annotate.render import tech_line
 from ..learn.metadata import ClipError, ClipMetadata, read_metadata
-from ..model import format_duration
+from ..model import TAG_FIELDS, format_duration
 
 #: The keys of ``inspect --json``, in order; null where unknown.
 INSPECT_KEYS = (
@@ -25,12 +25,7 @@ INSPECT_KEYS = (
     "sample_rate",
     "channels",
     "size",
-    "title",
-    "artist",
-    "album",
-    "year",
-    "track",
-    "comment",
+    *TAG_FIELDS,
     "has_cover",
     "error",
 )

@@ -1,5 +1,5 @@
 """A blind trial's copy of a clip, written from its decoded audio by its
-:class:`~.copy_recipe.CopyRecipe`: resampled, low-passed, brought to the trial's
+:class:`~.blind.recipes.CopyRecipe`: resampled, low-passed, brought to the trial's
 loudness (measured once low-passed), trimmed and faded, then encoded as a
 constant-bitrate MP3 of bare frames (no ID3, no Xing or LAME header, no encoder
 string), so that its size and headers say nothing a sibling's do not.

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import UndecodableClip
-from .pool import DecodeBudget, Readers
+from .pool import DecodeBudget, Jobs
 
 if TYPE_CHECKING:
     from ..blind.recipes import CopyRecipe
@@ -53,9 +53,9 @@ def equalise_clip(
     return replace(metadata, path="", analysis=replace(analysis, picture=b""))
 
 
-def readers(analyse: bool, budget: DecodeBudget | None = None) -> Readers:
-    """The learners of a build: with the decoder when analysis is on."""
-    return Readers(
+def jobs_for(analyse: bool, budget: DecodeBudget | None = None) -> Jobs:
+    """What a build runs to learn its clips: with the decoder when it decodes."""
+    return Jobs(
         read_clip,
         decode_clip if analyse else None,
         untag_clip,

@@ -1,6 +1,6 @@
 """Measuring decoded sound: loudness (ITU-R BS.1770-4, EBU R128), its range (EBU
 Tech 3342), sample and true peak, leading and trailing silence, and the envelope a
-waveform is drawn from. Pure: samples in, a :class:`~.values.ClipAnalysis` out.
+waveform is drawn from. Pure: samples in, a :class:`~.model.ClipAnalysis` out.
 
 Samples are fed in chunks as they are decoded, so a clip of any length is measured
 in a few megabytes: the meter keeps only the energy of each 100 ms and the peaks of
@@ -22,7 +22,6 @@ ABSOLUTE_GATE = -70.0
 #: Blocks this far below the ungated loudness do not count either.
 RELATIVE_GATE = -10.0
 #: For the loudness range, short-term values this far below do not count (Tech 3342).
-RANGE_GATE = -20.0
 #: A sample below this level (dBFS) is silence, for leading and trailing silence.
 SILENCE_LEVEL = -60.0
 _SILENCE = 10 ** (SILENCE_LEVEL / 20)
@@ -143,7 +142,6 @@ class LoudnessMeter:
         self.sample_peak = 0.0
         self.true_peak = 0.0
         self.first_sound: int | None = None
-        self.last_sound: int | None = None
         self._ticks = 0  # ticks of the envelope so far
         self._by_hop = _Rows(self.hop, np.zeros(0))  # weighted energy, by 100 ms
         self._by_tick = _Rows(self.tick, np.zeros((self.channels, 0)))  # by 10 ms
@@ -165,7 +163,7 @@ class LoudnessMeter:
 
     def _feed_shape(self, ticks: np.ndarray) -> np.ndarray | None:
         """Lowest and highest sample of each 10 ms (channels x ticks x samples):
-        the envelope, the sample peak, and where the sound starts and ends.
+        the envelope, the sample peak, and where the sound starts.
         Returns each tick's loudest sample."""
         if not ticks.shape[1]:
             return None
@@ -183,10 +181,6 @@ class LoudnessMeter:
         if self.first_sound is None:
             first = np.abs(ticks[:, sound[0]]).max(axis=0) > _SILENCE
             self.first_sound = start + int(sound[0]) * length + int(first.argmax())
-        last = np.abs(ticks[:, sound[-1]]).max(axis=0) > _SILENCE
-        self.last_sound = (
-            start + int(sound[-1]) * length + length - 1 - int(last[::-1].argmax())
-        )
         return loudest
 
     def _feed_true_peak(self, samples: np.ndarray, loudest: np.ndarray | None) -> None:
@@ -244,19 +238,14 @@ class LoudnessMeter:
         true_peak = max(self.true_peak, self.sample_peak)
         energies = np.concatenate(self.energies) if self.energies else np.zeros(0)
         duration = self.frames / self.rate
-        last = self.last_sound
         return ClipAnalysis(
             loudness=_integrated(energies, self.hop, self._by_hop.rest),
-            loudness_range=_loudness_range(energies, self.hop),
             sample_peak=_db(self.sample_peak),
             true_peak=_db(true_peak),
             leading_silence=round(
                 (self.frames if self.first_sound is None else self.first_sound)
                 / self.rate,
                 3,
-            ),
-            trailing_silence=round(
-                duration - (last + 1) / self.rate if last is not None else duration, 3
             ),
             envelope=self._envelope(),
             decoded=round(duration, 3),
@@ -294,19 +283,6 @@ def _integrated(energies: np.ndarray, hop: int, rest: np.ndarray) -> float | Non
     if gated is None:
         return None
     return round(float(_loudness(blocks[gated[1]].mean())), 2)
-
-
-def _loudness_range(energies: np.ndarray, hop: int) -> float | None:
-    """The spread of the 3 s short-term loudness (every 100 ms) between its 10th and
-    95th percentiles, quiet parts gated out (EBU Tech 3342)."""
-    if len(energies) < 30:
-        return None
-    gated = _gated(_windows(energies, 30) / (30 * hop), RANGE_GATE)
-    if gated is None:
-        return None
-    levels, counted = gated
-    low, high = np.percentile(levels[counted], [10, 95])
-    return round(float(high - low), 2)
 
 
 def _gated(

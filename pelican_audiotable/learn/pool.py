@@ -65,7 +65,7 @@ DECODE_BUDGET = DecodeBudget()
 
 
 @dataclass(frozen=True)
-class Readers:
+class Jobs:
     """What learning a clip runs, handed in: the pool and the stores import none
     of it. Module-level functions, so that worker processes get them by name."""
 
@@ -100,28 +100,28 @@ Known = Callable[[str], bool]
 Learnt = tuple[dict[str, tuple[Stamp, str]], dict[str, ClipFacts]]
 
 
-def learn(names: Iterable[str], known: Known, readers: Readers, workers: int) -> Learnt:
+def learn(names: Iterable[str], known: Known, jobs: Jobs, workers: int) -> Learnt:
     """Every file of ``names`` hashed, then each content not ``known`` learnt
     once. Returns the new stamps and facts."""
     names = sorted(set(names))
-    here = readers.decode is None and (workers < 2 or len(names) < MIN_CLIPS_FOR_A_POOL)
+    here = jobs.decode is None and (workers < 2 or len(names) < MIN_CLIPS_FOR_A_POOL)
     workers = max(1, min(workers, len(names)))
     try:
-        return _learn(names, known, readers, workers, here)
+        return _learn(names, known, jobs, workers, here)
     except (OSError, RuntimeError, NotImplementedError) as error:
         if here:
             raise
         # No process can start here (a sandbox): read in this process, never
         # decode (the clips are decoded by a build that can).
         logger.info("clips are read in this process, not decoded (%r)", error)
-        return _learn(names, known, replace(readers, decode=None), 1, True)
+        return _learn(names, known, replace(jobs, decode=None), 1, True)
 
 
 def _learn(
-    names: list[str], known: Known, readers: Readers, workers: int, here: bool
+    names: list[str], known: Known, jobs: Jobs, workers: int, here: bool
 ) -> Learnt:
     hashing = Progress("hashing clips:", len(names))
-    with _executor(workers, readers.budget, here) as pool:
+    with _executor(workers, jobs.budget, here) as pool:
         chunk = max(1, len(names) // (workers * 4))
         hashed = []
         with _main_module_hidden():  # the processes start as work is submitted
@@ -139,21 +139,21 @@ def _learn(
             if not known(key):
                 first_of.setdefault(key, name)
         learning = Progress(
-            "reading and decoding clips:" if readers.decode else "reading clips:",
+            "reading and decoding clips:" if jobs.decode else "reading clips:",
             len(first_of),
         )
-        facts, remaining = _round(pool, list(first_of.items()), readers, learning)
+        facts, remaining = _round(pool, list(first_of.items()), jobs, learning)
     # A clip that crashes a worker breaks the pool: the clips it was running
     # beside are learnt alone, each in a process of its own, the rest in a new pool.
     while remaining:
         suspects, remaining = remaining[:workers], remaining[workers:]
         for key, name in suspects:
-            facts[key] = _alone(name, readers)
+            facts[key] = _alone(name, jobs)
         if remaining:
-            with _executor(workers, readers.budget, here) as pool:
-                more, remaining = _round(pool, remaining, readers)
+            with _executor(workers, jobs.budget, here) as pool:
+                more, remaining = _round(pool, remaining, jobs)
             facts.update(more)
-    verb = "read and decoded" if readers.decode else "read"
+    verb = "read and decoded" if jobs.decode else "read"
     learning.finish(f"{len(names)} clips hashed, {len(facts)} new ones {verb}")
     return stamps, facts
 
@@ -161,15 +161,13 @@ def _learn(
 def _round(
     pool: Executor,
     todo: list[tuple[str, str]],
-    readers: Readers,
+    jobs: Jobs,
     progress: Progress | None = None,
 ) -> tuple[dict[str, ClipFacts], list[tuple[str, str]]]:
     """What a pool learns of ``todo`` (content key, path) before it ends or breaks,
     and what it did not finish, in the order given (the order they ran in)."""
     with _main_module_hidden():
-        futures = [
-            (key, name, pool.submit(facts_of, name, readers)) for key, name in todo
-        ]
+        futures = [(key, name, pool.submit(facts_of, name, jobs)) for key, name in todo]
     for _ in as_completed([future for _, _, future in futures]):
         if progress is not None:
             progress.advance()
@@ -190,14 +188,14 @@ def _result(future: Future[Any]) -> Any:
         return None
 
 
-def _alone(name: str, readers: Readers) -> ClipFacts:
+def _alone(name: str, jobs: Jobs) -> ClipFacts:
     """A clip learnt in a process of its own; if that crashes too, its metadata is
-    read here (the readers are Python) and its decoding given up."""
+    read here (the jobs are Python) and its decoding given up."""
     try:
-        with _executor(1, readers.budget, False) as pool, _main_module_hidden():
-            return pool.submit(facts_of, name, readers).result()
+        with _executor(1, jobs.budget, False) as pool, _main_module_hidden():
+            return pool.submit(facts_of, name, jobs).result()
     except BrokenProcessPool:
-        facts = facts_of(name, replace(readers, decode=None))  # Python: here
+        facts = facts_of(name, replace(jobs, decode=None))  # Python: here
         return replace(facts, analysis=NotDecoded(CRASHED))
 
 
@@ -346,14 +344,14 @@ def _guarded(make: Callable[..., Any], *job: Any) -> Any:
 # --- What a worker computes -----------------------------------------------------
 
 
-def facts_of(name: str, readers: Readers) -> ClipFacts:
+def facts_of(name: str, jobs: Jobs) -> ClipFacts:
     """A clip read and, when asked, decoded (in a worker whenever it decodes)."""
     path = Path(name)
     try:
-        metadata = readers.read(path)
+        metadata = jobs.read(path)
     except ClipError as error:
         return ClipFacts(Unreadable(error.kind, str(error), error.tags))
     facts = ClipFacts(replace(metadata, path="", analysis=None))
-    if readers.decode is not None:
-        facts = replace(facts, analysis=readers.decode(path, _budget.seconds))
+    if jobs.decode is not None:
+        facts = replace(facts, analysis=jobs.decode(path, _budget.seconds))
     return facts

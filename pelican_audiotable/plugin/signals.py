@@ -40,9 +40,9 @@ from .assets import (
 from .filters import FILTERS
 
 if TYPE_CHECKING:  # the stores and the stages load when a page holds a clip
-    from ..build import PageWork, ReadersResults, Stores
+    from ..build import KeptResults, PageWork, Stores
     from ..find.resolve import SiteFiles
-    from ..learn.pool import Readers
+    from ..learn.pool import Jobs
     from ..model import AudioTableInfo, Problem, ProcessedPage
 
 logger = get_logger(__name__)
@@ -103,18 +103,18 @@ class _Build:
             )
         return self._stores
 
-    def readers(self) -> Readers:
-        from ..learn.jobs import readers
+    def jobs(self) -> Jobs:
+        from ..learn.jobs import jobs_for
         from ..learn.pool import DecodeBudget
 
-        if self.settings.analysis and not self.settings.analyses:
+        if self.settings.analysis and not self.settings.decodes:
             logger.warning(
                 "loudness matching and waveforms are off: their libraries are "
                 "not installed (pip install av numpy scipy turns them on; "
                 "AUDIOTABLE_ANALYSIS = False says no to them)"
             )
         budget = DecodeBudget(self.settings.decode_budget, self.settings.decode_memory)
-        return readers(self.settings.analyses, budget)
+        return jobs_for(self.settings.decodes, budget)
 
 
 _build = _Build()
@@ -200,7 +200,7 @@ def on_generator_init(generator: Any) -> None:
 
 def on_all_generators_finalized(generators: list[Any]) -> None:
     problems, _build.has_tables = annotate_generators(
-        generators, _build.settings, _build.stores, _build.readers, _build.published
+        generators, _build.settings, _build.stores, _build.jobs, _build.published
     )
     if _build._stores is not None:  # opened: a page may hold a clip
         _build._stores.save()
@@ -244,7 +244,7 @@ def on_finalized(pelican: Any) -> None:
     from ..build import publish_files
     from ..model import PUBLISHED
 
-    if not _build.settings.analyses:
+    if not _build.settings.decodes:
         logger.info(
             "blind tables play at their published loudness: loudness matching needs "
             "pip install av numpy scipy and AUDIOTABLE_ANALYSIS on"
@@ -261,12 +261,12 @@ def annotate_generators(
     generators: list[Any],
     settings: AudioTableSettings,
     stores: Callable[[], Stores],
-    readers: Callable[[], Readers],
+    jobs: Callable[[], Jobs],
     published: set[str] | None = None,
 ) -> tuple[list[Problem], bool]:
     """Annotate every article and page the generators hold; return the problems
     and whether any shows an audio table (and add the files they play or show
-    from the clip store to ``published``). The stores and the readers are asked
+    from the clip store to ``published``). The stores and the jobs are asked
     for only when a page may hold a clip."""
     contents = contents_of(generators)
     works = {
@@ -284,12 +284,12 @@ def annotate_generators(
     from ..model import ProcessedPage
 
     content_folder = Path(generators[0].settings["PATH"])
-    results, problems = readers_results(content_folder / settings.results_file)
+    results, problems = kept_results(content_folder / settings.results_file)
     done = build_pages(
         list(works.values()),
         PublishedSite(generators),
         stores(),
-        readers,
+        jobs,
         worker_count(settings.workers),
         code_version(),
         results,
@@ -308,11 +308,11 @@ def annotate_generators(
 MOST_RESULTS_BYTES = 64 * 1024 * 1024
 
 
-def readers_results(path: Path) -> tuple[ReadersResults, list[Problem]]:
+def kept_results(path: Path) -> tuple[KeptResults, list[Problem]]:
     """The readers' results kept in ``path`` (none when it is missing), and a
     problem for each token, or the file, that cannot be counted."""
     from ..blind.results import BadToken, by_table, file_tokens
-    from ..build import ReadersResults
+    from ..build import KeptResults
     from ..errors import ClipError
     from ..files import open_regular
     from ..model import Problem, ProblemKind
@@ -321,7 +321,7 @@ def readers_results(path: Path) -> tuple[ReadersResults, list[Problem]]:
         with open_regular(path) as handle:  # a FIFO named so would hang the build
             data = handle.read(MOST_RESULTS_BYTES + 1)
     except FileNotFoundError:
-        return ReadersResults({}, ""), []
+        return KeptResults({}, ""), []
     except (OSError, ClipError) as error:
         data, why = b"", f"it cannot be read ({getattr(error, 'strerror', error)})"
     else:
@@ -338,7 +338,7 @@ def readers_results(path: Path) -> tuple[ReadersResults, list[Problem]]:
     if why:
         problems.append(Problem(path.name, None, ProblemKind.RESULTS, why))
     digest = hashlib.sha256(data).hexdigest()[:16]
-    return ReadersResults(tables, digest), problems
+    return KeptResults(tables, digest), problems
 
 
 class PublishedSite:
@@ -546,7 +546,7 @@ def check_site(content: Path | None, settings_file: Path | None) -> SiteReport:
             generator.generate_context()
     options = AudioTableSettings.from_mapping(settings)
     problems, _ = annotate_generators(
-        generators, options, _stores_of_nothing, partial(_readers, options)
+        generators, options, _stores_of_nothing, partial(_jobs, options)
     )
     pages = []
     for item in contents_of(generators):
@@ -570,15 +570,15 @@ def _stores_of_nothing() -> Stores:
     return Stores(ClipStore(None, __version__), PageStore(None, __version__))
 
 
-def _readers(options: AudioTableSettings) -> Readers:
+def _jobs(options: AudioTableSettings) -> Jobs:
     """``check`` reads every clip, and decodes them as the build would: what it
     reports (silence, fairness, the blind tables' leak audit) is what a build
     finds."""
-    from ..learn.jobs import readers
+    from ..learn.jobs import jobs_for
     from ..learn.pool import DecodeBudget
 
     budget = DecodeBudget(options.decode_budget, options.decode_memory)
-    return readers(options.analyses, budget)
+    return jobs_for(options.decodes, budget)
 
 
 def _never_read_the_output(settings: dict[str, Any]) -> None:

@@ -216,7 +216,7 @@ class ClipStore:
 
     def matched_copy(self, recipe_key: str) -> MadeCopy | Unreadable | None:
         """A blind trial's copy made by the recipe of ``recipe_key`` (see
-        :meth:`~.copy_recipe.CopyRecipe.key`), or why it could not be; None when
+        :meth:`~.blind.recipes.CopyRecipe.key`), or why it could not be; None when
         it is to be made."""
         raw = self.matched.get(recipe_key)
         try:
@@ -235,7 +235,7 @@ class ClipStore:
         return made
 
     def matched_target(self, recipe_key: str) -> Path:
-        """Where a copy is written before :meth:`take_matched` names it."""
+        """Where a copy is written before :meth:`ClipStore.take_matched` names it."""
         folder = self.published / COPIES
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f".{recipe_key[:16]}.{os.getpid()}.mp3"
@@ -243,7 +243,7 @@ class ClipStore:
     def take_matched(
         self, recipe_key: str, made: ClipMetadata | Unreadable
     ) -> MadeCopy | Unreadable:
-        """A copy written at :meth:`matched_target`, named by its own bytes (or why
+        """A copy written at :meth:`ClipStore.matched_target`, named by its own bytes (or why
         there is none), kept."""
         written = self.matched_target(recipe_key)
         result: MadeCopy | Unreadable

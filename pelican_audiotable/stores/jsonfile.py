@@ -58,7 +58,7 @@ def save(file: Path, stamp: str, payload: dict[str, Any]) -> bool:
 
 
 def write_atomically(file: Path, data: str | bytes) -> bool:
-    """``data`` written whole to ``file`` (:func:`~..files.write_whole`); a store
+    """``data`` written whole to ``file`` (:func:`~.files.write_whole`); a store
     that cannot be written is said, never an error: the next build learns again."""
     try:
         write_whole(file, data)

@@ -201,7 +201,7 @@ def test_check_quotes_the_leak_audit(tmp_path: Path, built, takes) -> None:
 
 def test_a_trial_too_short_or_not_decoded_has_no_recipe() -> None:
     def clip(decoded: float | None, silence: float = 0.0) -> ClipMetadata:
-        analysis = ClipAnalysis(-20, None, -3, -3, silence, 0, decoded=decoded)
+        analysis = ClipAnalysis(-20, -3, -3, silence, decoded=decoded)
         return ClipMetadata("x", "MP3", "MP3", 1, None, None, None, None, None, 1,
                             analysis=analysis)  # fmt: skip
 

@@ -16,7 +16,7 @@ from pelican_audiotable.annotate.render import waveform_svg
 from pelican_audiotable.errors import UndecodableClip
 from pelican_audiotable.learn import loudness
 from pelican_audiotable.learn.analysis import analyse, analyse_guarded
-from pelican_audiotable.learn.jobs import readers
+from pelican_audiotable.learn.jobs import jobs_for
 from pelican_audiotable.learn.loudness import LoudnessMeter
 from pelican_audiotable.learn.pool import CRASHED, learn
 from pelican_audiotable.model import ClipAnalysis, NotDecoded, Unreadable
@@ -91,7 +91,6 @@ def test_a_clip_shorter_than_one_block_is_measured_whole() -> None:
     short = measure(np.stack([tone, tone]))
     long = measure(np.stack([sine(5, -20)] * 2))
     assert short.loudness == pytest.approx(long.loudness, abs=0.2)
-    assert short.loudness_range is None
     silent = measure(np.zeros((2, 12000)))
     assert silent.loudness is None and silent.true_peak is None
 
@@ -107,14 +106,13 @@ def test_true_peak_finds_the_peak_between_samples() -> None:
     assert measured.true_peak == pytest.approx(-6.02, abs=0.3)
 
 
-def test_leading_and_trailing_silence() -> None:
+def test_leading_silence() -> None:
     rate = 48000
     tone = np.concatenate(
         [np.zeros(int(0.8 * rate)), sine(2, -20), np.zeros(rate // 2)]
     )
     measured = measure(np.stack([tone, tone]), rate, chunk=7000)
     assert measured.leading_silence == pytest.approx(0.8, abs=0.002)
-    assert measured.trailing_silence == pytest.approx(0.5, abs=0.002)
 
 
 def test_chunking_does_not_change_what_is_measured() -> None:
@@ -123,7 +121,6 @@ def test_chunking_does_not_change_what_is_measured() -> None:
     one = measure(noise, chunk=48000 * 7)
     many = measure(noise, chunk=4321)
     assert many.loudness == pytest.approx(one.loudness, abs=0.001)
-    assert many.loudness_range == pytest.approx(one.loudness_range, abs=0.001)
     assert many.true_peak == one.true_peak and many.sample_peak == one.sample_peak
     assert many.envelope == one.envelope
 
@@ -169,7 +166,7 @@ def test_damaged_clips_never_break_the_analysis(
             damaged = tmp_path / f"{case}-{name}"
             damaged.write_bytes(bytes(data))
             names.append(str(damaged))
-    stamps, facts = learn(names, lambda key: False, readers(analyse=True), 2)
+    stamps, facts = learn(names, lambda key: False, jobs_for(analyse=True), 2)
     assert len(stamps) == len(names)
     outcomes = Counter()
     for learnt in facts.values():
