@@ -72,10 +72,12 @@ def test_no_module_imports_itself_round_a_cycle() -> None:
     assert cycles == []
 
 
-#: The longest chain of imports allowed: the command line, Pelican's glue, the
-#: build's order, one page's way, the stages, the markup, the tokenizer and the
-#: values are eight floors.
-MOST_FLOORS = 8
+#: The longest chain of imports allowed: the command line, ``check``, Pelican's
+#: content in and out, the build's order, one page's way, annotating, finding,
+#: the table tree and the tokenizer are nine floors (``cli.commands →
+#: plugin.check → plugin.content → build → page → annotate.tables → find.clips →
+#: markup.tree → markup.tokens``).
+MOST_FLOORS = 9
 
 
 def floors(graph: dict[str, set[str]]) -> dict[str, int]:

@@ -231,7 +231,7 @@ def _describe(path: Path, meta: ClipMetadata | ClipError) -> str:
 
 
 def _check(content: Path | None, settings_file: Path | None) -> int:
-    from ..plugin.signals import check_site
+    from ..plugin.check import check_site
 
     report = check_site(content, settings_file)
     for note in report.notes:

@@ -2,9 +2,10 @@
 
 Every page of every build passes through here: a page whose HTML names no table
 and no clip is left alone before anything is tokenized. The others are read token
-by token as a browser reads them (:mod:`~.markup.tokens`), so that a table a browser does
-not build (in a script's text, a comment, a ``<textarea>``, a ``<template>``) is
-never touched, and the comment right before a table is known (a blind marker).
+by token as a browser reads them (:mod:`~.markup.tokens`), so that a table a
+browser does not build (in a script's text, a comment, a ``<textarea>``, a
+``<template>``) is never touched, and the comment right before a table is known
+(a blind marker).
 """
 
 from __future__ import annotations

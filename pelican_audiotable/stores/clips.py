@@ -243,8 +243,8 @@ class ClipStore:
     def take_matched(
         self, recipe_key: str, made: ClipMetadata | Unreadable
     ) -> MadeCopy | Unreadable:
-        """A copy written at :meth:`ClipStore.matched_target`, named by its own bytes (or why
-        there is none), kept."""
+        """A copy written at :meth:`ClipStore.matched_target`, named by its own
+        bytes (or why there is none), kept."""
         written = self.matched_target(recipe_key)
         result: MadeCopy | Unreadable
         if isinstance(made, Unreadable):

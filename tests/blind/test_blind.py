@@ -245,9 +245,9 @@ def test_a_warm_build_publishes_the_copies_again(tmp_path: Path, files) -> None:
     names = sorted(p.name for p in (cold / "audiotable/blind").iterdir())
     warm = build_site(tmp_path, {}, DELETE_OUTPUT_DIRECTORY=True)
     assert sorted(p.name for p in (warm / "audiotable/blind").iterdir()) == names
-    from pelican_audiotable.plugin import signals as plugin
+    from pelican_audiotable.plugin import signals
 
-    assert plugin.last_build().pages_served >= 3
+    assert signals.last_build().pages_served >= 3
 
 
 # --- Pure parts ---------------------------------------------------------------------

@@ -146,14 +146,14 @@ def test_the_page_ties_no_copy_to_a_take(built, takes) -> None:
 def test_a_rebuild_makes_no_copy_again_and_writes_the_same_page(
     tmp_path: Path, takes
 ) -> None:
-    from pelican_audiotable.plugin import signals as plugin
+    from pelican_audiotable.plugin import signals
 
     first = build_site(tmp_path, {**takes, "takes.md": POST})
     copies = _copies(first)
     # The page again, from its source (not the page store): the copies are kept.
     (tmp_path / "content" / "takes.md").write_text(POST + "\nAgain.\n")
     again = build_site(tmp_path, {})
-    assert plugin.last_build().pages_served == 0
+    assert signals.last_build().pages_served == 0
     assert _copies(again) == copies
     assert _blind_table(again / "takes.html") == _blind_table(first / "takes.html")
 

@@ -7,7 +7,7 @@ import json
 import logging
 from pathlib import Path
 
-from pelican_audiotable.plugin import signals as plugin
+from pelican_audiotable.plugin import signals
 from tests.conftest import build_site
 from tests.plugin.test_build import page
 
@@ -64,7 +64,7 @@ def test_each_clip_is_measured_once_by_content_and_shown(
 def test_a_warm_build_decodes_nothing_and_shows_the_same(tmp_path: Path, clips):
     cold = (build_site(tmp_path, grid_files(clips)) / "takes.html").read_text()
     warm = (build_site(tmp_path, {}) / "takes.html").read_text()
-    assert plugin.last_build().clips_read == 0
+    assert signals.last_build().clips_read == 0
     assert warm == cold
 
 

@@ -13,7 +13,7 @@ import html5lib
 import pytest
 from bs4 import BeautifulSoup
 
-from pelican_audiotable.plugin.signals import StrictModeError
+from pelican_audiotable.errors import StrictModeError
 from tests.conftest import build_site, decoded_seconds, site_settings
 
 
@@ -281,7 +281,7 @@ def test_feeds_and_summaries_stay_valid_with_durations_as_text(site, clips) -> N
 
 def test_theme_templates_get_the_tables_and_the_filters(tmp_path: Path, clips) -> None:
     """Cold, and warm where the tables come undecoded from the page store."""
-    from pelican_audiotable.plugin import signals as plugin
+    from pelican_audiotable.plugin import signals
 
     templates = tmp_path / "overrides"
     templates.mkdir()
@@ -302,7 +302,7 @@ def test_theme_templates_get_the_tables_and_the_filters(tmp_path: Path, clips) -
         output = build_site(
             tmp_path, files_to_add, THEME_TEMPLATES_OVERRIDES=[str(templates)]
         )
-        assert plugin.last_build().pages_served == build
+        assert signals.last_build().pages_served == build
         soup = page(output, "post.html")
         assert soup.find(id="summary").get_text() == "2 clips · 0:17"
         assert soup.find(id="total").get_text() == "0:17"
@@ -333,7 +333,7 @@ def test_warm_build_serves_pages_from_the_cache_and_still_warns(
 ) -> None:
     from pelican.log import LimitFilter
 
-    from pelican_audiotable.plugin import signals as plugin
+    from pelican_audiotable.plugin import signals
 
     files = {
         "clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
@@ -341,17 +341,22 @@ def test_warm_build_serves_pages_from_the_cache_and_still_warns(
         "bad.md": seed_post(["/clips/gone.mp3"], slug="bad"),
     }
     cold = (build_site(tmp_path, files) / "good.html").read_text()
-    assert (plugin.last_build().pages_served, plugin.last_build().clips_read) == (0, 1)
+    assert (signals.last_build().pages_served, signals.last_build().clips_read) == (
+        0,
+        1,
+    )
     assert len(warnings()) == 1
     LimitFilter._raised_messages.clear()  # Pelican says a warning once a process
     warm = (build_site(tmp_path, {}) / "good.html").read_text()
     assert warm == cold
-    assert plugin.last_build().pages_served == 2  # neither parsed again…
-    assert plugin.last_build().clips_read == 0
+    assert signals.last_build().pages_served == 2  # neither parsed again…
+    assert signals.last_build().clips_read == 0
     assert len(warnings()) == 2  # …and bad.md's warning said again
     LimitFilter._raised_messages.clear()
     build_site(tmp_path, {"clips/gone.mp3": clips["cbr-128-stereo-44k.mp3"]})
-    assert plugin.last_build().pages_served == 1  # the clip came: bad.md annotated anew
+    assert (
+        signals.last_build().pages_served == 1
+    )  # the clip came: bad.md annotated anew
     assert len(warnings()) == 2  # with nothing to warn about
     assert "audiotable-caption" in (tmp_path / "output" / "bad.html").read_text()
 
@@ -417,7 +422,7 @@ def test_a_pool_of_processes_gives_the_same_site_as_one_process(
     site is the one a single process builds, and its warnings the same."""
     from pelican.log import LimitFilter
 
-    from pelican_audiotable.plugin import signals as plugin
+    from pelican_audiotable.plugin import signals
 
     names = sorted(clips)
     files: dict[str, str | bytes | Path] = {
@@ -441,22 +446,25 @@ def test_a_pool_of_processes_gives_the_same_site_as_one_process(
 
     alone = build("alone", 1)
     alone_warnings = warnings()
-    assert plugin.last_build().clips_read == len(names)  # one read per content
+    assert signals.last_build().clips_read == len(names)  # one read per content
     pooled = build("pooled", 2)
     assert pooled == alone
     assert "gone.mp3" in alone_warnings[0]
     assert warnings()[len(alone_warnings) :] == alone_warnings
-    assert plugin.last_build().clips_read == len(names)
+    assert signals.last_build().clips_read == len(names)
     pooled_warm = build("pooled", 2, content={})
     assert pooled_warm == alone
-    assert (plugin.last_build().clips_read, plugin.last_build().pages_served) == (0, 12)
+    assert (signals.last_build().clips_read, signals.last_build().pages_served) == (
+        0,
+        12,
+    )
 
 
 def test_bundled_theme_warm_build_is_the_cold_one(tmp_path: Path, clips) -> None:
     """The theme's clip badges read every page's tables: from the page store, still
     undecoded JSON, they must give the same site."""
     from pelican_audiotable import theme_path
-    from pelican_audiotable.plugin import signals as plugin
+    from pelican_audiotable.plugin import signals
 
     files = {
         "clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
@@ -474,7 +482,7 @@ def test_bundled_theme_warm_build_is_the_cold_one(tmp_path: Path, clips) -> None
 
     cold = build(files)
     warm = build({})
-    assert plugin.last_build().pages_served == 2
+    assert signals.last_build().pages_served == 2
     assert warm == cold
     assert "2 clips ·" in cold["index.html"] and "1 clip ·" in cold["index.html"]
 

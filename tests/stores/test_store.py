@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pelican_audiotable.plugin import signals as plugin
+from pelican_audiotable.plugin import signals, site
 from tests.conftest import build_site, site_settings
 from tests.plugin.test_build import page, seed_post
 
@@ -81,7 +81,7 @@ def test_a_ci_clone_with_its_cache_reads_no_clip_and_parses_no_table(
     shutil.rmtree(clone / "output")
     output = build_site(clone, {})
     assert html_of(output) == built
-    counts = plugin.last_build()
+    counts = signals.last_build()
     assert (counts.clips_read, counts.pages_annotated, counts.pages_served) == (0, 0, 3)
     assert counts.clips_hashed == 3  # new mtimes: each clip hashed, none read
 
@@ -109,7 +109,7 @@ def test_exactly_the_affected_pages_are_built_again(
     elif change == "a setting changed":
         settings["AUDIOTABLE_PRELOAD"] = "metadata"
     elif change.startswith("the code changed"):  # an editable install, edited
-        monkeypatch.setattr(plugin, "code_version", lambda *suffixes: "0.1.0+edited")
+        monkeypatch.setattr(site, "code_version", lambda *suffixes: "0.1.0+edited")
     else:
         for name in ("stamps.json", "clips.json", "pages.json"):
             store = tmp_path / "cache" / "audiotable" / name
@@ -117,7 +117,7 @@ def test_exactly_the_affected_pages_are_built_again(
             payload["version"] = "0.0.1/1"
             store.write_text(json.dumps(payload))
     output = build_site(tmp_path, {}, **settings)
-    counts = plugin.last_build()
+    counts = signals.last_build()
     assert counts.pages_annotated == len(built_again)
     assert counts.pages_served == 3 - len(built_again)
     if change == "clip c moved away":
@@ -147,7 +147,7 @@ def test_the_stores_are_plain_json_pruned_and_rebuilt_when_damaged(
     assert len(facts["payload"]) == 3 and facts["version"].startswith("0.1.0+")
     (tmp_path / "content" / "three.md").unlink()  # c.ogg: used by no page now
     build_site(tmp_path, {})
-    assert plugin.last_build().pages_served == 2
+    assert signals.last_build().pages_served == 2
     assert len(json.loads((folder / "clips.json").read_text())["payload"]) == 2
     assert len(json.loads((folder / "stamps.json").read_text())["payload"]) == 2
     assert len(list((folder / "published" / "spectra").iterdir())) == 2
