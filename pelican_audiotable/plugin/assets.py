@@ -28,14 +28,21 @@ _HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
 
 
 def publish_assets(settings: dict[str, Any]) -> None:
-    """The CSS and JS into the output's theme folder, where pages link them (each
-    under a temporary name first: a build killed midway leaves no half file)."""
+    """The CSS and the script's modules into the output's theme folder, where
+    pages link them (each under a temporary name first: a build killed midway
+    leaves no half file)."""
     target = Path(settings["OUTPUT_PATH"]) / settings.get("THEME_STATIC_DIR", "theme")
-    for name in (STYLESHEET, SCRIPT):
-        source = Path(ASSETS_FOLDER) / name
-        published = target / name
+    for source in asset_files():
+        published = target / source.relative_to(ASSETS_FOLDER)
         if not published.exists() or published.read_bytes() != source.read_bytes():
             write_whole(published, source)
+
+
+def asset_files() -> list[Path]:
+    """The stylesheet and every module of the script (the blind tables' ones
+    load only on pages that have one)."""
+    folder = Path(ASSETS_FOLDER) / "audiotable"
+    return sorted(p for p in folder.rglob("*") if p.suffix in (".css", ".js"))
 
 
 def bundled_theme() -> str:
@@ -59,7 +66,7 @@ def link_assets(html: str, base_url: str, jsonld: str = "") -> str:
         base = escape(base_url.rstrip("/"), quote=True)
         tags += (
             f'<link rel="stylesheet" href="{base}/{STYLESHEET}">\n'
-            f'<script src="{base}/{SCRIPT}" defer></script>\n'
+            f'<script type="module" src="{base}/{SCRIPT}"></script>\n'
         )
     if jsonld and 'class="audiotable-jsonld"' not in html:
         tags += jsonld + "\n"

@@ -816,12 +816,12 @@ def test_the_listening_script_cuts_durations_as_the_captions_do(tab, tmp_path: P
     """A clip of 12.5 s: 0:12 in the caption the build wrote and in the player."""
     from pelican_audiotable.plugin.assets import ASSETS_FOLDER
 
-    script = (Path(ASSETS_FOLDER) / "audiotable" / "audiotable.js").read_text()
+    shutil.copytree(Path(ASSETS_FOLDER) / "audiotable", tmp_path / "audiotable")
     (tmp_path / "index.html").write_text(
         '<table class="audiotable"><tr><td><audio controls data-duration="12.500" '
         'src="x.mp3"></audio><div class="audiotable-caption"><time '
         'class="audiotable-duration">0:12</time></div></td></tr></table>'
-        f"<script>{script}</script>"
+        '<script type="module" src="audiotable/audiotable.js"></script>'
     )
     with serve(tmp_path) as url:
         tab.goto(url + "/index.html")

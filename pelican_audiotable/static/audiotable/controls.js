@@ -1,0 +1,211 @@
+// @ts-check
+/**
+ * The controls a table gets: each clip a compact player (play/pause, a seekable
+ * bar, elapsed/total time showing the build-time length before anything is
+ * downloaded), its waveform seeking on a click and looping on a drag, a row of
+ * tools before the table (loudness matching, spectra, "Copy link"), and keys:
+ * Space plays/pauses, 1-9 pick a clip, arrows seek 5 s, [ and ] loop from or to
+ * the playhead, Escape stops looping.
+ */
+import { clock } from "./clock.js";
+import { durationOf, leadOf, nameOf, toolsOf, waveformOf } from "./clips.js";
+import { enroll, latest, seek, setLoop, start, toggle } from "./engine.js";
+import { offerLink } from "./links.js";
+import { rowLoop } from "./loops.js";
+import { addMatchingSwitch } from "./matching.js";
+
+const SEEK_STEP = 5;
+
+/** @param {HTMLTableElement} table */
+export function enhanceTable(table) {
+  /** @type {HTMLAudioElement[]} */
+  const clips = Array.from(table.querySelectorAll("audio[data-duration]"));
+  if (!clips.length) return;
+  clips.forEach(enhanceClip);
+  toolsOf(table);
+  addMatchingSwitch(table, clips);
+  addSpectrumSwitch(table);
+  const offer = () => offerLink(table, clips);
+  table.addEventListener("play", offer, { capture: true, once: true });
+  table.addEventListener("audiotable:looped", offer, { once: true });
+  table.classList.add("audiotable-enhanced");
+  if (!table.hasAttribute("tabindex")) table.tabIndex = 0;
+  const said = table.caption?.textContent?.trim() ?? "";
+  const caption = said ? `${said}${/[.?!]$/.test(said) ? "" : "."} ` : "";
+  table.setAttribute(
+    "aria-label",
+    `${caption}Audio comparison: Space plays or pauses, keys 1 to ${Math.min(clips.length, 9)} pick a clip, arrows seek, [ and ] loop from or to the playhead, Escape stops looping.`,
+  );
+
+  /** The clip keys act on: the one playing here, else the last started here. */
+  const active = () =>
+    clips.find((clip) => !clip.paused) ||
+    clips.find((clip) => clip === latest()) ||
+    clips[0];
+
+  table.addEventListener("keydown", (event) => {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const onRange = event.target instanceof HTMLInputElement;
+    const digit = Number(event.key);
+    if (Number.isInteger(digit) && digit >= 1 && digit <= Math.min(9, clips.length)) {
+      // In the order the reader sees them (a blind table's is shuffled).
+      const chosen = table.querySelectorAll("audio[data-duration]")[digit - 1];
+      if (!(chosen instanceof HTMLAudioElement)) return;
+      if (chosen.paused) start(chosen);
+      const control = chosen.nextElementSibling?.querySelector("button");
+      if (control instanceof HTMLElement) control.focus();
+      event.preventDefault();
+    } else if (event.key === " " && !(event.target instanceof HTMLButtonElement)) {
+      toggle(active());
+      event.preventDefault();
+    } else if (event.key === "[" || event.key === "]") {
+      // A loop from (or to) the playhead; its other end the clip's, or the loop's.
+      const clip = active();
+      const lead = leadOf(clip);
+      const now = Math.max(0, clip.currentTime - lead);
+      const loop = rowLoop(clip) ?? { from: 0, to: durationOf(clip) - lead };
+      setLoop(clip, event.key === "[" ? { from: now, to: loop.to } : { from: loop.from, to: now });
+      event.preventDefault();
+    } else if (event.key === "Escape" && rowLoop(active())) {
+      setLoop(active(), null);
+      event.preventDefault();
+    } else if (!onRange && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
+      const clip = active();
+      const step = event.key === "ArrowRight" ? SEEK_STEP : -SEEK_STEP;
+      seek(clip, Math.max(0, Math.min(durationOf(clip), clip.currentTime + step)));
+      event.preventDefault();
+    }
+  });
+}
+
+/** @param {HTMLAudioElement} audio @param {number} index */
+function enhanceClip(audio, index) {
+  enroll(audio);
+  let name = nameOf(audio, index);
+  const total = durationOf(audio);
+
+  const player = document.createElement("div");
+  player.className = "audiotable-player";
+  player.dataset.state = "paused";
+  player.setAttribute("role", "group");
+  player.setAttribute("aria-label", name);
+
+  const button = document.createElement("button");
+  button.type = "button";
+  button.setAttribute("aria-label", `Play ${name}`);
+
+  const bar = document.createElement("input");
+  bar.type = "range";
+  bar.min = "0";
+  bar.max = String(total || 0);
+  bar.step = "0.1";
+  bar.value = "0";
+  bar.setAttribute("aria-label", `Position in ${name}`);
+
+  const time = document.createElement("span");
+  time.className = "audiotable-time";
+  time.textContent = `${clock(0, total)} / ${clock(total, total)}`;
+
+  player.append(button, bar, time);
+  audio.after(player);
+
+  const waveform = waveformOf(audio);
+  const progress = waveform?.querySelector(".audiotable-progress");
+  const columns = waveform ? waveform.viewBox.baseVal.width : 0;
+  if (waveform) enableSeeking(waveform, audio, total);
+
+  const show = () => {
+    const now = audio.currentTime;
+    if (progress && total) {
+      progress.setAttribute("width", String((columns * Math.min(now, total)) / total));
+    }
+    bar.value = String(now);
+    bar.setAttribute("aria-valuetext", `${clock(now, total)} of ${clock(total, total)}`);
+    time.textContent = `${clock(now, total)} / ${clock(total, total)}`;
+  };
+  const state = () => {
+    const playing = !audio.paused && !audio.ended;
+    player.dataset.state = playing ? "playing" : "paused";
+    button.setAttribute("aria-label", `${playing ? "Pause" : "Play"} ${name}`);
+    button.setAttribute("aria-pressed", String(playing));
+  };
+
+  // A blind table reshuffled: the clip has a new letter.
+  audio.addEventListener("audiotable:renamed", () => {
+    name = nameOf(audio, index);
+    player.setAttribute("aria-label", name);
+    bar.setAttribute("aria-label", `Position in ${name}`);
+    state();
+  });
+  button.addEventListener("click", () => toggle(audio));
+  bar.addEventListener("input", () => seek(audio, Number(bar.value)));
+  audio.addEventListener("timeupdate", show);
+  audio.addEventListener("seeked", show);
+  audio.addEventListener("play", state);
+  audio.addEventListener("pause", state);
+  audio.addEventListener("ended", state);
+  show();
+  return player;
+}
+
+/**
+ * Click a waveform to seek; drag across it to loop that passage in the whole row.
+ * The range input stays the labelled control; the keys set loops too.
+ * @param {SVGElement} waveform @param {HTMLAudioElement} audio @param {number} total
+ */
+function enableSeeking(waveform, audio, total) {
+  /** @param {PointerEvent} event */
+  const at = (event) => {
+    const box = waveform.getBoundingClientRect();
+    if (!box.width || !total) return 0;
+    return Math.max(0, Math.min(1, (event.clientX - box.left) / box.width)) * total;
+  };
+  /** @type {{x: number, time: number} | null} */
+  let pressed = null;
+  waveform.addEventListener("pointerdown", (event) => {
+    waveform.setPointerCapture(event.pointerId);
+    pressed = { x: event.clientX, time: at(event) };
+  });
+  waveform.addEventListener("pointermove", (event) => {
+    if (!pressed || !waveform.hasPointerCapture(event.pointerId)) return;
+    if (Math.abs(event.clientX - pressed.x) > 4) {
+      const [from, to] = [pressed.time, at(event)].sort((a, b) => a - b);
+      const lead = leadOf(audio);
+      setLoop(audio, { from: Math.max(0, from - lead), to: to - lead });
+    }
+  });
+  waveform.addEventListener("pointerup", (event) => {
+    if (pressed && Math.abs(event.clientX - pressed.x) <= 4) seek(audio, at(event));
+    pressed = null;
+  });
+  waveform.classList.add("audiotable-seekable");
+}
+
+/**
+ * The table's switch between waveforms and spectrograms, when it has them. The
+ * pictures are black ink: inverted where the waveforms are drawn light (a dark
+ * theme).
+ * @param {HTMLTableElement} table
+ */
+function addSpectrumSwitch(table) {
+  const pictures = Array.from(table.querySelectorAll("image.audiotable-spectrum"));
+  if (!pictures.length) return;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "audiotable-view";
+  button.textContent = "Spectrum";
+  button.setAttribute("aria-pressed", "false");
+  button.addEventListener("click", () => {
+    const on = button.getAttribute("aria-pressed") !== "true";
+    for (const picture of pictures) {
+      const href = picture instanceof SVGElement ? picture.dataset.href : null;
+      if (on && href && !picture.getAttribute("href")) picture.setAttribute("href", href);
+    }
+    const ink = getComputedStyle(pictures[0].closest("svg") ?? table).color;
+    const [r, g, b] = (ink.match(/[\d.]+/g) ?? []).map(Number);
+    table.classList.toggle("audiotable-light-ink", 0.2126 * r + 0.7152 * g + 0.0722 * b > 128);
+    table.classList.toggle("audiotable-spectra", on);
+    button.setAttribute("aria-pressed", String(on));
+  });
+  toolsOf(table).append(button);
+}
