@@ -31,10 +31,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 BUDGETS = {"open": 14 * 1024, "blind": 20 * 1024}
-TABLE = "| Take | Human | AI |\n|--|--|--|\n| Verse | [h](/clips/h.mp3) | [a](/clips/a.mp3) |\n"
+TABLE = (
+    "| Take | Human | AI |\n|--|--|--|\n"
+    "| Verse | [h](/clips/h.mp3) | [a](/clips/a.mp3) |\n"
+)
+HEAD = "Date: 2025-01-01\n"
 PAGES = {
-    "open": f"Title: Open\nSlug: open\nDate: 2025-01-01\n\n{TABLE}",
-    "blind": f"Title: Blind\nSlug: blind\nDate: 2025-01-01\nAudiotable_blind: yes\n\n{TABLE}",
+    "open": f"Title: Open\nSlug: open\n{HEAD}\n{TABLE}",
+    "blind": f"Title: Blind\nSlug: blind\n{HEAD}Audiotable_blind: yes\n\n{TABLE}",
 }
 SETTINGS = """
 PATH = "content"
@@ -98,8 +102,9 @@ def main() -> None:
                     total = sum(sizes.values())
                     verdict = "within" if total <= budget else "OVER"
                     print(
-                        f"{name:8} theme, {slug:5} page: {total / 1024:5.1f} KB gzipped "
-                        f"in {len(sizes)} files ({verdict} {budget // 1024} KB)"
+                        f"{name:8} theme, {slug:5} page: {total / 1024:5.1f} KB "
+                        f"gzipped in {len(sizes)} files ({verdict} "
+                        f"{budget // 1024} KB)"
                     )
                     for path, size in sorted(sizes.items()):
                         print(f"    {size:6,} {path}")
