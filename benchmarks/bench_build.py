@@ -132,6 +132,7 @@ def annotation_ms(content: Path, rounds: int = 5) -> float:
     clips' facts known: what a page that is not in the page store costs."""
     import markdown
 
+    from pelican_audiotable.files import regular_files
     from pelican_audiotable.find.resolve import PageRef, SiteFiles
     from pelican_audiotable.learn.metadata import read_metadata
     from pelican_audiotable.page import process_page
@@ -144,7 +145,9 @@ def annotation_ms(content: Path, rounds: int = 5) -> float:
     ]
     clips = sorted((content / "clips").iterdir())
     site = SiteFiles(
-        content, published={f"clips/{c.name}": f"clips/{c.name}" for c in clips}
+        content,
+        published={f"clips/{c.name}": f"clips/{c.name}" for c in clips},
+        files=regular_files(content),
     )
     facts = {c.resolve(): read_metadata(c) for c in clips[: len(articles) * 10]}
     settings = AudioTableSettings()

@@ -47,6 +47,29 @@ def is_regular(path: str | os.PathLike[str]) -> bool:
         return False
 
 
+def regular_files(root: Path) -> frozenset[str]:
+    """Every regular file below ``root``, by its real path: what a clip may name.
+    Listed once a build, at its edge, so that resolving a clip reads nothing;
+    symbolic links are not followed here (the resolver follows each on its way,
+    and a file they lead to inside the folder is listed where it lies)."""
+    found: set[str] = set()
+    pending = [os.path.realpath(root)]
+    while pending:
+        try:
+            entries = list(os.scandir(pending.pop()))
+        except OSError:  # a folder that cannot be listed holds nothing for us
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    found.add(entry.path)
+            except OSError:
+                continue
+    return frozenset(found)
+
+
 def read_regular(path: str | os.PathLike[str]) -> bytes:
     with open_regular(path) as handle:
         return handle.read()

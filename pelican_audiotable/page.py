@@ -16,27 +16,17 @@ from pathlib import Path
 
 from .annotate.fairness import unfair_rows
 from .annotate.tables import annotate_table, page_jsonld
-from .blind.leaks import trial_leaks
 from .blind.results import Results
-from .blind.tables import (
-    BLIND_CLASS,
-    BlindClip,
-    Trial,
-    blind_question,
-    blind_table,
-    question_of,
-    trials_of,
-    why_not_blind,
-)
+from .blind.tables import make_blind
+from .blind.trials import BLIND_CLASS, blind_question, trials_of
 from .errors import ClipError
 from .find.clips import FoundClip, FoundTable, ParsedFragment, find_clips, parse_tables
 from .find.grid import regroup_by_prefix
 from .find.resolve import ResolvedClip, SiteFiles, first_playable_source
 from .find.tables import scan_page
 from .log import get_logger
-from .markup.tree import Element, Raw, serialize
+from .markup.tree import Element, serialize
 from .model import (
-    COPIES,
     PUBLISHED,
     SPECTRA,
     AudioTableInfo,
@@ -73,7 +63,7 @@ class PreparedTable:
     note: bool | None = None
 
     def trials(self) -> list[TrialFiles]:
-        """Its blind trials' clip files, as :func:`~.blind.tables.trials_of` groups them
+        """Its blind trials' clip files, as :func:`~.blind.trials.trials_of` groups them
         (by labels alone: the same before the clips are learnt and after)."""
         clips = [_labels(clip) for clip in self.found.clips]
         trials = [
@@ -193,85 +183,45 @@ def finish_page(
 ) -> ProcessedPage:
     """What was learnt of every clip, written into the page's tables (with the
     readers' results of its blind tables)."""
-    html, page, settings = prepared.html, prepared.page, prepared.settings
+    html = prepared.html
     pieces: list[str] = []
-    tables: list[AudioTableInfo] = []
+    finished: list[FinishedTable] = []
     problems = list(prepared.problems)
-    files: list[str] = []  # what it plays or shows from the clip store
     names: set[str] = set()  # the players' names on the page, each once
     spans: list[tuple[int, int]] = []  # where the tables are in what is written
     done = written = 0
     for span in prepared.spans:
-        found_problems: list[Problem] = []
         try:
-            span_tables: list[AudioTableInfo] = []
-            span_files: list[str] = []
+            tables: list[FinishedTable] = []
             for table in span.tables:
-                clips = [
-                    _clip_info(clip, resolved, page, facts, settings, found_problems)
-                    for clip, resolved in zip(
-                        table.found.clips, table.resolved, strict=True
-                    )
-                ]
-                number = len(tables) + len(span_tables) + 1
-                unfair = unfair_rows(clips, settings.reference_columns)
-                where = _table_name(table.found.element, number)
-                found_problems += [
-                    Problem(
-                        page.source_path,
-                        None,
-                        ProblemKind.UNFAIR,
-                        f"{where}: {finding}",
-                    )
-                    for finding in unfair
-                ]
-                if table.blind is not None:
-                    blinded = _blinded(
-                        table, clips, prepared, copies, found_problems, number, results
-                    )
-                    if blinded is not None:
-                        span_tables.append(blinded[0])
-                        span_files += [f"{COPIES}/{name}" for name in blinded[1]]
-                        continue
-                span_tables.append(
-                    annotate_table(
-                        table.found,
-                        clips,
-                        settings,
-                        unfair if _noted(table, settings) else (),
-                        names,
-                        number,
-                        published_url(prepared, ""),
+                number = len(finished) + len(tables) + 1
+                tables.append(
+                    _finish_table(
+                        table, number, prepared, facts, copies, results, names
                     )
                 )
-                span_files += [
-                    f"{SPECTRA}/{clip.metadata.analysis.spectrum}"
-                    for clip in clips
-                    if clip.metadata
-                    and clip.metadata.analysis
-                    and clip.metadata.analysis.spectrum
-                ]
             serialized = serialize(span.fragment.root)
         except Exception as error:
-            problems.append(_left_as_written(page, error))
+            problems.append(_left_as_written(prepared.page, error))
             continue
-        tables += span_tables
-        files += span_files
-        problems += found_problems
+        finished += tables
         pieces.append(html[done : span.start])
         written += len(pieces[-1])
         spans.append((written, written + len(serialized)))
         pieces.append(serialized)
         written += len(serialized)
         done = span.end
-    if not tables:
+    problems += [problem for table in finished for problem in table.problems]
+    if not finished:
         return ProcessedPage(html, (), tuple(problems))
     pieces.append(html[done:])
-    open_tables = [table for table in tables if not table.blind]
-    jsonld = page_jsonld(open_tables) if settings.jsonld else ""
+    infos = [table.info for table in finished]
+    open_tables = [info for info in infos if not info.blind]
+    jsonld = page_jsonld(open_tables) if prepared.settings.jsonld else ""
+    files = [name for table in finished for name in table.files]
     return ProcessedPage(
         "".join(pieces),
-        tuple(tables),
+        tuple(infos),
         tuple(problems),
         jsonld,
         tuple(dict.fromkeys(files)),
@@ -279,95 +229,72 @@ def finish_page(
     )
 
 
-def _blinded(
+@dataclass(frozen=True)
+class FinishedTable:
+    """One table written: what templates see of it, the files it plays or shows
+    from the clip store, and what is wrong with it."""
+
+    info: AudioTableInfo
+    files: tuple[str, ...]
+    problems: tuple[Problem, ...]
+
+
+def _finish_table(
     table: PreparedTable,
-    clips: list[ClipInfo],
-    prepared: PreparedPage,
-    copies: Copies,
-    problems: list[Problem],
     number: int,
-    results: Results | None = None,
-) -> tuple[AudioTableInfo, list[str]] | None:
-    """The table written anew as a blind test (the page's table ``number``),
-    playing each trial's copies; None, with a problem, when it cannot be (it is
-    then annotated as an open table). What still tells a trial's copies apart is
-    reported: the leak audit."""
-    trials = trials_of(clips)
-    reason = why_not_blind(clips, trials)
-    played: list[tuple[Trial, list[BlindClip]]] = []
-    names: list[str] = []
-    for trial in trials if reason is None else ():
-        paths = tuple(p for i in trial.clips if (p := table.resolved[i].path))
-        made = copies.get(paths, ())
-        members = []
-        for index, copy in zip(trial.clips, made, strict=False):
-            if isinstance(copy, Unreadable):
-                reason = f"its clip {clips[index].src!r} has no copy: {copy.message}"
-                break
-            url = published_url(prepared, f"{COPIES}/{copy.name}")
-            members.append(BlindClip(clips[index], url, copy))
-            names.append(copy.name)
-        if reason is None and len(members) < len(trial.clips):
-            reason = "this build makes no copies of its clips"
-        if reason is not None:
-            break
-        played.append((trial, members))
-    if reason is not None:
-        problems.append(
-            Problem(
-                prepared.page.source_path,
-                None,
-                ProblemKind.NOT_BLIND,
-                f"a table asked to be blind is left open: {reason}",
-            )
-        )
-        return None
-    where = _table_name(table.found.element, number)
-    audit = []
-    for count, (trial, members) in enumerate(played, 1):
-        leaks = trial_leaks([member.copy for member in members])
-        named = f", trial {trial.heading[:40]!r}" if trial.heading else ""
-        audit.append(
-            f"trial {count}{f' ({trial.heading})' if trial.heading else ''}: "
-            + ("; ".join(leaks) if leaks else "no leaks")
-        )
-        if leaks:
-            problems.append(
-                Problem(
-                    prepared.page.source_path,
-                    None,
-                    ProblemKind.LEAK,
-                    f"blind {where}{named}: its copies can be told apart without "
-                    f"listening, by their {'; '.join(leaks)}",
-                )
-            )
-    if prepared.settings.study == "sealed" and not prepared.settings.study_secret:
-        problems.append(
-            Problem(
-                prepared.page.source_path,
-                None,
-                ProblemKind.LEAK,
-                f"blind {where}: a sealed study without AUDIOTABLE_STUDY_SECRET: "
-                "its salt comes from its originals alone, which the site publishes, "
-                "so a reader who finds them can work out its answer from the "
-                "commitment",
-            )
-        )
-    question = question_of(trials, table.blind or "")
-    noted = replace(prepared.settings, fairness_note=_noted(table, prepared.settings))
-    written = blind_table(played, question, noted, number, results)
-    problems += [
-        Problem(
-            prepared.page.source_path,
-            None,
-            ProblemKind.RESULTS,
-            f"blind {where}: a reader's result is not counted: {why}",
-        )
-        for why in written.refused
+    prepared: PreparedPage,
+    facts: Facts,
+    copies: Copies,
+    results: Results | None,
+    names: set[str],
+) -> FinishedTable:
+    """The page's table ``number`` annotated, or written anew as a blind test."""
+    page, settings = prepared.page, prepared.settings
+    learnt = [
+        _clip_info(clip, resolved, page, facts, settings)
+        for clip, resolved in zip(table.found.clips, table.resolved, strict=True)
     ]
-    table.found.element.replace_with(Raw(written.html))
-    info = AudioTableInfo(tuple(written.shown), blind=True, audit=tuple(audit))
-    return info, names
+    clips = [clip for clip, _ in learnt]
+    problems = [problem for _, found in learnt for problem in found]
+    unfair = unfair_rows(clips, settings.reference_columns)
+    where = _table_name(table.found.element, number)
+    problems += [
+        Problem(page.source_path, None, ProblemKind.UNFAIR, f"{where}: {finding}")
+        for finding in unfair
+    ]
+    noted = settings.fairness_note if table.note is None else table.note
+    if table.blind is not None:
+        blinded = make_blind(
+            table.found.element,
+            clips,
+            [resolved.path for resolved in table.resolved],
+            lambda files: copies.get(files, ()),
+            table.blind,
+            replace(settings, fairness_note=noted),
+            page,
+            where,
+            number,
+            lambda name: published_url(prepared, name),
+            results,
+        )
+        problems += blinded.problems
+        if blinded.info is not None:
+            return FinishedTable(blinded.info, blinded.copies, tuple(problems))
+    info = annotate_table(
+        table.found,
+        clips,
+        settings,
+        unfair if noted else (),
+        names,
+        number,
+        published_url(prepared, ""),
+    )
+    spectra = tuple(
+        f"{SPECTRA}/{clip.metadata.analysis.spectrum}"
+        for clip in clips
+        if clip.metadata and clip.metadata.analysis and clip.metadata.analysis.spectrum
+    )
+    return FinishedTable(info, spectra, tuple(problems))
 
 
 def published_url(prepared: PreparedPage, name: str) -> str:
@@ -378,10 +305,6 @@ def published_url(prepared: PreparedPage, name: str) -> str:
     if prepared.site_url:
         return f"{prepared.site_url}/{where}"
     return "../" * prepared.page.save_as.count("/") + where
-
-
-def _noted(table: PreparedTable, settings: AudioTableSettings) -> bool:
-    return settings.fairness_note if table.note is None else table.note
 
 
 def _table_name(table: Element, number: int) -> str:
@@ -407,28 +330,22 @@ def _clip_info(
     page: PageRef,
     facts: Facts,
     settings: AudioTableSettings,
-    problems: list[Problem],
-) -> ClipInfo:
-    """One resolved clip with what was learnt of it, recording its problems."""
+) -> tuple[ClipInfo, list[Problem]]:
+    """One resolved clip with what was learnt of it, and its problems."""
     labels = _labels(clip)
+
+    def problem(kind: ProblemKind, message: str, folder: str | None = None) -> Problem:
+        return Problem(page.source_path, clip.src, kind, message, folder)
+
     if resolved.remote:
         logger.info(
-            "%s: clip %r is remote; left as written",
-            page.source_path,
-            clip.src,
+            "%s: clip %r is remote; left as written", page.source_path, clip.src
         )
-        return replace(labels, url=resolved.url, remote=True)
+        return replace(labels, url=resolved.url, remote=True), []
     if resolved.path is None:
-        problems.append(
-            Problem(
-                page.source_path,
-                clip.src,
-                resolved.problem or ProblemKind.MISSING,
-                resolved.message or "not found",
-                resolved.folder,
-            )
-        )
-        return replace(labels, error=resolved.problem or ProblemKind.MISSING)
+        kind = resolved.problem or ProblemKind.MISSING
+        missing = problem(kind, resolved.message or "not found", resolved.folder)
+        return replace(labels, error=kind), [missing]
     learnt = facts.get(resolved.path)
     # Templates see where the clip lies in the site, not on this machine.
     shown = (
@@ -437,21 +354,21 @@ def _clip_info(
         else Unreadable(ProblemKind.UNREADABLE, "cannot read the file")
     )
     if isinstance(shown, Unreadable):
-        problems.append(Problem(page.source_path, clip.src, shown.kind, shown.message))
-        return replace(labels, url=resolved.url, error=shown.kind)
-    for note in shown.notes:
-        noted = (
+        unreadable = problem(shown.kind, shown.message)
+        return replace(labels, url=resolved.url, error=shown.kind), [unreadable]
+    problems = [
+        problem(
             ProblemKind.TRUNCATED
             if note.startswith("truncated")
-            else ProblemKind.SUSPECT
+            else ProblemKind.SUSPECT,
+            note,
         )
-        problems.append(Problem(page.source_path, clip.src, noted, note))
+        for note in shown.notes
+    ]
     silent = _silence(shown)
     if silent and not shown.notes:  # one warning a clip
-        problems.append(
-            Problem(page.source_path, clip.src, ProblemKind.SUSPECT, silent)
-        )
-    return replace(labels, url=resolved.url, metadata=shown)
+        problems.append(problem(ProblemKind.SUSPECT, silent))
+    return replace(labels, url=resolved.url, metadata=shown), problems
 
 
 def _labels(clip: FoundClip) -> ClipInfo:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import html5lib
 
+from pelican_audiotable.files import regular_files
 from pelican_audiotable.find.resolve import PageRef, SiteFiles
 from pelican_audiotable.model import ClipMetadata
 from pelican_audiotable.page import process_page
@@ -43,7 +44,11 @@ CLIPS = {
 for _name in CLIPS:
     (ROOT / _name).parent.mkdir(parents=True, exist_ok=True)
     (ROOT / _name).write_bytes(b"")
-SITE = SiteFiles(content_root=ROOT, published={name: name for name in CLIPS})
+SITE = SiteFiles(
+    content_root=ROOT,
+    published={name: name for name in CLIPS},
+    files=regular_files(ROOT),
+)
 PAGE = PageRef(source_path="fuzz.md", url="fuzz.html", save_as="fuzz.html")
 SETTINGS = AudioTableSettings(analysis=False, jsonld=False)
 

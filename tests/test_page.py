@@ -45,7 +45,10 @@ LIBRARY = {
     ),
 }
 SITE = SiteFiles(
-    content_root=ROOT, published={path: path for path in [*LIBRARY, "clips/bad.mp3"]}
+    content_root=ROOT,
+    published={path: path for path in [*LIBRARY, "clips/bad.mp3"]},
+    # The site's files, as the build lists them: these live only in LIBRARY.
+    files=frozenset(str(ROOT.resolve() / p) for p in [*LIBRARY, "clips/bad.mp3"]),
 )
 PAGE = PageRef(source_path="post.md", url="post.html", save_as="post.html")
 
@@ -55,13 +58,6 @@ def read(path: Path) -> ClipMetadata:
     if relative == "clips/bad.mp3":
         raise CorruptClip("no MPEG audio frames found")
     return LIBRARY[relative]
-
-
-@pytest.fixture(autouse=True)
-def files_exist(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The resolver checks files exist; these live only in LIBRARY."""
-    known = tuple(SITE.published)
-    monkeypatch.setattr(Path, "is_file", lambda self: self.as_posix().endswith(known))
 
 
 def run(html: str, **settings: object):
@@ -330,8 +326,11 @@ def with_a_48_khz_clip(
 ) -> tuple[SiteFiles, Callable[[Path], ClipMetadata]]:
     """The site and reader, with clips/wide.mp3 at 48 kHz beside the 44.1 kHz ones."""
     wide = replace(meta("clips/wide.mp3", 31.0), sample_rate=48000)
-    site = SiteFiles(ROOT, published={**SITE.published, "clips/wide.mp3": "x"})
-    monkeypatch.setattr(Path, "is_file", lambda self: True)
+    site = SiteFiles(
+        ROOT,
+        published={**SITE.published, "clips/wide.mp3": "x"},
+        files=SITE.files | {str(ROOT.resolve() / "x")},
+    )
 
     def read_both(path: Path) -> ClipMetadata:
         return wide if path.name == "x" else read(path)
@@ -469,3 +468,28 @@ def test_a_cell_of_several_links_to_clips_gets_a_player_for_each() -> None:
     assert len(soup_of(result.html).find_all("audio")) == 15
     prose = '<table><tr><td>Hear <a href="/clips/verse.mp3">one</a> then <a href="/clips/chorus.mp3">two</a>.</td></tr></table>'
     assert run(prose).html == prose  # links inside prose stay links
+
+
+def test_preparing_a_page_opens_no_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding and resolving a page's clips asks the site's file list: no file is
+    opened or tested for (the build lists the content folder once, at its edge)."""
+    import builtins
+    import os
+
+    from pelican_audiotable.page import prepare_page
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a file was touched: {args}")
+
+    html = (
+        f"<table><tr><td>{audio('/clips/verse.mp3')}</td>"
+        f"<td>{audio('/nope.mp3')}</td></tr></table>"
+    )
+    prepare_page(html, PAGE, SITE, AudioTableSettings())  # its modules loaded
+    for module, name in [(builtins, "open"), (os, "open"), (Path, "is_file")]:
+        monkeypatch.setattr(module, name, refused)
+    prepared = prepare_page(html, PAGE, SITE, AudioTableSettings())
+    monkeypatch.undo()
+    resolved = [r for _, r in prepared.clips()]
+    assert resolved[0].path == ROOT.resolve() / "clips/verse.mp3"
+    assert resolved[1].path is None and resolved[1].problem is not None

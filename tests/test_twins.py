@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from pelican_audiotable.blind.answer import Shuffle, answer_bytes, scrambled
 from pelican_audiotable.blind.results import interval, parse_token
-from pelican_audiotable.blind.tables import _payload, _scrambled, _Shuffle
 from pelican_audiotable.model import format_duration
 
 TWINS: dict[str, Any] = json.loads((Path(__file__).parent / "twins.json").read_text())
@@ -25,20 +25,22 @@ def test_clock(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("case", TWINS["generator"], ids=lambda c: str(c["seed"]))
 def test_generator(case: dict[str, Any]) -> None:
-    stream = _Shuffle(case["seed"])
+    stream = Shuffle(case["seed"])
     assert [stream.next() for _ in case["next"]] == case["next"]
 
 
 @pytest.mark.parametrize("case", TWINS["permutation"], ids=str)
 def test_permutation(case: dict[str, Any]) -> None:
-    assert _Shuffle(case["seed"]).permutation(case["count"]) == case["places"]
+    assert Shuffle(case["seed"]).permutation(case["count"]) == case["places"]
 
 
 @pytest.mark.parametrize("case", TWINS["scramble"], ids=lambda c: c["attribute"][:8])
 def test_scrambled_answer(case: dict[str, Any]) -> None:
     """The build scrambles the answer into the attribute the script reads."""
     seed = int(case["attribute"].split(".")[0])
-    assert f"{seed}.{_scrambled(_payload(case['answer']), seed)}" == case["attribute"]
+    assert (
+        f"{seed}.{scrambled(answer_bytes(case['answer']), seed)}" == case["attribute"]
+    )
 
 
 @pytest.mark.parametrize("case", TWINS["interval"], ids=str)

@@ -12,14 +12,13 @@ out.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
-from ..annotate.fairness import row_name, rows_compared, unfair_in_general
+from ..annotate.fairness import unfair_in_general
 from ..annotate.render import (
     FAIRNESS_CLASS,
     MIME_TYPES,
@@ -35,141 +34,33 @@ from ..annotate.render import (
     waveform_svg,
 )
 from ..markup.tokens import escape_attribute, escape_text
-from ..model import AudioTableInfo, ClipInfo, ClipMetadata, MadeCopy
+from ..markup.tree import Element, Raw
+from ..model import (
+    COPIES,
+    AudioTableInfo,
+    ClipInfo,
+    ClipMetadata,
+    MadeCopy,
+    PageRef,
+    Problem,
+    ProblemKind,
+    Unreadable,
+)
 from ..settings import AudioTableSettings
+from .answer import Shuffle, answer_bytes, scrambled, study_salt, table_key
+from .leaks import trial_leaks
 from .results import Results, TableShape, results_html, tally, why_not_for
-
-BLIND_CLASS = "audiotable-blind"
-QUESTION_CLASS = "audiotable-question"
-REVEAL_CLASS = "audiotable-reveal"
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-@dataclass(frozen=True)
-class Trial:
-    """Clips heard against each other: a row of a grid, the clips of a list whose
-    labels pair ("Actual chorus" with "AI chorus"), or a whole table."""
-
-    heading: str | None  # a grid row's label ("Verse"): it says where, not who
-    clips: tuple[int, ...]  # positions in the table's clips, as the author wrote
-    labels: tuple[str, ...]  # what each is, revealed after the choice
-    answer: int  # which of ``clips`` the question asks for
-    #: Paired by their labels: a list's clips without a counterpart sit out.
-    paired: bool = False
-
-
-@dataclass(frozen=True)
-class BlindClip:
-    """A clip of a blind table, with the copy it plays."""
-
-    info: ClipInfo
-    copy_url: str
-    copy: MadeCopy
-
-
-def blind_question(setting: str, marker: str | None) -> str | None:
-    """Whether a table is blind, from the page's setting and the table's marker,
-    and its question ("" to ask from the labels); None when it is not."""
-    if marker is not None:
-        return marker
-    if setting:
-        return "" if setting == "yes" else setting
-    return None
-
-
-def trials_of(clips: Sequence[ClipInfo]) -> list[Trial]:
-    """Each row with two clips or more is a trial, its columns the choices; a list
-    whose labels pair by their first word ("Actual chorus", "AI chorus") is a trial
-    a pair, the rest of the label saying where; any other table of rows of one clip
-    each is one trial. The question asks for the first label."""
-    rows = rows_compared(clips)
-    paired = False
-    if rows:
-        groups = [
-            (
-                # A table of one trial needs no name for it ("row 2" says nothing).
-                row_name(clips, members)
-                if len(rows) > 1
-                else clips[members[0]].row_label,
-                members,
-                [clips[i].column_label or _fallback(i) for i in members],
-            )
-            for members in rows.values()
-        ]
-    elif pairs := _pairs_by_prefix(clips):
-        groups, paired = pairs, True
-    else:
-        members = list(range(len(clips)))
-        labels = [clips[i].label or clips[i].row_label or _fallback(i) for i in members]
-        groups = [(None, members, labels)]
-    wanted = groups[0][2][0]
-    return [
-        Trial(row, tuple(members), tuple(labels), _index(labels, wanted), paired)
-        for row, members, labels in groups
-    ]
-
-
-def _pairs_by_prefix(
-    clips: Sequence[ClipInfo],
-) -> list[tuple[str | None, list[int], list[str]]] | None:
-    """A list's clips grouped by the rest of their labels, the first word of each
-    its choice ("Actual" | "AI" in "chorus"), as a prefix grid lays them out; None
-    when the labels do not pair so."""
-    sections: dict[str, tuple[str, list[int], list[str]]] = {}
-    families = set()
-    for index, clip in enumerate(clips):
-        words = (clip.row_label or clip.label or "").split(None, 1)
-        if len(words) != 2:
-            return None
-        family, section = words
-        families.add(family.casefold())
-        _, members, labels = sections.setdefault(section.casefold(), (section, [], []))
-        members.append(index)
-        labels.append(family)
-    groups: list[tuple[str | None, list[int], list[str]]] = [
-        (section, members, labels)
-        for section, members, labels in sections.values()
-        if len(members) >= 2
-    ]
-    return groups if len(families) >= 2 and groups else None
-
-
-def _fallback(index: int) -> str:
-    return f"clip {index + 1}"
-
-
-def _index(labels: list[str], wanted: str) -> int:
-    return labels.index(wanted) if wanted in labels else 0
-
-
-def question_of(trials: Sequence[Trial], asked: str) -> str:
-    return asked or f"Which one is {trials[0].labels[trials[0].answer]}?"
-
-
-def why_not_blind(clips: Sequence[ClipInfo], trials: Sequence[Trial]) -> str | None:
-    """What keeps a table from being blind, or None: an unplayable clip, a row
-    with nothing to compare, or a trial without exactly one right answer."""
-    unread = [clip.src for clip in clips if clip.metadata is None]
-    if unread:
-        return f"its clip {unread[0]!r} cannot be read: it has no copy"
-    paired = all(trial.paired for trial in trials)
-    if any(len(t.clips) < 2 for t in trials) or (
-        not paired and sum(len(t.clips) for t in trials) < len(clips)
-    ):
-        return "a row holds a single clip, with nothing to compare it with"
-    wanted = trials[0].labels[trials[0].answer].casefold()
-    for trial in trials:
-        where = f"its row {trial.heading!r}" if trial.heading else "it"
-        right = sum(1 for label in trial.labels if label.casefold() == wanted)
-        asked = trials[0].labels[trials[0].answer]
-        if right == 0:
-            return f"{where} has no clip labelled {asked!r}, the one asked for"
-        if right > 1:
-            return (
-                f"{where} has {right} clips labelled {asked!r}: "
-                f"{right} right answers to one question"
-            )
-    return None
+from .trials import (
+    BLIND_CLASS,
+    LETTERS,
+    QUESTION_CLASS,
+    REVEAL_CLASS,
+    BlindClip,
+    Trial,
+    question_of,
+    trials_of,
+    why_not_blind,
+)
 
 
 @dataclass(frozen=True)
@@ -194,9 +85,18 @@ def blind_table(
     clips (in the order of :attr:`Trial.clips`), with its readers' results (the
     tokens of ``results`` taken on it) tallied under it."""
     clips = [clip for _, members in trials for clip in members]
-    key = table_key(trials, question)
+    key = table_key(
+        question,
+        [
+            [
+                (clip.copy.source, label)
+                for clip, label in zip(clips, t.labels, strict=True)
+            ]
+            for t, clips in trials
+        ],
+    )
     seed = int(key[:8], 16)  # the same test, the same order, on every machine
-    order = _Shuffle(seed)
+    order = Shuffle(seed)
     rows, labels, answers, shown = [], [], [], []
     sealed = settings.study == "sealed"
     for row_number, (trial, trial_clips) in enumerate(trials, 1):
@@ -209,17 +109,17 @@ def blind_table(
         labels.append([trial.labels[p] for p in places])
         answers.append(places.index(trial.answer))
         shown += [replace(member, row_label=trial.heading) for member in members]
-    payload = _payload({"labels": labels, "answers": answers})
+    payload = answer_bytes({"labels": labels, "answers": answers})
     attributes = {"data-audiotable-key": key}
     commitment = ""
     if settings.study:
-        salt = _salt(clips, settings.study_secret)
+        salt = study_salt([c.copy.source for c in clips], settings.study_secret)
         commitment = hashlib.sha256(f"{salt}:".encode() + payload).hexdigest()
         attributes["data-audiotable-commitment"] = commitment
         if not sealed:
             attributes["data-audiotable-salt"] = salt
     attributes["data-audiotable-blind"] = (
-        f"{seed}.sealed" if sealed else f"{seed}.{_scrambled(payload, seed)}"
+        f"{seed}.sealed" if sealed else f"{seed}.{scrambled(payload, seed)}"
     )
     if settings.results_url:
         attributes["data-audiotable-send"] = settings.results_url
@@ -269,28 +169,6 @@ def blind_table(
     return BlindTable(html, shown, refused)
 
 
-def table_key(
-    trials: Sequence[tuple[Trial, Sequence[BlindClip]]], question: str
-) -> str:
-    """What names a blind test wherever it is built: its question, and each
-    trial's clips (their originals' content) with their labels. Readers' result
-    tokens carry it."""
-    design = [
-        [[clip.copy.source, label] for clip, label in zip(clips, t.labels, strict=True)]
-        for t, clips in trials
-    ]
-    text = json.dumps([question, design], ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _salt(clips: Sequence[BlindClip], secret: str) -> str:
-    """A study's salt: from its originals' bytes (their content keys, which no
-    reader has: the page plays re-encoded copies) and the author's secret, so the
-    commitment cannot be brute-forced over the few answer keys there are."""
-    text = "\n".join(["audiotable-study", *(c.copy.source for c in clips), secret])
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
 def _row(
     number: int,
     trial: Trial,
@@ -314,7 +192,7 @@ def _row(
     )
     cells = [
         _cell(
-            _LETTERS[position % 26],
+            LETTERS[position % 26],
             str(number),
             member,
             ""
@@ -402,40 +280,104 @@ def _anonymous(clip: BlindClip) -> ClipInfo:
     return ClipInfo(clip.copy_url, url=clip.copy_url, metadata=kept)
 
 
-class _Shuffle:
-    """Mulberry32, the listening script's generator too: the build and the
-    browser scramble and unscramble the same way."""
+@dataclass(frozen=True)
+class Blinded:
+    """What making a table blind gives: the table written anew (``info``; None
+    when it is left open, to be annotated as an open table), the copies it
+    plays (their names among the published ones), and what is wrong either way."""
 
-    def __init__(self, seed: int) -> None:
-        self.state = seed & 0xFFFFFFFF
-
-    def next(self) -> int:
-        """The next 32 random bits."""
-        a = self.state = (self.state + 0x6D2B79F5) & 0xFFFFFFFF
-        t = _imul(a ^ (a >> 15), a | 1)
-        t = ((t + _imul(t ^ (t >> 7), t | 61)) & 0xFFFFFFFF) ^ t
-        return (t ^ (t >> 14)) & 0xFFFFFFFF
-
-    def permutation(self, count: int) -> list[int]:
-        """Fisher-Yates, as the script does it."""
-        places = list(range(count))
-        for i in range(count - 1, 0, -1):
-            j = self.next() % (i + 1)
-            places[i], places[j] = places[j], places[i]
-        return places
+    info: AudioTableInfo | None
+    copies: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
 
 
-def _imul(a: int, b: int) -> int:
-    return (a * b) & 0xFFFFFFFF
+def make_blind(
+    element: Element,
+    clips: list[ClipInfo],
+    paths: Sequence[Path | None],
+    copies: Callable[[tuple[Path, ...]], Sequence[MadeCopy | Unreadable]],
+    asked: str,
+    settings: AudioTableSettings,
+    page: PageRef,
+    where: str,
+    number: int,
+    url_of: Callable[[str], str],
+    results: Results | None = None,
+) -> Blinded:
+    """The table ``element`` (the page's table ``number``, named ``where`` in
+    messages) written anew as a blind test asking ``asked`` ("": from its
+    labels), each trial playing the copies ``copies`` gives for its clip files
+    (``paths``, one a clip), found by the page at ``url_of(name)``."""
+
+    def problem(kind: ProblemKind, message: str) -> Problem:
+        return Problem(page.source_path, None, kind, message)
+
+    trials = trials_of(clips)
+    played = _played(trials, clips, paths, copies, url_of)
+    if isinstance(played, str):
+        why = f"a table asked to be blind is left open: {played}"
+        return Blinded(None, problems=(problem(ProblemKind.NOT_BLIND, why),))
+    audit, problems = [], []
+    for count, (trial, members) in enumerate(played, 1):
+        leaks = trial_leaks([member.copy for member in members])
+        heading = f" ({trial.heading})" if trial.heading else ""
+        audit.append(f"trial {count}{heading}: " + ("; ".join(leaks) or "no leaks"))
+        if leaks:
+            named = f", trial {trial.heading[:40]!r}" if trial.heading else ""
+            problems.append(
+                problem(
+                    ProblemKind.LEAK,
+                    f"blind {where}{named}: its copies can be told apart without "
+                    f"listening, by their {'; '.join(leaks)}",
+                )
+            )
+    if settings.study == "sealed" and not settings.study_secret:
+        problems.append(
+            problem(
+                ProblemKind.LEAK,
+                f"blind {where}: a sealed study without AUDIOTABLE_STUDY_SECRET: "
+                "its salt comes from its originals alone, which the site publishes, "
+                "so a reader who finds them can work out its answer from the "
+                "commitment",
+            )
+        )
+    written = blind_table(played, question_of(trials, asked), settings, number, results)
+    problems += [
+        problem(
+            ProblemKind.RESULTS,
+            f"blind {where}: a reader's result is not counted: {why}",
+        )
+        for why in written.refused
+    ]
+    element.replace_with(Raw(written.html))
+    names = tuple(member.copy.name for _, members in played for member in members)
+    info = AudioTableInfo(tuple(written.shown), blind=True, audit=tuple(audit))
+    return Blinded(info, tuple(f"{COPIES}/{name}" for name in names), tuple(problems))
 
 
-def _payload(answer: object) -> bytes:
-    """The answer as the page carries it (scrambled) and a study commits to."""
-    return json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _scrambled(data: bytes, seed: int) -> str:
-    """``data``, each byte XORed with the generator's next top byte, in base64:
-    nothing a reader can read, or search, in the page's source."""
-    stream = _Shuffle(seed ^ 0x5EED)
-    return base64.b64encode(bytes(b ^ (stream.next() >> 24) for b in data)).decode()
+def _played(
+    trials: list[Trial],
+    clips: list[ClipInfo],
+    paths: Sequence[Path | None],
+    copies: Callable[[tuple[Path, ...]], Sequence[MadeCopy | Unreadable]],
+    url_of: Callable[[str], str],
+) -> list[tuple[Trial, list[BlindClip]]] | str:
+    """Each trial with the copies its clips play, or why the table cannot be
+    blind."""
+    reason = why_not_blind(clips, trials)
+    if reason is not None:
+        return reason
+    played = []
+    for trial in trials:
+        files = tuple(p for i in trial.clips if (p := paths[i]))
+        members = []
+        for index, copy in zip(trial.clips, copies(files), strict=False):
+            if isinstance(copy, Unreadable):
+                return f"its clip {clips[index].src!r} has no copy: {copy.message}"
+            members.append(
+                BlindClip(clips[index], url_of(f"{COPIES}/{copy.name}"), copy)
+            )
+        if len(members) < len(trial.clips):
+            return "this build makes no copies of its clips"
+        played.append((trial, members))
+    return played

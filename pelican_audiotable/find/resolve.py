@@ -41,6 +41,9 @@ class SiteFiles:
     site_url: str = ""
     #: unquoted URL path below the site root -> source path below content_root
     published: Mapping[str, str] = field(default_factory=dict)
+    #: The regular files below the content folder, by real path (see
+    #: :func:`~.files.regular_files`): resolving asks them, and reads nothing.
+    files: frozenset[str] = frozenset()
     #: Folders below the root with their symlinks resolved, filled as clips ask.
     _real_folders: dict[str, str] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -98,6 +101,10 @@ class SiteFiles:
 
     def url_of(self, source: str) -> str | None:
         return self._url_of_source.get(source)
+
+    def has_file(self, path: Path) -> bool:
+        """Whether a regular file is at ``path`` (a real path below the folder)."""
+        return str(path) in self.files
 
 
 @dataclass(frozen=True)
@@ -178,7 +185,7 @@ def _resolve_url_path(
         return _inside(site, source, url=site.public_url(target))
     # Not published: say why, and how to fix it.
     unpublished = _contained(site, site_path)
-    if unpublished is not None and _is_file(unpublished):
+    if unpublished is not None and site.has_file(unpublished):
         folder = site_path.split("/", 1)[0]
         return ResolvedClip(
             problem=ProblemKind.UNPUBLISHED,
@@ -193,7 +200,7 @@ def _resolve_url_path(
         posixpath.join(posixpath.dirname(page.source_path), unquote(url_path))
     )
     near = _contained(site, beside)
-    if near is not None and _is_file(near) and not url_path.startswith("/"):
+    if near is not None and site.has_file(near) and not url_path.startswith("/"):
         return ResolvedClip(
             problem=ProblemKind.MISSING,
             message=(
@@ -267,7 +274,7 @@ def _inside(site: SiteFiles, source: str, url: str | None = None) -> ResolvedCli
             problem=ProblemKind.OUTSIDE,
             message=f"{source} is outside the content folder; it is never read",
         )
-    if not _is_file(path):
+    if not site.has_file(path):
         return ResolvedClip(
             problem=ProblemKind.MISSING,
             message=f"no file at {source} in the content folder",
@@ -280,16 +287,10 @@ def _contained(site: SiteFiles, relative: str) -> Path | None:
     the content folder."""
     if posixpath.isabs(relative) or relative.split("/", 1)[0] == "..":
         return None
-    candidate = site.real_path(relative)
+    try:
+        candidate = site.real_path(relative)
+    except (OSError, ValueError):  # a name too long for the system; a NUL byte
+        return None
     if not site.holds(candidate):
         return None
     return Path(candidate)
-
-
-def _is_file(path: Path) -> bool:
-    """Whether a regular file is there; a name too long for the file system (or
-    any other refusal of the OS) is no file, never an error of the build."""
-    try:
-        return path.is_file()
-    except (OSError, ValueError):  # ENAMETOOLONG; a NUL byte in the name
-        return False

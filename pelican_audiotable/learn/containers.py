@@ -73,10 +73,10 @@ def read_with_mutagen(
     kind: str,
     size: int,
     offset: int,
-    notes: list[str],
 ) -> ClipMetadata:
     """FLAC, Ogg and MP4: mutagen for the stream info and tags, then the bytes
     themselves for what will really play. ``head`` is the file's first bytes."""
+    notes: list[str] = []
     index = _mp4_index(handle, size) if kind == "mp4" else None
     handle.seek(0)
     try:
@@ -92,7 +92,8 @@ def read_with_mutagen(
         notes.append(f"damaged FLAC metadata ignored ({short_reason(error)})")
     else:
         info = audio.info
-    tags = container_tags(kind, audio, notes)
+    tags, damaged = container_tags(kind, audio)
+    notes += [damaged] if damaged else []
     declared = float(getattr(info, "length", 0) or 0)
     try:
         if kind == "flac":
@@ -331,14 +332,16 @@ _OGG_SEARCH = 4 * 1024 * 1024
 # --- WAV -----------------------------------------------------------------------------
 
 
-def read_wav(path: Path, handle: Any, size: int, notes: list[str]) -> ClipMetadata:
+def read_wav(path: Path, handle: Any, size: int) -> ClipMetadata:
     """A WAV by its own chunks (mutagen reads only plain RIFF, and measures every
     codec as PCM)."""
+    notes: list[str] = []
     try:
         parsed = wav.parse(handle, size)
     except wav.WavError as error:
         raise CorruptClip(str(error)) from error
-    tags = wav_tags(parsed, notes)
+    tags, damaged = wav_tags(parsed)
+    notes += [damaged] if damaged else []
     available = max(0, size - parsed.data_offset)
     try:
         duration = parsed.seconds(available)

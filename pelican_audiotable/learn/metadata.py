@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import (
@@ -92,19 +93,21 @@ def _read(path: Path) -> ClipMetadata:
                 raise UnsupportedCodec(
                     "Speex in Ogg: browsers cannot play it; convert it to Opus"
                 )
-            notes: list[str] = []
+            if kind == "mp3":
+                metadata = read_mp3(mp3_view(path, handle, head, size))
+            elif kind == "wav":
+                metadata = read_wav(path, handle, size)
+            else:
+                metadata = read_with_mutagen(path, handle, head, kind, size, offset)
             claimed = AUDIO_EXTENSIONS.get(path.suffix.lower())
             actual = FORMAT_OF_KIND[kind]
-            if claimed is not None and claimed != actual:
-                notes.append(
-                    f"the file is {actual} although its name ends in {path.suffix}; "
-                    "read by its content (some browsers will refuse it)"
-                )
-            if kind == "mp3":
-                return read_mp3(mp3_view(path, handle, head, size), notes)
-            if kind == "wav":
-                return read_wav(path, handle, size, notes)
-            return read_with_mutagen(path, handle, head, kind, size, offset, notes)
+            if claimed is None or claimed == actual:
+                return metadata
+            misnamed = (
+                f"the file is {actual} although its name ends in {path.suffix}; "
+                "read by its content (some browsers will refuse it)"
+            )
+            return replace(metadata, notes=(misnamed, *metadata.notes))
     except OSError as error:
         raise ClipError(f"cannot read the file: {error.strerror or error}") from error
 

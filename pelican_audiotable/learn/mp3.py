@@ -54,11 +54,11 @@ def mp3_view(path: Path, handle: Any, head: bytes, size: int) -> _Mp3View:
     return _Mp3View(path, size, prefix, handle.read())
 
 
-def read_mp3(view: _Mp3View, notes: list[str]) -> ClipMetadata:
+def read_mp3(view: _Mp3View) -> ClipMetadata:
     try:
-        return _read_mpeg_audio(view, notes)
+        return _read_mpeg_audio(view)
     except CorruptClip as error:
-        error.tags = vars(read_id3(view.path, [], view.whole))
+        error.tags = vars(read_id3(view.path, view.whole)[0])
         raise
 
 
@@ -67,9 +67,11 @@ def read_mp3(view: _Mp3View, notes: list[str]) -> ClipMetadata:
 _MAX_JUNK = 1024 * 1024
 
 
-def _first_frame(view: _Mp3View, notes: list[str]) -> tuple[int, mpeg.FrameHeader]:
+def _first_frame(view: _Mp3View) -> tuple[int, mpeg.FrameHeader, str | None]:
     """Where the MPEG audio starts: right after the ID3 tag, or after junk, found
-    as decoders find it (a run of frames, within a bounded search)."""
+    as decoders find it (a run of frames, within a bounded search); and a note
+    when the tag's own size said otherwise."""
+    note = None
     data = view.prefix
     audio_start = mpeg.skip_id3v2(data)
     found = mpeg.find_first_frame(data, audio_start, len(data))
@@ -86,14 +88,15 @@ def _first_frame(view: _Mp3View, notes: list[str]) -> tuple[int, mpeg.FrameHeade
         end = min(view.stream_end, _MAX_JUNK)
         found = mpeg.find_first_frame(data, 0, end)  # a tag whose size lies
         if found is not None:
-            notes.append("the ID3 tag's size is wrong; audio found after searching")
+            note = "the ID3 tag's size is wrong; audio found after searching"
     if found is None:
         raise CorruptClip("no MPEG audio frames found")
-    return found
+    return (*found, note)
 
 
-def _read_mpeg_audio(view: _Mp3View, notes: list[str]) -> ClipMetadata:
-    pos, first = _first_frame(view, notes)
+def _read_mpeg_audio(view: _Mp3View) -> ClipMetadata:
+    pos, first, found_late = _first_frame(view)
+    notes = [found_late] if found_late else []
     data = view.whole if view.whole is not None else view.prefix
     end = view.stream_end
     spf, rate = first.samples_per_frame, first.sample_rate
@@ -141,7 +144,8 @@ def _read_mpeg_audio(view: _Mp3View, notes: list[str]) -> ClipMetadata:
     if mode == "CBR":
         bitrate = nominal.bitrate  # an average would be skewed by gaps
     codec = {1: "MP1", 2: "MP2", 3: "MP3"}[first.layer]
-    tags = read_id3(view.path, notes, view.whole)
+    tags, damaged = read_id3(view.path, view.whole)
+    notes += [damaged] if damaged else []
     return ClipMetadata(
         path=str(view.path),
         format="MP3",

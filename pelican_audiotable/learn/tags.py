@@ -29,7 +29,11 @@ class Tags:
     has_cover: bool = False
 
 
-def read_id3(path: Path, notes: list[str], whole: bytes | None = None) -> Tags:
+#: Tags, and a note when damaged ones were ignored.
+Read = tuple["Tags", str | None]
+
+
+def read_id3(path: Path, whole: bytes | None = None) -> Read:
     """Tags from ID3v2 (v2.2–v2.4) or ID3v1; a damaged tag is noted, never fatal.
 
     Parsed from ``whole``, the file's bytes, when a frame walk has read them already.
@@ -39,11 +43,10 @@ def read_id3(path: Path, notes: list[str], whole: bytes | None = None) -> Tags:
     try:
         id3 = ID3(io.BytesIO(whole) if whole is not None else path)
     except ID3NoHeaderError:
-        return Tags()
+        return Tags(), None
     except Exception as error:  # mutagen raises many kinds for broken tags
-        notes.append(f"damaged ID3 tag ignored ({short_reason(error)})")
-        return Tags()
-    return id3_tags(id3)
+        return Tags(), f"damaged ID3 tag ignored ({short_reason(error)})"
+    return id3_tags(id3), None
 
 
 def id3_tags(id3: Any) -> Tags:
@@ -67,17 +70,16 @@ def id3_tags(id3: Any) -> Tags:
     )
 
 
-def container_tags(kind: str, audio: Any, notes: list[str]) -> Tags:
+def container_tags(kind: str, audio: Any) -> Read:
     if audio is None or audio.tags is None:
-        return Tags()
+        return Tags(), None
     try:
         if kind == "mp4":
-            return mp4_tags(audio.tags)
+            return mp4_tags(audio.tags), None
         pictures = getattr(audio, "pictures", None) or []
-        return vorbis_tags(audio.tags, bool(pictures))
+        return vorbis_tags(audio.tags, bool(pictures)), None
     except Exception as error:
-        notes.append(f"damaged tags ignored ({short_reason(error)})")
-        return Tags()
+        return Tags(), f"damaged tags ignored ({short_reason(error)})"
 
 
 def vorbis_tags(comments: Any, has_pictures: bool) -> Tags:
@@ -118,15 +120,21 @@ def mp4_tags(tags: Any) -> Tags:
     )
 
 
-def wav_tags(parsed: Wav, notes: list[str]) -> Tags:
+def wav_tags(parsed: Wav) -> Read:
     """An ``id3 `` chunk's tags, else those of ``LIST/INFO``."""
     if parsed.id3:
         from mutagen.id3 import ID3
 
         try:
-            return id3_tags(ID3(io.BytesIO(parsed.id3)))
+            return id3_tags(ID3(io.BytesIO(parsed.id3))), None
         except Exception as error:
-            notes.append(f"damaged ID3 tag ignored ({short_reason(error)})")
+            note = f"damaged ID3 tag ignored ({short_reason(error)})"
+            return _info_tags(parsed), note
+    return _info_tags(parsed), None
+
+
+def _info_tags(parsed: Wav) -> Tags:
+    """A WAV's ``LIST/INFO`` tags."""
     info = parsed.info
     if not info:
         return Tags()

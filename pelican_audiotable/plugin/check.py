@@ -91,12 +91,12 @@ def check_site(content: Path | None, settings_file: Path | None) -> SiteReport:
     # It keeps nothing (stores without a folder), and reads and decodes every
     # clip as the build would: what it reports (silence, fairness, the blind
     # tables' leak audit) is what a build finds.
-    problems, _ = annotate_generators(
+    problems = annotate_generators(
         generators,
         options,
         partial(open_stores, None, __version__, __version__),
         partial(jobs_of, options),
-    )
+    ).problems
     pages = []
     for item in contents_of(generators):
         if item.audiotables:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,17 +47,25 @@ CONTENT_LISTS = (
 )
 
 
+@dataclass(frozen=True)
+class Annotated:
+    """What annotating a site's content gives, besides the content itself."""
+
+    problems: list[Problem]
+    #: Whether any page shows an audio table (only then are the assets published).
+    has_tables: bool = False
+    #: The files pages play or show from the clip store (copies, spectrograms).
+    published: frozenset[str] = frozenset()
+
+
 def annotate_generators(
     generators: list[Any],
     settings: AudioTableSettings,
     stores: Callable[[], Stores],
     jobs: Callable[[], Jobs],
-    published: set[str] | None = None,
-) -> tuple[list[Problem], bool]:
-    """Annotate every article and page the generators hold; return the problems
-    and whether any shows an audio table (and add the files they play or show
-    from the clip store to ``published``). The stores and the jobs are asked
-    for only when a page may hold a clip."""
+) -> Annotated:
+    """Annotate every article and page the generators hold. The stores and the
+    jobs are asked for only when a page may hold a clip."""
     contents = contents_of(generators)
     works = {
         index: page_work(content, settings)
@@ -69,7 +77,7 @@ def annotate_generators(
     if not works:  # most sites' most builds... or all of a site without clips
         for content in contents:
             content.audiotables, content.audiotable_jsonld = (), ""
-        return [], False
+        return Annotated([])
     from ..build import build_pages, worker_count
     from ..model import ProcessedPage
 
@@ -89,9 +97,11 @@ def annotate_generators(
         page = processed.get(index) or ProcessedPage(content._content or "", (), ())
         apply_processed(content, page)
         problems += page.problems
-        if published is not None:
-            published.update(page.files)
-    return problems, any(page.tables for page in done)
+    return Annotated(
+        problems,
+        has_tables=any(page.tables for page in done),
+        published=frozenset(name for page in done for name in page.files),
+    )
 
 
 def open_stores(folder: Path | None, clips_version: str, pages_version: str) -> Stores:
@@ -144,7 +154,7 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
-def publish_copies(published: set[str], stores: Stores, output: Path) -> None:
+def publish_copies(published: frozenset[str], stores: Stores, output: Path) -> None:
     """The files pages play or show from the clip store (blind copies,
     spectrograms), written into the site's output."""
     from ..build import publish_files

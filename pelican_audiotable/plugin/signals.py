@@ -26,6 +26,7 @@ from .assets import (
     publish_assets,
 )
 from .content import (
+    Annotated,
     annotate_generators,
     feed_without_reveals,
     jobs_of,
@@ -49,10 +50,8 @@ class _Build:
     folder: Path | None = None
     #: Link the CSS/JS into written pages (the bundled theme links them itself).
     link_assets: bool = False
-    #: The files pages play or show from the clip store (copies, spectrograms).
-    published: set[str] = field(default_factory=set)
-    #: Whether any page shows an audio table: only then are the assets published.
-    has_tables: bool = False
+    #: What annotating the content gave (the problems, the files to publish).
+    annotated: Annotated = field(default_factory=lambda: Annotated([]))
     _stores: Stores | None = None
 
     def stores(self) -> Stores:
@@ -155,13 +154,13 @@ def on_generator_init(generator: Any) -> None:
 
 
 def on_all_generators_finalized(generators: list[Any]) -> None:
-    problems, _build.has_tables = annotate_generators(
-        generators, _build.settings, _build.stores, _build.jobs, _build.published
+    _build.annotated = annotate_generators(
+        generators, _build.settings, _build.stores, _build.jobs
     )
     if _build._stores is not None:  # opened: a page may hold a clip
         _build._stores.save()
-    if problems:
-        warn_of(problems, _build.settings)
+    if _build.annotated.problems:
+        warn_of(_build.annotated.problems, _build.settings)
 
 
 def on_feed_generated(context: Any, feed: Any) -> None:
@@ -173,9 +172,9 @@ def on_finalized(pelican: Any) -> None:
     a page shows an audio table: a site without one is written as if the plugin
     were not there) and the blind tables' untagged copies, once the output
     folder is written (a build that cleans it first cleans it before this)."""
-    if _build.link_assets and _build.has_tables:
+    if _build.link_assets and _build.annotated.has_tables:
         publish_assets(pelican.settings)
-    if not _build.published or _build._stores is None:
+    if not _build.annotated.published or _build._stores is None:
         return
     if not _build.settings.decodes:
         logger.info(
@@ -183,4 +182,4 @@ def on_finalized(pelican: Any) -> None:
             "pip install av numpy scipy and AUDIOTABLE_ANALYSIS on"
         )
     output = Path(pelican.settings["OUTPUT_PATH"])
-    publish_copies(_build.published, _build._stores, output)
+    publish_copies(_build.annotated.published, _build._stores, output)

@@ -13,6 +13,7 @@ from pelican.contents import Content
 from pelican.generators import StaticGenerator
 
 from .._version import __version__
+from ..files import regular_files
 from ..find.resolve import SiteFiles
 
 
@@ -72,6 +73,7 @@ def site_files(generators: list[Any]) -> SiteFiles:
         if hasattr(item, "source_path")
     }
     return SiteFiles(
+        files=regular_files(Path(settings["PATH"])),
         content_root=Path(settings["PATH"]),
         site_url=settings.get("SITEURL", "") or "",
         published=published,

@@ -14,9 +14,14 @@ from pathlib import Path
 import mutagen
 import pytest
 
-from pelican_audiotable.blind import tables as blind
+from pelican_audiotable.blind import answer
 from pelican_audiotable.blind.results import parse_token
-from pelican_audiotable.blind.tables import blind_question, trials_of
+from pelican_audiotable.blind.trials import (
+    blind_question,
+    question_of,
+    trials_of,
+    why_not_blind,
+)
 from pelican_audiotable.find.tables import scan_page
 from pelican_audiotable.learn.metadata import read_metadata
 from pelican_audiotable.learn.untagged import untagged_copy
@@ -359,7 +364,7 @@ def test_a_grid_is_one_trial_a_row_and_a_list_one_trial() -> None:
         ("Verse", (0, 1), 0),
         ("Chorus", (2, 3), 1),  # the clip labelled as the question asks
     ]
-    assert blind.question_of(trials, "") == "Which one is Actual?"
+    assert question_of(trials, "") == "Which one is Actual?"
     rows = [ClipInfo("a", label="Take 1"), ClipInfo("b", label="Take 2")]
     assert [t.labels for t in trials_of(rows)] == [("Take 1", "Take 2")]
 
@@ -389,8 +394,8 @@ def test_each_row_of_a_grid_is_a_trial_with_one_right_answer(
     trials = trials_of(clips)
     assert len(trials) == rows
     assert all(t.labels == tuple(columns) and t.answer == 0 for t in trials)
-    assert blind.question_of(trials, "") == "Which one is Human?"
-    assert blind.why_not_blind(clips, trials) is None
+    assert question_of(trials, "") == "Which one is Human?"
+    assert why_not_blind(clips, trials) is None
     assert [t.heading for t in trials] == [f"row {n + 1}" for n in range(rows)]
     [single] = trials_of(grid_of(1, columns))
     assert single.heading is None  # one trial: no "row 1" to say where
@@ -398,7 +403,7 @@ def test_each_row_of_a_grid_is_a_trial_with_one_right_answer(
 
 def test_a_trial_with_two_right_answers_or_none_is_refused() -> None:
     twice = grid_of(2, ["Human", "Human", "AI"])
-    assert blind.why_not_blind(twice, trials_of(twice)) == (
+    assert why_not_blind(twice, trials_of(twice)) == (
         "its row 'row 1' has 2 clips labelled 'Human': 2 right answers to one question"
     )
     clips = grid_of(1, ["Human", "AI"]) + [
@@ -407,7 +412,7 @@ def test_a_trial_with_two_right_answers_or_none_is_refused() -> None:
             grid_of(1, ["AI", "Remix"]), ["AI", "Remix"], strict=True
         )
     ]
-    assert blind.why_not_blind(clips, trials_of(clips)) == (
+    assert why_not_blind(clips, trials_of(clips)) == (
         "its row 'row 2' has no clip labelled 'Human', the one asked for"
     )
 
@@ -431,8 +436,8 @@ def test_a_list_whose_labels_pair_is_a_trial_a_pair() -> None:
         ("chorus", (1, 2), ("Actual", "AI"), 0),
         ("bridge", (3, 4), ("Actual", "AI"), 0),
     ]
-    assert blind.question_of(trials, "") == "Which one is Actual?"
-    assert blind.why_not_blind(clips, trials) is None
+    assert question_of(trials, "") == "Which one is Actual?"
+    assert why_not_blind(clips, trials) is None
     takes = [replace(clip, row_label=f"Take {n}") for n, clip in enumerate(clips[:2])]
     assert [t.labels for t in trials_of(takes)] == [("Take 0", "Take 1")]  # no pairs
 
@@ -464,12 +469,12 @@ def test_the_seeds_list_asked_to_be_blind_becomes_trials_by_pairing(
 def test_the_scrambled_answer_round_trips_and_is_not_readable() -> None:
     import base64
 
-    answer = {"labels": [["Actual Guitar and Violon solos", "AI"]], "answers": [0]}
-    scrambled = blind._scrambled(blind._payload(answer), 1234)
-    assert "Actual" not in base64.b64decode(scrambled).decode("latin-1")
-    stream = blind._Shuffle(1234 ^ 0x5EED)
-    plain = bytes(b ^ (stream.next() >> 24) for b in base64.b64decode(scrambled))
-    assert json.loads(plain) == answer
+    expected = {"labels": [["Actual Guitar and Violon solos", "AI"]], "answers": [0]}
+    written = answer.scrambled(answer.answer_bytes(expected), 1234)
+    assert "Actual" not in base64.b64decode(written).decode("latin-1")
+    stream = answer.Shuffle(1234 ^ 0x5EED)
+    plain = bytes(b ^ (stream.next() >> 24) for b in base64.b64decode(written))
+    assert json.loads(plain) == expected
 
 
 @pytest.mark.parametrize("name", ["flac-44k.flac", "vorbis-48k.ogg", "opus-stereo.opus",

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from pelican_audiotable.blind.answer import Shuffle
 from pelican_audiotable.blind.results import (
     BadToken,
     TableShape,
@@ -27,7 +28,6 @@ from pelican_audiotable.blind.results import (
     shapes_in,
     tally,
 )
-from pelican_audiotable.blind.tables import _Shuffle
 from tests.blind.test_blind import visit
 from tests.conftest import build_site, serve, site_settings
 
@@ -67,7 +67,7 @@ def blind_attributes(page: str) -> dict[str, str]:
 def payload_of(attribute: str) -> bytes:
     """The answer's bytes, unscrambled as the listening script does it."""
     seed, scrambled = attribute.split(".")
-    stream = _Shuffle(int(seed) ^ 0x5EED)
+    stream = Shuffle(int(seed) ^ 0x5EED)
     return bytes(b ^ (stream.next() >> 24) for b in base64.b64decode(scrambled))
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urljoin
 
 import pytest
 
+from pelican_audiotable.files import regular_files
 from pelican_audiotable.find.resolve import (
     PageRef,
     SiteFiles,
@@ -39,7 +40,12 @@ def site(tmp_path: Path) -> SiteFiles:
         "music-generation/link.mp3": "music-generation/link.mp3",
         "linked-folder/secret.mp3": "linked-folder/secret.mp3",
     }
-    return SiteFiles(content_root=content, site_url="", published=published)
+    return SiteFiles(
+        content_root=content,
+        site_url="",
+        published=published,
+        files=regular_files(content),
+    )
 
 
 POST = PageRef(
@@ -80,7 +86,9 @@ def test_resolves_to_the_published_file(site: SiteFiles, src: str, expected: str
 
 
 def test_full_url_under_siteurl_is_local(site: SiteFiles) -> None:
-    here = SiteFiles(site.content_root, "https://example.org/blog", site.published)
+    here = SiteFiles(
+        site.content_root, "https://example.org/blog", site.published, site.files
+    )
     resolved = resolve_clip(
         "https://example.org/blog/music-generation/actual-verse.mp3", POST, here
     )
@@ -90,7 +98,9 @@ def test_full_url_under_siteurl_is_local(site: SiteFiles) -> None:
 
 def test_site_root_path_misses_a_site_in_a_subfolder(site: SiteFiles) -> None:
     """With SITEURL .../blog, "/music-generation/x.mp3" 404s: the browser says so."""
-    here = SiteFiles(site.content_root, "https://example.org/blog", site.published)
+    here = SiteFiles(
+        site.content_root, "https://example.org/blog", site.published, site.files
+    )
     resolved = resolve_clip("/music-generation/actual-verse.mp3", POST, here)
     assert resolved.problem == "missing"
     assert "outside the site at /blog/" in resolved.message

@@ -6,7 +6,7 @@
  */
 
 /**
- * Mulberry32, the build's generator too (blind/tables.py's _Shuffle): the build
+ * Mulberry32, the build's generator too (blind/answer.py's Shuffle): the build
  * scrambles the answer with it, and the script unscrambles it the same way.
  * @param {number} seed
  */

@@ -6,7 +6,7 @@
  * the score with the chance of doing as well by guessing; the trials come in an
  * order of the reader's session (#seed=N replays it); "Try again" reshuffles, for
  * practice. The labels come from the table's scrambled data-audiotable-blind
- * attribute (see blind/tables.py), never from the page's text. Once every trial
+ * attribute (see blind/answer.py), never from the page's text. Once every trial
  * has a pick, the reader gets a result token to copy or send (see
  * blind/results.py); a sealed study records picks and says nothing; a revealed
  * one checks its answer against the commitment the sealed page carried
