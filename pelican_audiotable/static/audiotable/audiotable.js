@@ -15,14 +15,14 @@
  *    match within 2 %, as listening-test tools do, from a row's first switch at
  *    the same sample (engine.js);
  *  - clips play loudness-matched (matching.js);
- *  - links to a moment, and "Copy link" (links.js);
+ *  - links to a moment, and "Copy link" (links.js, loaded when the address names
+ *    a moment, or once the reader plays);
  *  - blind tables, with their shuffles, scores and result tokens, loaded only on
  *    pages that have one (blind/).
  * Nothing is fetched until the reader presses play.
  */
 import { enhanceTable } from "./controls.js";
 import { listen } from "./engine.js";
-import { followAddress } from "./links.js";
 
 async function init() {
   listen();
@@ -34,8 +34,15 @@ async function init() {
     const { setUpBlindTables } = await import("./blind/tables.js");
     setUpBlindTables(blind);
   }
-  followAddress();
+  await followAddress();
   window.addEventListener("hashchange", followAddress);
+}
+
+/** The moment the address names, if it names one (links.js loaded only then). */
+async function followAddress() {
+  if (!/[#&]t=/.test(location.hash)) return;
+  const links = await import("./links.js");
+  links.followAddress();
 }
 
 if (document.readyState === "loading") {

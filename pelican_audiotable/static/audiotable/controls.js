@@ -10,7 +10,6 @@
 import { clock } from "./clock.js";
 import { durationOf, leadOf, nameOf, toolsOf, waveformOf } from "./clips.js";
 import { enroll, latest, seek, setLoop, start, toggle } from "./engine.js";
-import { offerLink } from "./links.js";
 import { rowLoop } from "./loops.js";
 import { addMatchingSwitch } from "./matching.js";
 
@@ -25,7 +24,8 @@ export function enhanceTable(table) {
   toolsOf(table);
   addMatchingSwitch(table, clips);
   addSpectrumSwitch(table);
-  const offer = () => offerLink(table, clips);
+  // "Copy link" once the reader has played or looped here: loaded only then.
+  const offer = () => import("./links.js").then((links) => links.offerLink(table, clips));
   table.addEventListener("play", offer, { capture: true, once: true });
   table.addEventListener("audiotable:looped", offer, { once: true });
   table.classList.add("audiotable-enhanced");

@@ -18,7 +18,7 @@ import { comparable, durationOf, leadOf, nameOf, rowOf } from "./clips.js";
 import { keepLoop, loopOf } from "./loops.js";
 
 /** Seconds every start, pause and switch fades over. */
-const FADE = 0.012;
+export const FADE = 0.012;
 
 /** @type {HTMLMediaElement | null} the clip last started (or linked) on the page */
 let lastStarted = null;
@@ -40,6 +40,11 @@ const Context = window.AudioContext || /** @type {any} */ (window).webkitAudioCo
 const graphed = !!Context && location.protocol !== "file:";
 /** @type {AudioContext | null} */
 let context = null;
+/**
+ * Same-sample switching (voices.js), loaded at the first switch within a row.
+ * @type {typeof import("./voices.js") | null}
+ */
+let rows = null;
 /** @type {WeakMap<HTMLMediaElement, GainNode>} */
 const gains = new WeakMap();
 /** @type {WeakMap<HTMLMediaElement, number>} each clip's matching gain, linear */
@@ -51,14 +56,19 @@ const sounding = new WeakSet();
 /** @type {WeakSet<HTMLMediaElement>} the clips on their way to a new position */
 const seeking = new WeakSet();
 
+/** The page's audio graph's context, once the reader has pressed play. */
+export function audioContext() {
+  return context;
+}
+
 /** @param {HTMLMediaElement} audio */
-function levelOf(audio) {
+export function levelOf(audio) {
   return levels.get(audio) ?? 1;
 }
 
 /** Whether the clip comes from this site: another's plays silent through a graph. */
 /** @param {HTMLMediaElement} audio */
-function ours(audio) {
+export function ours(audio) {
   const source = audio.currentSrc || audio.src || audio.querySelector("source")?.src;
   try {
     return !!source && new URL(source, location.href).origin === location.origin;
@@ -69,7 +79,7 @@ function ours(audio) {
 
 /** The clip's gain node, made with the graph when first asked; null: no graph. */
 /** @param {HTMLMediaElement} audio */
-function gainOf(audio) {
+export function gainOf(audio) {
   const known = gains.get(audio);
   if (known || !graphed || !ours(audio)) return known ?? null;
   context ??= new Context();
@@ -93,162 +103,11 @@ function ramp(gain, level) {
   param.linearRampToValueAtTime(level, now + FADE);
 }
 
-// ----- Switching at the same sample ----------------------------------------------
-
-/**
- * From the first switch in a row, its clips are decoded in the browser (within a
- * budget) and played from those buffers, the row's one "voice": a switch starts
- * the next clip's buffer at the very sample the last one had reached, past each
- * one's leading silence, and crossfades. The elements keep playing, silent, for
- * the controls' sake (time, progress, state), resynchronised at each switch.
- */
-/** Seconds of audio a row may decode in the browser: beyond it, elements. */
-const ROW_BUDGET = 600;
-/** Seconds ahead a buffer is scheduled: the render thread's margin. */
-const AHEAD = 0.03;
-/** @type {WeakMap<Element, Map<HTMLMediaElement, AudioBuffer> | string>} */
-const decoded = new WeakMap();
-/**
- * @typedef {{audio: HTMLMediaElement, source: AudioBufferSourceNode, gain: GainNode,
- *   when: number, offset: number, loop: {from: number, to: number} | null}} Voice
- */
-/** @type {WeakMap<Element, Voice>} each row's sounding buffer */
-const voices = new WeakMap();
-/** @type {WeakSet<HTMLMediaElement>} elements silent while their buffer sounds */
-const shadowed = new WeakSet();
-
-/** @param {HTMLMediaElement} audio */
-function sourceOf(audio) {
-  return audio.currentSrc || audio.src || audio.querySelector("source")?.src || "";
-}
-
-/** The silent element moved to where its buffer plays, for the controls. */
-/** @param {HTMLMediaElement} audio @param {number} position */
-function follow(audio, position) {
-  if (audio.readyState >= HTMLMediaElement.HAVE_METADATA) audio.currentTime = position;
-  else audio.addEventListener("loadedmetadata", () => (audio.currentTime = position), { once: true });
-}
-
-/** Decode the row's clips once, in the background, when it fits the budget. */
-/** @param {Element} row */
-function decodeRow(row) {
-  if (decoded.has(row) || !context) return;
-  const ctx = context;
-  /** @type {HTMLAudioElement[]} */
-  const clips = Array.from(row.querySelectorAll("audio[data-duration]"));
-  const total = clips.reduce((sum, clip) => sum + durationOf(clip), 0);
-  if (clips.length < 2 || !(total <= ROW_BUDGET) || !clips.every(ours)) {
-    decoded.set(row, "over budget");
-    return;
-  }
-  decoded.set(row, "decoding");
-  Promise.all(
-    clips.map((clip) =>
-      fetch(sourceOf(clip))
-        .then((response) => response.arrayBuffer())
-        .then((bytes) => ctx.decodeAudioData(bytes)),
-    ),
-  ).then(
-    (buffers) => decoded.set(row, new Map(clips.map((clip, i) => [clip, buffers[i]]))),
-    () => decoded.set(row, "undecodable"),
-  );
-}
-
-/** @param {Element} row @param {HTMLMediaElement} audio */
-function bufferOf(row, audio) {
-  const buffers = decoded.get(row);
-  return buffers instanceof Map ? buffers.get(audio) ?? null : null;
-}
-
-/** Where a voice is at context time `at`, on its clip's own clock. */
-/** @param {Voice} voice @param {number} at */
-function voiceAt(voice, at) {
-  const position = voice.offset + (at - voice.when);
-  const loop = voice.loop;
-  if (!loop || position < loop.to) return position;
-  return loop.from + ((position - loop.from) % (loop.to - loop.from));
-}
-
-/**
- * The row's voice becomes `audio`'s buffer from `position`, at context time
- * `when`: the last voice fades out as it fades in.
- * @param {Element} row @param {HTMLMediaElement} audio @param {AudioBuffer} buffer
- * @param {number} position @param {number} when
- */
-function sound(row, audio, buffer, position, when) {
-  if (!context) return;
-  const source = context.createBufferSource();
-  source.buffer = buffer;
-  const gain = context.createGain();
-  gain.gain.value = 0;
-  source.connect(gain).connect(context.destination);
-  const own = audio instanceof HTMLAudioElement ? loopOf(audio) : null;
-  if (own) {
-    source.loop = true;
-    source.loopStart = own.from;
-    source.loopEnd = own.to;
-    if (position < own.from || position >= own.to) position = own.from;
-  }
-  source.start(when, Math.max(0, position));
-  gain.gain.setValueAtTime(0, when);
-  gain.gain.linearRampToValueAtTime(levelOf(audio), when + FADE);
-  silence(row, when);
-  voices.set(row, { audio, source, gain, when, offset: Math.max(0, position), loop: own });
-  source.addEventListener("ended", () => {
-    if (voices.get(row)?.source === source) voices.delete(row);
-  });
-}
-
-/** The row's voice fades out from `when` (now when not given). */
-/** @param {Element} row @param {number} [when] */
-function silence(row, when) {
-  const voice = voices.get(row);
-  if (!voice || !context) return;
-  const at = Math.max(when ?? 0, context.currentTime);
-  const param = voice.gain.gain;
-  param.cancelScheduledValues(0);
-  param.setValueAtTime(levelOf(voice.audio), at);
-  param.linearRampToValueAtTime(0, at + FADE);
-  voice.source.stop(at + FADE + 0.01);
-  voices.delete(row);
-}
-
-/**
- * Start `audio` from its row's buffers when they are decoded: at the sample the
- * row's voice has reached, or at `position`. Returns false when the row plays
- * from elements.
- * @param {HTMLAudioElement} audio @param {number} position
- */
-function startFromBuffer(audio, position) {
-  const row = rowOf(audio);
-  const buffer = bufferOf(row, audio);
-  if (!buffer || !context) return false;
-  const when = context.currentTime + AHEAD;
-  const voice = voices.get(row);
-  if (voice && voice.audio !== audio && comparable(voice.audio, audio)) {
-    position = voiceAt(voice, when) - leadOf(voice.audio) + leadOf(audio);
-  }
-  sound(row, audio, buffer, position, when);
-  shadowed.add(audio);
-  const gain = gainOf(audio);
-  if (gain) gain.gain.value = 0; // the element plays on, silent, for the controls
-  follow(audio, position);
-  for (const other of row.querySelectorAll("audio")) {
-    if (other !== audio && other instanceof HTMLAudioElement && !other.paused) {
-      stop(other); // silent already, or sounding from its element: faded
-    }
-  }
-  return true;
-}
-
 /** Pause a clip, fading it out first when it plays through the graph. */
 /** @param {HTMLMediaElement} audio */
 export function stop(audio) {
-  const row = rowOf(/** @type {HTMLAudioElement} */ (audio));
-  if (voices.get(row)?.audio === audio) silence(row);
-  if (shadowed.has(audio)) {
-    shadowed.delete(audio);
-    audio.pause();
+  if (rows?.release(audio)) {
+    audio.pause(); // silent already: its buffer faded out
     return;
   }
   const gain = gains.get(audio);
@@ -267,6 +126,22 @@ export function stop(audio) {
     },
     (timer) => stopping.set(audio, timer),
   );
+}
+
+/**
+ * From now on, the clips of `row` switch at the same sample (voices.js loaded,
+ * the row decoded in the background).
+ * @param {Element} row
+ */
+function switchesAtTheSample(row) {
+  if (rows) {
+    rows.decodeRow(row);
+    return;
+  }
+  import("./voices.js").then((loaded) => {
+    rows = loaded;
+    loaded.decodeRow(row);
+  });
 }
 
 /**
@@ -313,9 +188,9 @@ export function start(audio) {
   }
   if (loop && (position < loop.from || position >= loop.to)) position = loop.from;
   if (previous && previous !== audio && rowOf(previous) === rowOf(audio) && !previous.paused) {
-    decodeRow(rowOf(audio)); // a switch within a row: from now on, at the same sample
+    switchesAtTheSample(rowOf(audio)); // a switch within a row: from now on
   }
-  if (startFromBuffer(audio, position)) {
+  if (rows?.startFromBuffer(audio, position)) {
     const playing = audio.play();
     if (playing) playing.catch(() => {});
     return;
@@ -332,13 +207,7 @@ export function start(audio) {
  * @param {HTMLAudioElement} audio @param {number} position
  */
 export function seek(audio, position) {
-  const row = rowOf(audio);
-  const buffer = shadowed.has(audio) ? bufferOf(row, audio) : null;
-  if (buffer && context && voices.get(row)?.audio === audio) {
-    sound(row, audio, buffer, position, context.currentTime + AHEAD);
-    follow(audio, position);
-    return;
-  }
+  if (rows?.seek(audio, position)) return;
   const gain = gains.get(audio);
   if (gain) seeking.add(audio);
   if (audio.readyState < HTMLMediaElement.HAVE_METADATA) {
@@ -398,9 +267,8 @@ export function enroll(audio) {
 export function setLevel(clip, level) {
   levels.set(clip, level);
   const node = gains.get(clip);
-  const voice = voices.get(rowOf(clip));
-  if (voice?.audio === clip) ramp(voice.gain, levelOf(clip));
-  else if (node && !clip.paused) ramp(node, levelOf(clip));
+  if (rows?.level(clip)) return; // its buffer sounds: ramped there
+  if (node && !clip.paused) ramp(node, levelOf(clip));
   if (!graphed) clip.volume = levelOf(clip); // the gain node's job where there is one
 }
 
@@ -420,13 +288,7 @@ export function setLoop(audio, loop) {
       ? `Looping ${clock(loop.from, durationOf(audio))} to ${clock(loop.to, durationOf(audio))} in the row of ${nameOf(audio, 0)}. Escape stops looping.`
       : "Not looping.";
   }
-  const voice = voices.get(row);
-  const buffer = voice ? bufferOf(row, voice.audio) : null;
-  if (voice && buffer && context) {
-    const when = context.currentTime + AHEAD;
-    sound(row, voice.audio, buffer, voiceAt(voice, when), when);
-    return;
-  }
+  if (rows?.loop(row)) return; // its buffer sounds: looped there
   const inside = loopOf(audio);
   if (inside && !audio.paused && (audio.currentTime < inside.from || audio.currentTime > inside.to)) {
     seek(audio, inside.from);
@@ -440,12 +302,7 @@ function keepToLoops() {
   if (!watching) return;
   for (const audio of enrolled) {
     if (audio.paused || seeking.has(audio)) continue;
-    const voice = voices.get(rowOf(audio));
-    if (shadowed.has(audio) && voice?.audio === audio && context) {
-      const at = voiceAt(voice, context.currentTime);
-      if (Math.abs(audio.currentTime - at) > 0.25) follow(audio, at); // it looped
-      continue;
-    }
+    if (rows?.keepUp(audio)) continue; // its buffer keeps to the loop
     const loop = loopOf(audio);
     if (loop && (audio.currentTime >= loop.to - FADE || audio.ended)) seek(audio, loop.from);
   }
@@ -464,7 +321,7 @@ function rise(event) {
   // Not one on its way out: it would rise again, and its pause cut it off.
   if (!sounding.has(target) || seeking.has(target) || target.paused) return;
   if (stopping.has(target)) return;
-  if (shadowed.has(target)) {
+  if (rows?.shadows(target)) {
     stopOthers(target); // its buffer sounds: the element stays silent
     return;
   }
