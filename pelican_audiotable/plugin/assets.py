@@ -22,8 +22,13 @@ PACKAGE_FOLDER = Path(__file__).parent.parent
 ASSETS_FOLDER = str(PACKAGE_FOLDER / "static")
 STYLESHEET = "audiotable/audiotable.css"
 SCRIPT = "audiotable/audiotable.js"
+#: Linked only from pages with a blind table.
+BLIND_STYLESHEET = "audiotable/audiotable-blind.css"
 
 _AUDIO_TABLE = re.compile(r"<table\b[^>]*\bclass=\"[^\"]*\baudiotable\b", re.IGNORECASE)
+_BLIND_TABLE = re.compile(
+    r"<table\b[^>]*\bclass=\"[^\"]*\baudiotable-blind\b", re.IGNORECASE
+)
 _HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
 
 
@@ -62,12 +67,14 @@ def link_assets(html: str, base_url: str, jsonld: str = "") -> str:
         return html  # two C searches for most pages: no table of ours
 
     tags = ""
+    base = escape(base_url.rstrip("/"), quote=True)
     if STYLESHEET not in html:
-        base = escape(base_url.rstrip("/"), quote=True)
         tags += (
             f'<link rel="stylesheet" href="{base}/{STYLESHEET}">\n'
             f'<script type="module" src="{base}/{SCRIPT}"></script>\n'
         )
+    if BLIND_STYLESHEET not in html and holds_blind_table(html):
+        tags += f'<link rel="stylesheet" href="{base}/{BLIND_STYLESHEET}">\n'
     if jsonld and 'class="audiotable-jsonld"' not in html:
         tags += jsonld + "\n"
     if not tags:
@@ -76,6 +83,11 @@ def link_assets(html: str, base_url: str, jsonld: str = "") -> str:
     if head_end is None:
         return tags + html
     return html[: head_end.start()] + tags + html[head_end.start() :]
+
+
+def holds_blind_table(html: str) -> bool:
+    """Whether a page shows a blind table: only then is its stylesheet linked."""
+    return "audiotable-blind" in html and _BLIND_TABLE.search(html) is not None
 
 
 class AssetLinkingTemplate(jinja2.Template):

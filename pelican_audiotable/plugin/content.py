@@ -21,6 +21,7 @@ from ..find.tables import might_hold_clips
 from ..log import get_logger
 from ..settings import AudioTableSettings
 from . import site
+from .assets import holds_blind_table
 from .site import PublishedSite
 from .teasers import with_tables_as_teasers
 
@@ -77,6 +78,7 @@ def annotate_generators(
     if not works:  # most sites' most builds... or all of a site without clips
         for content in contents:
             content.audiotables, content.audiotable_jsonld = (), ""
+            content.audiotable_blind = False
         return Annotated([])
     from ..build import build_pages, worker_count
     from ..model import ProcessedPage
@@ -255,6 +257,9 @@ def apply_processed(content: Any, processed: ProcessedPage) -> None:
     that never cuts one of them."""
     content.audiotables = processed.tables
     content.audiotable_jsonld = processed.jsonld
+    # Its blind tables' stylesheet is linked only where one is (the bundled theme
+    # asks this; under others, the page's HTML says it).
+    content.audiotable_blind = holds_blind_table(processed.html)
     if processed.html != content._content:
         content._content = processed.html
         _forget_rendered(content)
