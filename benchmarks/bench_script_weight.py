@@ -22,14 +22,9 @@ from playwright.sync_api import sync_playwright
 from pelican_audiotable import theme_path
 from pelican_audiotable.cli.server import serving
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_page_weight import CHROMIUM_ARGS
+
 BUDGETS = {"open": 14 * 1024, "blind": 20 * 1024}
 TABLE = (
     "| Take | Human | AI |\n|--|--|--|\n"
