@@ -75,6 +75,8 @@ benchmark: system-packages $(STAMP)
 	$(PYTHON) benchmarks/bench_real_world.py
 	$(PYTHON) benchmarks/bench_build.py
 	$(PYTHON) benchmarks/bench_page_weight.py
+	$(PYTHON) benchmarks/bench_script_weight.py
+	$(PYTHON) benchmarks/trace_page.py
 
 # The fuzzers, long (the test suite runs a short pass of each): CASES damaged
 # copies of each test clip through the reader (COPY_CASES of them made into
