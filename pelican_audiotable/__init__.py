@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .learn.metadata import ClipError, ClipMetadata, read_metadata
-    from .model import AudioTableInfo, ClipInfo, Problem
+    from .model import AudioTableInfo, ClipContent, ClipInfo, Problem
     from .settings import AudioTableSettings
 
 from ._version import __version__ as __version__
@@ -17,6 +17,7 @@ from ._version import __version__ as __version__
 __all__ = [
     "AudioTableInfo",
     "AudioTableSettings",
+    "ClipContent",
     "ClipError",
     "ClipInfo",
     "ClipMetadata",
@@ -34,6 +35,7 @@ _PUBLIC = {
     "ClipMetadata": "learn.metadata",
     "read_metadata": "learn.metadata",
     "AudioTableInfo": "model",
+    "ClipContent": "model",
     "ClipInfo": "model",
     "Problem": "model",
     "AudioTableSettings": "settings",

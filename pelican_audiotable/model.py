@@ -8,10 +8,12 @@ The words the code uses, each in one meaning:
 - **learn**: what the build does to a clip's *content*, once per digest of its
   bytes, in worker processes: read its metadata, decode and measure it, copy it.
 - **facts** (:class:`ClipFacts`): what learning gives, as the clip store keeps
-  it: true of the bytes wherever they lie, so without a path.
+  it: true of the bytes wherever they lie, so without a path: what the bytes say
+  (:class:`ClipContent`), what decoding told, its untagged copy.
 - **shown** (:meth:`ClipFacts.shown`): the facts a page shows of a clip at one
-  place in the site: with its path, its analysis if this build decodes, and
-  the decoder's last word on a length its header overpromised.
+  place in the site (:class:`ClipMetadata`): with its path, its analysis if this
+  build decodes, and the decoder's last word on a length its header
+  overpromised.
 - **reader**: a person reading the page (never code: the byte parsers are
   ``learn/parsers``, what the pool runs are its jobs).
 - **trial**: one row of a blind table: clips to tell apart, in an order the
@@ -27,7 +29,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import Enum
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,16 @@ class ClipAnalysis:
         return cls(**{**data, "envelope": tuple(data.get("envelope", ()))})
 
 
-@dataclass(frozen=True)
-class ClipMetadata:
-    """Everything known about one clip file. ``None`` means unknown."""
+_Content = TypeVar("_Content", bound="ClipContent")
 
-    path: str
+
+@dataclass(frozen=True)
+class ClipContent:
+    """What a clip's bytes say, wherever they lie: its format and stream, its
+    tags, the notes its reading left. The clip store keeps it by content; a page
+    shows it as :class:`ClipMetadata`, at the path the clip lies at. ``None``
+    means unknown."""
+
     format: str  # container: MP3, Ogg, FLAC, MP4, WAV
     codec: str  # MP3, Vorbis, Opus, FLAC, AAC, ALAC, PCM …
     duration: float | None  # seconds that will play
@@ -87,33 +94,52 @@ class ClipMetadata:
     truncated: bool = False
     #: Problems that did not stop the reading (truncation, a damaged tag, …).
     notes: tuple[str, ...] = field(default=())
-    #: What decoding it told, when analysis is on.
-    analysis: ClipAnalysis | None = None
 
-    def without_tags(self) -> ClipMetadata:
+    def at(self, path: str, analysis: ClipAnalysis | None = None) -> ClipMetadata:
+        """The clip as a page shows it: at ``path``, with what decoding told."""
+        content = {name: getattr(self, name) for name in _CONTENT_FIELDS}
+        return ClipMetadata(**content, path=path, analysis=analysis)
+
+    def without_tags(self: _Content) -> _Content:
         """The same audio with no tag: what a copy for a blind table reads as."""
         cleared: dict[str, Any] = dict.fromkeys(TAG_FIELDS)
         return replace(self, **cleared, has_cover=False)
 
     def to_dict(self) -> dict[str, Any]:
-        data = {name: getattr(self, name) for name in _FIELDS}
+        data = {name: getattr(self, name) for name in _CONTENT_FIELDS}
         data["notes"] = list(self.notes)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClipContent:
+        content = {name: data[name] for name in _CONTENT_FIELDS if name in data}
+        return ClipContent(**{**content, "notes": tuple(data.get("notes", ()))})
+
+
+@dataclass(frozen=True)
+class ClipMetadata(ClipContent):
+    """Everything a page shows of one clip: what its bytes say, where it lies in
+    the site, and what decoding told (when analysis is on)."""
+
+    path: str = ""
+    #: What decoding it told, when analysis is on.
+    analysis: ClipAnalysis | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {**super().to_dict(), "path": self.path}
         data["analysis"] = self.analysis.to_dict() if self.analysis else None
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClipMetadata:
         analysis = data.get("analysis")
-        return cls(
-            **{
-                **data,
-                "notes": tuple(data.get("notes", ())),
-                "analysis": ClipAnalysis.from_dict(analysis) if analysis else None,
-            }
+        return ClipContent.from_dict(data).at(
+            str(data.get("path", "")),
+            ClipAnalysis.from_dict(analysis) if analysis else None,
         )
 
 
-_FIELDS = tuple(f.name for f in fields(ClipMetadata))
+_CONTENT_FIELDS = tuple(f.name for f in fields(ClipContent))
 #: The tags a clip's metadata carries (a cover, besides): what blind copies drop.
 TAG_FIELDS = ("title", "artist", "album", "year", "track", "comment")
 
@@ -191,7 +217,7 @@ class ClipFacts:
     be read; its analysis, when decoded; the name of its untagged copy (or why
     there is none), once a blind table asked for it."""
 
-    metadata: ClipMetadata | Unreadable
+    metadata: ClipContent | Unreadable
     analysis: ClipAnalysis | NotDecoded | None = None
     copy: str | Unreadable | None = None
 
@@ -210,10 +236,9 @@ class ClipFacts:
         site). With its analysis, where the decoder gave out well before the
         length its header promised, the decoder has the last word: the clip shows
         the length that plays and is marked truncated."""
-        metadata = self.metadata
-        if isinstance(metadata, Unreadable):
-            return metadata
-        metadata = replace(metadata, path=path)
+        if isinstance(self.metadata, Unreadable):
+            return self.metadata
+        metadata = self.metadata.at(path)
         analysis = self.analysis if analysed else None
         if isinstance(analysis, NotDecoded):
             note = f"FFmpeg cannot decode it ({analysis.message}): nor may browsers"

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import ClipError, CorruptClip, short_reason
 from ..formats import FORMAT_OF_KIND
-from ..model import ClipMetadata, truncation_note
+from ..model import ClipContent, truncation_note
 from .parsers import flac, mp4, mpeg, ogg, wav
 from .tags import container_tags, wav_tags
 
@@ -73,7 +73,7 @@ def read_with_mutagen(
     kind: str,
     size: int,
     offset: int,
-) -> ClipMetadata:
+) -> ClipContent:
     """FLAC, Ogg and MP4: mutagen for the stream info and tags, then the bytes
     themselves for what will really play. ``head`` is the file's first bytes."""
     notes: list[str] = []
@@ -115,8 +115,7 @@ def read_with_mutagen(
     if kind in ("flac", "ogg-flac", "opus") or not bitrate or stream.truncated:
         bitrate = round(size * 8 / duration)  # the average the reader will download
     rate = stream.sample_rate or getattr(info, "sample_rate", None)
-    return ClipMetadata(
-        path=str(path),
+    return ClipContent(
         format=FORMAT_OF_KIND[kind],
         codec=codec,
         duration=round(duration, 6),
@@ -332,7 +331,7 @@ _OGG_SEARCH = 4 * 1024 * 1024
 # --- WAV -----------------------------------------------------------------------------
 
 
-def read_wav(path: Path, handle: Any, size: int) -> ClipMetadata:
+def read_wav(path: Path, handle: Any, size: int) -> ClipContent:
     """A WAV by its own chunks (mutagen reads only plain RIFF, and measures every
     codec as PCM)."""
     notes: list[str] = []
@@ -353,8 +352,7 @@ def read_wav(path: Path, handle: Any, size: int) -> ClipMetadata:
     if truncated:
         notes.append(truncation_note(duration, parsed.seconds(parsed.data_size)))
     linear = parsed.codec == "PCM"
-    return ClipMetadata(
-        path=str(path),
+    return ClipContent(
         format="WAV",
         codec=parsed.codec,
         duration=round(duration, 6),

@@ -13,13 +13,13 @@ from .pool import DecodeBudget, Jobs
 
 if TYPE_CHECKING:
     from ..blind.recipes import CopyRecipe
-    from ..model import ClipAnalysis, ClipMetadata, NotDecoded
+    from ..model import ClipAnalysis, ClipContent, ClipMetadata, NotDecoded
 
 
-def read_clip(path: Path) -> ClipMetadata:
-    from .metadata import read_metadata
+def read_clip(path: Path) -> ClipContent:
+    from .metadata import read_content
 
-    return read_metadata(path)
+    return read_content(path)
 
 
 def decode_clip(path: Path, budget: float) -> ClipAnalysis | NotDecoded:
@@ -28,7 +28,7 @@ def decode_clip(path: Path, budget: float) -> ClipAnalysis | NotDecoded:
     return analyse_guarded(path, budget)
 
 
-def untag_clip(source: Path, target: Path, original: ClipMetadata) -> None:
+def untag_clip(source: Path, target: Path, original: ClipContent) -> None:
     from .untagged import untagged_copy
 
     untagged_copy(source, target, original, read_clip)
@@ -50,7 +50,7 @@ def equalise_clip(
     if not isinstance(analysis, ClipAnalysis):
         target.unlink(missing_ok=True)
         raise UndecodableClip(f"its copy cannot be decoded ({analysis.message})")
-    return replace(metadata, path="", analysis=replace(analysis, picture=b""))
+    return metadata.at("", replace(analysis, picture=b""))
 
 
 def jobs_for(analyse: bool, budget: DecodeBudget | None = None) -> Jobs:

@@ -25,7 +25,7 @@ from ..errors import (
 )
 from ..files import open_regular
 from ..formats import AUDIO_EXTENSIONS, FORMAT_OF_KIND
-from ..model import ClipMetadata
+from ..model import ClipContent, ClipMetadata
 from .containers import read_wav, read_with_mutagen
 from .mp3 import mp3_view, read_mp3
 from .parsers import mpeg, ogg
@@ -42,7 +42,14 @@ __all__ = [
 
 
 def read_metadata(path: str | os.PathLike[str]) -> ClipMetadata:
-    """Read one clip. Raises :class:`ClipError` when nothing playable is there.
+    """Read one clip, as a page would show it at ``path``. Raises
+    :class:`ClipError` when nothing playable is there."""
+    return read_content(path).at(str(path))
+
+
+def read_content(path: str | os.PathLike[str]) -> ClipContent:
+    """What one clip's bytes say. Raises :class:`ClipError` when nothing playable
+    is there.
 
     Every byte of a clip is untrusted, so nothing else ever escapes: a bug in a
     format parser makes the clip unreadable (with a warning), never the build fail.
@@ -71,7 +78,7 @@ PLAYABLE_RATES = (3000, 768_000)
 _HEAD = 16 * 1024
 
 
-def _read(path: Path) -> ClipMetadata:
+def _read(path: Path) -> ClipContent:
     try:
         with open_regular(path) as handle:
             size = os.fstat(handle.fileno()).st_size

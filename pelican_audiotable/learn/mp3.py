@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import CorruptClip
 from ..files import read_regular
-from ..model import ClipMetadata, truncation_note
+from ..model import ClipContent, truncation_note
 from .parsers import mpeg
 from .tags import read_id3
 
@@ -54,7 +54,7 @@ def mp3_view(path: Path, handle: Any, head: bytes, size: int) -> _Mp3View:
     return _Mp3View(path, size, prefix, handle.read())
 
 
-def read_mp3(view: _Mp3View) -> ClipMetadata:
+def read_mp3(view: _Mp3View) -> ClipContent:
     try:
         return _read_mpeg_audio(view)
     except CorruptClip as error:
@@ -94,7 +94,7 @@ def _first_frame(view: _Mp3View) -> tuple[int, mpeg.FrameHeader, str | None]:
     return (*found, note)
 
 
-def _read_mpeg_audio(view: _Mp3View) -> ClipMetadata:
+def _read_mpeg_audio(view: _Mp3View) -> ClipContent:
     pos, first, found_late = _first_frame(view)
     notes = [found_late] if found_late else []
     data = view.whole if view.whole is not None else view.prefix
@@ -146,8 +146,7 @@ def _read_mpeg_audio(view: _Mp3View) -> ClipMetadata:
     codec = {1: "MP1", 2: "MP2", 3: "MP3"}[first.layer]
     tags, damaged = read_id3(view.path, view.whole)
     notes += [damaged] if damaged else []
-    return ClipMetadata(
-        path=str(view.path),
+    return ClipContent(
         format="MP3",
         codec=codec,
         duration=round(duration, 6),

@@ -34,6 +34,7 @@ from ..files import Stamp, stamp_and_key
 from ..log import get_logger
 from ..model import (
     ClipAnalysis,
+    ClipContent,
     ClipFacts,
     ClipMetadata,
     NotDecoded,
@@ -70,13 +71,13 @@ class Jobs:
     of it. Module-level functions, so that worker processes get them by name."""
 
     #: A clip's metadata; raises :class:`ClipError` when nothing plays.
-    read: Callable[[Path], ClipMetadata]
+    read: Callable[[Path], ClipContent]
     #: Its analysis within a CPU budget (seconds), or why there is none; None:
     #: this build does not decode.
     decode: Callable[[Path, float], ClipAnalysis | NotDecoded] | None = None
     #: Writes its copy without tags (source, target, its metadata); raises
     #: :class:`ClipError` when it cannot.
-    untag: Callable[[Path, Path, ClipMetadata], None] | None = None
+    untag: Callable[[Path, Path, ClipContent], None] | None = None
     #: What decoding one clip may cost.
     budget: DecodeBudget = DECODE_BUDGET
     #: Writes a blind trial's copy of a clip by its recipe (source, target,
@@ -351,7 +352,7 @@ def facts_of(name: str, jobs: Jobs) -> ClipFacts:
         metadata = jobs.read(path)
     except ClipError as error:
         return ClipFacts(Unreadable(error.kind, str(error), error.tags))
-    facts = ClipFacts(replace(metadata, path="", analysis=None))
+    facts = ClipFacts(metadata)
     if jobs.decode is not None:
         facts = replace(facts, analysis=jobs.decode(path, _budget.seconds))
     return facts

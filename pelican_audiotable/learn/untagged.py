@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import UntaggableClip, short_reason
 from ..files import open_regular
-from ..model import TAG_FIELDS, ClipMetadata
+from ..model import TAG_FIELDS, ClipContent
 
 #: The WAV chunks a copy keeps: what plays, nothing that describes.
 _WAV_KEPT = (b"fmt ", b"fact", b"data")
@@ -27,8 +27,8 @@ _WAV_KEPT = (b"fmt ", b"fact", b"data")
 def untagged_copy(
     source: Path,
     target: Path,
-    original: ClipMetadata,
-    read: Callable[[Path], ClipMetadata],
+    original: ClipContent,
+    read: Callable[[Path], ClipContent],
 ) -> None:
     """Write ``source`` (read as ``original``) without its tags to ``target``, and
     check the copy with ``read`` (the metadata reader). Raises
@@ -102,8 +102,8 @@ def _wav_without_tags(data: bytes) -> bytes:
 def _check(
     source: Path,
     target: Path,
-    before: ClipMetadata,
-    read: Callable[[Path], ClipMetadata],
+    before: ClipContent,
+    read: Callable[[Path], ClipContent],
 ) -> None:
     """The copy plays as the original did, and its reader finds no tag in it."""
     after = read(target)

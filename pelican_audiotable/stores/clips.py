@@ -29,6 +29,7 @@ from ..model import (
     COPIES,
     SPECTRA,
     ClipAnalysis,
+    ClipContent,
     ClipFacts,
     ClipMetadata,
     MadeCopy,
@@ -41,7 +42,7 @@ from . import jsonfile
 #: Bump when what is stored, or how it is computed, changes.
 STORE_FORMAT = 3
 
-Untag = Callable[[Path, Path, ClipMetadata], None]
+Untag = Callable[[Path, Path, ClipContent], None]
 
 
 @dataclass
@@ -196,7 +197,7 @@ class ClipStore:
         made = folder / f".{key[:16]}.{os.getpid()}{path.suffix.lower()}"
         copy: str | Unreadable
         try:
-            untag(path, made, replace(facts.metadata, path=str(path)))
+            untag(path, made, facts.metadata)
         except ClipError as error:
             made.unlink(missing_ok=True)
             copy = Unreadable(error.kind, str(error))
@@ -317,9 +318,7 @@ def _facts_to_json(facts: ClipFacts) -> dict[str, Any]:
     if isinstance(facts.metadata, Unreadable):
         data["error"] = _unreadable_to_json(facts.metadata)
     else:
-        metadata = facts.metadata.to_dict()
-        del metadata["path"], metadata["analysis"]
-        data["metadata"] = metadata
+        data["metadata"] = ClipContent.to_dict(facts.metadata)
     if isinstance(facts.analysis, ClipAnalysis):
         data["analysis"] = facts.analysis.to_dict()
     elif isinstance(facts.analysis, NotDecoded):
@@ -336,11 +335,11 @@ def _unreadable_to_json(why: Unreadable) -> list[Any]:
 
 
 def _facts_from_json(data: dict[str, Any]) -> ClipFacts:
-    metadata: ClipMetadata | Unreadable
+    metadata: ClipContent | Unreadable
     if "error" in data:
         metadata = _unreadable_from_json(data["error"])
     else:
-        metadata = ClipMetadata.from_dict({**data["metadata"], "path": ""})
+        metadata = ClipContent.from_dict(data["metadata"])
     analysis: ClipAnalysis | NotDecoded | None = None
     if "analysis" in data:
         analysis = ClipAnalysis.from_dict(data["analysis"])

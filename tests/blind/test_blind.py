@@ -373,8 +373,8 @@ def grid_of(rows: int, columns: list[str]) -> list[ClipInfo]:
     """A table of ``rows`` rows without labels, its columns headed ``columns``."""
     from pelican_audiotable.model import ClipMetadata
 
-    meta = ClipMetadata("x.mp3", "MP3", "MP3", 30.0, "header", 128000, "CBR",
-                        44100, 2, 480_000)  # fmt: skip
+    meta = ClipMetadata("MP3", "MP3", 30.0, "header", 128000, "CBR",
+                        44100, 2, 480_000, path="x.mp3")  # fmt: skip
     return [
         ClipInfo(f"{row}-{column}", column_label=label, row=row, metadata=meta)
         for row in range(rows)
@@ -702,8 +702,8 @@ def test_a_row_without_a_label_is_compared_too() -> None:
     from pelican_audiotable.model import ClipMetadata
 
     def take(rate: int) -> ClipMetadata:
-        return ClipMetadata("x.mp3", "MP3", "MP3", 30.0, "header", 128000, "CBR",
-                            rate, 2, 480_000)  # fmt: skip
+        return ClipMetadata("MP3", "MP3", 30.0, "header", 128000, "CBR",
+                            rate, 2, 480_000, path="x.mp3")  # fmt: skip
 
     row = [
         ClipInfo("a", column_label="Actual", metadata=take(44100)),

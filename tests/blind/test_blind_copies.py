@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -75,7 +74,7 @@ def _blind_table(page: Path) -> str:
 def _learnt(path: Path) -> ClipMetadata:
     analysis = decode_clip(path, 60)
     assert isinstance(analysis, ClipAnalysis)
-    return replace(read_clip(path), analysis=analysis)
+    return read_clip(path).at(str(path), analysis)
 
 
 def test_the_takes_differ_in_every_cue(takes) -> None:
@@ -202,8 +201,8 @@ def test_check_quotes_the_leak_audit(tmp_path: Path, built, takes) -> None:
 def test_a_trial_too_short_or_not_decoded_has_no_recipe() -> None:
     def clip(decoded: float | None, silence: float = 0.0) -> ClipMetadata:
         analysis = ClipAnalysis(-20, -3, -3, silence, decoded=decoded)
-        return ClipMetadata("x", "MP3", "MP3", 1, None, None, None, None, None, 1,
-                            analysis=analysis)  # fmt: skip
+        return ClipMetadata("MP3", "MP3", 1, None, None, None, None, None, 1,
+                            path="x", analysis=analysis)  # fmt: skip
 
     assert "not all decoded" in str(trial_recipes([clip(5), clip(None)]))
     assert "0.04 s of sound" in str(trial_recipes([clip(5), clip(1.0, 0.96)]))
