@@ -143,7 +143,8 @@ def build_pages(
             workers,
         )
         for i, page in prepared.items():
-            done[i] = processed = finish_page(page, facts, copies, results.tables)
+            processed = finish_page(page, facts, copies, results.tables)
+            done[i] = processed = replace(processed, key=keys[i])
             used = tuple(
                 UsedClip.of(
                     clip.sources,

@@ -423,6 +423,8 @@ class ProcessedPage:
     #: Where its audio tables are in ``html`` (start, end): what a summary
     #: replaces with teasers, without reading the page again.
     spans: tuple[tuple[int, int], ...] = ()
+    #: Its key in the page store ("": not kept there).
+    key: str = ""
 
 
 class StoredTables(Sequence[AudioTableInfo]):

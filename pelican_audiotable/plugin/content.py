@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pelican import __version__ as pelican_version
 from pelican import utils
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.utils import truncate_html_paragraphs, truncate_html_words
@@ -29,6 +30,7 @@ if TYPE_CHECKING:  # the stores and the stages load when a page may hold a clip
     from ..build import KeptResults, PageWork, Stores
     from ..learn.pool import Jobs
     from ..model import Problem, ProcessedPage
+    from ..stores.pages import PageStore
 
 logger = get_logger(__name__)
 
@@ -85,10 +87,11 @@ def annotate_generators(
 
     content_folder = Path(generators[0].settings["PATH"])
     results, problems = kept_results(content_folder / settings.results_file)
+    kept = stores()
     done = build_pages(
         list(works.values()),
         PublishedSite(generators),
-        stores(),
+        kept,
         jobs,
         worker_count(settings.workers),
         site.code_version(),
@@ -97,7 +100,7 @@ def annotate_generators(
     processed = dict(zip(works, done, strict=True))
     for index, content in enumerate(contents):
         page = processed.get(index) or ProcessedPage(content._content or "", (), ())
-        apply_processed(content, page)
+        apply_processed(content, page, kept.pages)
         problems += page.problems
     return Annotated(
         problems,
@@ -252,9 +255,11 @@ def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
     return PageWork(content._content or "", page, settings)
 
 
-def apply_processed(content: Any, processed: ProcessedPage) -> None:
+def apply_processed(
+    content: Any, processed: ProcessedPage, pages: PageStore | None = None
+) -> None:
     """Give an article or page its annotated HTML, its audio tables, and a summary
-    that never cuts one of them."""
+    that never cuts one of them (kept in the page store with the page)."""
     content.audiotables = processed.tables
     content.audiotable_jsonld = processed.jsonld
     # Its blind tables' stylesheet is linked only where one is (the bundled theme
@@ -264,7 +269,27 @@ def apply_processed(content: Any, processed: ProcessedPage) -> None:
         content._content = processed.html
         _forget_rendered(content)
     if processed.tables and "summary" not in content.metadata:
-        content.metadata["summary"] = _summary_of(content, processed)
+        recipe = _summary_recipe(content)
+        summary = pages.summary(processed.key, recipe) if pages else None
+        if summary is None:
+            summary = _summary_of(content, processed)
+            if pages is not None:
+                pages.keep_summary(processed.key, recipe, summary)
+        content.metadata["summary"] = summary
+
+
+def _summary_recipe(content: Any) -> str:
+    """What a page's summary depends on beyond the page itself: Pelican's limits
+    and version, and where the page is (its teasers link to it)."""
+    settings = content.settings
+    parts = [
+        pelican_version,
+        settings.get("SUMMARY_MAX_PARAGRAPHS"),
+        settings.get("SUMMARY_MAX_LENGTH"),
+        settings.get("SUMMARY_END_SUFFIX", "…"),
+        f"{content.get_siteurl()}/{content.url}",
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 def _summary_of(content: Any, processed: ProcessedPage) -> str:

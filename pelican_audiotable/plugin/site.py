@@ -17,17 +17,28 @@ from ..files import regular_files
 from ..find.resolve import SiteFiles
 
 
-@functools.cache
 def code_version(suffixes: tuple[str, ...] = (".py", ".js", ".css")) -> str:
     """The package version and a digest of its own code: what the stores are
     stamped with, so that a checkout changed without a new version number (an
     editable install, a ``git pull``) never shows what old code wrote. The clip
-    store takes only the Python's: a stylesheet changes no clip's facts."""
-    digest = hashlib.sha1(usedforsecurity=False)
+    store takes only the Python's (``(".py",)``): a stylesheet changes no clip's
+    facts."""
+    python, everything = _code_digests()
+    return f"{__version__}+{python if suffixes == ('.py',) else everything}"
+
+
+@functools.cache
+def _code_digests() -> tuple[str, str]:
+    """The digests of the package's Python, and of all its code: one pass."""
+    python = hashlib.sha1(usedforsecurity=False)
+    everything = hashlib.sha1(usedforsecurity=False)
     for path in sorted(Path(__file__).parent.parent.rglob("*")):
-        if path.suffix in suffixes and "__pycache__" not in path.parts:
-            digest.update(path.read_bytes())
-    return f"{__version__}+{digest.hexdigest()[:12]}"
+        if path.suffix in (".py", ".js", ".css") and "__pycache__" not in path.parts:
+            data = path.read_bytes()
+            everything.update(data)
+            if path.suffix == ".py":
+                python.update(data)
+    return python.hexdigest()[:12], everything.hexdigest()[:12]
 
 
 class PublishedSite:

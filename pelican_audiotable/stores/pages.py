@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # resolving loads only when the site's files changed
     from ..find.resolve import ResolvedClip, SiteFiles
 
 #: Bump when what is stored changes.
-PAGES_FORMAT = 3
+PAGES_FORMAT = 4
 
 
 class Site(Protocol):
@@ -78,6 +78,16 @@ class UsedClip(NamedTuple):
         return now == (self.path, self.url, self.remote)
 
 
+def _summary(data: object) -> tuple[str, str] | None:
+    if (
+        isinstance(data, list)
+        and len(data) == 2
+        and all(isinstance(d, str) for d in data)
+    ):
+        return data[0], data[1]
+    return None
+
+
 def _below(root: Path, resolved: ResolvedClip) -> str | None:
     if resolved.path is None:
         return None
@@ -94,6 +104,8 @@ class KeptPage:
     problems: tuple[tuple[str | None, ProblemKind, str, str | None], ...] = ()
     files: tuple[str, ...] = ()  # what it plays or shows from the clip store
     spans: tuple[tuple[int, int], ...] = ()  # where its tables are in its HTML
+    #: Its summary, and what it was cut for (see :meth:`PageStore.summary`).
+    summary: tuple[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -102,6 +114,7 @@ class KeptPage:
             "problems": [[c, k.value, m, g] for c, k, m, g in self.problems],
             "files": list(self.files),
             "spans": [list(span) for span in self.spans],
+            "summary": list(self.summary) if self.summary else None,
         }
 
     @classmethod
@@ -112,6 +125,7 @@ class KeptPage:
             tuple((c, ProblemKind(k), m, g) for c, k, m, g in data["problems"]),
             tuple(data["files"]),
             tuple((start, end) for start, end in data["spans"]),
+            _summary(data.get("summary")),
         )
 
 
@@ -179,7 +193,7 @@ class PageStore:
         self._used.add(key)
         clips.keep((used.key for used in entry.clips if used.key), entry.files)
         problems = tuple(Problem(page.source_path, *said) for said in entry.problems)
-        return replace(body, problems=problems)
+        return replace(body, problems=problems, key=key)
 
     def _read_body(self, key: str, entry: KeptPage) -> ProcessedPage | None:
         """A page's output as kept: its JSON-LD line, its tables line (JSON, decoded
@@ -214,6 +228,21 @@ class PageStore:
             used.path is None or clips.key_of(root + used.path) == used.key
             for used in entry.clips
         )
+
+    def summary(self, key: str, recipe: str) -> str | None:
+        """The summary kept with the page ``key``, if it was cut for ``recipe``
+        (what a summary depends on beyond the page: its limits, its URL)."""
+        entry = self.entries.get(key) if key else None
+        if entry is None or entry.summary is None or entry.summary[0] != recipe:
+            return None
+        return entry.summary[1]
+
+    def keep_summary(self, key: str, recipe: str, summary: str) -> None:
+        """Keep a page's summary with it: a warm build cuts none."""
+        entry = self.entries.get(key) if key else None
+        if entry is not None and entry.summary != (recipe, summary):
+            entry.summary = (recipe, summary)
+            self._changed = True
 
     def put(
         self, key: str, processed: ProcessedPage, used: tuple[UsedClip, ...], site: str

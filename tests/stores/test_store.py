@@ -258,3 +258,28 @@ def test_where_no_pool_can_start_the_clips_are_read_here(
         "audiotable: clips are read in this process, not decoded "
         "(OSError('no processes in this sandbox'))"
     ]
+
+
+def test_a_summary_is_cut_once_and_never_served_stale(
+    tmp_path: Path, clips, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page's summary is kept with it: a warm build cuts none; Pelican's limits
+    changed, each is cut again, to the new limits."""
+    from pelican_audiotable.plugin import content
+
+    cut = []
+    real = content._summary_of
+    monkeypatch.setattr(
+        content, "_summary_of", lambda *args: cut.append(1) or real(*args)
+    )
+    files = site_of_three(clips)
+    build_site(tmp_path, files)
+    assert len(cut) == 3
+    warm = html_of(build_site(tmp_path, {}))
+    assert len(cut) == 3, "a warm build cut a summary again"
+    assert warm == html_of(build_site(tmp_path, {}))
+    short = build_site(tmp_path, {}, SUMMARY_MAX_LENGTH=3)
+    assert len(cut) == 6
+    index = (short / "index.html").read_text()
+    assert index != warm["index.html"]
+    assert "…" in index
