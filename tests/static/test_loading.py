@@ -93,3 +93,19 @@ def test_a_link_to_a_moment_loads_the_links(tab, site: str) -> None:
     said = tab.locator(".audiotable-tools .audiotable-said").first
     assert said.inner_text().startswith("Looping 0:01.0 to 0:02.0 in the row of")
     no_errors(tab)
+
+
+@pytest.mark.parametrize("fragment", ["#%", "#%E0%A4%A&t=1", "#t=%zz,1"])
+def test_a_malformed_address_stops_no_later_link(tab, site: str, fragment: str) -> None:
+    """A fragment that is no valid escape is passed over, and the links the
+    reader follows after it still work."""
+    tab.goto(site + "/open.html" + fragment, wait_until="networkidle")
+    tab.evaluate("location.hash = '#t=1,2'")
+    said = tab.locator(".audiotable-tools .audiotable-said").first
+    said.wait_for(state="attached")
+    tab.wait_for_function(
+        "() => document.querySelector('.audiotable-said').textContent"
+        ".startsWith('Looping')"
+    )
+    assert said.inner_text().startswith("Looping 0:01.0 to 0:02.0")
+    no_errors(tab)

@@ -34,8 +34,9 @@ async function init() {
     const { setUpBlindTables } = await import("./blind/tables.js");
     setUpBlindTables(blind);
   }
-  await followAddress();
+  // Listening first: a malformed address now must not stop the next one.
   window.addEventListener("hashchange", followAddress);
+  await followAddress();
 }
 
 /** The moment the address names, if it names one (links.js loaded only then). */

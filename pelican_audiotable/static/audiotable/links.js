@@ -27,7 +27,7 @@ export function followAddress() {
   let number = 0;
   for (const field of location.hash.slice(1).split("&")) {
     const [key, value] = field.split("=");
-    if (value === undefined) id = decodeURIComponent(key);
+    if (value === undefined) id = decoded(key);
     else if (key === "t") [from, to] = value.split(",").map(parseTime);
     else if (key === "clip") number = Number.parseInt(value, 10);
   }
@@ -49,6 +49,18 @@ export function followAddress() {
   }
   table.scrollIntoView({ block: "center" });
   table.focus({ preventScroll: true });
+}
+
+/**
+ * A fragment's name decoded, or as written when it is no valid escape ("#%").
+ * @param {string} text
+ */
+function decoded(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** "Copy link", once the reader has played or looped in the table. */
