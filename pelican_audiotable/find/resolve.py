@@ -145,6 +145,7 @@ def resolve_clip(src: str, page: PageRef, site: SiteFiles) -> ResolvedClip:
     intrasite = _INTRASITE.match(src)
     if intrasite:
         return _resolve_intrasite(intrasite["what"], intrasite["value"], page, site)
+    src = _as_browsers_read(src)
     split = urlsplit(src)
     if split.scheme or split.netloc:
         own = _below_site_url(src, site)
@@ -157,6 +158,25 @@ def resolve_clip(src: str, page: PageRef, site: SiteFiles) -> ResolvedClip:
             )
         split = urlsplit(own)
     return _resolve_url_path(split.path, page, site, src)
+
+
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+#: The schemes whose URLs browsers read a backslash in as a slash (WHATWG URL's
+#: "special" schemes): a page's own, so every relative clip URL too.
+_SPECIAL = {"http", "https", "ws", "wss", "ftp", "file"}
+
+
+def _as_browsers_read(src: str) -> str:
+    """A clip URL as a browser parses it: before its query, a backslash is a
+    slash (``audio\\take.mp3`` is ``audio/take.mp3``; ``\\\\host\\x`` names a
+    host), unless its scheme is not one browsers treat so."""
+    if "\\" not in src:
+        return src
+    scheme = _SCHEME.match(src)
+    if scheme and scheme[1].lower() not in _SPECIAL:
+        return src
+    cut = min((i for i in (src.find("?"), src.find("#")) if i >= 0), default=len(src))
+    return src[:cut].replace("\\", "/") + src[cut:]
 
 
 def _below_site_url(src: str, site: SiteFiles) -> str | None:

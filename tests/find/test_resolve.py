@@ -77,6 +77,13 @@ VERSE = "music-generation/actual-verse.mp3"
             "music-generation/take [1] final.mp3",
         ),
         ("/music-generation/actual-verse.mp3?v=2#t=10", VERSE),
+        # Browsers read a backslash as a slash in a page's URLs (WHATWG URL).
+        ("\\music-generation\\actual-verse.mp3", VERSE),
+        ("..\\..\\..\\music-generation\\actual-verse.mp3", VERSE),
+        (
+            "/music-generation\\take%20%5B1%5D%20final.mp3?a=\\b",
+            "music-generation/take [1] final.mp3",
+        ),
     ],
 )
 def test_resolves_to_the_published_file(site: SiteFiles, src: str, expected: str):
@@ -122,6 +129,11 @@ def test_file_outside_static_paths_would_404(site: SiteFiles) -> None:
 def test_remote_clips_are_left_alone(site: SiteFiles) -> None:
     resolved = resolve_clip("https://cdn.example.net/x.mp3", POST, site)
     assert resolved.remote and resolved.path is None and resolved.problem is None
+    # Backslashes as a browser reads them: a host, never a path of the site.
+    resolved = resolve_clip("\\\\cdn.example.net\\x.mp3", POST, site)
+    assert resolved.remote and resolved.url == "//cdn.example.net/x.mp3"
+    windows = resolve_clip("C:\\clips\\x.mp3", POST, site)
+    assert windows.path is None and windows.problem == "outside"
 
 
 @pytest.mark.parametrize(

@@ -175,6 +175,25 @@ def test_clip_outside_static_paths_is_reported_with_the_fix(site, clips, warning
     assert "would 404" in message and "add 'elsewhere' to STATIC_PATHS" in message
 
 
+def test_clip_paths_with_backslashes_play_as_browsers_read_them(
+    site, clips, warnings
+) -> None:
+    """``clips\\take.mp3``, as pages written on Windows have it: every browser
+    reads the backslash as a slash, and so does the plugin."""
+    output = site(
+        {
+            "clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "clips/b.mp3": clips["vbr-xing-48k.mp3"],
+            "post.md": seed_post(["clips\\a.mp3", "\\clips\\b.mp3"], slug="post"),
+        }
+    )
+    page = (output / "post.html").read_text()
+    assert page.count("data-duration=") == 2
+    assert "data-audiotable-error" not in page
+    assert 'src="clips\\a.mp3"' in page  # as the author wrote it
+    assert warnings() == []
+
+
 def test_a_folder_missing_from_static_paths_is_one_warning(site, clips, warnings):
     site(
         {
