@@ -493,3 +493,20 @@ def test_preparing_a_page_opens_no_file(monkeypatch: pytest.MonkeyPatch) -> None
     resolved = [r for _, r in prepared.clips()]
     assert resolved[0].path == ROOT.resolve() / "clips/verse.mp3"
     assert resolved[1].path is None and resolved[1].problem is not None
+
+
+def test_a_level_just_under_zero_reads_zero_not_minus_zero() -> None:
+    """A true peak of −0.04 dBTP is written 0.0, in a caption and in a warning."""
+    from pelican_audiotable.annotate.fairness import unfair_rows
+    from pelican_audiotable.annotate.render import decibels
+    from pelican_audiotable.model import ClipAnalysis, ClipInfo
+
+    assert decibels(-0.04) == "0.0" and decibels(-3.24) == "\u22123.2"
+    loud = ClipAnalysis(-9.0, -0.04, -0.04, 0.0)
+    clips = [
+        ClipInfo(name, row_label="x", column_label=name, row=0, metadata=replace(
+            meta(name, 10.0), analysis=loud if name == "A" else None))
+        for name in ("A", "B")
+    ]  # fmt: skip
+    [finding] = unfair_rows(clips)
+    assert "(true peak 0.0 dBTP)" in finding and "-0.0" not in finding

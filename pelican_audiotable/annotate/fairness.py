@@ -142,7 +142,8 @@ def _findings(clips: list[ClipInfo]) -> list[Finding]:
             found.append(
                 Finding(
                     "a take clips",
-                    f"{_name(clip)} clips (true peak {analysis.true_peak:.1f} dBTP)",
+                    f"{_name(clip)} clips (true peak "
+                    f"{round(analysis.true_peak, 1) + 0.0:.1f} dBTP)",
                 )
             )
     widths = [(c, a.bandwidth) for c, a in analyses if a.bandwidth]

@@ -93,8 +93,9 @@ MIME_TYPES = {
 
 
 def decibels(value: float) -> str:
-    """``−3.2``: one decimal, with a real minus sign."""
-    return f"{value:.1f}".replace("-", "\u2212")
+    """``−3.2``: one decimal, with a real minus sign, and never a minus zero
+    (−0.04 dBTP reads ``0.0``)."""
+    return f"{round(value, 1) + 0.0:.1f}".replace("-", "\u2212")
 
 
 def loudness_line(analysis: ClipAnalysis) -> str:
