@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from functools import cached_property
+from pathlib import PurePosixPath
 from typing import Any
 
 from .errors import SettingsError
@@ -115,54 +117,21 @@ class AudioTableSettings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "blind", blind_choice(self.blind))
         for setting in fields(self):
-            value = getattr(self, setting.name)
-            if isinstance(setting.default, bool) and not isinstance(value, bool):
+            name, value = setting.name, getattr(self, setting.name)
+            if isinstance(setting.default, bool):
+                checked = _boolean(value)
+            elif name in CHOICES:
+                checked = _choice(value, CHOICES[name])
+            elif name in _CHECKS:
+                checked = _CHECKS[name](value)
+            else:
+                continue
+            if isinstance(checked, _Refused):
                 raise SettingsError(
-                    f"AUDIOTABLE_{setting.name.upper()} must be True or False, "
-                    f"not {value!r}"
+                    f"AUDIOTABLE_{name.upper()} must be {checked.allowed}, "
+                    f"not {_shown(value)}"
                 )
-        budget = self.decode_budget
-        if (
-            isinstance(budget, bool)
-            or not isinstance(budget, int | float)
-            or not (budget > 0)
-        ):
-            raise SettingsError(
-                "AUDIOTABLE_DECODE_BUDGET must be a number of seconds above 0, "
-                f"not {budget!r}"
-            )
-        memory = self.decode_memory
-        if isinstance(memory, bool) or not isinstance(memory, int) or memory < 512:
-            raise SettingsError(
-                "AUDIOTABLE_DECODE_MEMORY must be a number of megabytes of 512 or "
-                f"more, not {memory!r}"
-            )
-        for name, choices in CHOICES.items():
-            if getattr(self, name) not in choices:
-                raise SettingsError(
-                    f"AUDIOTABLE_{name.upper()} must be one of {choices}, "
-                    f"not {getattr(self, name)!r}"
-                )
-        unknown = set(self.caption_fields) - set(CAPTION_FIELD_CHOICES)
-        if unknown:
-            raise SettingsError(
-                f"AUDIOTABLE_CAPTION_FIELDS has unknown fields {sorted(unknown)}; "
-                f"choose from {CAPTION_FIELD_CHOICES}"
-            )
-        if self.workers is not None and (
-            not isinstance(self.workers, int) or self.workers < 1
-        ):
-            raise SettingsError(
-                f"AUDIOTABLE_WORKERS must be a whole number from 1, "
-                f"not {self.workers!r}"
-            )
-        if self.results_url and not self.results_url.startswith(
-            ("https://", "http://", "mailto:")
-        ):
-            raise SettingsError(
-                "AUDIOTABLE_RESULTS_URL must be an http(s) or mailto: address, "
-                f"not {self.results_url!r}"
-            )
+            object.__setattr__(self, name, checked)
 
     @classmethod
     def from_mapping(cls, settings: Mapping[str, Any]) -> AudioTableSettings:
@@ -182,8 +151,6 @@ class AudioTableSettings:
             key = "AUDIOTABLE_" + field.name.upper()
             if key in settings:
                 value = settings[key]
-                if field.name in ("caption_fields", "reference_columns"):
-                    value = tuple(value)
                 values[field.name] = value
         return cls(**values)
 
@@ -205,6 +172,124 @@ class AudioTableSettings:
         return repr((*values, self.decodes))
 
 
+@dataclass(frozen=True)
+class _Refused:
+    """A setting's value refused: ``allowed`` says what would be taken."""
+
+    allowed: str
+
+
+def _shown(value: object) -> str:
+    """A refused value as an error quotes it: its start, if it is long."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
+
+
+def _boolean(value: object) -> object:
+    return value if isinstance(value, bool) else _Refused("True or False")
+
+
+def _choice(value: object, choices: tuple[str, ...]) -> object:
+    return value if value in choices else _Refused(f"one of {choices}")
+
+
+def _words(value: object, allowed: tuple[str, ...] | None = None) -> object:
+    """A list of words (a string alone is one word), each among ``allowed``."""
+    if isinstance(value, str):
+        value = (value,)
+    what = f"a list of {f'words from {allowed}' if allowed else 'words'}"
+    if not isinstance(value, list | tuple) or len(value) > 100:
+        return _Refused(what)
+    if not all(isinstance(word, str) and len(word) <= 200 for word in value):
+        return _Refused(what)
+    if allowed is not None and not set(value) <= set(allowed):
+        return _Refused(what)
+    return tuple(value)
+
+
+def _whole(value: object, low: int, high: int, unit: str) -> object:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not low <= value <= high
+    ):
+        return _Refused(f"a whole number of {unit} from {low:,} to {high:,}")
+    return value
+
+
+def _workers(value: object) -> object:
+    return None if value is None else _whole(value, 1, MOST_WORKERS, "processes")
+
+
+def _memory(value: object) -> object:
+    return _whole(value, 512, _most_megabytes(), "megabytes (this machine's memory)")
+
+
+def _most_megabytes() -> int:
+    """The machine's memory in megabytes, and never under the default."""
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return 1 << 20  # a terabyte: unknown here
+    return max(4096, pages // (1 << 20))
+
+
+def _seconds(value: object) -> object:
+    refused = _Refused("a number of seconds above 0, at most 3,600")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return refused
+    return value if 0 < value <= 3600 else refused
+
+
+def _text(value: object) -> object:
+    """Any text; unset (None, as ``os.environ.get`` gives) is empty."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else _Refused("text")
+
+
+def _address(value: object) -> object:
+    """Where tokens are sent: in the clear over http they could be read or changed
+    on their way, so https or mail only."""
+    if value == "" or value is None:
+        return ""
+    allowed = _Refused("an https:// or mailto: address")
+    if not isinstance(value, str) or not value.startswith(("https://", "mailto:")):
+        return allowed
+    return value if len(value) <= 2000 and value.isprintable() else allowed
+
+
+def _inside(value: object) -> object:
+    """A file below the content folder, named relative to it."""
+    refused = _Refused("a file name relative to the content folder, inside it")
+    if not isinstance(value, str) or not value or len(value) > 255 or "\0" in value:
+        return refused
+    path = PurePosixPath(value.replace("\\", "/"))
+    if path.is_absolute() or value.startswith("~") or ":" in value:
+        return refused
+    return refused if ".." in path.parts else value
+
+
+#: A blind table's question, at its longest: a caption, not a page.
+MOST_QUESTION = 300
+
+#: Whatever a process may start: more is a mistake, not a machine.
+MOST_WORKERS = 256
+
+#: Each setting that is neither a switch nor a choice, and its check: the value
+#: it is taken as, or why it is refused.
+_CHECKS: dict[str, Callable[[object], object]] = {
+    "caption_fields": lambda value: _words(value, CAPTION_FIELD_CHOICES),
+    "reference_columns": _words,
+    "workers": _workers,
+    "decode_budget": _seconds,
+    "decode_memory": _memory,
+    "study_secret": _text,
+    "results_url": _address,
+    "results_file": _inside,
+}
+
+
 def blind_choice(value: object) -> str:
     """A blind setting as written (``yes``, ``True``, ``off``, a question), as
     :attr:`AudioTableSettings.blind` keeps it."""
@@ -212,9 +297,10 @@ def blind_choice(value: object) -> str:
         return ""
     if value is True:
         return "yes"
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > MOST_QUESTION:
         raise SettingsError(
-            f"AUDIOTABLE_BLIND must be yes, no or a question, not {value!r}"
+            "AUDIOTABLE_BLIND must be yes, no or a question (of at most "
+            f"{MOST_QUESTION} characters), not {_shown(value)}"
         )
     text = " ".join(value.split())
     if text.lower() in ("", "no", "false", "off", "0"):
