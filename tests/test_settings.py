@@ -95,3 +95,30 @@ def test_no_value_of_any_json_type_gives_a_traceback(key: str) -> None:
         except Exception as error:  # pragma: no cover - what the test looks for
             shown = json.dumps(value, default=str)[:80]
             raise AssertionError(f"{key} = {shown}: {error!r}") from error
+
+
+def test_an_articles_overlong_question_keeps_its_table_blind(
+    tmp_path, clips, warnings
+) -> None:
+    """A question past the limit in an article's metadata is warned of, and the
+    table is blind all the same, asked from its labels: never published open."""
+    from tests.conftest import build_site
+
+    post = (
+        f"Title: Takes\nSlug: takes\nAudiotable_blind: {'Which? ' * 60}\n\n"
+        "| Take | Human | AI |\n|---|---|---|\n"
+        "| Verse | [h](/clips/h.mp3) | [a](/clips/a.mp3) |\n"
+    )
+    output = build_site(
+        tmp_path,
+        {
+            "clips/h.mp3": clips["cbr-128-stereo-44k.mp3"],
+            "clips/a.mp3": clips["vbr-xing-48k.mp3"],
+            "takes.md": post,
+        },
+        AUDIOTABLE_ANALYSIS=False,
+        AUDIOTABLE_BLIND_COPIES="untagged",
+    )
+    page = (output / "takes.html").read_text()
+    assert "audiotable-blind" in page and "Which one is Human?" in page
+    assert any("AUDIOTABLE_BLIND must be" in w for w in warnings())

@@ -247,7 +247,11 @@ def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
                 logger.warning("%s: %s", page.source_path, error)
     blind = content.metadata.get("audiotable_blind")
     if blind is not None:
-        settings = replace(settings, blind=str(blind))  # checked as it is set
+        try:
+            settings = replace(settings, blind=str(blind))  # checked as it is set
+        except SettingsError as error:  # blind all the same: its labels hidden
+            logger.warning("%s: %s; asked from its labels", page.source_path, error)
+            settings = replace(settings, blind="yes")
     note = content.metadata.get("audiotable_fairness_note")
     if note is not None:
         wanted = str(note).strip().lower() in ("yes", "true", "on", "1")
