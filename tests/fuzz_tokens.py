@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import json
 import random
 import time
@@ -133,10 +134,22 @@ def fuzz(cases: int, seed: int) -> Report:
                 problems.append(f"checking raised {type(error).__name__}")
             report.escaped += [f"{p} <- {text[:80]!r}" for p in problems]
         elapsed = time.perf_counter() - started
+        if elapsed > TIME_LIMIT:
+            # A pause of the machine's (the other core busy, a collection) is
+            # not the parser's: a case is slow only if it is slow every time.
+            elapsed = min([elapsed, *(_timed_parse(text) for _ in range(3))])
         report.slowest = max(report.slowest, elapsed)
         if elapsed > TIME_LIMIT:
             report.escaped.append(f"took {elapsed:.3f} s <- {text[:80]!r}")
     return report
+
+
+def _timed_parse(text: str) -> float:
+    """Seconds one parse of ``text`` takes, whatever it gives."""
+    started = time.perf_counter()
+    with contextlib.suppress(Exception):
+        parse_token(text)
+    return time.perf_counter() - started
 
 
 def _out_of_bounds(token: object) -> list[str]:
