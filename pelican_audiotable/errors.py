@@ -67,6 +67,11 @@ class SettingsError(AudioTableError, ValueError):
     """An ``AUDIOTABLE_*`` setting has a value the plugin cannot use."""
 
 
+class BlindTestError(AudioTableError):
+    """A table asked to be blind that cannot be written as blind: it is never
+    published open (a note stands in its place), and a study fails the build."""
+
+
 class StrictModeError(AudioTableError):
     """Raised when ``AUDIOTABLE_STRICT`` is on and a page has problems: each one
     was a warning already; the message sums them up, ``problems`` holds them."""

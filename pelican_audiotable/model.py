@@ -167,7 +167,8 @@ class ProblemKind(str, Enum):
     TRUNCATED = "truncated"
     SUSPECT = "suspect"  # read, with a note (a damaged tag, a misnamed file)
     UNFAIR = "unfair"  # clips compared in one row differ in what matching can't fix
-    NOT_BLIND = "not-blind"  # a table asked to be blind is left open
+    NOT_BLIND = "not-blind"  # a blind table could not be built: a note instead
+    STUDY_NOT_BUILT = "study-not-built"  # the same, of a study: the build fails
     UNDECODABLE = "undecodable"  # read, but FFmpeg decodes no sound from it
     UNTAGGABLE = "untaggable"  # no copy of it without tags can be made
     LEAK = "leak"  # a blind trial's copies differ in more than their sound

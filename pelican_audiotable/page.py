@@ -17,8 +17,8 @@ from pathlib import Path
 from .annotate.fairness import unfair_rows
 from .annotate.tables import annotate_table, page_jsonld
 from .blind.results import Results
-from .blind.tables import make_blind
-from .blind.trials import BLIND_CLASS, blind_question, trials_of
+from .blind.tables import make_blind, not_built
+from .blind.trials import BLIND_CLASS, NOT_BUILT_HTML, blind_question, trials_of
 from .errors import ClipError
 from .find.clips import FoundClip, FoundTable, ParsedFragment, find_clips, parse_tables
 from .find.grid import regroup_by_prefix
@@ -78,8 +78,11 @@ class PreparedSpan:
 
     start: int
     end: int
-    fragment: ParsedFragment
+    fragment: ParsedFragment | None
     tables: list[PreparedTable]
+    #: What is written in its place instead: a blind table that could not be
+    #: read is never left as written, open (None: the span is worked on).
+    closed: str | None = None
 
 
 @dataclass
@@ -153,9 +156,9 @@ def prepare_page(
             )
         )
     for span in scan.spans:
+        blind = blind_question(settings.blind, span.markers.blind)
         try:
             fragment = parse_tables(html[span.start : span.end])
-            blind = blind_question(settings.blind, span.markers.blind)
             note = span.markers.fairness_note
             tables = []
             for found in fragment.tables:
@@ -168,7 +171,13 @@ def prepare_page(
                 ]
                 tables.append(PreparedTable(found, resolved, blind, note))
         except Exception as error:  # whatever a page holds, the build goes on
-            prepared.problems.append(_left_as_written(page, error))
+            if blind is None:
+                prepared.problems.append(_left_as_written(page, error))
+            else:
+                prepared.problems.append(_not_built(page, settings, error))
+                prepared.spans.append(
+                    PreparedSpan(span.start, span.end, None, [], NOT_BUILT_HTML)
+                )
             continue
         if tables:
             prepared.spans.append(PreparedSpan(span.start, span.end, fragment, tables))
@@ -190,6 +199,7 @@ def finish_page(
     names: set[str] = set()  # the players' names on the page, each once
     spans: list[tuple[int, int]] = []  # where the tables are in what is written
     done = written = 0
+    closed = False
     for span in prepared.spans:
         try:
             tables: list[FinishedTable] = []
@@ -200,11 +210,15 @@ def finish_page(
                         table, number, prepared, facts, copies, results, names
                     )
                 )
-            serialized = serialize(span.fragment.root)
+            serialized = span.closed or serialize(_fragment(span).root)
         except Exception as error:
-            problems.append(_left_as_written(prepared.page, error))
-            continue
+            if not any(table.blind is not None for table in span.tables):
+                problems.append(_left_as_written(prepared.page, error))
+                continue
+            problems.append(_not_built(prepared.page, prepared.settings, error))
+            tables, serialized = [], NOT_BUILT_HTML
         finished += tables
+        closed = closed or not tables  # a note in a blind table's place
         pieces.append(html[done : span.start])
         written += len(pieces[-1])
         spans.append((written, written + len(serialized)))
@@ -212,7 +226,7 @@ def finish_page(
         written += len(serialized)
         done = span.end
     problems += [problem for table in finished for problem in table.problems]
-    if not finished:
+    if not finished and not closed:
         return ProcessedPage(html, (), tuple(problems))
     pieces.append(html[done:])
     infos = [table.info for table in finished]
@@ -264,22 +278,25 @@ def _finish_table(
     ]
     noted = settings.fairness_note if table.note is None else table.note
     if table.blind is not None:
-        blinded = make_blind(
-            table.found.element,
-            clips,
-            [resolved.path for resolved in table.resolved],
-            lambda files: copies.get(files, ()),
-            table.blind,
-            replace(settings, fairness_note=noted),
-            page,
-            where,
-            number,
-            lambda name: published_url(prepared, name),
-            results,
-        )
+        try:
+            blinded = make_blind(
+                table.found.element,
+                clips,
+                [resolved.path for resolved in table.resolved],
+                lambda files: copies.get(files, ()),
+                table.blind,
+                replace(settings, fairness_note=noted),
+                page,
+                where,
+                number,
+                lambda name: published_url(prepared, name),
+                results,
+            )
+        except Exception as error:  # never published open
+            why = f"{type(error).__name__}: {str(error)[:80]}"
+            blinded = not_built(table.found.element, settings, page, where, why)
         problems += blinded.problems
-        if blinded.info is not None:
-            return FinishedTable(blinded.info, blinded.copies, tuple(problems))
+        return FinishedTable(blinded.info, blinded.copies, tuple(problems))
     info = annotate_table(
         table.found,
         clips,
@@ -312,6 +329,24 @@ def _table_name(table: Element, number: int) -> str:
     caption = next(iter(table.elements("caption")), None)
     text = caption.text() if caption is not None else ""
     return f"table {number} ({text[:60]})" if text else f"table {number}"
+
+
+def _fragment(span: PreparedSpan) -> ParsedFragment:
+    assert span.fragment is not None  # a span without one is closed
+    return span.fragment
+
+
+def _not_built(
+    page: PageRef, settings: AudioTableSettings, error: Exception
+) -> Problem:
+    kind = ProblemKind.STUDY_NOT_BUILT if settings.study else ProblemKind.NOT_BLIND
+    return Problem(
+        page.source_path,
+        None,
+        kind,
+        "a table asked to be blind could not be built, and a note stands in its "
+        f"place ({type(error).__name__}: {str(error)[:80]})",
+    )
 
 
 def _left_as_written(page: PageRef, error: Exception) -> Problem:

@@ -104,8 +104,9 @@ class AudioTableSettings:
     #: answer published, checked against the commitment, the kept picks
     #: scored). Articles set it with the ``audiotable_study`` metadata field.
     study: str = ""
-    #: Mixed into a study's salt (which is otherwise derived from the clips'
-    #: original bytes, which readers do not have).
+    #: What a study's order of clips and its salt are keyed by: text of at
+    #: least 16 characters that no reader has (kept out of the site's
+    #: repository); a study without one is refused.
     study_secret: str = ""
     #: Where a reader's "Send" posts the result token (any form service that
     #: takes a POST), or a ``mailto:`` address; "" shows "Copy" only.
@@ -132,6 +133,16 @@ class AudioTableSettings:
                     f"not {_shown(value)}"
                 )
             object.__setattr__(self, name, checked)
+        if self.study and len(self.study_secret.strip()) < SHORTEST_SECRET:
+            raise SettingsError(
+                f"AUDIOTABLE_STUDY {self.study!r} needs AUDIOTABLE_STUDY_SECRET: "
+                f"text of {SHORTEST_SECRET} characters or more that no reader has "
+                "(it orders the clips and salts the commitment; a short one could "
+                "be guessed). Keep it out of the site's repository: "
+                'os.environ["AUDIOTABLE_STUDY_SECRET"] in publishconf.py; '
+                '`python3 -c "import secrets; print(secrets.token_urlsafe())"` '
+                "makes one"
+            )
 
     @classmethod
     def from_mapping(cls, settings: Mapping[str, Any]) -> AudioTableSettings:
@@ -269,6 +280,9 @@ def _inside(value: object) -> object:
         return refused
     return refused if ".." in path.parts else value
 
+
+#: A study secret shorter than this could be guessed, tried against the page.
+SHORTEST_SECRET = 16
 
 #: A blind table's question, at its longest: a caption, not a page.
 MOST_QUESTION = 300

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 from collections.abc import Sequence
 
@@ -21,6 +22,18 @@ def table_key(question: str, design: Design) -> str:
     rows = [[list(clip) for clip in trial] for trial in design]
     text = json.dumps([question, rows], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def order_seed(key: str, secret: str = "") -> int:
+    """What orders a blind table's cells. A self-test's comes from its key, the
+    same on every machine (its answer is on the page anyway); a study's from its
+    key and the author's secret, which the page does not hold: no reader can
+    compute where the asked-for clip sits, and the sealed and the revealed page
+    order their cells alike."""
+    if not secret:
+        return int(key[:8], 16)
+    text = f"audiotable-order:{key}".encode()
+    return int(hmac.new(secret.encode(), text, hashlib.sha256).hexdigest()[:8], 16)
 
 
 def study_salt(originals: Sequence[str], secret: str) -> str:

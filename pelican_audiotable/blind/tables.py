@@ -33,6 +33,7 @@ from ..annotate.render import (
     tech_line,
     waveform_svg,
 )
+from ..errors import BlindTestError
 from ..markup.tokens import escape_attribute, escape_text
 from ..markup.tree import Element, Raw
 from ..model import (
@@ -47,14 +48,23 @@ from ..model import (
     Unreadable,
 )
 from ..settings import AudioTableSettings
-from .answer import Shuffle, answer_bytes, scrambled, study_salt, table_key
+from .answer import (
+    Shuffle,
+    answer_bytes,
+    order_seed,
+    scrambled,
+    study_salt,
+    table_key,
+)
 from .leaks import trial_leaks
 from .results import Results, TableShape, results_html, tally, why_not_for
 from .trials import (
     BLIND_CLASS,
     LETTERS,
+    NOT_BUILT_HTML,
     QUESTION_CLASS,
     REVEAL_CLASS,
+    SEALED,
     BlindClip,
     Trial,
     question_of,
@@ -95,8 +105,9 @@ def blind_table(
             for t, clips in trials
         ],
     )
-    seed = int(key[:8], 16)  # the same test, the same order, on every machine
-    order = Shuffle(seed)
+    if settings.study and not settings.study_secret:
+        raise BlindTestError("a study needs AUDIOTABLE_STUDY_SECRET")
+    order = Shuffle(order_seed(key, settings.study_secret if settings.study else ""))
     rows, labels, answers, shown = [], [], [], []
     sealed = settings.study == "sealed"
     for row_number, (trial, trial_clips) in enumerate(trials, 1):
@@ -118,8 +129,9 @@ def blind_table(
         attributes["data-audiotable-commitment"] = commitment
         if not sealed:
             attributes["data-audiotable-salt"] = salt
+    seed = int(key[:8], 16)  # scrambles the answer: hides it from a search only
     attributes["data-audiotable-blind"] = (
-        f"{seed}.sealed" if sealed else f"{seed}.{scrambled(payload, seed)}"
+        SEALED if sealed else f"{seed}.{scrambled(payload, seed)}"
     )
     if settings.results_url:
         attributes["data-audiotable-send"] = settings.results_url
@@ -282,11 +294,11 @@ def _anonymous(clip: BlindClip) -> ClipInfo:
 
 @dataclass(frozen=True)
 class Blinded:
-    """What making a table blind gives: the table written anew (``info``; None
-    when it is left open, to be annotated as an open table), the copies it
-    plays (their names among the published ones), and what is wrong either way."""
+    """What making a table blind gives: the table written anew (``info``; with no
+    clips when a note stands in its place), the copies it plays (their names
+    among the published ones), and what is wrong either way."""
 
-    info: AudioTableInfo | None
+    info: AudioTableInfo
     copies: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
 
@@ -315,8 +327,7 @@ def make_blind(
     trials = trials_of(clips)
     played = _played(trials, clips, paths, copies, url_of)
     if isinstance(played, str):
-        why = f"a table asked to be blind is left open: {played}"
-        return Blinded(None, problems=(problem(ProblemKind.NOT_BLIND, why),))
+        return not_built(element, settings, page, where, played)
     audit, problems = [], []
     for count, (trial, members) in enumerate(played, 1):
         leaks = trial_leaks([member.copy for member in members])
@@ -331,16 +342,6 @@ def make_blind(
                     f"listening, by their {'; '.join(leaks)}",
                 )
             )
-    if settings.study == "sealed" and not settings.study_secret:
-        problems.append(
-            problem(
-                ProblemKind.LEAK,
-                f"blind {where}: a sealed study without AUDIOTABLE_STUDY_SECRET: "
-                "its salt comes from its originals alone, which the site publishes, "
-                "so a reader who finds them can work out its answer from the "
-                "commitment",
-            )
-        )
     written = blind_table(played, question_of(trials, asked), settings, number, results)
     problems += [
         problem(
@@ -353,6 +354,23 @@ def make_blind(
     names = tuple(member.copy.name for _, members in played for member in members)
     info = AudioTableInfo(tuple(written.shown), blind=True, audit=tuple(audit))
     return Blinded(info, tuple(f"{COPIES}/{name}" for name in names), tuple(problems))
+
+
+def not_built(
+    element: Element, settings: AudioTableSettings, page: PageRef, where: str, why: str
+) -> Blinded:
+    """A note in the place of the table ``element`` that could not be written as
+    blind, and the error saying why: a blind table is never published open."""
+    element.replace_with(Raw(NOT_BUILT_HTML))
+    kind = ProblemKind.STUDY_NOT_BUILT if settings.study else ProblemKind.NOT_BLIND
+    message = (
+        f"{where} could not be built as a blind test, and a note stands in "
+        f"its place: {why}"
+    )
+    return Blinded(
+        AudioTableInfo((), blind=True),
+        problems=(Problem(page.source_path, None, kind, message),),
+    )
 
 
 def _played(

@@ -13,6 +13,14 @@ from ..model import ClipInfo, MadeCopy
 BLIND_CLASS = "audiotable-blind"
 QUESTION_CLASS = "audiotable-question"
 REVEAL_CLASS = "audiotable-reveal"
+#: A sealed study's ``data-audiotable-blind``: its answer is not on the page.
+SEALED = "sealed"
+#: What stands in the place of a blind table that could not be built: never the
+#: table open, whose labels would give the answers away.
+NOT_BUILT_HTML = (
+    '<p class="audiotable-not-built" role="note">'
+    "This listening test could not be built.</p>"
+)
 #: What a trial's clips are called, in the order a reader meets them.
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 

@@ -17,7 +17,7 @@ from pelican import utils
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.utils import truncate_html_paragraphs, truncate_html_words
 
-from ..errors import SettingsError, StrictModeError
+from ..errors import BlindTestError, SettingsError, StrictModeError
 from ..find.tables import might_hold_clips
 from ..log import get_logger
 from ..settings import AudioTableSettings
@@ -138,12 +138,23 @@ def failing_problems(
 
 
 def warn_of(problems: list[Problem], settings: AudioTableSettings) -> None:
-    """Each problem as one warning; in strict mode, a failed build when any
-    problem fails it."""
-    from ..model import warning_lines
+    """Each problem as one warning (a blind table that could not be built: an
+    error); in strict mode, a failed build when any problem fails it, and in any
+    mode when a study could not be built."""
+    from ..model import ProblemKind, warning_lines
 
-    for line in warning_lines(problems):
+    errors = {ProblemKind.NOT_BLIND, ProblemKind.STUDY_NOT_BUILT}
+    for line in warning_lines([p for p in problems if p.kind not in errors]):
         logger.warning("%s", line)
+    for problem in problems:
+        if problem.kind in errors:
+            logger.error("%s", problem)
+    studies = [p for p in problems if p.kind is ProblemKind.STUDY_NOT_BUILT]
+    if studies:
+        raise BlindTestError(
+            "the build fails: a study's blind table could not be built (said "
+            "above), and a study is never published otherwise"
+        )
     fails = failing_problems(problems, settings)
     if fails and settings.strict:
         pages = len({problem.page for problem in fails})
@@ -237,13 +248,15 @@ def page_work(content: Any, settings: AudioTableSettings) -> PageWork:
         url=content.url,
         save_as=content.save_as,
     )
-    for name in ("grid", "study"):  # a choice, checked: a wrong one is warned of
+    for name in ("grid", "study"):  # a choice, checked
         chosen = content.metadata.get(f"audiotable_{name}")
         if chosen is not None:
             try:
                 choice: dict[str, Any] = {name: str(chosen).strip().lower()}
                 settings = replace(settings, **choice)
             except SettingsError as error:
+                if name == "study":  # never published as a self-test instead
+                    raise SettingsError(f"{page.source_path}: {error}") from None
                 logger.warning("%s: %s", page.source_path, error)
     blind = content.metadata.get("audiotable_blind")
     if blind is not None:

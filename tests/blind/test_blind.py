@@ -197,33 +197,40 @@ def test_processing_twice_gives_the_same_html(site: Path, files) -> None:
     assert blind_tables(again.html) == blind_tables(body)
 
 
-def test_a_table_that_cannot_be_blind_is_left_open_with_a_warning(
+NOT_BUILT = "This listening test could not be built."
+
+
+def test_a_table_that_cannot_be_blind_is_never_published_open(
     tmp_path: Path, files, warnings
 ) -> None:
+    """Its labels would give the answer away: a note stands in its place."""
     post = MARKDOWN.replace("/clips/suno-fiddle.mp3", "/clips/missing.mp3")
     output = build_site(tmp_path, {**files, "blind.md": post})
     html = (output / "blind.html").read_text()
-    assert not blind_tables(html) and "Session violinist" in html
-    said = [w for w in warnings() if "left open" in w]
+    assert not blind_tables(html) and "Session violinist" not in html
+    assert NOT_BUILT in html
+    said = [w for w in warnings() if "could not be built" in w]
     assert said == [
-        "audiotable: blind.md: a table asked to be blind is left open: its clip "
-        "'/clips/missing.mp3' cannot be read: it has no copy"
+        "audiotable: blind.md: table 1 could not be built as a blind test, and a "
+        "note stands in its place: its clip '/clips/missing.mp3' cannot be read: "
+        "it has no copy"
     ]
     with pytest.raises(Exception, match="the build fails"):
         build_site(tmp_path, {}, AUDIOTABLE_STRICT=True)
 
 
-def test_a_clip_that_is_no_audio_leaves_its_blind_table_open(
+def test_a_clip_that_is_no_audio_closes_its_blind_table(
     tmp_path: Path, files, warnings
 ) -> None:
-    """Bytes that read as no audio at all: its trial gets no copy, the table
-    stays open, and the build goes on."""
+    """Bytes that read as no audio at all: its trial gets no copy, a note stands
+    in the table's place, and the build goes on."""
     post = MARKDOWN.replace("/clips/suno-fiddle.mp3", "/clips/notes.mp3")
     notes = b"<html>not audio, whatever its name says</html>\n" * 40
     output = build_site(tmp_path, {**files, "clips/notes.mp3": notes, "blind.md": post})
-    assert not blind_tables((output / "blind.html").read_text())
+    written = (output / "blind.html").read_text()
+    assert not blind_tables(written) and NOT_BUILT in written
     said = [w for w in warnings() if "blind.md" in w]
-    assert any("'/clips/notes.mp3'" in w and "left open" in w for w in said)
+    assert any("'/clips/notes.mp3'" in w and "could not be built" in w for w in said)
 
 
 def test_a_feed_stays_valid_and_spoils_nothing(tmp_path: Path, files) -> None:
@@ -773,7 +780,7 @@ def test_the_verdict_fits_a_phone(browser, demo_url: str) -> None:
     context.close()
 
 
-def test_a_clip_with_no_untagged_copy_leaves_the_table_open(
+def test_a_clip_with_no_untagged_copy_closes_the_table(
     tmp_path: Path, files, clips, warnings
 ) -> None:
     rf64 = tmp_path / "rf64.wav"
@@ -785,11 +792,11 @@ def test_a_clip_with_no_untagged_copy_leaves_the_table_open(
     post = MARKDOWN.replace("/clips/suno-fiddle.mp3", "/clips/take.wav")
     site = {**files, "clips/take.wav": rf64, "blind.md": post}
     output = build_site(tmp_path, site, AUDIOTABLE_BLIND_COPIES="untagged")
-    assert not blind_tables((output / "blind.html").read_text())
-    assert [w for w in warnings() if "left open" in w] == [
-        "audiotable: blind.md: a table asked to be blind is left open: its clip "
-        "'/clips/take.wav' has no copy: only RIFF WAVE files (not RF64) "
-        "can be copied untagged"
+    assert NOT_BUILT in (output / "blind.html").read_text()
+    assert [w for w in warnings() if "could not be built" in w] == [
+        "audiotable: blind.md: table 1 could not be built as a blind test, and a "
+        "note stands in its place: its clip '/clips/take.wav' has no copy: only "
+        "RIFF WAVE files (not RF64) can be copied untagged"
     ]
     # Copies made from the decoded audio need no tag removed: it is blind.
     output = build_site(tmp_path / "matched", site)

@@ -41,6 +41,12 @@ GRID = (
 )
 
 
+STUDY = {
+    "AUDIOTABLE_STUDY": "sealed",
+    "AUDIOTABLE_STUDY_SECRET": "the author's study secret",
+}
+
+
 def encode(data: object) -> str:
     text = json.dumps(data, separators=(",", ":"))
     return "AT1." + base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
@@ -247,12 +253,10 @@ def test_a_hostile_results_file_breaks_nothing_and_injects_nothing(
 def test_a_sealed_study_commits_and_a_revealed_one_keeps_its_word(
     tmp_path: Path, clips_a_b, warnings
 ) -> None:
-    sealed = build_site(
-        tmp_path / "sealed", {**clips_a_b, "takes.md": GRID}, AUDIOTABLE_STUDY="sealed"
-    )
+    sealed = build_site(tmp_path / "sealed", {**clips_a_b, "takes.md": GRID}, **STUDY)
     page = (sealed / "takes.html").read_text()
     attributes = blind_attributes(page)
-    assert attributes["data-audiotable-blind"].endswith(".sealed")
+    assert attributes["data-audiotable-blind"] == "sealed"
     assert "data-audiotable-salt" not in attributes
     assert '<details class="audiotable-reveal">' not in page
     commitment = attributes["data-audiotable-commitment"]
@@ -264,6 +268,7 @@ def test_a_sealed_study_commits_and_a_revealed_one_keeps_its_word(
             **clips_a_b,
             "takes.md": GRID.replace("yes\n", "yes\nAudiotable_study: revealed\n"),
         },
+        AUDIOTABLE_STUDY_SECRET=STUDY["AUDIOTABLE_STUDY_SECRET"],
     )
     shown = blind_attributes((revealed / "takes.html").read_text())
     assert shown["data-audiotable-commitment"] == commitment
@@ -276,7 +281,7 @@ def test_a_sealed_study_commits_and_a_revealed_one_keeps_its_word(
         tmp_path / "secret",
         {**clips_a_b, "takes.md": GRID},
         AUDIOTABLE_STUDY="sealed",
-        AUDIOTABLE_STUDY_SECRET="s3cret",
+        AUDIOTABLE_STUDY_SECRET="another secret of the author's",
     )
     assert (
         blind_attributes((other / "takes.html").read_text())[
@@ -345,7 +350,7 @@ def test_a_sealed_study_reveals_later_and_scores_the_kept_picks(
     browser, tmp_path: Path, clips_a_b
 ) -> None:
     site = tmp_path / "study"
-    build_site(site, {**clips_a_b, "takes.md": GRID}, AUDIOTABLE_STUDY="sealed",
+    build_site(site, {**clips_a_b, "takes.md": GRID}, **STUDY,
                AUDIOTABLE_RESULTS_URL="mailto:author@example.test",
                AUDIOTABLE_ASSETS=True)  # fmt: skip
     with serve(site / "output") as url:
@@ -361,7 +366,8 @@ def test_a_sealed_study_reveals_later_and_scores_the_kept_picks(
         assert token.seed == 5
 
         # The author reveals: the same page, rebuilt with its answer.
-        build_site(site, {}, AUDIOTABLE_STUDY="revealed", AUDIOTABLE_ASSETS=True)
+        build_site(site, {}, **{**STUDY, "AUDIOTABLE_STUDY": "revealed"},
+                   AUDIOTABLE_ASSETS=True)  # fmt: skip
         tab.reload(wait_until="networkidle")
         study = tab.locator("p.audiotable-study")
         study.wait_for()
