@@ -23,7 +23,7 @@ from .errors import ClipError
 from .find.clips import FoundClip, FoundTable, ParsedFragment, find_clips, parse_tables
 from .find.grid import regroup_by_prefix
 from .find.resolve import ResolvedClip, SiteFiles, first_playable_source
-from .find.tables import scan_page
+from .find.tables import BLIND_MARKER, scan_page
 from .log import get_logger
 from .markup.tree import Element, serialize
 from .model import (
@@ -144,17 +144,27 @@ def prepare_page(
     """Find every audio table of a page, and resolve each clip to its file."""
     prepared = PreparedPage(html, page, settings, site.site_url)
     scan = scan_page(html)
+    rest: PreparedSpan | None = None  # what follows an unsure point, when closed
     if scan.unsure:
         offset, why = scan.unsure
-        prepared.problems.append(
-            Problem(
-                page.source_path,
-                None,
-                ProblemKind.UNREADABLE,
-                f"line {html.count(chr(10), 0, offset) + 1}: {why}, which browsers "
-                "may read otherwise; the tables after it are left as written",
+        line = f"line {html.count(chr(10), 0, offset) + 1}: {why}, which browsers "
+        after = html[offset:]
+        if "<table" in after.lower() and (settings.blind or BLIND_MARKER in after):
+            # A blind table there could not be written as blind: never left open.
+            kind = (
+                ProblemKind.STUDY_NOT_BUILT if settings.study else ProblemKind.NOT_BLIND
             )
-        )
+            rest = PreparedSpan(offset, len(html), None, [], NOT_BUILT_HTML)
+            message = line + (
+                "may read otherwise: the page asks for blind tables, and a note "
+                "stands in the place of the rest of the page"
+            )
+        else:
+            kind = ProblemKind.UNREADABLE
+            message = (
+                line + "may read otherwise; the tables after it are left as written"
+            )
+        prepared.problems.append(Problem(page.source_path, None, kind, message))
     for span in scan.spans:
         blind = blind_question(settings.blind, span.markers.blind)
         try:
@@ -181,6 +191,8 @@ def prepare_page(
             continue
         if tables:
             prepared.spans.append(PreparedSpan(span.start, span.end, fragment, tables))
+    if rest is not None:
+        prepared.spans.append(rest)
     return prepared
 
 

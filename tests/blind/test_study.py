@@ -189,3 +189,25 @@ def test_whatever_fails_on_the_blind_path_publishes_no_label(
     assert "Human" not in page and "clips/a.mp3" not in page
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert any("something nobody foresaw" in e for e in errors), errors
+
+
+def test_blind_tables_past_where_a_page_stops_being_sure_are_closed(
+    tmp_path: Path, clips, caplog
+) -> None:
+    """Past a CDATA section the page is not read as surely as a browser reads it:
+    a blind table there cannot be written, so the rest of the page is a note."""
+    files = {"clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
+             "clips/b.mp3": clips["cbr-128-stereo-44k.mp3"]}  # fmt: skip
+    text = GRID.format(extra="").replace(
+        '| Chorus | <audio controls src="/clips/b.mp3"></audio> |',
+        '| Chorus | <audio controls src="/clips/b.mp3"></audio> '
+        '| <audio controls src="/clips/a.mp3"></audio> |',
+    )
+    head, table = text.split("\n\n", 1)
+    text = f"{head}\n\nA figure first.\n\n<svg><![CDATA[ x ]]></svg>\n\n{table}"
+    output = build_site(tmp_path, {**files, "takes.md": text})
+    page = (output / "takes.html").read_text()
+    assert "This listening test could not be built." in page
+    assert "Human" not in page and "clips/a.mp3" not in page
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert any("CDATA" in e and "rest of the page" in e for e in errors), errors
