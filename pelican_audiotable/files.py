@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -118,13 +120,44 @@ def write_whole(target: Path, data: bytes | str | Path) -> None:
     part of one under the name pages use. Raises ``OSError``."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    if isinstance(data, Path):
-        shutil.copyfile(data, partial)
-    elif isinstance(data, str):
-        partial.write_text(data, encoding="utf-8")
-    else:
-        partial.write_bytes(data)
-    os.replace(partial, target)
+    try:
+        if isinstance(data, Path):
+            shutil.copyfile(data, partial)
+        elif isinstance(data, str):
+            partial.write_text(data, encoding="utf-8")
+        else:
+            partial.write_bytes(data)
+        os.replace(partial, target)
+    except BaseException:  # a full disk, an interrupt: no part left behind
+        partial.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """``folder`` held against every other process that asks for it here, until
+    the block ends: a read, a change and a write in it are then one step. The
+    lock is the system's (on the folder itself, or on Windows a file in it), so a
+    holder killed midway holds nothing."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        with open(folder / ".audiotable.lock", "a+b") as handle:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # the lock goes with it
 
 
 def _what(mode: int) -> str:

@@ -56,6 +56,8 @@ Results = Mapping[str, Sequence[Token]]
 
 
 FILE_VERSION = 1
+#: A results file larger than this is no collection of readers' tokens.
+MOST_RESULTS_BYTES = 64 * 1024 * 1024
 
 
 def file_text(tokens: Iterable[str]) -> str:
@@ -71,10 +73,15 @@ def file_tokens(text: str) -> list[str]:
         data = json.loads(text)
     except (ValueError, RecursionError):
         raise BadToken("it is not JSON") from None
-    tokens = data.get("tokens") if isinstance(data, dict) else None
-    if data.get("version") != FILE_VERSION or not isinstance(tokens, list):
+    shape = f'a results file is {{"version": {FILE_VERSION}, "tokens": [...]}}'
+    if not isinstance(data, dict) or not isinstance(data.get("tokens"), list):
+        raise BadToken(f"it is not a results file ({shape})")
+    if data.get("version") != FILE_VERSION:
         raise BadToken(f"it is not a results file of version {FILE_VERSION}")
-    return [token for token in tokens if isinstance(token, str)]
+    tokens = data["tokens"]
+    if not all(isinstance(token, str) for token in tokens):
+        raise BadToken(f"it holds tokens that are not text ({shape})")
+    return list(tokens)
 
 
 def by_table(texts: Iterable[str]) -> tuple[dict[str, list[Token]], list[str]]:

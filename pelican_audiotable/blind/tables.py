@@ -204,7 +204,7 @@ def _row(
     )
     cells = [
         _cell(
-            LETTERS[position % 26],
+            LETTERS[position],
             str(number),
             member,
             ""

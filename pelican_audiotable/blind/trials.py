@@ -137,6 +137,12 @@ def why_not_blind(clips: Sequence[ClipInfo], trials: Sequence[Trial]) -> str | N
         not paired and sum(len(t.clips) for t in trials) < len(clips)
     ):
         return "a row holds a single clip, with nothing to compare it with"
+    widest = max(len(t.clips) for t in trials)
+    if widest > len(LETTERS):
+        return (
+            f"a trial holds {widest} clips, and a reader picks among at most "
+            f"{len(LETTERS)} (A to Z)"
+        )
     wanted = trials[0].labels[trials[0].answer].casefold()
     for trial in trials:
         where = f"its row {trial.heading!r}" if trial.heading else "it"

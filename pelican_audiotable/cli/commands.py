@@ -108,7 +108,7 @@ def _add_results(files: list[Path], settings_file: Path) -> int:
         shapes_in,
         tokens_in,
     )
-    from ..files import write_whole
+    from ..files import folder_lock, write_whole
     from ..settings import AudioTableSettings
 
     if not settings_file.is_file():
@@ -129,25 +129,42 @@ def _add_results(files: list[Path], settings_file: Path) -> int:
         print(f"pelican-audiotable results: no blind table in {output} (build the "
               "site first)", file=sys.stderr)  # fmt: skip
         return 2
-    try:
-        kept = file_tokens(target.read_text("utf-8")) if target.exists() else []
-    except (BadToken, OSError) as error:
-        print(f"pelican-audiotable results: {target}: {error}", file=sys.stderr)
-        return 2
     texts = []
     for file in files:
         try:
             texts += tokens_in(file.read_text("utf-8", "replace"))
         except OSError as error:
             print(f"{file}: {error.strerror}", file=sys.stderr)
-    added, refused = new_tokens(texts, tables, kept)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Read, add and write as one step: a run beside this one waits, then adds
+    # to what this one wrote (each writes whole, so a reader sees one or the other).
+    with folder_lock(target.parent):
+        try:
+            kept = file_tokens(_results_text(target)) if target.exists() else []
+        except (BadToken, OSError, ClipError) as error:
+            print(f"pelican-audiotable results: {target}: {error}", file=sys.stderr)
+            return 2
+        added, refused = new_tokens(texts, tables, kept)
+        if added:
+            write_whole(target, file_text([*kept, *added]))
     for line in refused:
         print(f"left out: {line}", file=sys.stderr)
-    if added:
-        write_whole(target, file_text([*kept, *added]))
     print(f"{len(added)} result(s) added to {target} ({len(kept) + len(added)} in "
           f"all), {len(refused)} left out")  # fmt: skip
     return 0
+
+
+def _results_text(path: Path) -> str:
+    """A results file's text, read as the build reads it (a FIFO named so would
+    hang the command)."""
+    from ..blind.results import MOST_RESULTS_BYTES
+    from ..files import open_regular
+
+    with open_regular(path) as handle:
+        data = handle.read(MOST_RESULTS_BYTES + 1)
+    if len(data) > MOST_RESULTS_BYTES:
+        raise OSError("it is over 64 MB")
+    return data.decode("utf-8", "replace")
 
 
 def _serve_and_rebuild(folder: Path | None, port: int, settings: Path) -> int:

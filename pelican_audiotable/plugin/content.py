@@ -190,14 +190,10 @@ def feed_without_reveals(feed: Any) -> None:
                 item[key] = without_reveals(item[key])
 
 
-#: A results file larger than this is no collection of readers' tokens.
-MOST_RESULTS_BYTES = 64 * 1024 * 1024
-
-
 def kept_results(path: Path) -> tuple[KeptResults, list[Problem]]:
     """The readers' results kept in ``path`` (none when it is missing), and a
     problem for each token, or the file, that cannot be counted."""
-    from ..blind.results import BadToken, by_table, file_tokens
+    from ..blind.results import MOST_RESULTS_BYTES, BadToken, by_table, file_tokens
     from ..build import KeptResults
     from ..errors import ClipError
     from ..files import open_regular

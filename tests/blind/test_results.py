@@ -291,6 +291,111 @@ def test_a_sealed_study_commits_and_a_revealed_one_keeps_its_word(
     )
 
 
+def _valid_tokens(shape: TableShape, count: int, first: int = 0) -> list[str]:
+    return [
+        encode({"v": 1, "k": shape.key, "c": "", "s": first + n,
+                "p": [[n % 2, 1500 + n], [(n // 2) % 2, 2500 + n]]})
+        for n in range(count)
+    ]  # fmt: skip
+
+
+def test_concurrent_adds_keep_every_token(tmp_path: Path, built: Path) -> None:
+    """Four `results add` at once, 500 tokens each: all 2,000 kept (without a lock
+    each run wrote what it read plus its own, and half were lost)."""
+    [shape] = shapes_in((built / "output" / "takes.html").read_text())
+    conf = _settings_file(tmp_path, OUTPUT_PATH=str(built / "output"))
+    (tmp_path / "content").mkdir()
+    inboxes = []
+    for run in range(4):
+        inbox = tmp_path / f"inbox-{run}.txt"
+        inbox.write_text("\n".join(_valid_tokens(shape, 500, run * 500)))
+        inboxes.append(inbox)
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pelican_audiotable.cli.commands",
+                "results",
+                "add",
+                str(inbox),
+                "-s",
+                str(conf),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for inbox in inboxes
+    ]
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+        assert "500 result(s) added" in out
+    kept = json.loads((tmp_path / "content" / "audiotable-results.json").read_text())
+    assert len(kept["tokens"]) == len(set(kept["tokens"])) == 2000
+    assert not list((tmp_path / "content").glob(".*partial"))
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("[]", "it is not a results file"),
+        ("null", "it is not a results file"),
+        ('{"version": 1, "tokens": {}}', "it is not a results file"),
+        ('{"version": 1, "tokens": [1, 2]}', "tokens that are not text"),
+        ('{"version": 2, "tokens": []}', "version 1"),
+        ("\xff\xfe", "it is not JSON"),
+    ],
+)
+def test_a_results_file_of_the_wrong_shape_is_a_clear_error(
+    tmp_path: Path, built: Path, text: str, said: str, warnings
+) -> None:
+    """Said, by `results add` and by the build, never a traceback."""
+    conf = _settings_file(tmp_path, OUTPUT_PATH=str(built / "output"))
+    results = tmp_path / "content" / "audiotable-results.json"
+    results.parent.mkdir()
+    results.write_bytes(text.encode("latin-1"))
+    inbox = tmp_path / "inbox.txt"
+    inbox.write_text("\n".join(_valid_tokens(shapes_in(
+        (built / "output" / "takes.html").read_text())[0], 2)))  # fmt: skip
+    run = _add([inbox], conf)
+    assert run.returncode == 2 and said in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+    assert results.read_bytes() == text.encode("latin-1")  # left as it was
+    content = built / "content"
+    build_site(
+        tmp_path,
+        {"takes.md": GRID, "clips/a.mp3": content / "clips/a.mp3",
+         "clips/b.mp3": content / "clips/b.mp3"},
+    )  # fmt: skip
+    assert any(said in w for w in warnings()), warnings()
+
+
+def test_a_trial_of_more_than_26_clips_is_refused_at_build_time(
+    tmp_path: Path, clips_a_b, warnings
+) -> None:
+    """A reader picks among A to Z: a 27th clip would get a letter twice."""
+    players = " ".join(
+        f'<audio controls src="/clips/{"a" if n % 2 else "b"}.mp3"></audio>'
+        for n in range(27)
+    )
+    header = "| " + " | ".join(f"T{n}" for n in range(27)) + " |"
+    page = (
+        "Title: Wide\nSlug: wide\nAudiotable_blind: yes\n\n"
+        f"| |{header[1:]}\n|"
+        + "---|" * 28
+        + "\n| Row | "
+        + " | ".join(players.split(" </audio> "))
+        + " |\n"
+    )
+    page = page.replace("</audio></audio>", "</audio>")
+    output = build_site(tmp_path, {**clips_a_b, "wide.md": page})
+    written = (output / "wide.html").read_text()
+    assert "This listening test could not be built." in written
+    assert any("27 clips" in w and "A to Z" in w for w in warnings()), warnings()
+
+
 # --- In the browser -------------------------------------------------------------------
 
 
