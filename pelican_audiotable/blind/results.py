@@ -322,19 +322,31 @@ def _fraction(a: float, b: float, x: float) -> float:
     return result
 
 
+#: "Could not tell them apart" is said only when the interval rules out doing
+#: better than guessing by more than this: fewer picks say "too few to tell".
+CLOSE_TO_CHANCE = 0.10
+
+
 def sentence(result: Tally) -> str:
-    """What the results say, in one plain sentence."""
+    """What the results say, in one plain sentence: a verdict only where the
+    interval allows one, the figures always."""
     low, high = interval(result.hits, result.tries)
     share = result.hits / result.tries if result.tries else 0.0
     readers = f"{result.readers} reader{'s' if result.readers != 1 else ''}"
-    figures = f"{_percent(share)} % correct, 95 % CI {_percent(low)}–{_percent(high)} %"
+    picks = f"{result.hits} of {result.tries} pick{'s' if result.tries != 1 else ''}"
+    figures = (
+        f"{_percent(share)} % correct ({picks}), 95 % CI "
+        f"{_percent(low)}–{_percent(high)} %, {readers}"
+    )
     if low > result.chance:
         verdict = "Readers told them apart"
     elif high < result.chance:
-        verdict = "Readers picked the other one more often than chance"
-    else:
+        verdict = "Readers picked the other one more often than guessing would"
+    elif high <= result.chance + CLOSE_TO_CHANCE:
         verdict = "Readers could not tell them apart"
-    return f"{verdict}: {figures}, {readers} (guessing: {_percent(result.chance)} %)."
+    else:
+        verdict = "Too few picks yet to say whether readers can tell them apart"
+    return f"{verdict}: {figures} (guessing: {_percent(result.chance)} %)."
 
 
 def _share(right: int, picked: int) -> str:
@@ -365,12 +377,17 @@ def results_html(result: Tally, headings: Sequence[str]) -> str:
             headings, result.right, result.picked, strict=True
         )
     )
+    readers = f"{result.readers} reader{'s' if result.readers != 1 else ''}"
     return (
+        # Closed until the reader has picked: a tally read first would sway
+        # their pick (the script keeps it hidden until then).
+        f'<details class="{RESULTS_CLASS}-box"><summary>What other readers '
+        f"picked ({readers}): open it after your own picks</summary>"
         f'<figure class="{RESULTS_CLASS}">'
         f"<figcaption>{escape_text(sentence(result))}</figcaption>"
         f"{_histogram(result.scores, len(result.right))}"
         + (f"<ul>{rows}</ul>" if len(result.right) > 1 else "")
-        + "</figure>"
+        + "</figure></details>"
     )
 
 

@@ -94,15 +94,41 @@ def test_the_interval_and_the_sentence_are_exact() -> None:
 
     told = tally(readers(100, 43), [0], [2])
     assert sentence(told) == (
-        "Readers told them apart: 70 % correct, 95 % CI 62–77 %, 143 readers "
-        "(guessing: 50 %)."
+        "Readers told them apart: 70 % correct (100 of 143 picks), 95 % CI 62–77 %, "
+        "143 readers (guessing: 50 %)."
     )
-    assert sentence(tally(readers(5, 5), [0], [2])).startswith(
-        "Readers could not tell them apart: 50 % correct"
-    )
-    assert sentence(tally(readers(1, 30), [0], [2])).startswith(
-        "Readers picked the other one more often than chance"
-    )
+
+
+@pytest.mark.parametrize(
+    ("right", "wrong", "said"),
+    [
+        # One reader, right: no verdict can come of one pick.
+        (1, 0, "Too few picks yet to say whether readers can tell them apart: "
+               "100 % correct (1 of 1 pick), 95 % CI 2–100 %, 1 reader"),
+        (0, 1, "Too few picks yet to say whether readers can tell them apart: "
+               "0 % correct (0 of 1 pick), 95 % CI 0–98 %, 1 reader"),
+        (1, 1, "Too few picks yet to say whether readers can tell them apart: "
+               "50 % correct (1 of 2 picks), 95 % CI 1–99 %, 2 readers"),
+        (2, 0, "Too few picks yet to say whether readers can tell them apart: "
+               "100 % correct (2 of 2 picks)"),
+        (12, 0, "Readers told them apart: 100 % correct (12 of 12 picks)"),
+        (0, 12, "Readers picked the other one more often than guessing would: "
+                "0 % correct (0 of 12 picks)"),
+        (10, 10, "Too few picks yet to say whether readers can tell them apart: "
+                 "50 % correct (10 of 20 picks)"),
+        (200, 200, "Readers could not tell them apart: 50 % correct "
+                   "(200 of 400 picks), 95 % CI 45–55 %, 400 readers"),
+    ],
+)  # fmt: skip
+def test_the_tally_reads_right_for_few_and_many_readers(
+    right: int, wrong: int, said: str
+) -> None:
+    readers = (Token("k", "", 1, ((0, 1),)),) * right + (
+        Token("k", "", 1, ((1, 1),)),
+    ) * wrong
+    text = sentence(tally(readers, [0], [2]))
+    assert text.startswith(said), text
+    assert text.endswith("(guessing: 50 %).")
 
 
 def test_tokens_that_do_not_count_are_left_out_each_with_its_reason() -> None:
@@ -202,7 +228,8 @@ def test_results_added_by_the_author_show_under_the_table(built: Path) -> None:
     [figure] = re.findall(r'<figure class="audiotable-results">.*?</figure>', page)
     low, high = interval(66, 80)
     assert (
-        f"Readers told them apart: 82 % correct, 95 % CI {round(low * 100)}–"
+        f"Readers told them apart: 82 % correct (66 of 80 picks), 95 % CI "
+        f"{round(low * 100)}–"
         f"{round(high * 100)} %, 40 readers (guessing: 50 %)."
     ) in figure
     assert (
@@ -411,11 +438,30 @@ def _token_of(tab) -> Token:
 
 
 @pytest.mark.browser
-def test_a_reader_gets_a_token_that_says_what_they_picked(browser, built: Path) -> None:
+def test_a_reader_gets_a_token_that_says_what_they_picked(
+    browser, built: Path, tmp_path: Path
+) -> None:
+    """And sees what other readers picked only once they have picked."""
+    [shape] = shapes_in((built / "output" / "takes.html").read_text())
+    content = built / "content"
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "audiotable-results.json").write_text(
+        json.dumps({"version": 1, "tokens": _valid_tokens(shape, 12)})
+    )
+    build_site(
+        tmp_path,
+        {"takes.md": GRID, "clips/a.mp3": content / "clips/a.mp3",
+         "clips/b.mp3": content / "clips/b.mp3"},
+        AUDIOTABLE_ASSETS=True,
+    )  # fmt: skip
+    built = tmp_path
     with serve(built / "output") as url:
         tab = visit(browser, url + "/takes.html", 3)
+        tally_box = tab.locator("details.audiotable-results-box")
+        assert tally_box.count() == 1 and not tally_box.is_visible()
         _pick_all(tab)
         token = _token_of(tab)
+        assert tally_box.is_visible() and tally_box.get_attribute("open") is not None
         page = (built / "output" / "takes.html").read_text()
         attributes = blind_attributes(page)
         answers = json.loads(payload_of(attributes["data-audiotable-blind"]))["answers"]

@@ -70,6 +70,9 @@ function blindTable(table, answer, next, seed) {
   const hits = () =>
     answer ? picks.filter((pick, trial) => pick && pick[0] === answer.answers[trial]).length : 0;
   const said = toolsOf(table).querySelector(".audiotable-said");
+  // What other readers picked is kept from view until this reader has picked.
+  const tallied = resultsOf(table);
+  if (tallied) tallied.hidden = true;
   const replay = `Session ${seed}: #${table.id}&seed=${seed} replays it.`;
   for (const row of order) {
     const trial = Number(row.dataset.audiotableTrial) - 1;
@@ -85,6 +88,10 @@ function blindTable(table, answer, next, seed) {
       const score = `${hits()} of ${done} \u2014 ${percent(chance)} % chance by guessing.`;
       if (said) said.textContent = replay; // said once the reader picks: no shift
       if (done < rows.length) return answer ? score : "";
+      if (tallied) {
+        tallied.hidden = false;
+        tallied.open = true;
+      }
       const token = resultToken(table, seed, picks);
       keep(`audiotable-${answer ? "result" : "sealed"}:${table.dataset.audiotableKey}`, token);
       offerResult(table, token);
@@ -98,6 +105,17 @@ function blindTable(table, answer, next, seed) {
     });
   }
   if (answer && table.dataset.audiotableCommitment) revealStudy(table, answer, choices);
+}
+
+/**
+ * The tally of other readers' results under a table, if it has one.
+ * @param {HTMLTableElement} table @returns {HTMLDetailsElement | null}
+ */
+function resultsOf(table) {
+  const next = table.nextElementSibling;
+  return next instanceof HTMLDetailsElement && next.classList.contains("audiotable-results-box")
+    ? next
+    : null;
 }
 
 /**
@@ -128,10 +146,7 @@ function offerResult(table, token) {
   if (!box) {
     box = document.createElement("p");
     box.className = "audiotable-token";
-    (table.nextElementSibling?.classList.contains("audiotable-results")
-      ? table.nextElementSibling
-      : table
-    ).after(box);
+    (resultsOf(table) || table).after(box);
   }
   const code = document.createElement("code");
   code.textContent = token;
