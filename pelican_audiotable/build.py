@@ -203,24 +203,29 @@ def make_copies(
     copies: dict[TrialFiles, list[MadeCopy | Unreadable]] = {}
     to_make: dict[str, tuple[Path, CopyRecipe]] = {}
     planned: dict[TrialFiles, list[str]] = {}
-    content_keys = {path: clips.key_of(path) for trial, _ in trials for path in trial}
+    content_keys = {
+        path: clips.key_of(path) for (_, files), _ in trials for path in files
+    }
     for trial, matched in sorted(trials):
-        shown = [_shown(facts.get(path)) for path in trial]
+        salt, files = trial
+        shown = [_shown(facts.get(path)) for path in files]
         known = [m for m in shown if not isinstance(m, Unreadable)]
         if len(known) < len(shown):
-            continue  # a clip that cannot be read: its table stays open
-        recipes = trial_recipes(known) if matched else "untagged copies were asked for"
-        keys = [content_keys[path] for path in trial]
+            continue  # a clip that cannot be read: its table is not built
+        recipes = (
+            trial_recipes(known, salt) if matched else "untagged copies were asked for"
+        )
+        keys = [content_keys[path] for path in files]
         if isinstance(recipes, str) or jobs.equalise is None or None in keys:
             if matched:
                 logger.info("a blind trial's copies are untagged only: %s", recipes)
             copies[trial] = [
                 _untagged(path, key, metadata, clips, jobs)
-                for path, key, metadata in zip(trial, keys, known, strict=True)
+                for path, key, metadata in zip(files, keys, known, strict=True)
             ]
             continue
         planned[trial] = []
-        for path, recipe, key in zip(trial, recipes, keys, strict=True):
+        for path, recipe, key in zip(files, recipes, keys, strict=True):
             recipe_key = recipe.key(str(key))
             planned[trial].append(recipe_key)
             if clips.matched_copy(recipe_key) is None:
@@ -252,7 +257,7 @@ def make_copies(
     return {
         trial: [
             _marked(copy, clips, content_keys[path] or "")
-            for copy, path in zip(trial_copies, trial, strict=True)
+            for copy, path in zip(trial_copies, trial[1], strict=True)
         ]
         for trial, trial_copies in copies.items()
     }

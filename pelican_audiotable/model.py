@@ -54,6 +54,16 @@ class ClipAnalysis:
     #: That PNG, on its way from the decoding worker to the clip store, which
     #: keeps it as a file: never in the store's JSON.
     picture: bytes = field(default=b"", repr=False, compare=False)
+    #: What tells two takes apart besides their music (:mod:`.learn.cues`): DC
+    #: offset, side-to-mid energy (dB; None: one channel), share of exact zeros,
+    #: onset (seconds, relative to the clip's own level), noise floor (dBFS;
+    #: None: too short), share of samples on the peak's plateau (clipping).
+    dc: float = 0.0
+    side: float | None = None
+    zeros: float = 0.0
+    onset: float = 0.0
+    floor: float | None = None
+    plateau: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         data = {**asdict(self), "envelope": list(self.envelope)}

@@ -10,6 +10,8 @@ written with one problem, and the rest of the page goes on.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -47,10 +49,20 @@ logger = get_logger(__name__)
 Facts = Mapping[Path, ClipFacts]
 """What the build learnt of each clip file the page uses (a file missing here
 could not be read)."""
-TrialFiles = tuple[Path, ...]
-"""A blind trial, as its clip files in the order the table holds them."""
+TrialFiles = tuple[str, tuple[Path, ...]]
+"""A blind trial: its salt (see :func:`trial_salt`), and its clip files in the
+order the table holds them."""
 Copies = Mapping[TrialFiles, Sequence["MadeCopy | Unreadable"]]
 """Each blind trial's copies, one a clip (or why there is none)."""
+
+
+def trial_salt(page: PageRef, table: int, trial: int, secret: str) -> str:
+    """What makes a trial's copies its own: the page, the table and the trial
+    (and a study's secret, so that no reader makes them again from the
+    originals). No copy recurs across trials or pages: a file that recurs would
+    name the take that recurs."""
+    text = f"audiotable-copies\n{page.source_path}\n{table}\n{trial}"
+    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 @dataclass
@@ -61,15 +73,21 @@ class PreparedTable:
     blind: str | None = None
     #: The table's own say on the fairness note (a marker), or None.
     note: bool | None = None
+    #: Its place among the page's tables (1 for the first).
+    number: int = 1
 
-    def trials(self) -> list[TrialFiles]:
+    def trials(self, page: PageRef, secret: str) -> list[TrialFiles]:
         """Its blind trials' clip files, as :func:`~.blind.trials.trials_of` groups them
         (by labels alone: the same before the clips are learnt and after)."""
         clips = [_labels(clip) for clip in self.found.clips]
-        trials = [
-            [self.resolved[i].path for i in trial.clips] for trial in trials_of(clips)
+        return [
+            (
+                trial_salt(page, self.number, index, secret),
+                tuple(p for p in paths if p),
+            )
+            for index, trial in enumerate(trials_of(clips))
+            if all(paths := [self.resolved[i].path for i in trial.clips])
         ]
-        return [tuple(p for p in paths if p) for paths in trials if all(paths)]
 
 
 @dataclass
@@ -111,7 +129,7 @@ class PreparedPage:
             for span in self.spans
             for table in span.tables
             if table.blind is not None
-            for trial in table.trials()
+            for trial in table.trials(self.page, self.settings.study_secret)
         }
 
 
@@ -170,7 +188,7 @@ def prepare_page(
         try:
             fragment = parse_tables(html[span.start : span.end])
             note = span.markers.fairness_note
-            tables = []
+            tables: list[PreparedTable] = []
             for found in fragment.tables:
                 if BLIND_CLASS in found.element.classes():
                     continue  # blind already: written by this plugin, kept
@@ -179,7 +197,8 @@ def prepare_page(
                 resolved = [
                     first_playable_source(c.sources, page, site) for c in found.clips
                 ]
-                tables.append(PreparedTable(found, resolved, blind, note))
+                number = sum(len(s.tables) for s in prepared.spans) + len(tables) + 1
+                tables.append(PreparedTable(found, resolved, blind, note, number))
         except Exception as error:  # whatever a page holds, the build goes on
             if blind is None:
                 prepared.problems.append(_left_as_written(page, error))
@@ -291,11 +310,14 @@ def _finish_table(
     noted = settings.fairness_note if table.note is None else table.note
     if table.blind is not None:
         try:
+            secret = settings.study_secret
             blinded = make_blind(
                 table.found.element,
                 clips,
                 [resolved.path for resolved in table.resolved],
-                lambda files: copies.get(files, ()),
+                lambda trial, files: copies.get(
+                    (trial_salt(page, table.number, trial, secret), files), ()
+                ),
                 table.blind,
                 replace(settings, fairness_note=noted),
                 page,

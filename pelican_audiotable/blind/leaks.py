@@ -1,14 +1,19 @@
 """The leak audit: every cue besides their sound that still tells a blind trial's
 copies apart, as a curious reader could find it (file sizes, lengths, headers,
-encoder strings, lead-ins, bandwidths, loudness). "No leaks" is the normal outcome;
-any cue found is reported to the author. Pure: the copies' facts in, findings out.
+encoder strings, lead-ins, bandwidths, loudness) or a classifier reading the
+copies' samples (DC offsets, channel layouts and widths, exact zeros, noise
+floors, clipping, peaks, onsets: :mod:`~.learn.cues`). "No leaks" is the normal
+outcome; any cue found is reported to the author: what copying cannot equalise
+(clipping, a production's dynamics or stereo image) is named here. Pure: the
+copies' facts in, findings out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..model import TAG_FIELDS, ClipMetadata, MadeCopy
+from ..model import TAG_FIELDS, ClipAnalysis, ClipMetadata, MadeCopy
+from .recipes import MONO_SIDE, NOISE_CEILING
 
 #: Beyond these, copies differ in a way a reader can see or hear without
 #: comparing the music: sizes (a share of the largest), lengths and lead-ins
@@ -18,6 +23,17 @@ LENGTH = 0.05
 LEAD_IN = 0.05
 BANDWIDTH = 1000.0
 LOUDNESS = 1.0
+#: ... DC offsets (full scale 1.0), side-to-mid energies (dB), shares of exact
+#: zeros, noise floors (dB, where one is a floor, not music), shares of samples on
+#: the peak's plateau (a ratio, once one is clipped), sample peaks (dB), onsets (s).
+DC = 0.002
+WIDTH = 15.0
+ZEROS = 0.01
+FLOOR = 6.0
+CLIPPED = 1e-4
+CLIPPING = 3.0
+PEAK = 4.0
+ONSET = 0.05
 
 _HEADERS = (
     ("format", "formats"),
@@ -67,6 +83,33 @@ def _analysis_leaks(metadata: Sequence[ClipMetadata]) -> list[str]:
     found += _spread(
         [a.loudness for a in analyses if a], LOUDNESS, "loudness", "{:.1f} LUFS"
     )
+    return found + _cue_leaks([a for a in analyses if a])
+
+
+def _cue_leaks(analyses: Sequence[ClipAnalysis]) -> list[str]:
+    """What a classifier reading the copies' samples would tell them apart by."""
+    found = _spread([a.dc for a in analyses], DC, "DC offsets", "{:.4f}")
+    sides = [a.side for a in analyses]
+    mono = [side is None or side <= MONO_SIDE for side in sides]
+    if any(mono) and not all(mono):
+        found.append("channel layouts (mono and stereo)")
+    elif not any(mono):
+        found += _spread(sides, WIDTH, "stereo widths", "{:.0f} dB side")
+    found += _spread(
+        [a.zeros * 100 for a in analyses], ZEROS * 100, "exact zeros", "{:.1f} %"
+    )
+    floors = [a.floor for a in analyses if a.floor is not None]
+    if any(f <= NOISE_CEILING for f in floors):
+        found += _spread(floors, FLOOR, "noise floors", "{:.0f} dBFS")
+    plateaus = [a.plateau for a in analyses]
+    if max(plateaus) > CLIPPED and max(plateaus) > CLIPPING * min(plateaus):
+        low, high = min(plateaus) * 100, max(plateaus) * 100
+        found.append(
+            f"clipping ({low:.3f} % to {high:.3f} % of samples on the peak), which "
+            "no copy removes"
+        )
+    found += _spread([a.sample_peak for a in analyses], PEAK, "peaks", "{:.1f} dBFS")
+    found += _spread([a.onset for a in analyses], ONSET, "onsets", "{:.2f} s")
     return found
 
 

@@ -113,7 +113,7 @@ def blind_table(
     for row_number, (trial, trial_clips) in enumerate(trials, 1):
         # From here on the clips are what a reader may know of them: whatever a
         # caption or an attribute shows comes from this, with no tag in it.
-        anonymous = [_anonymous(clip) for clip in trial_clips]
+        anonymous = _alike([_anonymous(clip) for clip in trial_clips])
         places = order.permutation(len(trial.clips))
         members = [anonymous[p] for p in places]
         rows.append(_row(row_number, trial, members, places, settings, sealed))
@@ -241,7 +241,13 @@ def _cell(
         f'<audio controls preload="{preload}" aria-label="Clip {letter}"{written}>'
         f'<source src="{url}"{kind}><a href="{url}">Clip {letter}</a></audio>'
     )
-    waveform = waveform_svg(meta.analysis) if meta.analysis else ""
+    # Hidden until the pick (the script shows it then): a take's shape, seen at
+    # a glance, is not what a listening test asks about.
+    waveform = (
+        waveform_svg(meta.analysis).replace("<svg ", '<svg visibility="hidden" ', 1)
+        if meta.analysis
+        else ""
+    )
     caption = caption_html(meta, f"Clip {letter}", settings.caption_fields)
     hidden = "".join(f"&#{ord(c)};" for c in reveal)
     details = (
@@ -292,6 +298,41 @@ def _anonymous(clip: BlindClip) -> ClipInfo:
     return ClipInfo(clip.copy_url, url=clip.copy_url, metadata=kept)
 
 
+def _alike(clips: list[ClipInfo]) -> list[ClipInfo]:
+    """A trial's clips with one loudness, one peak and one lead-in between them
+    (the trial's: its copies are matched): a figure that differed in the page's
+    source would tell them apart without a listen."""
+    analyses = [
+        c.metadata.analysis for c in clips if c.metadata and c.metadata.analysis
+    ]
+    if len(analyses) < len(clips):
+        return clips
+    loud = [a.loudness for a in analyses if a.loudness is not None]
+    peaks = [a.true_peak for a in analyses if a.true_peak is not None]
+    samples = [a.sample_peak for a in analyses if a.sample_peak is not None]
+    loudness = round(sum(loud) / len(loud), 1) if loud else None
+    true_peak = max(peaks) if peaks else None
+    sample_peak = max(samples) if samples else None
+    lead = max(a.leading_silence for a in analyses)
+    return [
+        replace(
+            clip,
+            metadata=replace(
+                meta,
+                analysis=replace(
+                    analysis,
+                    loudness=loudness,
+                    true_peak=true_peak,
+                    sample_peak=sample_peak,
+                    leading_silence=lead,
+                ),
+            ),
+        )
+        for clip, analysis in zip(clips, analyses, strict=True)
+        if (meta := clip.metadata)
+    ]
+
+
 @dataclass(frozen=True)
 class Blinded:
     """What making a table blind gives: the table written anew (``info``; with no
@@ -307,7 +348,7 @@ def make_blind(
     element: Element,
     clips: list[ClipInfo],
     paths: Sequence[Path | None],
-    copies: Callable[[tuple[Path, ...]], Sequence[MadeCopy | Unreadable]],
+    copies: Callable[[int, tuple[Path, ...]], Sequence[MadeCopy | Unreadable]],
     asked: str,
     settings: AudioTableSettings,
     page: PageRef,
@@ -318,8 +359,9 @@ def make_blind(
 ) -> Blinded:
     """The table ``element`` (the page's table ``number``, named ``where`` in
     messages) written anew as a blind test asking ``asked`` ("": from its
-    labels), each trial playing the copies ``copies`` gives for its clip files
-    (``paths``, one a clip), found by the page at ``url_of(name)``."""
+    labels), each trial playing the copies ``copies`` gives for it (its place
+    among the trials, from 0) and its clip files (``paths``, one a clip), found by
+    the page at ``url_of(name)``."""
 
     def problem(kind: ProblemKind, message: str) -> Problem:
         return Problem(page.source_path, None, kind, message)
@@ -377,7 +419,7 @@ def _played(
     trials: list[Trial],
     clips: list[ClipInfo],
     paths: Sequence[Path | None],
-    copies: Callable[[tuple[Path, ...]], Sequence[MadeCopy | Unreadable]],
+    copies: Callable[[int, tuple[Path, ...]], Sequence[MadeCopy | Unreadable]],
     url_of: Callable[[str], str],
 ) -> list[tuple[Trial, list[BlindClip]]] | str:
     """Each trial with the copies its clips play, or why the table cannot be
@@ -386,10 +428,10 @@ def _played(
     if reason is not None:
         return reason
     played = []
-    for trial in trials:
+    for number, trial in enumerate(trials):
         files = tuple(p for i in trial.clips if (p := paths[i]))
         members = []
-        for index, copy in zip(trial.clips, copies(files), strict=False):
+        for index, copy in zip(trial.clips, copies(number, files), strict=False):
             if isinstance(copy, Unreadable):
                 return f"its clip {clips[index].src!r} has no copy: {copy.message}"
             members.append(

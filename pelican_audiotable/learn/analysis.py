@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,7 @@ from ..model import ClipAnalysis, NotDecoded
 if TYPE_CHECKING:
     import numpy as np
 
+    from .cues import CueMeter
     from .loudness import LoudnessMeter
     from .spectrum import SpectrumMeter
 
@@ -97,6 +98,7 @@ def _measure(container: Any, stream: Any, budget: float) -> ClipAnalysis:
 
     meter: LoudnessMeter | None = None
     spectrum: SpectrumMeter | None = None
+    cues: CueMeter | None = None
     fifo = av.AudioFifo()
     shape = None
     deadline = time.process_time() + budget
@@ -116,6 +118,7 @@ def _measure(container: Any, stream: Any, budget: float) -> ClipAnalysis:
             if meter is None:
                 shape, meter = frame_shape, _meter_for(frame)
                 spectrum = _spectrum_for(meter.rate)
+                cues = _cues_for(meter)
             if frame_shape != shape:
                 continue  # a stream that changes shape midway: its first shape wins
             frame.pts = None  # the FIFO checks timestamps a damaged file may break
@@ -124,23 +127,26 @@ def _measure(container: Any, stream: Any, budget: float) -> ClipAnalysis:
             while fifo.samples >= chunk:
                 samples = _as_floats(fifo.read(chunk))
                 meter.feed(samples)
-                if spectrum is not None:
+                if spectrum is not None and cues is not None:
                     spectrum.feed(samples)
+                    cues.feed(samples)
         if meter is not None and meter.frames > meter.rate * MAX_SECONDS:
             capped = True
             break
-    if meter is None or spectrum is None:
+    if meter is None or spectrum is None or cues is None:
         raise UndecodableClip("FFmpeg decodes no sound from it")
     if fifo.samples:
         samples = _as_floats(fifo.read())
         meter.feed(samples)
         spectrum.feed(samples)
+        cues.feed(samples)
     picture = spectrum.picture() or b""
     result = replace(
         meter.result(),
         bandwidth=spectrum.bandwidth(),
         spectrum=_named(picture),
         picture=picture,
+        **asdict(cues.result()),
     )
     return replace(result, decoded=None) if capped else result
 
@@ -152,6 +158,12 @@ def _meter_for(frame: Any) -> LoudnessMeter:
     if not 1000 <= rate <= 768_000 or not 1 <= channels <= 8:
         raise UndecodableClip(f"an unusual stream ({rate} Hz, {channels} channels)")
     return LoudnessMeter(rate, [channel.name for channel in frame.layout.channels])
+
+
+def _cues_for(meter: LoudnessMeter) -> CueMeter:
+    from .cues import CueMeter
+
+    return CueMeter(meter.rate, meter.channels)
 
 
 def _spectrum_for(rate: int) -> SpectrumMeter:

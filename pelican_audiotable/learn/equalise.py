@@ -11,6 +11,7 @@ bytes. PyAV (FFmpeg) decodes and encodes, scipy filters; both come with the
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from pathlib import Path
@@ -57,7 +58,7 @@ def _decoded(source: Path, recipe: CopyRecipe, deadline: float) -> np.ndarray:
 
     layout = "stereo" if recipe.channels == 2 else "mono"
     resampler = av.AudioResampler(format="fltp", layout=layout, rate=RATE)
-    first = round(recipe.start * RATE)
+    first = round(recipe.start * RATE) + recipe.shift
     wanted = first + round(recipe.length * RATE)
     pieces: list[np.ndarray] = []
     gathered = 0
@@ -92,25 +93,41 @@ def _decoded(source: Path, recipe: CopyRecipe, deadline: float) -> np.ndarray:
 
 
 def _shaped(audio: np.ndarray, recipe: CopyRecipe) -> np.ndarray:
-    """Low-passed, brought to its gain and faded at both ends."""
+    """Its DC offset removed, low-passed, brought to its gain, given its noise
+    and faded at both ends."""
     import numpy as np
 
-    if recipe.cutoff is not None and recipe.cutoff < RATE / 2:
-        from scipy.signal import ellip, ellipord, sosfiltfilt
-
-        # Steep (elliptic: 60 dB within 5 % of the cutoff, twice over) and
-        # zero-phase (each copy stays aligned with its siblings): every copy's
-        # content then stops where the narrowest clip's does.
-        edge = _PASSBAND * recipe.cutoff
-        order, band = ellipord(edge, recipe.cutoff, 0.05, 60, fs=RATE)
-        sections = ellip(order, 0.05, 60, band, fs=RATE, output="sos")
-        if audio.shape[1] > 3 * 2 * len(sections):
-            audio = sosfiltfilt(sections, audio, axis=1).astype(np.float32)
+    audio = audio - audio.mean(axis=1, keepdims=True, dtype=np.float64)
+    audio = _low_passed(audio.astype(np.float32), recipe.cutoff)
     audio = audio * np.float32(10 ** (_gain(audio, recipe.loudness) / 20))
+    if recipe.noise is not None:
+        # Seeded by the trial's salt and the recipe: the same copy every build.
+        seed = int(hashlib.sha256(repr(recipe).encode()).hexdigest()[:16], 16)
+        noise = np.random.default_rng(seed).standard_normal(audio.shape)
+        noise *= 10 ** (recipe.noise / 20)
+        audio = audio + _low_passed(noise.astype(np.float32), recipe.cutoff)
     rise, fall = round(FADE_IN * RATE), round(FADE_OUT * RATE)
     audio[:, :rise] *= np.linspace(0, 1, rise, endpoint=False, dtype=np.float32)
     audio[:, audio.shape[1] - fall :] *= np.linspace(1, 0, fall, dtype=np.float32)
     return np.asarray(np.clip(audio, -1.0, 1.0), dtype=np.float32)
+
+
+def _low_passed(audio: np.ndarray, cutoff: float | None) -> np.ndarray:
+    """Steep (elliptic: 60 dB within 5 % of the cutoff, twice over) and zero-phase
+    (each copy stays aligned with its siblings): every copy's content then stops
+    where the narrowest clip's does."""
+    import numpy as np
+
+    if cutoff is None or cutoff >= RATE / 2:
+        return audio
+    from scipy.signal import ellip, ellipord, sosfiltfilt
+
+    edge = _PASSBAND * cutoff
+    order, band = ellipord(edge, cutoff, 0.05, 60, fs=RATE)
+    sections = ellip(order, 0.05, 60, band, fs=RATE, output="sos")
+    if audio.shape[1] <= 3 * 2 * len(sections):
+        return audio
+    return np.asarray(sosfiltfilt(sections, audio, axis=1), dtype=np.float32)
 
 
 def _gain(audio: np.ndarray, target: float | None) -> float:

@@ -149,7 +149,16 @@ def test_published_copies_hold_no_tag_and_the_originals_are_untouched(
     site: Path, files
 ) -> None:
     copies = sorted((site / "audiotable/blind").iterdir())
-    assert len(copies) == 3  # three contents, whatever pages and rows use them
+    # A copy for each clip of each trial of each page: none recurs, so a file met
+    # in several trials cannot name the take that recurs.
+    played = [
+        name
+        for page in ("blind.html", "rest.html", "grid.html")
+        for name in re.findall(r"audiotable/blind/([0-9a-f]+\.mp3)",
+                               (site / page).read_text().split("<source", 1)[-1])
+    ]  # fmt: skip
+    assert len(copies) == 8 and len({c.name for c in copies}) == 8
+    assert len(set(played)) == len(played) / 2  # each named by <source> and <a>
     for copy in copies:
         assert re.fullmatch(r"[0-9a-f]{24}\.mp3", copy.name)
         data = copy.read_bytes()

@@ -118,7 +118,8 @@ def test_copies_compared_byte_for_byte_and_by_every_cue(built, takes) -> None:
     assert (a.format, a.bitrate, a.bitrate_mode, a.sample_rate, a.channels) == (
         b.format, b.bitrate, b.bitrate_mode, b.sample_rate, b.channels,
     )  # fmt: skip
-    assert (a.bitrate, a.sample_rate, a.channels) == (192_000, 44_100, 2)
+    # Both takes are dual-mono (one channel twice): their copies are mono.
+    assert (a.bitrate, a.sample_rate, a.channels) == (192_000, 44_100, 1)
     assert a.title is a.artist is a.comment is None and not a.has_cover
     assert abs((a.duration or 0) - (b.duration or 0)) < 0.05
     assert a.duration == pytest.approx(5.6, abs=0.1)  # the shorter take, from its sound
@@ -200,7 +201,7 @@ def test_check_quotes_the_leak_audit(tmp_path: Path, built, takes) -> None:
 
 def test_a_trial_too_short_or_not_decoded_has_no_recipe() -> None:
     def clip(decoded: float | None, silence: float = 0.0) -> ClipMetadata:
-        analysis = ClipAnalysis(-20, -3, -3, silence, decoded=decoded)
+        analysis = ClipAnalysis(-20, -3, -3, silence, decoded=decoded, onset=silence)
         return ClipMetadata("MP3", "MP3", 1, None, None, None, None, None, 1,
                             path="x", analysis=analysis)  # fmt: skip
 

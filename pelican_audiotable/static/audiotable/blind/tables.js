@@ -294,11 +294,20 @@ function blindTrial(row, labels, answer, next, record) {
     });
   };
 
+  /** The clips' waveforms, hidden until the pick: a take's shape is no cue to pick by. */
+  const waveforms = (/** @type {boolean} */ shown) => {
+    for (const svg of row.querySelectorAll("svg.audiotable-waveform")) {
+      if (shown) svg.removeAttribute("visibility");
+      else svg.setAttribute("visibility", "hidden");
+    }
+  };
+
   /** @param {HTMLButtonElement} button */
   const choose = (button) => {
     const letter = button.dataset.audiotableChoice;
     const cell = cells.find((c) => c.dataset.audiotableWhere === `Clip ${letter}`);
     if (!cell) return;
+    waveforms(true);
     if (!labels) {
       // A sealed study: the pick is kept, and nothing is said of it.
       record(cells.indexOf(cell), sounded ? Math.round(performance.now() - sounded) : 0);
@@ -343,6 +352,7 @@ function blindTrial(row, labels, answer, next, record) {
       button.removeAttribute("aria-pressed");
     }
     again.hidden = true;
+    waveforms(false);
     shuffle();
     buttons[0].focus();
   });
