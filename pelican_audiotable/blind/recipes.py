@@ -39,6 +39,9 @@ MONO_SIDE = -40.0
 NOISE_CEILING = -45.0
 #: Copies whose floors are within this many dB of the trial's get no noise.
 NOISE_SLACK = 1.0
+#: Every copy's floor is at least this (dBFS): no copy is digitally silent where
+#: a sibling holds the faintest noise (inaudible: 16-bit dither is -96).
+LEAST_FLOOR = -80.0
 #: At most this many samples are skipped at a copy's start, by its salt.
 MOST_SHIFT = 32
 
@@ -138,9 +141,7 @@ def _noises(
         for a in analyses
     ]
     noisy = [f for f in floors if f is not None and f <= NOISE_CEILING]
-    if not noisy:
-        return [None] * len(floors)
-    trial = max(noisy)
+    trial = max([*noisy, LEAST_FLOOR])
     return [
         round(10 * math.log10(10 ** (trial / 10) - 10 ** (f / 10)), 1)
         if f is not None and f < trial - NOISE_SLACK

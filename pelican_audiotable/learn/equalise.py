@@ -103,13 +103,25 @@ def _shaped(audio: np.ndarray, recipe: CopyRecipe) -> np.ndarray:
     if recipe.noise is not None:
         # Seeded by the trial's salt and the recipe: the same copy every build.
         seed = int(hashlib.sha256(repr(recipe).encode()).hexdigest()[:16], 16)
-        noise = np.random.default_rng(seed).standard_normal(audio.shape)
-        noise *= 10 ** (recipe.noise / 20)
-        audio = audio + _low_passed(noise.astype(np.float32), recipe.cutoff)
+        noise = _low_passed(_room_tone(audio.shape, seed), recipe.cutoff)
+        audio = audio + noise * np.float32(10 ** (recipe.noise / 20))
     rise, fall = round(FADE_IN * RATE), round(FADE_OUT * RATE)
     audio[:, :rise] *= np.linspace(0, 1, rise, endpoint=False, dtype=np.float32)
     audio[:, audio.shape[1] - fall :] *= np.linspace(1, 0, fall, dtype=np.float32)
     return np.asarray(np.clip(audio, -1.0, 1.0), dtype=np.float32)
+
+
+def _room_tone(shape: tuple[int, ...], seed: int) -> np.ndarray:
+    """Noise at 0 dBFS RMS falling 3 dB an octave (pink), as a room's does: white
+    noise would brighten a copy's top octaves, which its siblings' floors lack."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    spectrum = np.fft.rfft(rng.standard_normal(shape), axis=-1)
+    bins = np.arange(spectrum.shape[-1], dtype=np.float64)
+    spectrum /= np.sqrt(np.maximum(bins, 1.0))
+    pink = np.fft.irfft(spectrum, n=shape[-1], axis=-1)
+    return np.asarray(pink / (np.sqrt(np.mean(pink**2)) or 1.0), dtype=np.float32)
 
 
 def _low_passed(audio: np.ndarray, cutoff: float | None) -> np.ndarray:
