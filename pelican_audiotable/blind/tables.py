@@ -371,6 +371,10 @@ def make_blind(
     if isinstance(played, str):
         return not_built(element, settings, page, where, played)
     audit, problems = [], []
+    problems += [
+        problem(ProblemKind.LEAK, f"blind {where}: {line}")
+        for line in recurring_takes(played)
+    ]
     for count, (trial, members) in enumerate(played, 1):
         leaks = trial_leaks([member.copy for member in members])
         heading = f" ({trial.heading})" if trial.heading else ""
@@ -396,6 +400,26 @@ def make_blind(
     names = tuple(member.copy.name for _, members in played for member in members)
     info = AudioTableInfo(tuple(written.shown), blind=True, audit=tuple(audit))
     return Blinded(info, tuple(f"{COPIES}/{name}" for name in names), tuple(problems))
+
+
+def recurring_takes(played: Sequence[tuple[Trial, Sequence[BlindClip]]]) -> list[str]:
+    """Each take heard in several trials of a table: whatever its copies, a reader
+    who hears it again knows it for the one that recurs (the human take against
+    three AI ones, say)."""
+    trials: dict[str, list[int]] = {}
+    names: dict[str, str] = {}
+    for number, (_, members) in enumerate(played, 1):
+        for member in members:
+            if member.copy.source:
+                trials.setdefault(member.copy.source, []).append(number)
+                names.setdefault(member.copy.source, member.info.src)
+    return [
+        f"the take {names[source]!r} is in trials "
+        f"{', '.join(map(str, sorted(set(numbers))))}: a reader who hears it again "
+        "knows it for the take that recurs"
+        for source, numbers in trials.items()
+        if len(set(numbers)) > 1
+    ]
 
 
 def not_built(
