@@ -114,6 +114,9 @@ class AudioTableSettings:
     #: The readers' result tokens, below the content folder: added by
     #: ``pelican-audiotable results add``, tallied under their tables.
     results_file: str = "audiotable-results.json"
+    #: What a reader's result token costs: the PBKDF2 rounds of each try of its
+    #: proof of work (8 tries on average; checking one costs one try).
+    results_work: int = 1_000_000
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "blind", blind_choice(self.blind))
@@ -301,6 +304,7 @@ _CHECKS: dict[str, Callable[[object], object]] = {
     "study_secret": _text,
     "results_url": _address,
     "results_file": _inside,
+    "results_work": lambda value: _whole(value, 1000, 10_000_000, "PBKDF2 rounds"),
 }
 
 

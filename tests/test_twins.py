@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from pelican_audiotable.blind.answer import Shuffle, answer_bytes, scrambled
-from pelican_audiotable.blind.results import interval, parse_token
+from pelican_audiotable.blind.results import interval, parse_token, prove_work
 from pelican_audiotable.model import format_duration
 
 TWINS: dict[str, Any] = json.loads((Path(__file__).parent / "twins.json").read_text())
@@ -59,3 +59,9 @@ def test_token(case: dict[str, Any]) -> None:
         fields["s"],
     )
     assert [list(p) if p else None for p in token.picks] == fields["p"]
+    assert token.work == fields["w"]
+
+
+@pytest.mark.parametrize("case", TWINS["work"], ids=lambda c: str(c["s"]))
+def test_work(case: dict[str, Any]) -> None:
+    assert prove_work(case["k"], case["c"], case["s"]) == case["w"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import math
 import re
@@ -24,7 +25,20 @@ from html.parser import HTMLParser
 from ..markup.tokens import escape_attribute, escape_text
 
 PREFIX = "AT1."
-VERSION = 1
+VERSION = 2
+#: The sessions the listening script draws (``crypto.getRandomValues``): a seed
+#: beyond them was made by something else.
+MOST_SEED = 999_999_999
+#: A token's proof of work: a ``w`` for which PBKDF2-HMAC-SHA256 of the token's
+#: table, commitment and session (``WORK_ITERATIONS`` rounds) starts with
+#: ``WORK_BITS`` zero bits. A reader's browser finds one while they listen (8
+#: tries on average, WebCrypto's native code); checking one costs one try. See
+#: the README for what it costs a reader and a forger.
+WORK_ITERATIONS = 1_000_000
+WORK_BITS = 3
+WORK_SALT = b"audiotable-work"
+#: A pick this soon after a trial's first sound came before its clips were heard.
+HEARD_MILLISECONDS = 1500
 #: Bounds on what a token may hold: more is not a reader's result.
 MOST_CHARACTERS = 8192
 MOST_TRIALS = 200
@@ -49,6 +63,40 @@ class Token:
     #: A trial's pick, by its clip's place in the page (before any shuffle),
     #: and the milliseconds from its first sound to the pick; None: not picked.
     picks: tuple[tuple[int, int] | None, ...]
+    work: int = 0  # its proof of work (see :func:`work_done`)
+
+    @property
+    def session(self) -> tuple[str, int]:
+        """What one reader's visit makes once: a table and a seed."""
+        return (self.table, self.seed)
+
+
+def work_input(table: str, commitment: str, seed: int, work: int) -> bytes:
+    return f"AT|{table}|{commitment}|{seed}|{work}".encode()
+
+
+def work_done(token: Token, iterations: int = WORK_ITERATIONS) -> bool:
+    """Whether the token's proof of work holds (one PBKDF2 of ``iterations``
+    rounds: about 0.1 s at the default)."""
+    digest = hashlib.pbkdf2_hmac(
+        "sha256",
+        work_input(token.table, token.commitment, token.seed, token.work),
+        WORK_SALT,
+        iterations,
+        32,
+    )
+    return int.from_bytes(digest[:4], "big") >> (32 - WORK_BITS) == 0
+
+
+def prove_work(
+    table: str, commitment: str, seed: int, iterations: int = WORK_ITERATIONS
+) -> int:
+    """A proof of work, found as the reader's browser finds it (for tests and
+    for measuring what forging costs)."""
+    work = 0
+    while not work_done(Token(table, commitment, seed, (), work), iterations):
+        work += 1
+    return work
 
 
 Results = Mapping[str, Sequence[Token]]
@@ -88,22 +136,51 @@ def by_table(texts: Iterable[str]) -> tuple[dict[str, list[Token]], list[str]]:
     """The tokens of a results file, by table, each result once; and a line for
     each text that is no token."""
     tables: dict[str, list[Token]] = {}
-    seen: set[Token] = set()
+    seen: set[tuple[str, int]] = set()
     refused: list[str] = []
     for _, token in _parsed(texts, refused):
-        if token not in seen:
-            seen.add(token)
+        if token.session not in seen:
+            seen.add(token.session)
             tables.setdefault(token.table, []).append(token)
     return tables, refused
 
 
+#: Picks this close (ms) read as the same: a burst of near-identical tokens.
+_NEAR = 250
+
+
+def set_aside(tokens: Sequence[Token]) -> tuple[list[Token], dict[str, int]]:
+    """The tokens a tally counts, and how many it sets aside, by why: picks made
+    before a trial's clips could be heard, and results that repeat another's
+    picks and times (a burst a script makes; honest readers' times differ)."""
+    kept: list[Token] = []
+    aside: dict[str, int] = {}
+    shapes: set[tuple[tuple[int, int] | None, ...]] = set()
+    for token in tokens:
+        shape = tuple(
+            (pick[0], pick[1] // _NEAR) if pick else None for pick in token.picks
+        )
+        if any(pick and pick[1] < HEARD_MILLISECONDS for pick in token.picks):
+            why = "picked before the clips could be heard"
+        elif shape in shapes:
+            why = "the same picks and times as another result"
+        else:
+            shapes.add(shape)
+            kept.append(token)
+            continue
+        aside[why] = aside.get(why, 0) + 1
+    return kept, aside
+
+
 @dataclass(frozen=True)
 class TableShape:
-    """What a blind table asks: its key, its commitment, each trial's choices."""
+    """What a blind table asks: its key, its commitment, each trial's choices,
+    and what its readers' tokens cost (the rounds of a try of their proof)."""
 
     key: str
     commitment: str
     choices: tuple[int, ...]
+    work: int = WORK_ITERATIONS
 
 
 def tokens_in(text: str) -> list[str]:
@@ -126,18 +203,23 @@ def parse_token(text: str) -> Token:
     except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         raise BadToken("it does not decode") from None
     if not isinstance(data, dict) or data.get("v") != VERSION:
-        raise BadToken(f"it is not of version {VERSION}")
+        raise BadToken(
+            f"it is not of version {VERSION} (older tokens carry no proof of work)"
+        )
     table, commitment, seed = data.get("k"), data.get("c"), data.get("s")
     if not isinstance(table, str) or not _KEY.fullmatch(table):
         raise BadToken("it names no table")
     if not isinstance(commitment, str) or not _COMMITMENT.fullmatch(commitment):
         raise BadToken("its commitment is damaged")
-    if not isinstance(seed, int) or not _whole(seed, 0, 2**32 - 1):
-        raise BadToken("its session seed is damaged")
-    picks = data.get("p")
+    if not _whole(seed, 0, MOST_SEED):
+        raise BadToken("its session is none the listening script draws")
+    picks, work = data.get("p"), data.get("w")
     if not isinstance(picks, list) or not 1 <= len(picks) <= MOST_TRIALS:
         raise BadToken("its picks are damaged")
-    return Token(table, commitment, seed, tuple(_pick(pick) for pick in picks))
+    if not _whole(work, 0, 2**53):
+        raise BadToken("it carries no proof of work")
+    assert isinstance(seed, int) and isinstance(work, int)
+    return Token(table, commitment, seed, tuple(_pick(p) for p in picks), work)
 
 
 def _pick(pick: object) -> tuple[int, int] | None:
@@ -180,7 +262,7 @@ def new_tokens(
 ) -> tuple[list[str], list[str]]:
     """The valid tokens of ``texts`` not ``kept`` yet, and a line for each one
     left out (duplicates, damaged ones, ones of unknown tables)."""
-    seen = {token for _, token in _parsed(kept, [])}
+    sessions = {token.session for _, token in _parsed(kept, [])}
     added: list[str] = []
     refused: list[str] = []
     for text, token in _parsed(texts, refused):
@@ -190,12 +272,14 @@ def new_tokens(
             if table is None
             else why_not_for(token, table)
         )
-        if why is None and token in seen:  # the same result, however encoded
-            why = "it is there already"
+        if why is None and token.session in sessions:
+            why = "its session is there already (one result a visit)"
+        if why is None and not work_done(token, table.work if table else 0):
+            why = "its proof of work does not hold (a forged or damaged token)"
         if why is not None:
             refused.append(f"{_quoted(text)}: {why}")
             continue
-        seen.add(token)
+        sessions.add(token.session)
         added.append(text)
     return added, refused
 
@@ -367,7 +451,9 @@ def _percent(share: float) -> str:
 RESULTS_CLASS = "audiotable-results"
 
 
-def results_html(result: Tally, headings: Sequence[str]) -> str:
+def results_html(
+    result: Tally, headings: Sequence[str], aside: Mapping[str, int] | None = None
+) -> str:
     """The tally as it shows under its table: the sentence, a histogram of the
     readers' scores (an SVG, with its numbers in words) and, for a table of
     several trials, each trial's share."""
@@ -384,11 +470,22 @@ def results_html(result: Tally, headings: Sequence[str]) -> str:
         f'<details class="{RESULTS_CLASS}-box"><summary>What other readers '
         f"picked ({readers}): open it after your own picks</summary>"
         f'<figure class="{RESULTS_CLASS}">'
-        f"<figcaption>{escape_text(sentence(result))}</figcaption>"
+        f"<figcaption>{escape_text(sentence(result))}"
+        f"{escape_text(_aside_text(aside or {}))}</figcaption>"
         f"{_histogram(result.scores, len(result.right))}"
         + (f"<ul>{rows}</ul>" if len(result.right) > 1 else "")
         + "</figure></details>"
     )
+
+
+def _aside_text(aside: Mapping[str, int]) -> str:
+    """How many results the tally leaves out, and why: " 3 results set aside
+    (picked before the clips could be heard: 2; …)."."""
+    total = sum(aside.values())
+    if not total:
+        return ""
+    reasons = "; ".join(f"{why}: {count}" for why, count in sorted(aside.items()))
+    return f" {total} result{'s' if total != 1 else ''} set aside ({reasons})."
 
 
 def _histogram(scores: Sequence[int], trials: int) -> str:
@@ -427,16 +524,21 @@ def shapes_in(html: str) -> list[TableShape]:
     reader.feed(html)
     reader.close()
     return [
-        TableShape(key, commitment, tuple(choices))
-        for key, commitment, choices in reader.tables
+        TableShape(key, commitment, tuple(choices), _rounds(work))
+        for key, commitment, choices, work in reader.tables
         if _KEY.fullmatch(key) and choices
     ]
+
+
+def _rounds(text: str) -> int:
+    """A table's ``data-audiotable-work``, never below the least a setting takes."""
+    return max(int(text), 1000) if text.isdigit() and len(text) < 9 else WORK_ITERATIONS
 
 
 class _ShapeReader(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.tables: list[tuple[str, str, list[int]]] = []
+        self.tables: list[tuple[str, str, list[int], str]] = []
         self._depth = 0  # tables open inside the blind table
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -447,7 +549,8 @@ class _ShapeReader(HTMLParser):
             elif "audiotable-blind" in found.get("class", "").split():
                 key = found.get("data-audiotable-key", "")
                 commitment = found.get("data-audiotable-commitment", "")
-                self.tables.append((key, commitment, []))
+                work = found.get("data-audiotable-work", "")
+                self.tables.append((key, commitment, [], work))
                 self._depth = 1
         elif self._depth == 1 and tag == "tr" and "data-audiotable-trial" in found:
             self.tables[-1][2].append(0)

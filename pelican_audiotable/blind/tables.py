@@ -57,7 +57,14 @@ from .answer import (
     table_key,
 )
 from .leaks import trial_leaks
-from .results import Results, TableShape, results_html, tally, why_not_for
+from .results import (
+    Results,
+    TableShape,
+    results_html,
+    set_aside,
+    tally,
+    why_not_for,
+)
 from .trials import (
     BLIND_CLASS,
     LETTERS,
@@ -121,7 +128,10 @@ def blind_table(
         answers.append(places.index(trial.answer))
         shown += [replace(member, row_label=trial.heading) for member in members]
     payload = answer_bytes({"labels": labels, "answers": answers})
-    attributes = {"data-audiotable-key": key}
+    attributes = {
+        "data-audiotable-key": key,
+        "data-audiotable-work": str(settings.results_work),
+    }
     commitment = ""
     if settings.study:
         salt = study_salt([c.copy.source for c in clips], settings.study_secret)
@@ -136,7 +146,7 @@ def blind_table(
     if settings.results_url:
         attributes["data-audiotable-send"] = settings.results_url
     choices = tuple(len(trial.clips) for trial, _ in trials)
-    shape = TableShape(key, commitment, choices)
+    shape = TableShape(key, commitment, choices, settings.results_work)
     counted, refused = [], []
     for token in (results or {}).get(key, ()):
         why = why_not_for(token, shape)
@@ -164,10 +174,12 @@ def blind_table(
         else ""
     )
     written = "".join(f' {k}="{escape_attribute(v)}"' for k, v in attributes.items())
+    kept, aside = set_aside(counted)
     tallied = (
         results_html(
-            tally(counted, answers, choices),
+            tally(kept, answers, choices),
             [t.heading or f"Trial {n}" for n, (t, _) in enumerate(trials, 1)],
+            aside,
         )
         if counted
         else ""

@@ -24,9 +24,11 @@ from pelican_audiotable.blind.results import (
     interval,
     new_tokens,
     parse_token,
+    prove_work,
     sentence,
     shapes_in,
     tally,
+    work_done,
 )
 from tests.blind.test_blind import visit
 from tests.conftest import build_site, serve, site_settings
@@ -47,7 +49,20 @@ STUDY = {
 }
 
 
-def encode(data: object) -> str:
+#: The rounds a try of a token's proof of work costs on these tests' sites (the
+#: default, 400,000, is measured in test_forging_costs_what_the_readme_says).
+CHEAP = 1000
+WORK = {"AUDIOTABLE_RESULTS_WORK": CHEAP}
+
+
+def encode(data: dict[str, object]) -> str:
+    """A token of ``data``, with its proof of work found (at CHEAP rounds) unless
+    ``w`` is given."""
+    data = {"v": 2, **data}
+    if "w" not in data:
+        k, c, s = data.get("k"), data.get("c"), data.get("s")
+        fine = isinstance(k, str) and isinstance(c, str) and isinstance(s, int)
+        data["w"] = prove_work(k, c, s, CHEAP) if fine else 0  # type: ignore[arg-type]
     text = json.dumps(data, separators=(",", ":"))
     return "AT1." + base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
@@ -132,31 +147,40 @@ def test_the_tally_reads_right_for_few_and_many_readers(
 
 
 def test_tokens_that_do_not_count_are_left_out_each_with_its_reason() -> None:
-    shape = TableShape("0123456789abcdef", "", (2, 3))
-    good = {"v": 1, "k": shape.key, "c": "", "s": 7, "p": [[1, 900], [2, 1500]]}
+    shape = TableShape("0123456789abcdef", "", (2, 3), CHEAP)
+    good = {"k": shape.key, "c": "", "s": 7, "p": [[1, 900], [2, 1500]]}
+    forged = encode(good | {"s": 9, "w": 0})
+    if work_done(parse_token(forged), CHEAP):  # one in 8 holds by chance
+        forged = encode(good | {"s": 9, "w": prove_work(shape.key, "", 9, CHEAP) + 1})
     texts = [
         encode(good),
         encode(good),  # the same result twice
+        encode({**good, "p": [[0, 1900], [2, 1500]]}),  # the same session again
         encode({**good, "s": 8}),
         encode({**good, "k": "fedcba9876543210"}),
         encode({**good, "c": "a" * 64}),
         encode({**good, "p": [[1, 900], [3, 1]]}),
         encode({**good, "p": [None, None]}),
         encode({**good, "p": [[1, 900]]}),
-        encode({**good, "v": 2}),
+        encode({**good, "v": 1}),
+        encode({**good, "s": 1_000_000_000}),  # beyond what the script draws
+        forged,
         "AT1.!!!!",
     ]
     added, refused = new_tokens(texts, {shape.key: shape}, [])
-    assert added == [texts[0], texts[2]]
+    assert added == [texts[0], texts[3]]
     reasons = [line.split(": ", 1)[1] for line in refused]
     assert reasons == [
-        "it is there already",
+        "its session is there already (one result a visit)",
+        "its session is there already (one result a visit)",
         "its table is on no page of the site",
         "it was taken on another design of the study (its commitment differs)",
         "its trial 2 picks clip 4 of 3",
         "it holds no pick",
         "it has 1 trials, the table 2",
-        "it is not of version 1",
+        "it is not of version 2 (older tokens carry no proof of work)",
+        "its session is none the listening script draws",
+        "its proof of work does not hold (a forged or damaged token)",
         "it holds characters a token does not",
     ]
     with pytest.raises(BadToken):
@@ -169,7 +193,7 @@ def test_tokens_that_do_not_count_are_left_out_each_with_its_reason() -> None:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, clips_a_b) -> Path:
     root = tmp_path_factory.mktemp("results")
-    build_site(root, {**clips_a_b, "takes.md": GRID}, AUDIOTABLE_ASSETS=True)
+    build_site(root, {**clips_a_b, "takes.md": GRID}, AUDIOTABLE_ASSETS=True, **WORK)
     return root
 
 
@@ -201,12 +225,10 @@ def test_results_added_by_the_author_show_under_the_table(built: Path) -> None:
     for reader in range(40):
         right = (True, True) if reader < 30 else (reader < 36, False)
         picks = [
-            [a if r else 1 - a, 1000 + reader]
+            [a if r else 1 - a, 2000 + 397 * reader]
             for a, r in zip(answers, right, strict=True)
         ]
-        tokens.append(
-            encode({"v": 1, "k": shape.key, "c": "", "s": reader, "p": picks})
-        )
+        tokens.append(encode({"k": shape.key, "c": "", "s": reader, "p": picks}))
     inbox = built / "inbox.txt"
     inbox.write_text(
         "From a form service's export:\n"
@@ -217,13 +239,13 @@ def test_results_added_by_the_author_show_under_the_table(built: Path) -> None:
     run = _add([inbox], conf)
     assert run.returncode == 0, run.stderr
     assert "40 result(s) added" in run.stdout and "3 left out" in run.stdout
-    assert run.stderr.count("it is there already") == 2
+    assert run.stderr.count("its session is there already") == 2
     kept = json.loads((built / "content" / "audiotable-results.json").read_text())
     assert kept["version"] == 1 and kept["tokens"] == tokens
     again = _add([inbox], conf)
     assert "0 result(s) added" in again.stdout and "43 left out" in again.stdout
 
-    build_site(built, {}, AUDIOTABLE_ASSETS=True)
+    build_site(built, {}, AUDIOTABLE_ASSETS=True, **WORK)
     page = (built / "output" / "takes.html").read_text()
     [figure] = re.findall(r'<figure class="audiotable-results">.*?</figure>', page)
     low, high = interval(66, 80)
@@ -245,7 +267,7 @@ def test_a_hostile_results_file_breaks_nothing_and_injects_nothing(
 ) -> None:
     page = (built / "output" / "takes.html").read_text()
     key = blind_attributes(page)["data-audiotable-key"]
-    good = {"v": 1, "k": key, "c": "", "s": 1, "p": [[0, 1], [1, 2]]}
+    good = {"k": key, "c": "", "s": 1, "p": [[0, 2001], [1, 2002]]}
     hostile = [
         encode({**good, "k": "<script>alert(1)</script>"}),
         encode({**good, "p": [["<img src=x onerror=alert(1)>", 1], [0, 1]]}),
@@ -320,10 +342,53 @@ def test_a_sealed_study_commits_and_a_revealed_one_keeps_its_word(
 
 def _valid_tokens(shape: TableShape, count: int, first: int = 0) -> list[str]:
     return [
-        encode({"v": 1, "k": shape.key, "c": "", "s": first + n,
-                "p": [[n % 2, 1500 + n], [(n // 2) % 2, 2500 + n]]})
+        encode({"k": shape.key, "c": "", "s": first + n,
+                "p": [[n % 2, 1500 + 397 * n], [(n // 2) % 2, 2500 + 397 * n]]})
         for n in range(count)
     ]  # fmt: skip
+
+
+def test_forged_tokens_are_refused_and_bursts_set_aside(built: Path) -> None:
+    """A forger who skips the work: about 7 in 8 of their tokens are refused (one
+    in 8 holds by chance: the work is 8 tries on average); what gets in still
+    pays, a try each. A burst of tokens with the same picks and times, or picks
+    made before the clips could be heard, is set aside by the tally and said."""
+    from pelican_audiotable.blind.results import results_html, set_aside
+
+    [shape] = shapes_in((built / "output" / "takes.html").read_text())
+    assert shape.work == CHEAP
+    forged = [
+        encode({"k": shape.key, "c": "", "s": 5000 + n,
+                "p": [[0, 4000], [1, 4100]], "w": n % 3})
+        for n in range(200)
+    ]  # fmt: skip
+    added, refused = new_tokens(forged, {shape.key: shape}, [])
+    assert 200 - len(added) == len(refused) >= 150
+    assert all("proof of work does not hold" in line for line in refused)
+    honest = [parse_token(t) for t in _valid_tokens(shape, 6, 100)]
+    burst = [parse_token(t) for t in added]
+    hasty = [Token(shape.key, "", 9000, ((0, 300), (1, 200)))]
+    kept, aside = set_aside([*honest, *burst, *hasty])
+    assert kept == [*honest, burst[0]]
+    assert aside == {
+        "the same picks and times as another result": len(burst) - 1,
+        "picked before the clips could be heard": 1,
+    }
+    said = results_html(tally(kept, [0, 1], [2, 2]), ["Verse", "Chorus"], aside)
+    assert f"{len(burst)} result{'s' if len(burst) > 1 else ''} set aside" in said
+    assert "7 readers" in said
+
+
+def test_the_default_cost_is_the_settings_and_the_scripts() -> None:
+    from pelican_audiotable.blind.results import WORK_ITERATIONS
+    from pelican_audiotable.settings import AudioTableSettings
+
+    assert AudioTableSettings().results_work == WORK_ITERATIONS
+    script = (
+        Path(__file__).parents[2]
+        / "pelican_audiotable/static/audiotable/blind/tokens.js"
+    ).read_text()
+    assert f"iterations: {WORK_ITERATIONS}," in script
 
 
 def test_concurrent_adds_keep_every_token(tmp_path: Path, built: Path) -> None:
@@ -432,6 +497,18 @@ def _pick_all(tab, letter: str = "A") -> None:
         rows.nth(row).locator(f"[data-audiotable-choice={letter}]").click()
 
 
+def _written_token(token: Token) -> str:
+    data = {
+        "v": 2,
+        "k": token.table,
+        "c": token.commitment,
+        "s": token.seed,
+        "p": [list(p) if p else None for p in token.picks],
+        "w": token.work,
+    }
+    return encode(data)  # fmt: skip
+
+
 def _token_of(tab) -> Token:
     tab.wait_for_selector("p.audiotable-token code")
     return parse_token(tab.locator("p.audiotable-token code").inner_text())
@@ -446,7 +523,7 @@ def test_a_reader_gets_a_token_that_says_what_they_picked(
     content = built / "content"
     (tmp_path / "content").mkdir()
     (tmp_path / "content" / "audiotable-results.json").write_text(
-        json.dumps({"version": 1, "tokens": _valid_tokens(shape, 12)})
+        json.dumps({"version": 1, "tokens": _valid_tokens(shape, 12, 1000)})
     )
     build_site(
         tmp_path,
@@ -494,6 +571,13 @@ def test_a_reader_gets_a_token_that_says_what_they_picked(
         assert serious == []
         assert not tab.errors
         tab.context.close()
+    # The reader's token, sealed at the default cost, is taken: an honest token is
+    # never refused.
+    assert work_done(token)
+    inbox = tmp_path / "inbox.txt"
+    inbox.write_text(f"From a reader: {_written_token(token)}\n")
+    run = _add([inbox], _settings_file(tmp_path))
+    assert "1 result(s) added" in run.stdout, run.stderr
 
 
 @pytest.mark.browser
@@ -501,7 +585,7 @@ def test_a_sealed_study_reveals_later_and_scores_the_kept_picks(
     browser, tmp_path: Path, clips_a_b
 ) -> None:
     site = tmp_path / "study"
-    build_site(site, {**clips_a_b, "takes.md": GRID}, **STUDY,
+    build_site(site, {**clips_a_b, "takes.md": GRID}, **STUDY, **WORK,
                AUDIOTABLE_RESULTS_URL="mailto:author@example.test",
                AUDIOTABLE_ASSETS=True)  # fmt: skip
     with serve(site / "output") as url:
@@ -517,7 +601,7 @@ def test_a_sealed_study_reveals_later_and_scores_the_kept_picks(
         assert token.seed == 5
 
         # The author reveals: the same page, rebuilt with its answer.
-        build_site(site, {}, **{**STUDY, "AUDIOTABLE_STUDY": "revealed"},
+        build_site(site, {}, **{**STUDY, "AUDIOTABLE_STUDY": "revealed"}, **WORK,
                    AUDIOTABLE_ASSETS=True)  # fmt: skip
         tab.reload(wait_until="networkidle")
         study = tab.locator("p.audiotable-study")
@@ -558,7 +642,7 @@ def test_send_posts_the_token_where_the_author_collects_them(
     from urllib.parse import parse_qs
 
     collector = "https://forms.example.test/audiotable"
-    build_site(tmp_path, {**clips_a_b, "takes.md": GRID},
+    build_site(tmp_path, {**clips_a_b, "takes.md": GRID}, **WORK,
                AUDIOTABLE_RESULTS_URL=collector, AUDIOTABLE_ASSETS=True)  # fmt: skip
     with serve(tmp_path / "output") as url:
         tab = visit(browser, url + "/takes.html", 9)

@@ -24,7 +24,7 @@ SCRIPT = """async (twins) => {
   const { clock } = await import("/audiotable/clock.js");
   const { generator, permutation, unscramble } = await import("/audiotable/blind/shuffle.js");
   const { interval } = await import("/audiotable/blind/stats.js");
-  const { writeToken, readToken } = await import("/audiotable/blind/tokens.js");
+  const { writeToken, readToken, proveWork } = await import("/audiotable/blind/tokens.js");
   return {
     clock: twins.clock.map((c) => clock(c.seconds, c.length)),
     generator: twins.generator.map((c) => {
@@ -39,6 +39,7 @@ SCRIPT = """async (twins) => {
     interval: twins.interval.map((c) => interval(c.tries, c.hits)),
     token: twins.token.map((c) => writeToken(c.fields)),
     read: twins.token.map((c) => readToken(c.token)),
+    work: await Promise.all(twins.work.map((c) => proveWork(c.k, c.c, c.s))),
   };
 }"""
 
@@ -79,3 +80,7 @@ def test_interval(script_says: dict[str, Any]) -> None:
 def test_token(script_says: dict[str, Any]) -> None:
     assert script_says["token"] == [c["token"] for c in TWINS["token"]]
     assert script_says["read"] == [c["fields"] for c in TWINS["token"]]
+
+
+def test_work(script_says: dict[str, Any]) -> None:
+    assert script_says["work"] == [c["w"] for c in TWINS["work"]]

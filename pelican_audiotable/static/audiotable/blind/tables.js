@@ -16,7 +16,7 @@ import { toolsOf } from "../clips.js";
 import { stop } from "../engine.js";
 import { generator, permutation, unscramble } from "./shuffle.js";
 import { byGuessing, interval, percent } from "./stats.js";
-import { readToken, writeToken } from "./tokens.js";
+import { proveWork, readToken, writeToken } from "./tokens.js";
 
 const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
@@ -46,7 +46,7 @@ function visitSeed() {
   if (Number.isInteger(fixed)) return fixed;
   const asked = /(?:^#|&)seed=(\d{1,9})(?:&|$)/.exec(location.hash);
   if (asked) return Number(asked[1]);
-  return crypto.getRandomValues(new Uint32Array(1))[0] % 100000;
+  return crypto.getRandomValues(new Uint32Array(1))[0] % 1000000000;
 }
 
 /**
@@ -67,6 +67,16 @@ function blindTable(table, answer, next, seed) {
   const picks = rows.map(() => null);
   /** @type {number[]} */
   const choices = [];
+  // The token's proof of work, begun when the reader first listens (or picks).
+  /** @type {Promise<number> | null} */
+  let work = null;
+  const startWork = () => {
+    const k = table.dataset.audiotableKey || "";
+    const rounds = Number(table.dataset.audiotableWork) || undefined;
+    work ||= proveWork(k, table.dataset.audiotableCommitment || "", seed, rounds);
+    return work;
+  };
+  table.addEventListener("playing", startWork, { capture: true, once: true });
   const hits = () =>
     answer ? picks.filter((pick, trial) => pick && pick[0] === answer.answers[trial]).length : 0;
   const said = toolsOf(table).querySelector(".audiotable-said");
@@ -92,9 +102,15 @@ function blindTable(table, answer, next, seed) {
         tallied.hidden = false;
         tallied.open = true;
       }
-      const token = resultToken(table, seed, picks);
-      keep(`audiotable-${answer ? "result" : "sealed"}:${table.dataset.audiotableKey}`, token);
-      offerResult(table, token);
+      offerResult(table, null);
+      startWork().then(
+        (w) => {
+          const token = resultToken(table, seed, picks, w);
+          keep(`audiotable-${answer ? "result" : "sealed"}:${table.dataset.audiotableKey}`, token);
+          offerResult(table, token);
+        },
+        () => offerResult(table, ""),
+      );
       if (answer && said) {
         const [low, high] = interval(done, hits());
         said.textContent =
@@ -121,10 +137,12 @@ function resultsOf(table) {
 /**
  * The reader's token for a table.
  * @param {HTMLTableElement} table @param {number} seed @param {(number[] | null)[]} picks
+ * @param {number} w its proof of work
  */
-function resultToken(table, seed, picks) {
+function resultToken(table, seed, picks, w) {
   const k = table.dataset.audiotableKey || "";
-  return writeToken({ v: 1, k, c: table.dataset.audiotableCommitment || "", s: seed, p: picks });
+  const c = table.dataset.audiotableCommitment || "";
+  return writeToken({ v: 2, k, c, s: seed, p: picks, w });
 }
 
 /** @param {string} key @param {string} value */
@@ -139,14 +157,24 @@ function keep(key, value) {
 /**
  * The reader's token under the table: copy it, or send it where the author
  * collects them (data-audiotable-send: a form service's address, or mailto:).
- * @param {HTMLTableElement} table @param {string} token
+ * Null while its proof of work is being found; "" when this browser cannot
+ * find one (WebCrypto needs https).
+ * @param {HTMLTableElement} table @param {string | null} token
  */
 function offerResult(table, token) {
   let box = table.parentElement?.querySelector(".audiotable-token");
   if (!box) {
     box = document.createElement("p");
     box.className = "audiotable-token";
+    box.setAttribute("aria-live", "polite");
     (resultsOf(table) || table).after(box);
+  }
+  if (token === null || token === "") {
+    box.textContent =
+      token === null
+        ? "Sealing your result (a second or two)…"
+        : "This browser cannot seal a result (it needs the page over https).";
+    return;
   }
   const code = document.createElement("code");
   code.textContent = token;
