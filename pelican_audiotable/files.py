@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -133,31 +134,59 @@ def write_whole(target: Path, data: bytes | str | Path) -> None:
         raise
 
 
+class FolderLock:
+    """A folder held against every other process that asks for it here: a read,
+    a change and a write in it are then one step. The lock is the system's (on
+    the folder itself, or on Windows a file in it), so a holder killed midway
+    holds nothing."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._handle: int | None = None
+
+    def acquire(self, waiting: str = "") -> None:
+        """Hold it, waiting for another holder; ``waiting`` is said (on stderr)
+        when there is one."""
+        if self._handle is not None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            import fcntl
+        except ImportError:  # Windows
+            import msvcrt
+
+            name = self.folder / ".audiotable.lock"
+            handle = os.open(name, os.O_RDWR | os.O_CREAT)
+            msvcrt.locking(handle, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+            self._handle = handle
+            return
+        handle = os.open(self.folder, os.O_RDONLY)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting:
+                print(waiting, file=sys.stderr, flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(handle)
+            raise
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            os.close(self._handle)  # the lock goes with it
+            self._handle = None
+
+
 @contextmanager
 def folder_lock(folder: Path) -> Iterator[None]:
-    """``folder`` held against every other process that asks for it here, until
-    the block ends: a read, a change and a write in it are then one step. The
-    lock is the system's (on the folder itself, or on Windows a file in it), so a
-    holder killed midway holds nothing."""
+    """``folder`` held (see :class:`FolderLock`) until the block ends."""
+    lock = FolderLock(folder)
+    lock.acquire()
     try:
-        import fcntl
-    except ImportError:  # Windows
-        import msvcrt
-
-        with open(folder / ".audiotable.lock", "a+b") as handle:
-            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
-            try:
-                yield
-            finally:
-                handle.seek(0)
-                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
-        return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
     finally:
-        os.close(descriptor)  # the lock goes with it
+        lock.release()
 
 
 def _what(mode: int) -> str:

@@ -38,6 +38,7 @@ from .filters import FILTERS
 
 if TYPE_CHECKING:
     from ..build import Stores
+    from ..files import FolderLock
     from ..learn.pool import Jobs
 
 logger = get_logger(__name__)
@@ -53,14 +54,29 @@ class _Build:
     #: What annotating the content gave (the problems, the files to publish).
     annotated: Annotated = field(default_factory=lambda: Annotated([]))
     _stores: Stores | None = None
+    #: The cache held from the stores' opening to the copies' publishing: one
+    #: build at a time per cache (a preview's rebuild beside a manual build).
+    _lock: FolderLock | None = None
 
     def stores(self) -> Stores:
         """The stores, opened when a page first may hold a clip: a site without
         audio tables loads none of them."""
         if self._stores is None:
+            if self.folder is not None:
+                from ..files import FolderLock
+
+                self._lock = FolderLock(self.folder)
+                self._lock.acquire(
+                    f"audiotable: another build is using the cache {self.folder}; "
+                    "waiting for it to end"
+                )
             versions = site.code_version((".py",)), site.code_version()
             self._stores = open_stores(self.folder, *versions)
         return self._stores
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
 
     def jobs(self) -> Jobs:
         if self.settings.analysis and not self.settings.decodes:
@@ -110,6 +126,7 @@ def register() -> None:
 def on_initialized(pelican: Any) -> None:
     """Read the settings and start a fresh build state (``pelican -r`` reuses us)."""
     global _build
+    _build.release()  # a build before this one that failed midway
     settings = AudioTableSettings.from_mapping(pelican.settings)
     folder = None
     if settings.cache and pelican.settings.get("CACHE_PATH"):
@@ -172,6 +189,13 @@ def on_finalized(pelican: Any) -> None:
     a page shows an audio table: a site without one is written as if the plugin
     were not there) and the blind tables' untagged copies, once the output
     folder is written (a build that cleans it first cleans it before this)."""
+    try:
+        _publish(pelican)
+    finally:
+        _build.release()
+
+
+def _publish(pelican: Any) -> None:
     if _build.link_assets and _build.annotated.has_tables:
         publish_assets(pelican.settings)
     if not _build.annotated.published or _build._stores is None:

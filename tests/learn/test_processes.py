@@ -277,3 +277,48 @@ def test_a_copy_that_crashes_its_worker_is_told_apart_from_the_rest() -> None:
     assert isinstance(results[1], Unreadable) and results[1].message == CRASHED
     assert isinstance(results[2], Unreadable)
     assert results[2].message == "it failed (a bug); please report it"
+
+
+def test_two_builds_at_once_share_one_cache(tmp_path: Path, clips) -> None:
+    """A preview's rebuild beside a manual build, one cache: the second waits
+    for the first (saying so), and both write the same site."""
+    root = site_with(tmp_path, clips)
+    flac = clips[next(n for n in clips if n.endswith(".flac"))].read_bytes()
+    rows = []
+    for index in range(8):  # new to the store: both builds would learn them
+        (root / "content" / "clips" / f"c{index}.flac").write_bytes(
+            flac + bytes([index])
+        )
+        rows.append(f"| Take {index} | [a](/clips/c{index}.flac) | [b](/clips/a.mp3) |")
+    (root / "content" / "post.md").write_text(
+        "Title: Takes\nDate: 2025-01-01\nAudiotable_blind: yes\n\n"
+        "| | Human | AI |\n|--|--|--|\n" + "\n".join(rows) + "\n"
+    )
+    builds = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pelican",
+                "content",
+                "-s",
+                "pelicanconf.py",
+                "-o",
+                f"output-{n}",
+            ],
+            cwd=root,
+            env={**os.environ, "COLUMNS": "1000"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(2)
+    ]
+    said = [build.communicate(timeout=300) for build in builds]
+    for build, (out, err) in zip(builds, said, strict=True):
+        assert build.returncode == 0, err
+        assert "Traceback" not in out + err and "Error" not in out + err
+    assert any("waiting for it to end" in err for _, err in said)
+    pages = [(root / f"output-{n}" / "takes.html").read_text() for n in range(2)]
+    assert pages[0] == pages[1]
+    assert not list((root / "cache").rglob("*.partial"))
