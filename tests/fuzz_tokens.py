@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pelican_audiotable.blind.results import (
     MOST_CHOICES,
     MOST_MILLISECONDS,
+    MOST_SEED,
     MOST_TRIALS,
     BadToken,
     TableShape,
@@ -49,10 +50,11 @@ def encode(data: object) -> str:
 
 def valid(rng: random.Random) -> dict[str, object]:
     return {
-        "v": 1,
+        "v": 2,
         "k": KEY,
         "c": rng.choice(["", "a" * 64]),
-        "s": rng.randrange(2**32),
+        "s": rng.randrange(MOST_SEED + 1),
+        "w": rng.randrange(2**20),
         "p": [
             rng.choice([None, [rng.randrange(2), rng.randrange(99_999)]])
             for _ in range(rng.randrange(1, 5))
@@ -63,7 +65,7 @@ def valid(rng: random.Random) -> dict[str, object]:
 def _hostile_json(rng: random.Random) -> str:
     data = valid(rng)
     for _ in range(rng.randrange(1, 4)):
-        key = rng.choice(["v", "k", "c", "s", "p", "x", "__proto__"])
+        key = rng.choice(["v", "k", "c", "s", "p", "w", "x", "__proto__"])
         data[key] = rng.choice(HOSTILE_VALUES)
     if rng.random() < 0.2:  # nested deeper than json.dumps would write
         depth = rng.randrange(10, 100_000)
@@ -167,8 +169,10 @@ def _out_of_bounds(token: object) -> list[str]:
             found.append(f"a pick out of bounds: {place!r}")
         if type(ms) is not int or not 0 <= ms <= MOST_MILLISECONDS:
             found.append(f"a time out of bounds: {ms!r}")
-    if not 0 <= token.seed < 2**32:
+    if not 0 <= token.seed <= MOST_SEED:
         found.append("a seed out of bounds")
+    if type(token.work) is not int or not 0 <= token.work <= 2**53:
+        found.append("a proof out of bounds")
     return found
 
 
