@@ -436,6 +436,8 @@ class ProcessedPage:
     spans: tuple[tuple[int, int], ...] = ()
     #: Its key in the page store ("": not kept there).
     key: str = ""
+    #: The takes its blind tables play, as (content key, the clip as written).
+    takes: tuple[tuple[str, str], ...] = ()
 
 
 class StoredTables(Sequence[AudioTableInfo]):

@@ -271,6 +271,7 @@ def finish_page(
         jsonld,
         tuple(dict.fromkeys(files)),
         tuple(spans),
+        takes=tuple(dict.fromkeys(t for table in finished for t in table.takes)),
     )
 
 
@@ -282,6 +283,7 @@ class FinishedTable:
     info: AudioTableInfo
     files: tuple[str, ...]
     problems: tuple[Problem, ...]
+    takes: tuple[tuple[str, str], ...] = ()
 
 
 def _finish_table(
@@ -330,7 +332,9 @@ def _finish_table(
             why = f"{type(error).__name__}: {str(error)[:80]}"
             blinded = not_built(table.found.element, settings, page, where, why)
         problems += blinded.problems
-        return FinishedTable(blinded.info, blinded.copies, tuple(problems))
+        return FinishedTable(
+            blinded.info, blinded.copies, tuple(problems), blinded.takes
+        )
     info = annotate_table(
         table.found,
         clips,

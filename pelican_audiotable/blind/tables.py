@@ -354,6 +354,9 @@ class Blinded:
     info: AudioTableInfo
     copies: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
+    #: The takes it plays, as (content key, the clip as written): never on a
+    #: page, but what tells the build a take recurs across pages.
+    takes: tuple[tuple[str, str], ...] = ()
 
 
 def make_blind(
@@ -411,7 +414,17 @@ def make_blind(
     element.replace_with(Raw(written.html))
     names = tuple(member.copy.name for _, members in played for member in members)
     info = AudioTableInfo(tuple(written.shown), blind=True, audit=tuple(audit))
-    return Blinded(info, tuple(f"{COPIES}/{name}" for name in names), tuple(problems))
+    takes = tuple(
+        dict.fromkeys(
+            (member.copy.source, member.info.src)
+            for _, members in played
+            for member in members
+            if member.copy.source
+        )
+    )
+    return Blinded(
+        info, tuple(f"{COPIES}/{name}" for name in names), tuple(problems), takes
+    )
 
 
 def recurring_takes(played: Sequence[tuple[Trial, Sequence[BlindClip]]]) -> list[str]:
@@ -431,6 +444,30 @@ def recurring_takes(played: Sequence[tuple[Trial, Sequence[BlindClip]]]) -> list
         "knows it for the take that recurs"
         for source, numbers in trials.items()
         if len(set(numbers)) > 1
+    ]
+
+
+def takes_across_pages(
+    pages: Sequence[tuple[str, Sequence[tuple[str, str]]]],
+) -> list[Problem]:
+    """A problem for each take that blind tables of several pages play (pages as
+    their source paths with their takes): a reader of the site who meets it again
+    knows it for the take that recurs, whatever its copies."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for source, takes in pages:
+        for key, src in dict(takes).items():
+            found.setdefault(key, []).append((source, src))
+    return [
+        Problem(
+            places[0][0],
+            places[0][1],
+            ProblemKind.LEAK,
+            f"this take is in blind tables of {len(places)} pages "
+            f"({', '.join(sorted(page for page, _ in places))}): a reader who "
+            "meets it again knows it for the take that recurs",
+        )
+        for places in found.values()
+        if len({page for page, _ in places}) > 1
     ]
 
 

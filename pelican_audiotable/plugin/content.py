@@ -102,6 +102,13 @@ def annotate_generators(
         page = processed.get(index) or ProcessedPage(content._content or "", (), ())
         apply_processed(content, page, kept.pages)
         problems += page.problems
+    if any(page.takes for page in done):
+        from ..blind.tables import takes_across_pages
+
+        sources = [works[index].page.source_path for index in processed]
+        problems += takes_across_pages(
+            [(source, page.takes) for source, page in zip(sources, done, strict=True)]
+        )
     return Annotated(
         problems,
         has_tables=any(page.tables for page in done),

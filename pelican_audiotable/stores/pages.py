@@ -106,6 +106,7 @@ class KeptPage:
     spans: tuple[tuple[int, int], ...] = ()  # where its tables are in its HTML
     #: Its summary, and what it was cut for (see :meth:`PageStore.summary`).
     summary: tuple[str, str] | None = None
+    takes: tuple[tuple[str, str], ...] = ()  # what its blind tables play
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -115,6 +116,7 @@ class KeptPage:
             "files": list(self.files),
             "spans": [list(span) for span in self.spans],
             "summary": list(self.summary) if self.summary else None,
+            "takes": [list(take) for take in self.takes],
         }
 
     @classmethod
@@ -126,6 +128,7 @@ class KeptPage:
             tuple(data["files"]),
             tuple((start, end) for start, end in data["spans"]),
             _summary(data.get("summary")),
+            tuple((key, src) for key, src in data.get("takes", ())),
         )
 
 
@@ -203,7 +206,13 @@ class PageStore:
         except (OSError, ValueError):
             return None
         return ProcessedPage(
-            html, StoredTables(tables), (), jsonld, entry.files, entry.spans
+            html,
+            StoredTables(tables),
+            (),
+            jsonld,
+            entry.files,
+            entry.spans,
+            takes=entry.takes,
         )
 
     def _still_true(
@@ -255,6 +264,7 @@ class PageStore:
             tuple((p.clip, p.kind, p.message, p.group) for p in processed.problems),
             processed.files,
             processed.spans,
+            takes=processed.takes,
         )
         self._new[key] = processed
         self._used.add(key)

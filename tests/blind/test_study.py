@@ -211,3 +211,41 @@ def test_blind_tables_past_where_a_page_stops_being_sure_are_closed(
     assert "Human" not in page and "clips/a.mp3" not in page
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert any("CDATA" in e and "rest of the page" in e for e in errors), errors
+
+
+def test_a_take_in_blind_tables_of_several_pages_is_named_on_every_build(
+    tmp_path: Path, clips, warnings, caplog
+) -> None:
+    """One human take against three AI takes on three pages: its copies differ
+    page by page (no file recurs), and the audit names the take that recurs, on a
+    warm build too (from the page store)."""
+    human = clips["cbr-128-stereo-44k.mp3"]
+    others = [n for n in clips if n.endswith(".mp3") and n != human.name][:3]
+    files: dict[str, str | bytes | Path] = {"clips/human.mp3": human}
+    for number, name in enumerate(others):
+        files[f"clips/ai-{number}.mp3"] = clips[name]
+        files[f"page-{number}.md"] = (
+            f"Title: Page {number}\nSlug: page-{number}\nAudiotable_blind: yes\n\n"
+            "| Human | AI |\n|---|---|\n"
+            f'| <audio controls src="/clips/human.mp3"></audio> '
+            f'| <audio controls src="/clips/ai-{number}.mp3"></audio> |\n'
+        )
+    from pelican.log import LimitFilter
+
+    for build in ("cold", "warm"):
+        caplog.clear()
+        LimitFilter._raised_messages.clear()
+        output = build_site(tmp_path, files if build == "cold" else {})
+        said = [w for w in warnings() if "blind tables of 3 pages" in w]
+        assert said == [
+            "audiotable: page-0.md: clip '/clips/human.mp3': this take is in blind "
+            "tables of 3 pages (page-0.md, page-1.md, page-2.md): a reader who "
+            "meets it again knows it for the take that recurs"
+        ], (build, said)
+    played = [
+        set(re.findall(r'<source src="[^"]*/blind/([0-9a-f]+\.mp3)"',
+                       (output / f"page-{n}.html").read_text()))
+        for n in range(3)
+    ]  # fmt: skip
+    assert all(len(names) == 2 for names in played)
+    assert not (played[0] & played[1]) and not (played[1] & played[2])
