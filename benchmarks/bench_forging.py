@@ -37,10 +37,10 @@ def forger() -> tuple[float, float]:
     found = checked = 0.0
     for seed in range(SESSIONS):
         start = time.process_time()
-        work = prove_work(KEY, "", seed)
+        work, proof = prove_work(KEY, "", seed)
         found += time.process_time() - start
         start = time.process_time()
-        assert work_done(Token(KEY, "", seed, (), work))
+        assert work_done(Token(KEY, "", seed, (), work, proof))
         checked += time.process_time() - start
     return found / SESSIONS, checked / SESSIONS
 

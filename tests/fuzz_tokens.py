@@ -55,6 +55,7 @@ def valid(rng: random.Random) -> dict[str, object]:
         "c": rng.choice(["", "a" * 64]),
         "s": rng.randrange(MOST_SEED + 1),
         "w": rng.randrange(2**20),
+        "h": f"{rng.getrandbits(64):016x}",
         "p": [
             rng.choice([None, [rng.randrange(2), rng.randrange(99_999)]])
             for _ in range(rng.randrange(1, 5))
@@ -65,7 +66,7 @@ def valid(rng: random.Random) -> dict[str, object]:
 def _hostile_json(rng: random.Random) -> str:
     data = valid(rng)
     for _ in range(rng.randrange(1, 4)):
-        key = rng.choice(["v", "k", "c", "s", "p", "w", "x", "__proto__"])
+        key = rng.choice(["v", "k", "c", "s", "p", "w", "h", "x", "__proto__"])
         data[key] = rng.choice(HOSTILE_VALUES)
     if rng.random() < 0.2:  # nested deeper than json.dumps would write
         depth = rng.randrange(10, 100_000)

@@ -59,9 +59,9 @@ def test_token(case: dict[str, Any]) -> None:
         fields["s"],
     )
     assert [list(p) if p else None for p in token.picks] == fields["p"]
-    assert token.work == fields["w"]
+    assert (token.work, token.proof) == (fields["w"], fields["h"])
 
 
 @pytest.mark.parametrize("case", TWINS["work"], ids=lambda c: str(c["s"]))
 def test_work(case: dict[str, Any]) -> None:
-    assert prove_work(case["k"], case["c"], case["s"]) == case["w"]
+    assert prove_work(case["k"], case["c"], case["s"]) == (case["w"], case["h"])

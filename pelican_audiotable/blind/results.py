@@ -31,9 +31,10 @@ VERSION = 2
 MOST_SEED = 999_999_999
 #: A token's proof of work: a ``w`` for which PBKDF2-HMAC-SHA256 of the token's
 #: table, commitment and session (``WORK_ITERATIONS`` rounds) starts with
-#: ``WORK_BITS`` zero bits. A reader's browser finds one while they listen (8
-#: tries on average, WebCrypto's native code); checking one costs one try. See
-#: the README for what it costs a reader and a forger.
+#: ``WORK_BITS`` zero bits, and ``h``, the next 64 bits of that digest (so that
+#: no ``w`` can be guessed: one in 8 would hold). A reader's browser finds one
+#: while they listen (8 tries on average, WebCrypto's native code); checking one
+#: costs one try. See the README for what it costs a reader and a forger.
 WORK_ITERATIONS = 1_000_000
 WORK_BITS = 3
 WORK_SALT = b"audiotable-work"
@@ -47,6 +48,7 @@ MOST_MILLISECONDS = 24 * 3600 * 1000
 _TOKEN = re.compile(r"AT1\.[A-Za-z0-9_-]{4,8188}")
 _KEY = re.compile(r"[0-9a-f]{16}")
 _COMMITMENT = re.compile(r"(?:[0-9a-f]{64})?")
+_PROOF = re.compile(r"[0-9a-f]{16}")
 
 
 class BadToken(ValueError):
@@ -63,7 +65,8 @@ class Token:
     #: A trial's pick, by its clip's place in the page (before any shuffle),
     #: and the milliseconds from its first sound to the pick; None: not picked.
     picks: tuple[tuple[int, int] | None, ...]
-    work: int = 0  # its proof of work (see :func:`work_done`)
+    work: int = 0  # its proof of work (see :func:`work_done`) ...
+    proof: str = ""  # ... and the 64 bits of the digest that show it was found
 
     @property
     def session(self) -> tuple[str, int]:
@@ -75,28 +78,35 @@ def work_input(table: str, commitment: str, seed: int, work: int) -> bytes:
     return f"AT|{table}|{commitment}|{seed}|{work}".encode()
 
 
-def work_done(token: Token, iterations: int = WORK_ITERATIONS) -> bool:
-    """Whether the token's proof of work holds (one PBKDF2 of ``iterations``
-    rounds: about 0.1 s at the default)."""
-    digest = hashlib.pbkdf2_hmac(
-        "sha256",
-        work_input(token.table, token.commitment, token.seed, token.work),
-        WORK_SALT,
-        iterations,
-        32,
-    )
+def work_digest(
+    table: str, commitment: str, seed: int, work: int, iterations: int
+) -> bytes:
+    """One try of a proof of work (about 0.2 s at the default rounds)."""
+    text = work_input(table, commitment, seed, work)
+    return hashlib.pbkdf2_hmac("sha256", text, WORK_SALT, iterations, 32)
+
+
+def _found(digest: bytes) -> bool:
     return int.from_bytes(digest[:4], "big") >> (32 - WORK_BITS) == 0
+
+
+def work_done(token: Token, iterations: int = WORK_ITERATIONS) -> bool:
+    """Whether the token's proof of work holds: one try."""
+    digest = work_digest(
+        token.table, token.commitment, token.seed, token.work, iterations
+    )
+    return _found(digest) and digest[4:12].hex() == token.proof
 
 
 def prove_work(
     table: str, commitment: str, seed: int, iterations: int = WORK_ITERATIONS
-) -> int:
-    """A proof of work, found as the reader's browser finds it (for tests and
-    for measuring what forging costs)."""
+) -> tuple[int, str]:
+    """A proof of work (``w`` and ``h``), found as the reader's browser finds it
+    (for tests and for measuring what forging costs)."""
     work = 0
-    while not work_done(Token(table, commitment, seed, (), work), iterations):
+    while not _found(digest := work_digest(table, commitment, seed, work, iterations)):
         work += 1
-    return work
+    return work, digest[4:12].hex()
 
 
 Results = Mapping[str, Sequence[Token]]
@@ -213,13 +223,16 @@ def parse_token(text: str) -> Token:
         raise BadToken("its commitment is damaged")
     if not _whole(seed, 0, MOST_SEED):
         raise BadToken("its session is none the listening script draws")
-    picks, work = data.get("p"), data.get("w")
+    picks, work, proof = data.get("p"), data.get("w"), data.get("h")
     if not isinstance(picks, list) or not 1 <= len(picks) <= MOST_TRIALS:
         raise BadToken("its picks are damaged")
-    if not _whole(work, 0, 2**53):
+    if not _whole(work, 0, 2**53) or not (
+        isinstance(proof, str) and _PROOF.fullmatch(proof)
+    ):
         raise BadToken("it carries no proof of work")
     assert isinstance(seed, int) and isinstance(work, int)
-    return Token(table, commitment, seed, tuple(_pick(p) for p in picks), work)
+    picked = tuple(_pick(p) for p in picks)
+    return Token(table, commitment, seed, picked, work, proof)
 
 
 def _pick(pick: object) -> tuple[int, int] | None:

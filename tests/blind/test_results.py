@@ -62,7 +62,8 @@ def encode(data: dict[str, object]) -> str:
     if "w" not in data:
         k, c, s = data.get("k"), data.get("c"), data.get("s")
         fine = isinstance(k, str) and isinstance(c, str) and isinstance(s, int)
-        data["w"] = prove_work(k, c, s, CHEAP) if fine else 0  # type: ignore[arg-type]
+        w, h = prove_work(k, c, s, CHEAP) if fine else (0, "0" * 16)  # type: ignore[arg-type]
+        data["w"], data["h"] = w, h
     text = json.dumps(data, separators=(",", ":"))
     return "AT1." + base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
@@ -149,9 +150,8 @@ def test_the_tally_reads_right_for_few_and_many_readers(
 def test_tokens_that_do_not_count_are_left_out_each_with_its_reason() -> None:
     shape = TableShape("0123456789abcdef", "", (2, 3), CHEAP)
     good = {"k": shape.key, "c": "", "s": 7, "p": [[1, 900], [2, 1500]]}
-    forged = encode(good | {"s": 9, "w": 0})
-    if work_done(parse_token(forged), CHEAP):  # one in 8 holds by chance
-        forged = encode(good | {"s": 9, "w": prove_work(shape.key, "", 9, CHEAP) + 1})
+    work, proof = prove_work(shape.key, "", 9, CHEAP)
+    forged = encode(good | {"s": 9, "w": work, "h": f"{int(proof, 16) ^ 1:016x}"})
     texts = [
         encode(good),
         encode(good),  # the same result twice
@@ -349,24 +349,30 @@ def _valid_tokens(shape: TableShape, count: int, first: int = 0) -> list[str]:
 
 
 def test_forged_tokens_are_refused_and_bursts_set_aside(built: Path) -> None:
-    """A forger who skips the work: about 7 in 8 of their tokens are refused (one
-    in 8 holds by chance: the work is 8 tries on average); what gets in still
-    pays, a try each. A burst of tokens with the same picks and times, or picks
-    made before the clips could be heard, is set aside by the tally and said."""
+    """A forger who skips the work: every token refused (a guessed ``w`` holds one
+    time in 8, but its 64 bits of digest must be right too). A burst of tokens
+    with the same picks and times, or picks made before the clips could be
+    heard, is set aside by the tally and said."""
     from pelican_audiotable.blind.results import results_html, set_aside
 
     [shape] = shapes_in((built / "output" / "takes.html").read_text())
     assert shape.work == CHEAP
     forged = [
         encode({"k": shape.key, "c": "", "s": 5000 + n,
-                "p": [[0, 4000], [1, 4100]], "w": n % 3})
+                "p": [[0, 4000], [1, 4100]], "w": n % 3, "h": f"{n:016x}"})
         for n in range(200)
     ]  # fmt: skip
     added, refused = new_tokens(forged, {shape.key: shape}, [])
-    assert 200 - len(added) == len(refused) >= 150
+    assert added == [] and len(refused) == 200
     assert all("proof of work does not hold" in line for line in refused)
     honest = [parse_token(t) for t in _valid_tokens(shape, 6, 100)]
-    burst = [parse_token(t) for t in added]
+    # A burst that paid for its work: the same picks and times, session after
+    # session.
+    paid = [
+        encode({"k": shape.key, "c": "", "s": 7000 + n, "p": [[0, 4000], [1, 4100]]})
+        for n in range(5)
+    ]
+    burst = [parse_token(t) for t in paid]
     hasty = [Token(shape.key, "", 9000, ((0, 300), (1, 200)))]
     kept, aside = set_aside([*honest, *burst, *hasty])
     assert kept == [*honest, burst[0]]
@@ -505,8 +511,9 @@ def _written_token(token: Token) -> str:
         "s": token.seed,
         "p": [list(p) if p else None for p in token.picks],
         "w": token.work,
+        "h": token.proof,
     }
-    return encode(data)  # fmt: skip
+    return encode(data)
 
 
 def _token_of(tab) -> Token:

@@ -122,13 +122,25 @@ GRID = (
 )
 
 
+#: GRID with two clips in each row: a table that can be blind.
+FULL_GRID = GRID.format(extra="").replace(
+    '| Chorus | <audio controls src="/clips/b.mp3"></audio> |',
+    '| Chorus | <audio controls src="/clips/b.mp3"></audio> '
+    '| <audio controls src="/clips/a.mp3"></audio> |',
+)
+
+
+def _takes(clips: dict[str, Path]) -> dict[str, str | bytes | Path]:
+    take = clips["cbr-128-stereo-44k.mp3"]
+    return {"clips/a.mp3": take, "clips/b.mp3": take}
+
+
 def test_a_blind_table_that_cannot_be_built_is_never_published_open(
     tmp_path: Path, clips, caplog
 ) -> None:
     """A row with one clip cannot be blind: the reader gets a note in the table's
     place, never its labels over the originals; the author an error."""
-    files = {"clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
-             "clips/b.mp3": clips["cbr-128-stereo-44k.mp3"]}  # fmt: skip
+    files = _takes(clips)
     output = build_site(tmp_path, {**files, "takes.md": GRID.format(extra="")})
     page = (output / "takes.html").read_text()
     assert "This listening test could not be built." in page
@@ -141,8 +153,7 @@ def test_a_blind_table_that_cannot_be_built_is_never_published_open(
 def test_a_study_that_cannot_be_built_fails_the_build(tmp_path: Path, clips) -> None:
     from pelican_audiotable.errors import BlindTestError
 
-    files = {"clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
-             "clips/b.mp3": clips["cbr-128-stereo-44k.mp3"]}  # fmt: skip
+    files = _takes(clips)
     with pytest.raises(BlindTestError, match="a study's blind table"):
         build_site(
             tmp_path,
@@ -155,8 +166,7 @@ def test_an_article_asking_for_a_study_without_a_secret_fails_the_build(
     tmp_path: Path, clips
 ) -> None:
     """Never published as a self-test instead, with its answer on the page."""
-    files = {"clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
-             "clips/b.mp3": clips["cbr-128-stereo-44k.mp3"]}  # fmt: skip
+    files = _takes(clips)
     with pytest.raises(SettingsError, match=r"takes\.md: .*STUDY_SECRET"):
         build_site(
             tmp_path,
@@ -175,13 +185,8 @@ def test_whatever_fails_on_the_blind_path_publishes_no_label(
         raise RuntimeError("something nobody foresaw")
 
     monkeypatch.setattr(tables, "blind_table", broken)
-    files = {"clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
-             "clips/b.mp3": clips["cbr-128-stereo-44k.mp3"]}  # fmt: skip
-    text = GRID.format(extra="").replace(
-        '| Chorus | <audio controls src="/clips/b.mp3"></audio> |',
-        '| Chorus | <audio controls src="/clips/b.mp3"></audio> '
-        '| <audio controls src="/clips/a.mp3"></audio> |',
-    )
+    files = _takes(clips)
+    text = FULL_GRID
     output = build_site(tmp_path, {**files, "takes.md": text},
                         AUDIOTABLE_BLIND_COPIES="untagged")  # fmt: skip
     page = (output / "takes.html").read_text()
@@ -196,13 +201,8 @@ def test_blind_tables_past_where_a_page_stops_being_sure_are_closed(
 ) -> None:
     """Past a CDATA section the page is not read as surely as a browser reads it:
     a blind table there cannot be written, so the rest of the page is a note."""
-    files = {"clips/a.mp3": clips["cbr-128-stereo-44k.mp3"],
-             "clips/b.mp3": clips["cbr-128-stereo-44k.mp3"]}  # fmt: skip
-    text = GRID.format(extra="").replace(
-        '| Chorus | <audio controls src="/clips/b.mp3"></audio> |',
-        '| Chorus | <audio controls src="/clips/b.mp3"></audio> '
-        '| <audio controls src="/clips/a.mp3"></audio> |',
-    )
+    files = _takes(clips)
+    text = FULL_GRID
     head, table = text.split("\n\n", 1)
     text = f"{head}\n\nA figure first.\n\n<svg><![CDATA[ x ]]></svg>\n\n{table}"
     output = build_site(tmp_path, {**files, "takes.md": text})

@@ -83,4 +83,4 @@ def test_token(script_says: dict[str, Any]) -> None:
 
 
 def test_work(script_says: dict[str, Any]) -> None:
-    assert script_says["work"] == [c["w"] for c in TWINS["work"]]
+    assert script_says["work"] == [{"w": c["w"], "h": c["h"]} for c in TWINS["work"]]

@@ -68,7 +68,7 @@ function blindTable(table, answer, next, seed) {
   /** @type {number[]} */
   const choices = [];
   // The token's proof of work, begun when the reader first listens (or picks).
-  /** @type {Promise<number> | null} */
+  /** @type {Promise<{w: number, h: string}> | null} */
   let work = null;
   const startWork = () => {
     const k = table.dataset.audiotableKey || "";
@@ -104,8 +104,8 @@ function blindTable(table, answer, next, seed) {
       }
       offerResult(table, null);
       startWork().then(
-        (w) => {
-          const token = resultToken(table, seed, picks, w);
+        (proof) => {
+          const token = resultToken(table, seed, picks, proof);
           keep(`audiotable-${answer ? "result" : "sealed"}:${table.dataset.audiotableKey}`, token);
           offerResult(table, token);
         },
@@ -137,12 +137,12 @@ function resultsOf(table) {
 /**
  * The reader's token for a table.
  * @param {HTMLTableElement} table @param {number} seed @param {(number[] | null)[]} picks
- * @param {number} w its proof of work
+ * @param {{w: number, h: string}} proof its proof of work
  */
-function resultToken(table, seed, picks, w) {
+function resultToken(table, seed, picks, proof) {
   const k = table.dataset.audiotableKey || "";
   const c = table.dataset.audiotableCommitment || "";
-  return writeToken({ v: 2, k, c, s: seed, p: picks, w });
+  return writeToken({ v: 2, k, c, s: seed, p: picks, ...proof });
 }
 
 /** @param {string} key @param {string} value */
