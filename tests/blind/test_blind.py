@@ -480,7 +480,7 @@ def test_the_seeds_list_asked_to_be_blind_becomes_trials_by_pairing(
     assert ">chorus</th>" in table and ">bridge</th>" in table
     assert "Which one is Actual?" in table and "verse" not in table
     # One AI take in both trials: heard again, it names itself (its copies differ).
-    assert [w for w in warnings() if "list.md" in w] == [
+    assert [w for w in warnings() if w.startswith("audiotable: list.md:")] == [
         "audiotable: list.md: blind table 1: the take '/clips/suno-fiddle.mp3' is "
         "in trials 1, 2: a reader who hears it again knows it for the take that "
         "recurs"

@@ -23,7 +23,6 @@ from pelican_audiotable.blind.answer import Shuffle
 from tests.blind.cue_pairs import PAIRS, make_pairs
 from tests.conftest import build_site
 
-pytestmark = pytest.mark.analysis
 
 
 @dataclass(frozen=True)
