@@ -24,7 +24,6 @@ from tests.blind.cue_pairs import PAIRS, make_pairs
 from tests.conftest import build_site
 
 
-
 @dataclass(frozen=True)
 class Heard:
     """What the classifier reads of a published copy."""
