@@ -249,3 +249,20 @@ def test_a_take_in_blind_tables_of_several_pages_is_named_on_every_build(
     ]  # fmt: skip
     assert all(len(names) == 2 for names in played)
     assert not (played[0] & played[1]) and not (played[1] & played[2])
+
+
+def test_a_copy_cut_in_the_store_is_made_again_not_published(
+    tmp_path: Path, clips
+) -> None:
+    """Each kept copy is named by a digest of its bytes: a copy cut to 1,000
+    bytes in the store is found out on the next build and made again."""
+    output = build_site(tmp_path, {**_takes(clips), "takes.md": FULL_GRID})
+    published = sorted((output / "audiotable/blind").iterdir())
+    whole = {copy.name: copy.read_bytes() for copy in published}
+    kept = tmp_path / "cache/audiotable/published/blind" / published[0].name
+    kept.write_bytes(whole[published[0].name][:1000])
+    (output / "audiotable/blind" / published[0].name).unlink()
+    output = build_site(tmp_path, {})
+    again = {c.name: c.read_bytes() for c in (output / "audiotable/blind").iterdir()}
+    assert again == whole
+    assert kept.read_bytes() == whole[published[0].name]

@@ -283,3 +283,27 @@ def test_a_summary_is_cut_once_and_never_served_stale(
     index = (short / "index.html").read_text()
     assert index != warm["index.html"]
     assert "…" in index
+
+
+def test_a_file_written_whole_leaves_no_part_when_the_disk_is_full(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A full disk midway through a copy into the output: the old file or none,
+    and no ``….partial`` beside it."""
+    import errno
+    import shutil
+
+    from pelican_audiotable.files import write_whole
+
+    source = tmp_path / "copy.mp3"
+    source.write_bytes(b"\xff\xfb" * 5000)
+    target = tmp_path / "output" / "audiotable" / "blind" / "copy.mp3"
+
+    def full(src: object, dst: Path) -> None:
+        Path(dst).write_bytes(b"\xff\xfb" * 10)  # part of it, then no room
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfile", full)
+    with pytest.raises(OSError, match="No space"):
+        write_whole(target, source)
+    assert list(target.parent.iterdir()) == []
