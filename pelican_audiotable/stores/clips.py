@@ -85,6 +85,7 @@ class ClipStore:
                 self._stamps = {
                     name: (Stamp(*entry[:4]), entry[4])
                     for name, entry in (kept or {}).items()
+                    if _stamp_entry(entry)  # one damaged by hand: hashed again
                 }
         return self._stamps
 
@@ -383,3 +384,14 @@ def _true_to_name(path: Path) -> bool:
     except (OSError, ClipError):
         return False
     return digest.startswith(path.stem) and len(path.stem) >= 20
+
+
+def _stamp_entry(entry: object) -> bool:
+    """Whether a kept stamp is four whole numbers and a content key."""
+    return (
+        isinstance(entry, list)
+        and len(entry) == 5
+        and all(type(value) is int for value in entry[:4])
+        and isinstance(entry[4], str)
+        and len(entry[4]) == 32
+    )

@@ -307,3 +307,22 @@ def test_a_file_written_whole_leaves_no_part_when_the_disk_is_full(
     with pytest.raises(OSError, match="No space"):
         write_whole(target, source)
     assert list(target.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [5, "x", None, [], [1, 2, 3, 4], ["a", "b", "c", "d", "e"],
+     [1, 2, 3, 4, 5], [1.5, 2, 3, 4, "0" * 32], {"a": 1}, [1, 2, 3, 4, "0" * 31]],
+)  # fmt: skip
+def test_a_damaged_stamp_is_hashed_again_never_a_crash(
+    tmp_path: Path, clips, damage: object
+) -> None:
+    build_site(tmp_path, site_of_three(clips))
+    store = tmp_path / "cache" / "audiotable" / "stamps.json"
+    kept = json.loads(store.read_text())
+    for name in kept["payload"]:
+        kept["payload"][name] = damage
+    store.write_text(json.dumps(kept))
+    output = build_site(tmp_path, {})
+    assert page(output, "one.html").audio["data-duration"] == "7.300"
+    assert signals.last_build().clips_hashed == 3
