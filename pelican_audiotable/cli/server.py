@@ -6,9 +6,10 @@ seek, or to continue a comparison at the same position, until everything is
 downloaded. ``pelican-audiotable serve`` is that server with ranges, made safe to
 leave running: it binds 127.0.0.1, serves regular files inside its folder only
 (no ``..``, no symlink out, no FIFO, no dotfile, no listing), answers a malformed
-request with 400 or 416, and never lets idle connections take its threads: a
-connection waits in one selector until its request arrives, then a bounded pool
-answers it, and one that says nothing is closed after a while.
+request with 400 or 416, and never lets slow or idle connections take its
+threads: a connection waits in one selector until its request's whole head has
+arrived (read as it comes, without a thread), then a bounded pool answers it; one
+whose head has not arrived within a deadline is closed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import contextlib
 import errno
 import functools
 import http.server
+import io
 import os
 import re
 import selectors
@@ -35,18 +37,49 @@ from ..errors import ClipError
 from ..files import open_regular
 
 _RANGE = re.compile(r"bytes=(\d{0,18})-(\d{0,18})")
-#: Threads that answer requests, and how long a connection may say nothing.
+#: Threads that answer requests, and how long a connection may take to send its
+#: request's head (a slow client, or one that says nothing, is closed then).
 WORKERS = 16
 IDLE_SECONDS = 10.0
 #: Connections kept waiting for their request at most; the oldest go first.
 MAX_WAITING = 2000
+#: A request's head longer than this is answered by the pool (414/431), unread.
+MAX_HEAD = 64 * 1024
 _CHUNK = 64 * 1024
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+
+
+class _Replay(io.RawIOBase):
+    """A connection's bytes: first those the selector read before the pool took
+    it, then the rest from the socket."""
+
+    def __init__(self, head: bytes, rest: Any) -> None:
+        self._head, self._rest = memoryview(head), rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            count = min(len(buffer), len(self._head))
+            buffer[:count] = self._head[:count]
+            self._head = self._head[count:]
+            return count
+        result: int = self._rest.readinto(buffer)
+        return result
 
 
 class RangeRequestHandler(http.server.SimpleHTTPRequestHandler):
     """Regular files under ``directory``, whole or as one byte range."""
 
     timeout = IDLE_SECONDS  # a request line or body that stalls ends the connection
+
+    def setup(self) -> None:
+        super().setup()
+        head = self.server.take_head(self.connection)  # type: ignore[attr-defined]
+        if head:
+            raw = self.connection.makefile("rb", buffering=0)
+            self.rfile = io.BufferedReader(_Replay(head, raw))
 
     def send_head(self) -> BinaryIO | None:
         self._range: tuple[int, int] | None = None
@@ -166,7 +199,8 @@ class RangeRequestHandler(http.server.SimpleHTTPRequestHandler):
 
 
 class PreviewServer(http.server.HTTPServer):
-    """Connections wait in a selector until they speak; a bounded pool answers."""
+    """Connections wait in a selector until their request's head has arrived; a
+    bounded pool answers."""
 
     quiet = False
     request_queue_size = 1024  # a page opens many connections at once
@@ -174,7 +208,9 @@ class PreviewServer(http.server.HTTPServer):
     def __init__(self, address: tuple[str, int], handler: Any) -> None:
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="preview")
         self._selector = selectors.DefaultSelector()
-        self._waiting: dict[socket.socket, tuple[Any, float]] = {}
+        #: Each waiting connection: its address, since when, its head so far.
+        self._waiting: dict[socket.socket, tuple[Any, float, bytearray]] = {}
+        self._heads: dict[socket.socket, bytes] = {}
         self._lock = threading.Lock()
         self._closed = False
         super().__init__(address, handler)  # closes the above if it cannot bind
@@ -185,7 +221,8 @@ class PreviewServer(http.server.HTTPServer):
             if len(self._waiting) >= MAX_WAITING:  # the oldest one goes
                 oldest = min(self._waiting, key=lambda s: self._waiting[s][1])
                 self._drop(oldest)
-            self._waiting[request] = (client_address, time.monotonic())
+            request.setblocking(False)
+            self._waiting[request] = (client_address, time.monotonic(), bytearray())
             self._selector.register(request, selectors.EVENT_READ)
 
     def _wait_for_requests(self) -> None:
@@ -200,13 +237,39 @@ class PreviewServer(http.server.HTTPServer):
             now = time.monotonic()
             with self._lock:
                 for key, _ in ready:
-                    request = key.fileobj
-                    address, _since = self._waiting.pop(request)  # type: ignore[call-overload]
-                    self._selector.unregister(request)
-                    self._pool.submit(self._answer, request, address)
-                for request, (_, since) in list(self._waiting.items()):
+                    self._read_head(key.fileobj)  # type: ignore[arg-type]
+                for request, (_, since, _head) in list(self._waiting.items()):
                     if now - since > IDLE_SECONDS:
                         self._drop(request)
+
+    def _read_head(self, request: socket.socket) -> None:
+        """What the connection has sent so far; once its head is whole (or too
+        long to be one), it goes to the pool."""
+        if request not in self._waiting:
+            return
+        address, _since, head = self._waiting[request]
+        try:
+            data = request.recv(_CHUNK)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._drop(request)
+            return
+        if not data:  # closed by the client before its request
+            self._drop(request)
+            return
+        head += data
+        if _HEAD_END.search(head) or len(head) > MAX_HEAD:
+            del self._waiting[request]
+            self._selector.unregister(request)
+            request.setblocking(True)
+            self._heads[request] = bytes(head)
+            self._pool.submit(self._answer, request, address)
+
+    def take_head(self, request: socket.socket) -> bytes:
+        """The head the selector read for ``request`` (for its handler)."""
+        with self._lock:
+            return self._heads.pop(request, b"")
 
     def _drop(self, request: socket.socket) -> None:
         del self._waiting[request]
@@ -219,6 +282,8 @@ class PreviewServer(http.server.HTTPServer):
         except Exception:
             self.handle_error(request, client_address)
         finally:
+            with self._lock:
+                self._heads.pop(request, None)
             self.shutdown_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -110,3 +110,35 @@ def test_idle_connections_never_starve_a_request(site: str) -> None:
     finally:
         for connection in idle:
             connection.close()
+
+
+def test_slow_clients_never_starve_a_request(site: str) -> None:
+    """1,000 connections that send part of a request and stall, beside 1,000
+    that send nothing: a real request is answered within a second (before, the
+    16 threads each held a stalled client until its timeout, 10 s)."""
+    stalled = []
+    try:
+        for number in range(2000):
+            connection = socket.create_connection(("127.0.0.1", int(site)))
+            if number % 2:
+                connection.sendall(b"GET /clips/a.mp3 HTTP/1.1\r\nHost: x\r\n")
+            stalled.append(connection)
+        time.sleep(0.5)
+        started = time.monotonic()
+        status, body = get(site, "/clips/a.mp3", Range="bytes=0-9")
+        took = time.monotonic() - started
+        assert status == 206 and body == bytes(range(10))
+        assert took < 1, took
+        # A request that arrives a byte at a time is still answered whole.
+        slow = socket.create_connection(("127.0.0.1", int(site)))
+        for byte in b"GET /index.html HTTP/1.0\r\n\r\n":
+            slow.sendall(bytes([byte]))
+        slow.settimeout(5)
+        answer = b""
+        while chunk := slow.recv(65536):
+            answer += chunk
+        slow.close()
+        assert answer.startswith(b"HTTP/1.0 200") and answer.endswith(b"<h1>Home</h1>")
+    finally:
+        for connection in stalled:
+            connection.close()
