@@ -8,6 +8,20 @@ from collections.abc import MutableMapping
 from typing import Any
 
 PREFIX = "audiotable: "
+#: Fairness findings, the leak audit, readers' results that do not count: shown
+#: in a build's log like warnings, but under WARNING, so that ``pelican
+#: --fatal warnings`` fails on what is wrong, never on advice
+#: (``AUDIOTABLE_STRICT_FAIRNESS`` makes advice warnings again).
+ADVICE = 25
+logging.addLevelName(ADVICE, "ADVICE")
+
+
+def show_advice() -> None:
+    """Let advice through this package's loggers wherever Pelican shows warnings
+    (its default level), and not under ``pelican -q``."""
+    shown = logging.getLogger().getEffectiveLevel()
+    package = logging.getLogger(__package__)
+    package.setLevel(ADVICE if ADVICE < shown <= logging.WARNING else logging.NOTSET)
 
 
 class _Prefixed(logging.LoggerAdapter[logging.Logger]):

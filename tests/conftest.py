@@ -159,8 +159,10 @@ def site(tmp_path: Path):
 
 @pytest.fixture
 def warnings(caplog: pytest.LogCaptureFixture):
-    """The plugin's warning messages, as text."""
+    """The plugin's warning messages (and its advice), as text."""
     from pelican.log import LimitFilter
+
+    from pelican_audiotable.log import ADVICE
 
     LimitFilter._raised_messages.clear()  # Pelican drops repeats across builds
     caplog.set_level(logging.INFO)
@@ -169,7 +171,7 @@ def warnings(caplog: pytest.LogCaptureFixture):
         return [
             r.getMessage()
             for r in caplog.records
-            if r.levelno >= logging.WARNING and "audiotable" in r.getMessage()
+            if r.levelno >= ADVICE and "audiotable" in r.getMessage()
         ]
 
     return messages

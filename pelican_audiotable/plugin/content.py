@@ -148,10 +148,16 @@ def warn_of(problems: list[Problem], settings: AudioTableSettings) -> None:
     """Each problem as one warning (a blind table that could not be built: an
     error); in strict mode, a failed build when any problem fails it, and in any
     mode when a study could not be built."""
-    from ..model import ProblemKind, warning_lines
+    from ..log import ADVICE
+    from ..model import ADVICE_KINDS, ProblemKind, warning_lines
 
     errors = {ProblemKind.NOT_BLIND, ProblemKind.STUDY_NOT_BUILT}
-    for line in warning_lines([p for p in problems if p.kind not in errors]):
+    advice = () if settings.strict_fairness else ADVICE_KINDS
+    for problem in problems:  # advice first: what is wrong is said last
+        if problem.kind in advice:
+            logger.log(ADVICE, "%s", problem)
+    wrong = [p for p in problems if p.kind not in errors and p.kind not in advice]
+    for line in warning_lines(wrong):
         logger.warning("%s", line)
     for problem in problems:
         if problem.kind in errors:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pelican import signals
 from pelican.plugins import jinja_filters
 
-from ..log import get_logger, quiet_tracebacks_of_ours
+from ..log import get_logger, quiet_tracebacks_of_ours, show_advice
 from ..settings import AudioTableSettings
 from . import site
 from .assets import (
@@ -127,6 +127,7 @@ def on_initialized(pelican: Any) -> None:
     """Read the settings and start a fresh build state (``pelican -r`` reuses us)."""
     global _build
     _build.release()  # a build before this one that failed midway
+    show_advice()
     settings = AudioTableSettings.from_mapping(pelican.settings)
     folder = None
     if settings.cache and pelican.settings.get("CACHE_PATH"):

@@ -322,3 +322,39 @@ def test_two_builds_at_once_share_one_cache(tmp_path: Path, clips) -> None:
     pages = [(root / f"output-{n}" / "takes.html").read_text() for n in range(2)]
     assert pages[0] == pages[1]
     assert not list((root / "cache").rglob("*.partial"))
+
+
+def test_advice_never_fails_a_build_with_fatal_warnings(tmp_path: Path, clips) -> None:
+    """An unfair comparison is advice: shown, even under ``--fatal warnings``
+    never failing (unless AUDIOTABLE_STRICT_FAIRNESS asks), and not shown under
+    ``-q``."""
+    quiet_feeds = "TRANSLATION_FEED_ATOM = None\nAUTHOR_FEED_ATOM = None\n"
+    root = site_with(tmp_path, clips, quiet_feeds + "AUTHOR_FEED_RSS = None\n")
+    (root / "content" / "clips" / "b.ogg").write_bytes(
+        clips[next(n for n in clips if n.endswith(".ogg"))].read_bytes()
+    )
+    (root / "content" / "post.md").write_text(
+        "Title: Takes\nDate: 2025-01-01\n\n| | Ours | Theirs |\n|--|--|--|\n"
+        "| Verse | [a](/clips/a.mp3) | [b](/clips/b.ogg) |\n"
+    )
+
+    def run(*flags: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py",
+             *flags],
+            cwd=root, env={**os.environ, "COLUMNS": "1000"},
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    said = run("--fatal", "warnings")
+    assert said.returncode == 0, said.stderr
+    advice = [line for line in said.stdout.splitlines() if "ADVICE" in line]
+    assert len(advice) == 3 and all("table 1: Verse:" in a for a in advice), advice
+    assert "WARNING" not in said.stdout
+    quiet = run("-q")
+    assert "audiotable" not in quiet.stdout + quiet.stderr
+    (root / "pelicanconf.py").write_text(
+        (root / "pelicanconf.py").read_text() + "AUDIOTABLE_STRICT_FAIRNESS = True\n"
+    )
+    strict = run("--fatal", "warnings")
+    assert strict.returncode != 0

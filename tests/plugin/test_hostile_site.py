@@ -14,6 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 import pelican_audiotable
+from pelican_audiotable.log import ADVICE
 from tests import hostile
 from tests.conftest import build_site, serve, site_settings
 from tests.learn.test_hostile_files import encode
@@ -180,7 +181,7 @@ def built(request, xss_clip: Path, tmp_path_factory: pytest.TempPathFactory):
         )
     finally:
         logging.getLogger("pelican_audiotable").removeHandler(handler)
-    warnings = [r.getMessage() for r in records if r.levelno >= logging.WARNING]
+    warnings = [r.getMessage() for r in records if r.levelno >= ADVICE]
     return request.param, root, output, warnings
 
 
