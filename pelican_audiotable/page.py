@@ -19,7 +19,7 @@ from pathlib import Path
 from .annotate.fairness import unfair_rows
 from .annotate.tables import annotate_table, page_jsonld
 from .blind.results import Results
-from .blind.tables import make_blind, not_built
+from .blind.tables import make_blind, not_built, not_built_kind
 from .blind.trials import BLIND_CLASS, NOT_BUILT_HTML, blind_question, trials_of
 from .errors import ClipError
 from .find.clips import FoundClip, FoundTable, ParsedFragment, find_clips, parse_tables
@@ -169,9 +169,7 @@ def prepare_page(
         after = html[offset:]
         if "<table" in after.lower() and (settings.blind or BLIND_MARKER in after):
             # A blind table there could not be written as blind: never left open.
-            kind = (
-                ProblemKind.STUDY_NOT_BUILT if settings.study else ProblemKind.NOT_BLIND
-            )
+            kind = not_built_kind(settings)
             rest = PreparedSpan(offset, len(html), None, [], NOT_BUILT_HTML)
             message = line + (
                 "may read otherwise: the page asks for blind tables, and a note "
@@ -377,11 +375,10 @@ def _fragment(span: PreparedSpan) -> ParsedFragment:
 def _not_built(
     page: PageRef, settings: AudioTableSettings, error: Exception
 ) -> Problem:
-    kind = ProblemKind.STUDY_NOT_BUILT if settings.study else ProblemKind.NOT_BLIND
     return Problem(
         page.source_path,
         None,
-        kind,
+        not_built_kind(settings),
         "a table asked to be blind could not be built, and a note stands in its "
         f"place ({type(error).__name__}: {str(error)[:80]})",
     )

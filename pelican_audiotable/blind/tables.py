@@ -471,13 +471,19 @@ def takes_across_pages(
     ]
 
 
+def not_built_kind(settings: AudioTableSettings) -> ProblemKind:
+    """What a blind table that could not be built is: an error, and for a study
+    one that fails the build."""
+    return ProblemKind.STUDY_NOT_BUILT if settings.study else ProblemKind.NOT_BLIND
+
+
 def not_built(
     element: Element, settings: AudioTableSettings, page: PageRef, where: str, why: str
 ) -> Blinded:
     """A note in the place of the table ``element`` that could not be written as
     blind, and the error saying why: a blind table is never published open."""
     element.replace_with(Raw(NOT_BUILT_HTML))
-    kind = ProblemKind.STUDY_NOT_BUILT if settings.study else ProblemKind.NOT_BLIND
+    kind = not_built_kind(settings)
     message = (
         f"{where} could not be built as a blind test, and a note stands in "
         f"its place: {why}"
