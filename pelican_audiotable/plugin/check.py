@@ -1,4 +1,6 @@
-"""``check``: Pelican reads a site as a build would, and nothing is written."""
+"""``check``: Pelican reads a site as a build would, and writes no page: what the
+build's stores know is read from them (nothing learnt again), what is new is
+learnt as a build would learn it."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 from pelican import Pelican
 from pelican.settings import read_settings
 
-from .._version import __version__
+from ..files import FolderLock
 from ..model import AudioTableInfo, Problem
 from ..settings import AudioTableSettings
 from .content import (
@@ -21,6 +23,7 @@ from .content import (
     jobs_of,
     open_stores,
 )
+from .site import code_version
 
 
 @dataclass(frozen=True)
@@ -88,15 +91,27 @@ def check_site(content: Path | None, settings_file: Path | None) -> SiteReport:
         if hasattr(generator, "generate_context"):
             generator.generate_context()
     options = AudioTableSettings.from_mapping(settings)
-    # It keeps nothing (stores without a folder), and reads and decodes every
-    # clip as the build would: what it reports (silence, fairness, the blind
-    # tables' leak audit) is what a build finds.
-    problems = annotate_generators(
-        generators,
-        options,
-        partial(open_stores, None, __version__, __version__),
-        partial(jobs_of, options),
-    ).problems
+    # The build's stores, read (and held against a build beside it) but never
+    # saved: a clip the last build learnt is not read or decoded again, a copy
+    # it made is not made again, and what is reported (silence, fairness, the
+    # blind tables' leak audit) is what a build finds.
+    folder = None
+    if options.cache and settings.get("CACHE_PATH"):
+        folder = Path(settings["CACHE_PATH"]) / "audiotable"
+    lock = FolderLock(folder) if folder is not None else None
+    if lock is not None:
+        lock.acquire(f"check: a build is using the cache {folder}; waiting for it")
+    try:
+        versions = code_version((".py",)), code_version()
+        problems = annotate_generators(
+            generators,
+            options,
+            partial(open_stores, folder, *versions),
+            partial(jobs_of, options),
+        ).problems
+    finally:
+        if lock is not None:
+            lock.release()
     pages = []
     for item in contents_of(generators):
         if item.audiotables:
