@@ -72,7 +72,9 @@ class ClipAnalysis:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClipAnalysis:
-        return cls(**{**data, "envelope": tuple(data.get("envelope", ()))})
+        """As kept; ``ValueError`` (or ``TypeError``) when a field is not of its
+        type: a store damaged by hand is learnt again, never believed."""
+        return cls(**_typed(cls, {**data, "envelope": tuple(data.get("envelope", ()))}))
 
 
 _Content = TypeVar("_Content", bound="ClipContent")
@@ -122,8 +124,10 @@ class ClipContent:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClipContent:
+        """As kept; ``ValueError`` when a field is not of its type."""
         content = {name: data[name] for name in _CONTENT_FIELDS if name in data}
-        return ClipContent(**{**content, "notes": tuple(data.get("notes", ()))})
+        content["notes"] = tuple(data.get("notes", ()))
+        return ClipContent(**_typed(ClipContent, content))
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,33 @@ class ClipMetadata(ClipContent):
 
 
 _CONTENT_FIELDS = tuple(f.name for f in fields(ClipContent))
+
+
+def _typed(cls: type, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` when each is of its field's declared type (as this module
+    writes them: ``float | None``, ``tuple[int, ...]``…); ``ValueError`` naming
+    the first that is not."""
+    declared = {f.name: str(f.type) for f in fields(cls)}
+    for name, value in values.items():
+        kinds = [kind.strip() for kind in declared.get(name, "").split("|")]
+        if not any(_is(value, kind) for kind in kinds):
+            raise ValueError(f"{cls.__name__}.{name} is not {declared.get(name)}")
+    return values
+
+
+def _is(value: object, kind: str) -> bool:
+    if kind == "None":
+        return value is None
+    if kind in ("bool", "str"):
+        return type(value) is {"bool": bool, "str": str}[kind]
+    if kind in ("int", "float"):  # a number, finite (JSON keeps 3.0 as 3)
+        return type(value) in (int, float) and math.isfinite(value)  # type: ignore[arg-type]
+    if kind.startswith("tuple[") and kind.endswith(", ...]"):
+        item = kind[len("tuple[") : -len(", ...]")]
+        return isinstance(value, list | tuple) and all(_is(v, item) for v in value)
+    return True  # a type this check does not know: not checked
+
+
 #: The tags a clip's metadata carries (a cover, besides): what blind copies drop.
 TAG_FIELDS = ("title", "artist", "album", "year", "track", "comment")
 

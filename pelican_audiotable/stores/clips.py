@@ -133,9 +133,17 @@ class ClipStore:
             if raw is None:
                 return None
             try:
-                found = self._facts[key] = _facts_from_json(raw)
+                found = _facts_from_json(raw)
             except (KeyError, TypeError, ValueError):
                 return None  # damaged by hand: learnt again
+            analysis = found.analysis
+            if (
+                isinstance(analysis, ClipAnalysis)
+                and analysis.spectrum
+                and not self.has_file(f"{SPECTRA}/{analysis.spectrum}")
+            ):
+                return None  # its spectrogram lost, or named wrongly: learnt again
+            self._facts[key] = found
         self._used_facts.add(key)
         return found
 

@@ -326,3 +326,73 @@ def test_a_damaged_stamp_is_hashed_again_never_a_crash(
     output = build_site(tmp_path, {})
     assert page(output, "one.html").audio["data-duration"] == "7.300"
     assert signals.last_build().clips_hashed == 3
+
+
+#: What a hand, a bad disk or another tool could leave in a store's field.
+DAMAGES = ("x", [])
+
+
+def _fields(entry: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The paths of every field of a kept entry (two levels deep)."""
+    if not isinstance(entry, dict) or len(path) >= 2:
+        return [path] if path else []
+    return [p for key, value in entry.items() for p in _fields(value, (*path, key))]
+
+
+def test_every_field_of_every_store_damaged_is_never_a_crash(
+    tmp_path: Path, clips
+) -> None:
+    """The store corruption matrix: each field of the clip store, the blind
+    copies' store and the page store, given each of two damages in turn (every
+    entry at once); the build ends, and the pages it writes are the pages a
+    sound store gives, or (a damage that is a valid value, such as "x" for a
+    title, or [] for an envelope) what that value says."""
+    import subprocess
+
+    files: dict[str, str | bytes | Path] = {}
+    for name, tone in (("a.mp3", 440), ("b.mp3", 660)):  # short: decoded at once
+        made = tmp_path / name
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+             f"sine=f={tone}:d=1.5", "-ac", "2", "-c:a", "libmp3lame", str(made)],
+            check=True,
+        )  # fmt: skip
+        files[f"clips/{name}"] = made
+    files["one.md"] = seed_post(["/clips/a.mp3", "/clips/b.mp3"], slug="one")
+    files["blind.md"] = (
+        "Title: Blind\nSlug: blind\nAudiotable_blind: yes\n\n"
+        "| Human | AI |\n|--|--|\n| [a](/clips/a.mp3) | [b](/clips/b.mp3) |\n"
+    )
+    one = {"AUDIOTABLE_WORKERS": 1}  # in-process: no workers to start, 177 times
+    reference = html_of(build_site(tmp_path, files, **one))
+    folder = tmp_path / "cache" / "audiotable"
+    sound = {name: (folder / name).read_text() for name in
+             ("clips.json", "copies.json", "pages.json")}  # fmt: skip
+    outcomes: dict[str, int] = {"same pages": 0, "pages as the value says": 0}
+    for name, text in sound.items():
+        kept = json.loads(text)
+        first = next(iter(kept["payload"].values()))
+        for field in _fields(first):
+            for damage in DAMAGES:
+                damaged = json.loads(text)
+                for entry in damaged["payload"].values():
+                    target = entry
+                    for key in field[:-1]:
+                        target = target.get(key, {}) if isinstance(target, dict) else {}
+                    if isinstance(target, dict) and field[-1] in target:
+                        target[field[-1]] = damage
+                for other, good in sound.items():
+                    (folder / other).write_text(good)
+                (folder / name).write_text(json.dumps(damaged))
+                if name != "pages.json":  # pages built anew, from the facts
+                    (folder / "pages.json").unlink()
+                pages = html_of(build_site(tmp_path, {}, **one))  # never raises
+                assert set(pages) == set(reference), (name, field, damage)
+                same = pages == reference
+                outcomes["same pages" if same else "pages as the value says"] += 1
+                if damage in ("x", []) and field[-1] in (
+                    "duration", "size", "loudness", "true_peak", "sample_rate",
+                ):  # fmt: skip
+                    assert same, (name, field, damage)
+    print("store corruption matrix:", outcomes)
+    assert outcomes["same pages"] > outcomes["pages as the value says"]
