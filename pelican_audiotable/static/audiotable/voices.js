@@ -143,7 +143,15 @@ export function startFromBuffer(audio, position) {
   sound(row, audio, buffer, position, when);
   shadowed.add(audio);
   const gain = gainOf(audio);
-  if (gain) gain.gain.value = 0; // the element plays on, silent, for the controls
+  if (gain) {
+    // The element plays on, silent, for the controls: faded out as the buffer
+    // fades in (it may be sounding: cut at once, it would click).
+    const param = gain.gain;
+    const from = param.value;
+    param.cancelScheduledValues(0);
+    param.setValueAtTime(from, context.currentTime);
+    param.linearRampToValueAtTime(0, when + FADE);
+  }
   follow(audio, position);
   for (const other of row.querySelectorAll("audio")) {
     if (other !== audio && other instanceof HTMLAudioElement && !other.paused) {
