@@ -38,7 +38,9 @@ def takes(tmp_path_factory) -> dict[str, Path]:
     6 dB quieter, low-passed at 8 kHz, with 0.4 s of silence before it; a FLAC
     at 48 kHz, tagged otherwise, a second longer, full band."""
     made = tmp_path_factory.mktemp("takes")
-    music = "sine=f=330:d=7,volume=0.3[a];anoisesrc=d=7:a=0.05:c=pink[b];[a][b]amix"
+    music = (
+        "sine=f=330:d=7,volume=0.3[a];anoisesrc=d=7:a=0.05:c=pink:seed=42[b];[a][b]amix"
+    )
     human = _make(
         made / "human-take.mp3",
         "-f", "lavfi", "-i", music,
