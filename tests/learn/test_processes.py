@@ -370,17 +370,21 @@ def test_a_build_waits_for_the_cache_and_says_so(tmp_path: Path, clips) -> None:
     )
     held = FolderLock(root / "cache" / "audiotable")
     held.acquire()
+    said = tmp_path / "said.txt"
     try:
-        build = subprocess.Popen(
-            [sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py"],
-            cwd=root, env={**os.environ, "COLUMNS": "1000"},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        time.sleep(3)
-        assert build.poll() is None  # waiting
+        with said.open("w") as log:
+            build = subprocess.Popen(
+                [sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py"],
+                cwd=root, env={**os.environ, "COLUMNS": "1000"},
+                stdout=subprocess.DEVNULL, stderr=log, text=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while "waiting for it to end" not in said.read_text():
+            assert build.poll() is None, said.read_text()  # waiting, not ended
+            assert time.monotonic() < deadline, said.read_text()
+            time.sleep(0.2)
     finally:
         held.release()
-    _out, err = build.communicate(timeout=120)
-    assert build.returncode == 0, err
-    assert "another build is using the cache" in err and "waiting for it to end" in err
+    assert build.wait(timeout=120) == 0, said.read_text()
+    assert "another build is using the cache" in said.read_text()
     assert (root / "output" / "takes.html").is_file()
