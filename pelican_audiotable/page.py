@@ -10,14 +10,13 @@ written with one problem, and the rest of the page goes on.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .annotate.fairness import unfair_rows
 from .annotate.tables import annotate_table, page_jsonld
+from .blind.answer import trial_salt
 from .blind.results import Results
 from .blind.tables import make_blind, not_built, not_built_kind
 from .blind.trials import BLIND_CLASS, NOT_BUILT_HTML, blind_question, trials_of
@@ -50,19 +49,10 @@ Facts = Mapping[Path, ClipFacts]
 """What the build learnt of each clip file the page uses (a file missing here
 could not be read)."""
 TrialFiles = tuple[str, tuple[Path, ...]]
-"""A blind trial: its salt (see :func:`trial_salt`), and its clip files in the
-order the table holds them."""
+"""A blind trial: its salt (see :func:`~.blind.answer.trial_salt`), and its clip
+files in the order the table holds them."""
 Copies = Mapping[TrialFiles, Sequence["MadeCopy | Unreadable"]]
 """Each blind trial's copies, one a clip (or why there is none)."""
-
-
-def trial_salt(page: PageRef, table: int, trial: int, secret: str) -> str:
-    """What makes a trial's copies its own: the page, the table and the trial
-    (and a study's secret, so that no reader makes them again from the
-    originals). No copy recurs across trials or pages: a file that recurs would
-    name the take that recurs."""
-    text = f"audiotable-copies\n{page.source_path}\n{table}\n{trial}"
-    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """A blind table's answer, as the page carries it: the generator and shuffle the
 listening script has too (``static/audiotable/blind/shuffle.js``, held equal by
 ``tests/twins.json``), the answer scrambled into the page, the key that names a
-test wherever it is built, and a study's salt."""
+test wherever it is built, a study's salt, and the salt that makes each trial's
+copies its own."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import hashlib
 import hmac
 import json
 from collections.abc import Sequence
+
+from ..model import PageRef
 
 #: Each trial's clips as (their original's content key, their label).
 Design = Sequence[Sequence[tuple[str, str]]]
@@ -34,6 +37,15 @@ def order_seed(key: str, secret: str = "") -> int:
         return int(key[:8], 16)
     text = f"audiotable-order:{key}".encode()
     return int(hmac.new(secret.encode(), text, hashlib.sha256).hexdigest()[:8], 16)
+
+
+def trial_salt(page: PageRef, table: int, trial: int, secret: str) -> str:
+    """What makes a trial's copies its own: the page, the table and the trial
+    (and a study's secret, so that no reader makes them again from the
+    originals). No copy recurs across trials or pages: a file that recurs would
+    name the take that recurs."""
+    text = f"audiotable-copies\n{page.source_path}\n{table}\n{trial}"
+    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def study_salt(originals: Sequence[str], secret: str) -> str:

@@ -287,7 +287,7 @@ def new_tokens(
         )
         if why is None and token.session in sessions:
             why = "its session is there already (one result a visit)"
-        if why is None and not work_done(token, table.work if table else 0):
+        if why is None and table and not work_done(token, table.work):
             why = "its proof of work does not hold (a forged or damaged token)"
         if why is not None:
             refused.append(f"{_quoted(text)}: {why}")
