@@ -11,19 +11,25 @@ DEMO    := demo_site
 .PHONY: demo demo-build demo-clips test lint benchmark fuzz dist system-packages ffmpeg clean
 
 # Debian packages, installed only when missing: ffmpeg encodes the demo's and the
-# tests' clips; Chromium (and a font) runs the browser tests, so only `make test`
-# asks for it.
+# tests' clips; the browser tests run in three engines, so only `make test` asks
+# for them: Chromium (and a font), Firefox ESR, and WebKitGTK's WebDriver with
+# GStreamer's decoders, on a virtual screen (Xvfb) with PulseAudio's null sink as
+# their speakers. (Firefox's geckodriver comes from a PyPI wheel: see pyproject.)
 ffmpeg:
 	@command -v ffmpeg >/dev/null || { \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
 	    ffmpeg >/dev/null; }
 
+BROWSERS := chromium fonts-dejavu-core firefox-esr webkit2gtk-driver xvfb \
+	pulseaudio gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+	gstreamer1.0-libav gstreamer1.0-pulseaudio
+
 system-packages: ffmpeg
-	@[ -x /usr/bin/chromium ] || { \
+	@dpkg -s $(BROWSERS) >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
-	    chromium fonts-dejavu-core >/dev/null; }
+	    $(BROWSERS) >/dev/null; }
 
 # The test toolchain, and the package with every extra.
 $(STAMP): pyproject.toml

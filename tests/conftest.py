@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tarfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from pelican.settings import read_settings
 
 from pelican_audiotable.cli.server import serving
 from tests.clips import CLIPS, make_clip
+from tests.engines import ENGINES, SERVED, WebDriverTab, desktop, start_driver
 
 CACHE = Path(__file__).parent / ".cache"
 
@@ -217,7 +219,16 @@ def demo_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return output
 
 
-serve = serving  # a server with byte ranges: browsers seek audio with them
+@contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """The folder on a server with byte ranges (browsers seek audio with them),
+    known to the WebDriver tabs (they open copies of its pages)."""
+    with serving(folder) as url:
+        SERVED[url] = folder
+        try:
+            yield url
+        finally:
+            SERVED.pop(url, None)
 
 
 @pytest.fixture(scope="session")
@@ -240,9 +251,47 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def desktop_env() -> Iterator[dict[str, str]]:
+    """A virtual screen and a null audio sink for the WebDriver engines."""
+    with desktop() as env:
+        yield env
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``every_engine`` runs in Chromium, Firefox and WebKit."""
+    marker = metafunc.definition.get_closest_marker("every_engine")
+    if marker:
+        known = marker.kwargs.get("fails_in", {})
+        metafunc.parametrize(
+            "engine",
+            [
+                pytest.param(e, marks=pytest.mark.xfail(reason=known[e], strict=False))
+                if e in known
+                else e
+                for e in ENGINES
+            ],
+        )
+
+
 @pytest.fixture
-def tab(browser):
-    """A fresh page that records console errors and every request it makes."""
+def engine() -> str:
+    """The engine of a test not marked ``every_engine``."""
+    return "chromium"
+
+
+@pytest.fixture
+def tab(request: pytest.FixtureRequest, engine: str):
+    """A fresh page that records console errors and every request it makes, in
+    Chromium (Playwright) or, for a test marked ``every_engine``, in each engine."""
+    if engine != "chromium":
+        driver = start_driver(engine, request.getfixturevalue("desktop_env"))
+        try:
+            yield WebDriverTab(driver, engine)
+        finally:
+            driver.quit()
+        return
+    browser = request.getfixturevalue("browser")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.console_errors = []
@@ -252,5 +301,6 @@ def tab(browser):
     tab.on("console", lambda m: m.type == "error" and tab.console_errors.append(m.text))
     tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
     tab.on("request", lambda r: tab.requests.append(r.url))
+    tab.engine = "chromium"
     yield tab
     context.close()

@@ -55,6 +55,9 @@ def test_nothing_audio_is_fetched_on_load_yet_durations_show(tab, demo_url: str)
     assert [t.split(" / ")[1] for t in times] == durations
 
 
+@pytest.mark.every_engine(
+    fails_in={"webkit": "WebKit: the first clip is not always paused at the switch"}
+)
 def test_starting_a_second_clip_pauses_the_first(tab, demo_url: str) -> None:
     tab.goto(demo_url + POST, wait_until="networkidle")
     buttons = tab.locator(".audiotable-player button")
@@ -113,6 +116,7 @@ def matched_site(tmp_path_factory, clips) -> str:
         yield url
 
 
+@pytest.mark.every_engine
 def test_switching_within_a_matched_row_keeps_the_position(tab, matched_site: str):
     tab.goto(matched_site + "/takes.html", wait_until="networkidle")
     buttons = tab.locator(".audiotable-player button")
@@ -134,6 +138,9 @@ def paused_soon(tab, index: int) -> None:
     )
 
 
+@pytest.mark.every_engine(
+    fails_in={"webkit": "WebKit: a clip's time can start a second ahead"}
+)
 def test_switching_to_a_clip_of_another_length_starts_it_over(tab, matched_site: str):
     tab.goto(matched_site + "/takes.html", wait_until="networkidle")
     buttons = tab.locator(".audiotable-player button")
@@ -144,6 +151,7 @@ def test_switching_to_a_clip_of_another_length_starts_it_over(tab, matched_site:
     assert states(tab)[3][1] < 1.0
 
 
+@pytest.mark.every_engine
 def test_keyboard_picks_plays_pauses_and_seeks(tab, matched_site: str) -> None:
     tab.goto(matched_site + "/takes.html", wait_until="networkidle")
     table = tab.locator("table.audiotable")
@@ -418,6 +426,11 @@ def expected_volumes(levels: list[float]) -> list[float]:
     return [10 ** ((quietest - level) / 20) for level in levels]
 
 
+@pytest.mark.every_engine(
+    fails_in={
+        "webkit": "WebKit: the incoming clip's gain does not always reach its level within 2 s"
+    }
+)
 def test_every_clip_plays_at_the_loudness_of_the_quietest(tab, levels_site: str):
     """On its gain node: an element's volume stays 1 (iOS ignores it)."""
     tab.add_init_script(INSTRUMENTED_GRAPH)
@@ -519,26 +532,71 @@ def largest_steps(tab, since: float | None = None) -> tuple[float, float]:
     else:
         windows = [(since, math.inf)]
     samples: list[float] = []
-    step, previous, expected = 0.0, None, None
+    step, previous, expected, where = 0.0, None, None, 0.0
     for start, block in heard:
         if expected is not None and abs(start - expected) > 0.5 / rate:
             previous = None  # a block missed
         for i, x in enumerate(block):
             at = start + i / rate
-            if previous is not None and any(a <= at <= b for a, b in windows):
-                step = max(step, abs(x - previous))
+            inside = any(a <= at <= b for a, b in windows)
+            if previous is not None and inside and abs(x - previous) > step:
+                step, where = abs(x - previous), at
             previous = x
         samples += block
         expected = start + len(block) / rate
     amplitude = max(abs(x) for x in samples)
     assert amplitude > 0.3  # the tones were heard
+    print(f"largest step at context time {where:.4f} s")
     return step, 2 * amplitude * math.sin(math.pi * 440 / rate)
+
+
+def heard_level(tab, seconds: float) -> float:
+    """The RMS of what reached the speakers over the last ``seconds``."""
+    import math
+
+    heard, rate = tab.evaluate(
+        "[window.audiotableGraph.heard, window.audiotableGraph.rate]"
+    )
+    samples = [x for _, block in heard for x in block][-int(seconds * rate) :]
+    return math.sqrt(sum(x * x for x in samples) / max(1, len(samples)))
+
+
+@pytest.mark.every_engine(
+    fails_in={
+        "webkit": "WebKit: the first press can take seconds to sound under WebDriver"
+    }
+)
+def test_the_sound_goes_on_after_a_seek_while_playing(tab, tones_site: str) -> None:
+    """A clip sought while it plays is heard from where it lands, however the
+    engine reports the seek (WebKit sends no "playing" after it): the level
+    heard half a second after each seek is the tone's own."""
+    tab.add_init_script(INSTRUMENTED_GRAPH)
+    tab.goto(tones_site, wait_until="networkidle")
+    button = tab.locator(".audiotable-player button").nth(0)
+    button.click()
+    wait_until_playing(tab, 0, past=0.8)
+    tab.wait_for_timeout(400)
+    playing = heard_level(tab, 0.3)
+    assert playing > 0.2  # the tone, -3 dB of a 0.5 amplitude sine and more
+    for _ in range(2):
+        tab.keyboard.press("ArrowRight")  # the focused player seeks 5 s on
+        tab.keyboard.press("ArrowLeft")
+        tab.wait_for_timeout(700)
+        after = heard_level(tab, 0.3)
+        print(f"{tab.engine}: level {after:.3f} after a seek, {playing:.3f} before")
+        assert after > 0.7 * playing
+    assert not states(tab)[0][0]
 
 
 #: The listening script's fade, in seconds.
 FADE = 0.012
 
 
+@pytest.mark.every_engine(
+    fails_in={
+        "webkit": "WebKit: its media time runs ahead of the sound; a fade can miss the sound's start"
+    }
+)
 def test_starts_switches_and_pauses_do_not_click(tab, tones_site: str) -> None:
     """What reaches the speakers never jumps more between two samples than the
     tone itself does: every start, switch and pause is a fade."""
@@ -563,6 +621,11 @@ def test_starts_switches_and_pauses_do_not_click(tab, tones_site: str) -> None:
     assert {a[0] for a in ramps} == {0, 1} and len(ramps) >= 4  # in, out, in, out
 
 
+@pytest.mark.every_engine(
+    fails_in={
+        "webkit": "WebKit: its media time runs ahead of the sound; a fade can miss the sound's start"
+    }
+)
 def test_a_switch_straight_back_does_not_click(tab, tones_site: str) -> None:
     """The clip switched away from while it was still on its way (loading, seeking)
     must not rise again once it gets there, to be cut off by its pause."""
@@ -580,6 +643,9 @@ def test_a_switch_straight_back_does_not_click(tab, tones_site: str) -> None:
     assert step <= own * 1.05
 
 
+@pytest.mark.every_engine(
+    fails_in={"webkit": "WebKit: a press can be lost while the row decodes"}
+)
 def test_twenty_switches_in_a_row_land_on_the_same_sample(tab, tones_site: str):
     """From a row's first switch its clips are decoded in the browser; every later
     switch starts the next buffer where the last had got to, to the sample: after
@@ -625,6 +691,7 @@ def test_the_matching_switch_is_remembered_for_the_site(tab, levels_site: str):
     assert shown[0].startswith("\u2212") and shown[1] == ""
 
 
+@pytest.mark.every_engine
 def test_waveforms_show_progress_and_seek(tab, levels_site: str) -> None:
     tab.goto(levels_site, wait_until="networkidle")
     waveforms = tab.locator("svg.audiotable-waveform")
@@ -650,6 +717,7 @@ LOOP_BANDS = """() => Array.from(document.querySelectorAll('svg.audiotable-wavef
                          : null; })"""
 
 
+@pytest.mark.every_engine
 def test_a_drag_across_a_waveform_loops_that_passage_in_the_whole_row(
     tab, levels_site: str
 ) -> None:
@@ -689,6 +757,7 @@ def test_a_drag_across_a_waveform_loops_that_passage_in_the_whole_row(
     assert states(tab)[1][1] <= 7.3 * 0.5 + 0.1
 
 
+@pytest.mark.every_engine
 def test_the_keys_set_a_loop_at_the_playhead_and_escape_clears_it(
     tab, levels_site: str
 ) -> None:
@@ -711,6 +780,9 @@ def test_the_keys_set_a_loop_at_the_playhead_and_escape_clears_it(
     assert tab.evaluate(LOOP_BANDS) == [None] * 4
 
 
+@pytest.mark.every_engine(
+    fails_in={"webkit": "WebKit: a clip's time can start a second ahead"}
+)
 def test_a_link_loops_a_passage_and_waits_for_the_reader(tab, levels_site: str):
     tab.goto(levels_site + "#t=1.5,3", wait_until="networkidle")
     band = tab.evaluate(LOOP_BANDS)
@@ -728,6 +800,7 @@ def test_a_link_loops_a_passage_and_waits_for_the_reader(tab, levels_site: str):
     assert states(tab)[0][1] < 3.1
 
 
+@pytest.mark.every_engine
 def test_a_link_names_a_table_a_clip_and_a_moment(tab, levels_site: str) -> None:
     tab.goto(levels_site + "#audiotable-1&clip=3&t=0:02", wait_until="networkidle")
     assert tab.evaluate(LOOP_BANDS) == [None] * 4
@@ -755,6 +828,7 @@ def test_copy_link_says_where_the_reader_is(tab, levels_site: str) -> None:
     assert tab.evaluate(LOOP_BANDS)[2] is not None
 
 
+@pytest.mark.every_engine
 def test_the_spectrum_switch_shows_spectrograms_fetched_only_then(
     tab, levels_site: str
 ) -> None:
@@ -790,6 +864,7 @@ def test_the_spectrum_switch_shows_spectrograms_fetched_only_then(
     assert [u for u in tab.failed if not u.endswith("favicon.ico")] == []
 
 
+@pytest.mark.every_engine
 def test_switching_lands_on_the_same_moment_past_leading_silence(
     tab, levels_site: str
 ) -> None:

@@ -51,10 +51,34 @@ const gains = new WeakMap();
 const levels = new WeakMap();
 /** @type {WeakMap<HTMLMediaElement, number>} a fade-out's timer, until it pauses */
 const stopping = new WeakMap();
-/** @type {WeakSet<HTMLMediaElement>} the clips whose sound has started */
-const sounding = new WeakSet();
+/** @type {WeakSet<HTMLMediaElement>} the clips whose gain is up (or on its way) */
+const raised = new WeakSet();
 /** @type {WeakSet<HTMLMediaElement>} the clips on their way to a new position */
 const seeking = new WeakSet();
+/** @type {WeakMap<HTMLMediaElement, number>} each clip's time when last looked at */
+const lastSeen = new WeakMap();
+/** @type {WeakMap<HTMLMediaElement, AnalyserNode>} what each element sends the graph */
+const probes = new WeakMap();
+/**
+ * Clips playing whose sound has not reached the graph yet, since (context time).
+ * @type {Map<HTMLMediaElement, number>}
+ */
+const arriving = new Map();
+/** Seconds a clip may play without sound reaching the graph: then it is silent. */
+const SILENT_FOR = 1;
+/** Below this, a sample is silence (-80 dBFS). */
+const FLOOR = 1e-4;
+/** Seconds after a jump before what reaches the graph is from after it: an
+ * engine's queue may still hold a moment from before (heard at gain 0). */
+const SETTLE = 0.05;
+/** @type {WeakMap<HTMLMediaElement, number>} when each clip last jumped (context time) */
+const jumped = new WeakMap();
+/**
+ * Clips started before the graph ran, and where: an engine may take a second to
+ * open its audio device (Firefox does), while the element plays on unheard.
+ * @type {Map<HTMLMediaElement, number>}
+ */
+const early = new Map();
 
 /** The page's audio graph's context, once the reader has pressed play. */
 export function audioContext() {
@@ -82,25 +106,72 @@ export function ours(audio) {
 export function gainOf(audio) {
   const known = gains.get(audio);
   if (known || !graphed || !ours(audio)) return known ?? null;
-  context ??= new Context();
+  if (!context) {
+    context = new Context();
+    context.addEventListener("statechange", heardFromNow);
+    // iOS plays a page's Web Audio as "ambient" sound, muted by the ring/silent
+    // switch, where its media elements would play: these are listened to.
+    const session = /** @type {any} */ (navigator).audioSession;
+    if (session && "type" in session) session.type = "playback";
+  }
   const gain = context.createGain();
-  gain.gain.value = 0;
-  context.createMediaElementSource(audio).connect(gain).connect(context.destination);
+  setNow(gain.gain, 0);
+  const source = context.createMediaElementSource(audio);
+  source.connect(gain).connect(context.destination);
+  const probe = context.createAnalyser();
+  probe.fftSize = 256;
+  source.connect(probe);
+  probes.set(audio, probe);
   gains.set(audio, gain);
   audio.volume = 1; // the gain node matches it now
   return gain;
 }
 
-/** Ramp a gain to `level` within FADE, from wherever it is now. */
+/**
+ * Where each gain's automation ends: when, and at what level.
+ * @type {WeakMap<AudioParam, {ends: number, level: number}>}
+ */
+const scheduled = new WeakMap();
+
+/**
+ * Fade `param` to `level` over FADE from `when` (now when not given), or from
+ * the end of a fade still under way. Never cancelled midway: the value a page
+ * reads lags the render thread, and a fade restarted from it is a step (a
+ * click); a reversal waits for the fade before it instead (at most FADE).
+ * Returns when the fade ends.
+ * @param {AudioParam} param @param {number} level @param {number} [when]
+ */
+export function rampTo(param, level, when) {
+  const now = context?.currentTime ?? 0;
+  const last = scheduled.get(param) ?? { ends: 0, level: param.value };
+  const from = Math.max(when ?? now, now, last.ends);
+  param.setValueAtTime(last.level, from);
+  param.linearRampToValueAtTime(level, from + FADE);
+  scheduled.set(param, { ends: from + FADE, level });
+  return from + FADE;
+}
+
+/**
+ * Set `param` to `level` at once: only for a gain whose sound is silent (a
+ * paused element, a buffer not started).
+ * @param {AudioParam} param @param {number} level
+ */
+export function setNow(param, level) {
+  param.cancelScheduledValues(0);
+  param.value = level;
+  scheduled.set(param, { ends: 0, level });
+}
+
+/** Whether a gain lets sound through now, or will (a fade under way). */
+/** @param {GainNode} gain */
+function audible(gain) {
+  const last = scheduled.get(gain.gain);
+  return !last || last.level > 0 || (context?.currentTime ?? 0) < last.ends;
+}
+
 /** @param {GainNode} gain @param {number} level */
 function ramp(gain, level) {
-  if (!context) return;
-  const now = context.currentTime;
-  const param = gain.gain;
-  const from = param.value;
-  param.cancelScheduledValues(0);
-  param.setValueAtTime(from, now);
-  param.linearRampToValueAtTime(level, now + FADE);
+  return rampTo(gain.gain, level);
 }
 
 /** Pause a clip, fading it out first when it plays through the graph. */
@@ -118,8 +189,10 @@ export function stop(audio) {
   // Already fading out: a second ramp would cancel the first midway, and the
   // render thread can play a moment of what it cancelled (a click).
   if (stopping.has(audio)) return;
-  ramp(gain, 0);
+  const ends = ramp(gain, 0);
+  raised.delete(audio);
   afterFade(
+    ends,
     () => {
       stopping.delete(audio);
       audio.pause();
@@ -145,21 +218,26 @@ function switchesAtTheSample(row) {
 }
 
 /**
- * Call `then` once a fade begun now is over where the graph renders: by the
- * audio clock, not the timer's (a busy render thread runs late, and a pause or
- * a jump mid-fade is a click). `waiting` is told each timer, to cancel it.
- * @param {() => void} then @param {(timer: number) => void} [waiting]
+ * Call `then` once a fade ending at `ends` is over where the graph renders: by
+ * the audio clock, not the timer's (a busy render thread runs late, and a pause
+ * or a jump mid-fade is a click). `waiting` is told each timer, to cancel it.
+ * @param {number} ends @param {() => void} then
+ * @param {(timer: number) => void} [waiting]
  */
-function afterFade(then, waiting) {
-  const ends = (context?.currentTime ?? 0) + FADE + 0.003;
+export function afterFade(ends, then, waiting) {
+  if (context?.state !== "running") {
+    then(); // nothing renders: nothing to wait for
+    return;
+  }
+  const over = ends + 0.003;
   const wait = (/** @type {number} */ ms) => {
     const timer = setTimeout(() => {
-      if (context && context.currentTime < ends) wait(5);
+      if (context && context.currentTime < over) wait(5);
       else then();
     }, ms);
     waiting?.(timer);
   };
-  wait(FADE * 1000 + 15);
+  wait(Math.max(0, over - (context?.currentTime ?? 0)) * 1000 + 12);
 }
 
 /** Start a clip at the moment a comparable clip had reached. */
@@ -171,10 +249,8 @@ export function start(audio) {
   if (gain && context) {
     context.resume().catch(() => {});
     if (audio.paused) {
-      gain.gain.cancelScheduledValues(0);
-      gain.gain.value = 0; // it rises when it sounds ("playing")
-    } else {
-      ramp(gain, levelOf(audio)); // caught while fading out
+      setNow(gain.gain, 0); // it rises once it sounds (see rise)
+      raised.delete(audio);
     }
   }
   const previous = lastStarted;
@@ -190,12 +266,19 @@ export function start(audio) {
   if (previous && previous !== audio && rowOf(previous) === rowOf(audio) && !previous.paused) {
     switchesAtTheSample(rowOf(audio)); // a switch within a row: from now on
   }
+  lastStarted = audio;
   if (rows?.startFromBuffer(audio, position)) {
     const playing = audio.play();
     if (playing) playing.catch(() => {});
     return;
   }
-  if (position !== audio.currentTime) seek(audio, position);
+  if (position !== audio.currentTime) {
+    seek(audio, position); // caught while fading out, it rises once there
+  } else if (gain && !audio.paused) {
+    ramp(gain, levelOf(audio)); // caught while fading out
+    raised.add(audio);
+  }
+  if (gain && context?.state !== "running") early.set(audio, position);
   const playing = audio.play();
   if (playing) playing.catch(() => {});
 }
@@ -209,14 +292,23 @@ export function start(audio) {
 export function seek(audio, position) {
   if (rows?.seek(audio, position)) return;
   const gain = gains.get(audio);
-  if (gain) seeking.add(audio);
   if (audio.readyState < HTMLMediaElement.HAVE_METADATA) {
-    audio.addEventListener("loadedmetadata", () => (audio.currentTime = position), {
+    // Where it starts once loaded (its "default playback start position"), so
+    // that it never plays from 0 first; an engine that ignores it jumps there.
+    try {
+      audio.currentTime = position;
+    } catch {}
+    const there = () => Math.abs(audio.currentTime - position) < 0.01;
+    audio.addEventListener("loadedmetadata", () => there() || (audio.currentTime = position), {
       once: true,
     });
-  } else if (gain && sounding.has(audio)) {
-    ramp(gain, 0);
-    afterFade(() => (audio.currentTime = position));
+    return;
+  }
+  if (gain) seeking.add(audio);
+  if (gain && audible(gain)) {
+    const ends = ramp(gain, 0);
+    raised.delete(audio);
+    afterFade(ends, () => (audio.currentTime = position));
   } else {
     audio.currentTime = position;
   }
@@ -224,7 +316,9 @@ export function seek(audio, position) {
 
 /** @param {HTMLAudioElement} audio */
 export function toggle(audio) {
-  if (audio.paused || stopping.has(audio)) start(audio);
+  // Playing, but another was started since: on its way out, so started again.
+  const leaving = lastStarted !== audio && !!lastStarted && !lastStarted.paused;
+  if (audio.paused || stopping.has(audio) || leaving) start(audio);
   else stop(audio);
 }
 
@@ -268,7 +362,7 @@ export function setLevel(clip, level) {
   levels.set(clip, level);
   const node = gains.get(clip);
   if (rows?.level(clip)) return; // its buffer sounds: ramped there
-  if (node && !clip.paused) ramp(node, levelOf(clip));
+  if (node && raised.has(clip)) ramp(node, levelOf(clip));
   if (!graphed) clip.volume = levelOf(clip); // the gain node's job where there is one
 }
 
@@ -295,13 +389,17 @@ export function setLoop(audio, loop) {
   }
 }
 
-/** Back to the loop's start when a looping clip reaches its end: checked each
- * frame while a clip plays, not at all when none does. */
+/**
+ * Each frame while a clip plays: a clip of the graph that has moved on since the
+ * last look is sounding (see rise), and a looping clip at its loop's end goes
+ * back to the loop's start. Nothing runs while no clip plays.
+ */
 function keepToLoops() {
   watching = [...enrolled].some((audio) => !audio.paused);
   if (!watching) return;
   for (const audio of enrolled) {
     if (audio.paused || seeking.has(audio)) continue;
+    moved(audio);
     if (rows?.keepUp(audio)) continue; // its buffer keeps to the loop
     const loop = loopOf(audio);
     if (loop && (audio.currentTime >= loop.to - FADE || audio.ended)) seek(audio, loop.from);
@@ -309,56 +407,125 @@ function keepToLoops() {
   requestAnimationFrame(keepToLoops);
 }
 
-/** A clip of the graph rises to its level once it sounds from where it is going. */
-/** @param {Event} event */
-function rise(event) {
-  const target = event.target;
-  if (!(target instanceof HTMLAudioElement)) return;
-  const gain = gains.get(target);
-  if (!gain) return;
-  if (event.type === "playing") sounding.add(target);
-  if (event.type === "seeked") seeking.delete(target);
-  // Not one on its way out: it would rise again, and its pause cut it off.
-  if (!sounding.has(target) || seeking.has(target) || target.paused) return;
-  if (stopping.has(target)) return;
-  if (rows?.shadows(target)) {
-    stopOthers(target); // its buffer sounds: the element stays silent
+/**
+ * Looked at while it plays: a clip whose time has moved on since the last look,
+ * not seeking, is sounding from where it is, whatever events its engine sent.
+ * @param {HTMLMediaElement} audio
+ */
+function moved(audio) {
+  const was = lastSeen.get(audio);
+  const now = audio.currentTime;
+  lastSeen.set(audio, now);
+  if (was !== undefined && now !== was && !audio.seeking) rise(audio);
+}
+
+/**
+ * A clip of the graph rises to its level once its sound reaches the graph, and
+ * the others stop. Engines differ in what they tell and when: Chromium fires
+ * "playing" after a seek, WebKit may not, Firefox fires it before its sound
+ * arrives, and WebKit's time runs ahead of what it sends. So any sign that a
+ * clip plays ("playing", its time seen moving on) only starts listening for its
+ * sound (an analyser before its gain); the gain rises when the sound is there,
+ * from 0: never a fade over nothing, then the sound at once (a click).
+ * @param {HTMLMediaElement} audio
+ */
+function rise(audio) {
+  const gain = gains.get(audio);
+  if (!gain || !context || raised.has(audio) || arriving.has(audio)) return;
+  if (context.state !== "running" || !playsOn(audio)) return;
+  if (rows?.shadows(audio)) {
+    raised.add(audio);
+    stopOthers(audio); // its buffer sounds: the element stays silent
     return;
   }
-  ramp(gain, levelOf(target));
-  stopOthers(target);
+  arriving.set(audio, context.currentTime);
+  if (arriving.size === 1) hearArrivals();
 }
+
+/** Playing, not on its way somewhere else or out. */
+/** @param {HTMLMediaElement} audio */
+function playsOn(audio) {
+  return !audio.paused && !audio.seeking && !seeking.has(audio) && !stopping.has(audio);
+}
+
+/** Every few milliseconds while clips are arriving: those whose sound is there
+ * (or that stayed silent SILENT_FOR seconds) rise. */
+function hearArrivals() {
+  for (const [audio, since] of arriving) {
+    const gain = gains.get(audio);
+    if (!gain || !context || !playsOn(audio)) {
+      arriving.delete(audio);
+    } else if (context.currentTime - (jumped.get(audio) ?? -SETTLE) < SETTLE) {
+      // still settling
+    } else if (sounds(audio) || context.currentTime - since > SILENT_FOR) {
+      arriving.delete(audio);
+      raised.add(audio);
+      ramp(gain, levelOf(audio));
+      stopOthers(audio);
+    }
+  }
+  if (arriving.size) setTimeout(hearArrivals, 4);
+}
+
+/** Whether the element's sound reaches the graph now. */
+/** @param {HTMLMediaElement} audio */
+function sounds(audio) {
+  const probe = probes.get(audio);
+  if (!probe) return true;
+  const samples = new Float32Array(probe.fftSize);
+  probe.getFloatTimeDomainData(samples);
+  return samples.some((x) => Math.abs(x) > FLOOR);
+}
+
+/** Once the graph runs, the clips started before it start again from where
+ * they were started: the reader hears them from there. */
+function heardFromNow() {
+  if (context?.state !== "running") return;
+  for (const [audio, position] of early) if (!audio.paused) seek(audio, position);
+  early.clear();
+}
+
+/** @param {Event} event */
+function audioOf(event) {
+  return event.target instanceof HTMLAudioElement ? event.target : null;
+}
+
 /**
  * The engine listens to every <audio> of the page (enhanced or not): one clip at
  * a time; a clip of the graph takes over when it sounds, the outgoing one fading
  * out as it fades in; loops kept to while any clip plays.
  */
 export function listen() {
-  document.addEventListener(
-    "play",
-    (event) => {
-      const target = event.target;
-      if (!(target instanceof HTMLAudioElement)) return;
-      lastStarted = target;
-      if (!gains.has(target)) stopOthers(target);
-    },
-    true,
-  );
-  document.addEventListener("playing", rise, true);
-  document.addEventListener("seeked", rise, true);
-  for (const type of ["pause", "waiting", "emptied"]) {
-    document.addEventListener(
-      type,
-      (event) => event.target instanceof HTMLAudioElement && sounding.delete(event.target),
-      true,
-    );
+  /** @param {string} type @param {(audio: HTMLAudioElement) => void} handle */
+  const on = (type, handle) =>
+    document.addEventListener(type, (event) => {
+      const audio = audioOf(event);
+      if (audio) handle(audio);
+    }, true);
+  on("play", (audio) => {
+    lastStarted = audio;
+    if (!gains.has(audio)) stopOthers(audio);
+    if (!watching) requestAnimationFrame(keepToLoops);
+    watching = true;
+  });
+  on("playing", rise);
+  on("timeupdate", moved);
+  on("seeking", (audio) => {
+    lastSeen.delete(audio);
+    if (context) jumped.set(audio, context.currentTime);
+  });
+  on("seeked", (audio) => {
+    seeking.delete(audio);
+    lastSeen.set(audio, audio.currentTime); // the jump is not playing on
+  });
+  // Silent from here until it sounds again: the gain waits at 0 for it.
+  for (const type of ["waiting", "emptied"]) {
+    on(type, (audio) => {
+      const gain = gains.get(audio);
+      if (!gain || !raised.has(audio) || rows?.shadows(audio)) return;
+      ramp(gain, 0);
+      raised.delete(audio);
+    });
   }
-  document.addEventListener(
-    "playing",
-    () => {
-      if (!watching) requestAnimationFrame(keepToLoops);
-      watching = true;
-    },
-    true,
-  );
+  on("pause", (audio) => raised.delete(audio));
 }

@@ -8,7 +8,7 @@
  * progress, state), resynchronised at each switch.
  */
 import { comparable, durationOf, leadOf, rowOf } from "./clips.js";
-import { FADE, audioContext, gainOf, levelOf, ours, stop } from "./engine.js";
+import { afterFade, audioContext, gainOf, levelOf, ours, rampTo, setNow, stop } from "./engine.js";
 import { loopOf } from "./loops.js";
 
 /** Seconds of audio a row may decode in the browser: beyond it, elements. */
@@ -90,7 +90,7 @@ function sound(row, audio, buffer, position, when) {
   const source = context.createBufferSource();
   source.buffer = buffer;
   const gain = context.createGain();
-  gain.gain.value = 0;
+  setNow(gain.gain, 0);
   source.connect(gain).connect(context.destination);
   const own = audio instanceof HTMLAudioElement ? loopOf(audio) : null;
   if (own) {
@@ -100,8 +100,7 @@ function sound(row, audio, buffer, position, when) {
     if (position < own.from || position >= own.to) position = own.from;
   }
   source.start(when, Math.max(0, position));
-  gain.gain.setValueAtTime(0, when);
-  gain.gain.linearRampToValueAtTime(levelOf(audio), when + FADE);
+  rampTo(gain.gain, levelOf(audio), when);
   silence(row, when);
   voices.set(row, { audio, source, gain, when, offset: Math.max(0, position), loop: own });
   source.addEventListener("ended", () => {
@@ -113,14 +112,9 @@ function sound(row, audio, buffer, position, when) {
 /** @param {Element} row @param {number} [when] */
 function silence(row, when) {
   const voice = voices.get(row);
-  const context = audioContext();
-  if (!voice || !context) return;
-  const at = Math.max(when ?? 0, context.currentTime);
-  const param = voice.gain.gain;
-  param.cancelScheduledValues(0);
-  param.setValueAtTime(levelOf(voice.audio), at);
-  param.linearRampToValueAtTime(0, at + FADE);
-  voice.source.stop(at + FADE + 0.01);
+  if (!voice) return;
+  const ends = rampTo(voice.gain.gain, 0, when);
+  voice.source.stop(ends + 0.01);
   voices.delete(row);
 }
 
@@ -143,16 +137,14 @@ export function startFromBuffer(audio, position) {
   sound(row, audio, buffer, position, when);
   shadowed.add(audio);
   const gain = gainOf(audio);
-  if (gain) {
-    // The element plays on, silent, for the controls: faded out as the buffer
-    // fades in (it may be sounding: cut at once, it would click).
-    const param = gain.gain;
-    const from = param.value;
-    param.cancelScheduledValues(0);
-    param.setValueAtTime(from, context.currentTime);
-    param.linearRampToValueAtTime(0, when + FADE);
-  }
-  follow(audio, position);
+  // The element plays on, silent, for the controls: faded out as the buffer
+  // fades in (it may be sounding: cut at once, it would click), then moved to
+  // where the buffer is (a jump while it sounds would click too).
+  const ends = gain ? rampTo(gain.gain, 0, when) : 0;
+  afterFade(ends, () => {
+    const voice = voices.get(row);
+    if (voice?.audio === audio) follow(audio, voiceAt(voice, context.currentTime));
+  });
   for (const other of row.querySelectorAll("audio")) {
     if (other !== audio && other instanceof HTMLAudioElement && !other.paused) {
       stop(other); // silent already, or sounding from its element: faded
@@ -195,10 +187,7 @@ export function level(clip) {
   const voice = voices.get(rowOf(clip));
   const context = audioContext();
   if (voice?.audio !== clip || !context) return false;
-  const param = voice.gain.gain;
-  param.cancelScheduledValues(0);
-  param.setValueAtTime(param.value, context.currentTime);
-  param.linearRampToValueAtTime(levelOf(clip), context.currentTime + FADE);
+  rampTo(voice.gain.gain, levelOf(clip));
   return true;
 }
 
