@@ -599,6 +599,10 @@ def test_a_choice_reveals_the_labels_and_keeps_a_score(browser, blind_url: str):
     assert table.locator("[data-audiotable-choice=B]").get_attribute(
         "aria-pressed"
     ) == ("true")
+    # Named by what it shows ("B"), not by a longer name it does not show.
+    assert (
+        table.locator("[data-audiotable-choice=B]").get_attribute("aria-label") is None
+    )
     assert tab.errors == []
     tab.context.close()
 

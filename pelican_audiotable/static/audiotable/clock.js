@@ -22,6 +22,17 @@ export function clock(seconds, length) {
 }
 
 /**
+ * m:ss.t, tenths cut: a loop's ends as the status line says them (a loop from
+ * 1.8 s reads 0:01.8, not 0:01).
+ * @param {number} seconds
+ */
+export function moment(seconds) {
+  const tenths = Math.floor(Math.round(Math.max(0, seconds) * 1e6) / 1e5);
+  const whole = Math.floor(tenths / 10);
+  return `${clock(whole, Infinity)}.${tenths % 10}`;
+}
+
+/**
  * Seconds from "12.5", "1:02.5" or "npt:12.5"; null when not a time.
  * @param {string} text
  */

@@ -30,12 +30,21 @@ export function enhanceTable(table) {
   table.addEventListener("audiotable:looped", offer, { once: true });
   table.classList.add("audiotable-enhanced");
   if (!table.hasAttribute("tabindex")) table.tabIndex = 0;
-  const said = table.caption?.textContent?.trim() ?? "";
-  const caption = said ? `${said}${/[.?!]$/.test(said) ? "" : "."} ` : "";
-  table.setAttribute(
-    "aria-label",
-    `${caption}Audio comparison: Space plays or pauses, keys 1 to ${Math.min(clips.length, 9)} pick a clip, arrows seek, [ and ] loop from or to the playhead, Escape stops looping.`,
-  );
+  // A short name (its caption's, else "Audio comparison"); the keys are its
+  // description, said after the name, not instead of it.
+  if (!table.caption?.textContent?.trim() && !table.hasAttribute("aria-label")) {
+    table.setAttribute("aria-label", "Audio comparison");
+  }
+  const keys = document.createElement("span");
+  keys.className = "audiotable-keys";
+  keys.id = `${table.id || "audiotable"}-keys`;
+  keys.hidden = true;
+  const columns = clipColumns(table);
+  const keyed = columns.length > 1 ? columns.length : clips.length;
+  const which = columns.length > 1 ? "a column's clip in the row" : "a clip";
+  keys.textContent = `Space plays or pauses, keys 1 to ${Math.min(keyed, 9)} pick ${which}, arrows seek, [ and ] loop from or to the playhead, Escape stops looping.`;
+  toolsOf(table).append(keys);
+  table.setAttribute("aria-describedby", keys.id);
 
   /** The clip keys act on: the one playing here, else the last started here. */
   const active = () =>
@@ -47,10 +56,9 @@ export function enhanceTable(table) {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     const onRange = event.target instanceof HTMLInputElement;
     const digit = Number(event.key);
-    if (Number.isInteger(digit) && digit >= 1 && digit <= Math.min(9, clips.length)) {
-      // In the order the reader sees them (a blind table's is shuffled).
-      const chosen = table.querySelectorAll("audio[data-duration]")[digit - 1];
-      if (!(chosen instanceof HTMLAudioElement)) return;
+    if (Number.isInteger(digit) && digit >= 1 && digit <= 9) {
+      const chosen = byKey(table, active(), digit);
+      if (!chosen) return;
       if (chosen.paused) start(chosen);
       const control = chosen.nextElementSibling?.querySelector("button");
       if (control instanceof HTMLElement) control.focus();
@@ -76,6 +84,39 @@ export function enhanceTable(table) {
       event.preventDefault();
     }
   });
+}
+
+/**
+ * The cell indexes of the table's columns that hold clips, left to right.
+ * @param {HTMLTableElement} table
+ */
+function clipColumns(table) {
+  const columns = new Set();
+  for (const audio of table.querySelectorAll("audio[data-duration]")) {
+    const cell = audio.closest("td, th");
+    if (cell instanceof HTMLTableCellElement) columns.add(cell.cellIndex);
+  }
+  return [...columns].sort((a, b) => a - b);
+}
+
+/**
+ * The clip a digit key names, as the reader sees the table: in a grid, the clip
+ * in that clip column of the active clip's row (an empty cell keeps its column's
+ * number: nothing plays); in a table of one clip column, the digit-th clip. A
+ * blind table's cells are in their shuffled order in the page, so in the order
+ * seen.
+ * @param {HTMLTableElement} table @param {HTMLAudioElement} active @param {number} digit
+ */
+function byKey(table, active, digit) {
+  const columns = clipColumns(table);
+  if (columns.length < 2) {
+    const clip = table.querySelectorAll("audio[data-duration]")[digit - 1];
+    return clip instanceof HTMLAudioElement ? clip : null;
+  }
+  const row = active.closest("tr");
+  const cell = row && columns[digit - 1] !== undefined ? row.cells[columns[digit - 1]] : null;
+  const clip = cell?.querySelector("audio[data-duration]");
+  return clip instanceof HTMLAudioElement ? clip : null;
 }
 
 /** @param {HTMLAudioElement} audio @param {number} index */
@@ -126,7 +167,9 @@ function enhanceClip(audio, index) {
   const state = () => {
     const playing = !audio.paused && !audio.ended;
     player.dataset.state = playing ? "playing" : "paused";
-    button.setAttribute("aria-label", `${playing ? "Pause" : "Play"} ${name}`);
+    // A toggle keeps its name; its state is aria-pressed (a name that changed
+    // too would be announced twice: "Pause …, pressed").
+    button.setAttribute("aria-label", `Play ${name}`);
     button.setAttribute("aria-pressed", String(playing));
   };
 

@@ -13,7 +13,7 @@
  * reached; from a row's first switch on, its clips are decoded in the browser
  * and switch at the same sample. Loops are kept to here.
  */
-import { clock } from "./clock.js";
+import { moment } from "./clock.js";
 import { comparable, durationOf, leadOf, nameOf, rowOf } from "./clips.js";
 import { keepLoop, loopOf } from "./loops.js";
 
@@ -379,7 +379,7 @@ export function setLoop(audio, loop) {
   const said = table?.previousElementSibling?.querySelector(".audiotable-said");
   if (said && audio instanceof HTMLAudioElement) {
     said.textContent = loop
-      ? `Looping ${clock(loop.from, durationOf(audio))} to ${clock(loop.to, durationOf(audio))} in the row of ${nameOf(audio, 0)}. Escape stops looping.`
+      ? `Looping ${moment(loop.from)} to ${moment(loop.to)} in the row of ${nameOf(audio, 0)}. Escape stops looping.`
       : "Not looping.";
   }
   if (rows?.loop(row)) return; // its buffer sounds: looped there

@@ -47,8 +47,23 @@ export function followAddress() {
   } else {
     select(clip, start + (blind ? leadOf(clip) : 0));
   }
-  table.scrollIntoView({ block: "center" });
+  inView(toolsOf(table), clip.closest("tr") ?? table);
   table.focus({ preventScroll: true });
+}
+
+/**
+ * Scroll so that `first` (the status line above the table) down to `last` (the
+ * linked row) is in view, centred when it fits, from its top when it does not:
+ * the reader sees the looped row and what is said of it, not the table's middle.
+ * @param {Element} first @param {Element} last
+ */
+function inView(first, last) {
+  const top = first.getBoundingClientRect().top;
+  const bottom = last.getBoundingClientRect().bottom;
+  const height = bottom - top;
+  const room = window.innerHeight;
+  const margin = height < room ? (room - height) / 2 : 8;
+  window.scrollTo({ top: Math.max(0, window.scrollY + top - margin) });
 }
 
 /**

@@ -318,7 +318,6 @@ function blindTrial(row, labels, answer, next, record) {
       if (label) label.textContent = `Clip ${letter}`;
       buttons[place].textContent = letter;
       buttons[place].dataset.audiotableChoice = letter;
-      buttons[place].setAttribute("aria-label", `Pick clip ${letter}`);
     });
   };
 
