@@ -9,7 +9,7 @@
  */
 import { clock } from "./clock.js";
 import { durationOf, leadOf, nameOf, toolsOf, waveformOf } from "./clips.js";
-import { enroll, latest, seek, setLoop, start, toggle } from "./engine.js";
+import { enroll, heardTime, latest, seek, setLoop, start, toggle } from "./engine.js";
 import { rowLoop } from "./loops.js";
 import { addMatchingSwitch } from "./matching.js";
 
@@ -70,7 +70,7 @@ export function enhanceTable(table) {
       // A loop from (or to) the playhead; its other end the clip's, or the loop's.
       const clip = active();
       const lead = leadOf(clip);
-      const now = Math.max(0, clip.currentTime - lead);
+      const now = Math.max(0, heardTime(clip) - lead);
       const loop = rowLoop(clip) ?? { from: 0, to: durationOf(clip) - lead };
       setLoop(clip, event.key === "[" ? { from: now, to: loop.to } : { from: loop.from, to: now });
       event.preventDefault();
@@ -80,7 +80,7 @@ export function enhanceTable(table) {
     } else if (!onRange && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
       const clip = active();
       const step = event.key === "ArrowRight" ? SEEK_STEP : -SEEK_STEP;
-      seek(clip, Math.max(0, Math.min(durationOf(clip), clip.currentTime + step)));
+      seek(clip, Math.max(0, Math.min(durationOf(clip), heardTime(clip) + step)));
       event.preventDefault();
     }
   });
@@ -156,13 +156,21 @@ function enhanceClip(audio, index) {
   if (waveform) enableSeeking(waveform, audio, total);
 
   const show = () => {
-    const now = audio.currentTime;
+    const now = heardTime(audio);
     if (progress && total) {
       progress.setAttribute("width", String((columns * Math.min(now, total)) / total));
     }
     bar.value = String(now);
+    const said = `${clock(now, total)} / ${clock(total, total)}`;
+    if (time.textContent === said) return; // each frame: words only when they change
     bar.setAttribute("aria-valuetext", `${clock(now, total)} of ${clock(total, total)}`);
-    time.textContent = `${clock(now, total)} / ${clock(total, total)}`;
+    time.textContent = said;
+  };
+  // Each frame while it plays (an engine's "timeupdate" comes 4 times a second:
+  // the playhead would trail what is heard by up to a quarter of a second).
+  const follow = () => {
+    show();
+    if (!audio.paused) requestAnimationFrame(follow);
   };
   const state = () => {
     const playing = !audio.paused && !audio.ended;
@@ -185,6 +193,7 @@ function enhanceClip(audio, index) {
   audio.addEventListener("timeupdate", show);
   audio.addEventListener("seeked", show);
   audio.addEventListener("play", state);
+  audio.addEventListener("play", () => requestAnimationFrame(follow));
   audio.addEventListener("pause", state);
   audio.addEventListener("ended", state);
   show();

@@ -19,6 +19,8 @@ import { keepLoop, loopOf } from "./loops.js";
 
 /** Seconds every start, pause and switch fades over. */
 export const FADE = 0.012;
+/** Seconds ahead of the audio clock a fade is scheduled from. */
+const SLACK = 0.01;
 
 /** @type {HTMLMediaElement | null} the clip last started (or linked) on the page */
 let lastStarted = null;
@@ -73,6 +75,21 @@ const FLOOR = 1e-4;
 const SETTLE = 0.05;
 /** @type {WeakMap<HTMLMediaElement, number>} when each clip last jumped (context time) */
 const jumped = new WeakMap();
+/** @type {WeakMap<HTMLMediaElement, number>} where a clip was sent (a start, a seek) */
+const sentTo = new WeakMap();
+/** @type {WeakMap<HTMLMediaElement, number>} where a clip fading out will jump to */
+const bound = new WeakMap();
+/**
+ * Where each playing clip's sound was first heard from, and when (context time):
+ * from there on the audio clock says where it is.
+ * @type {WeakMap<HTMLMediaElement, {at: number, from: number}>}
+ */
+const anchors = new WeakMap();
+/** @type {WeakMap<HTMLMediaElement, number>} where each paused clip was heard to stop */
+const stoppedAt = new WeakMap();
+/** Seconds an element's time may stray from its heard place before the latter
+ * is no longer believed (a stall no event told of). */
+const STRAY = 3;
 /**
  * Clips started before the graph ran, and where: an engine may take a second to
  * open its audio device (Firefox does), while the element plays on unheard.
@@ -88,6 +105,29 @@ export function audioContext() {
 /** @param {HTMLMediaElement} audio */
 export function levelOf(audio) {
   return levels.get(audio) ?? 1;
+}
+
+/**
+ * Where in the clip the sound reaching the speakers is: the one clock that is
+ * shown, looped, linked and carried across a switch. Its buffer's place when
+ * that sounds; else the place its sound was first heard from, moved on by the
+ * audio clock (an element's own time may run ahead of the sound it sends the
+ * graph: WebKitGTK's by a second); else, before that, the element's time.
+ * @param {HTMLMediaElement} audio
+ */
+export function heardTime(audio) {
+  const going = bound.get(audio);
+  if (going !== undefined) return going; // where the reader sent it: a key's next step
+  const voiced = rows?.voicedAt(audio);
+  if (voiced !== undefined && voiced !== null) return voiced;
+  const anchor = anchors.get(audio);
+  if (anchor && context && !audio.paused) {
+    const heard = anchor.from + (context.currentTime - anchor.at) * audio.playbackRate;
+    if (Math.abs(heard - audio.currentTime) < STRAY) return Math.min(heard, audio.duration || heard);
+    anchors.delete(audio);
+  }
+  if (audio.paused) return stoppedAt.get(audio) ?? audio.currentTime;
+  return audio.currentTime;
 }
 
 /** Whether the clip comes from this site: another's plays silent through a graph. */
@@ -119,7 +159,7 @@ export function gainOf(audio) {
   const source = context.createMediaElementSource(audio);
   source.connect(gain).connect(context.destination);
   const probe = context.createAnalyser();
-  probe.fftSize = 256;
+  probe.fftSize = 8192; // 0.17-0.19 s: how long ago a sound arrived, too
   source.connect(probe);
   probes.set(audio, probe);
   gains.set(audio, gain);
@@ -142,7 +182,9 @@ const scheduled = new WeakMap();
  * @param {AudioParam} param @param {number} level @param {number} [when]
  */
 export function rampTo(param, level, when) {
-  const now = context?.currentTime ?? 0;
+  // A little ahead: the render thread may be past the time the page reads, and a
+  // fade begun in its past would jump to where it should be by then (a click).
+  const now = (context?.currentTime ?? 0) + SLACK;
   const last = scheduled.get(param) ?? { ends: 0, level: param.value };
   const from = Math.max(when ?? now, now, last.ends);
   param.setValueAtTime(last.level, from);
@@ -255,12 +297,12 @@ export function start(audio) {
   }
   const previous = lastStarted;
   const loop = loopOf(audio);
-  let position = cued.get(audio) ?? audio.currentTime;
+  let position = cued.get(audio) ?? heardTime(audio);
   cued.delete(audio);
   if (previous && previous !== audio && comparable(previous, audio)) {
-    const moment = previous.currentTime - leadOf(previous);
+    const moment = heardTime(previous) - leadOf(previous);
     const carried = Math.max(0, moment + leadOf(audio));
-    if (previous.currentTime > 0 && carried < durationOf(audio)) position = carried;
+    if (heardTime(previous) > 0 && carried < durationOf(audio)) position = carried;
   }
   if (loop && (position < loop.from || position >= loop.to)) position = loop.from;
   if (previous && previous !== audio && rowOf(previous) === rowOf(audio) && !previous.paused) {
@@ -272,6 +314,8 @@ export function start(audio) {
     if (playing) playing.catch(() => {});
     return;
   }
+  stoppedAt.delete(audio);
+  if (audio.paused) sentTo.set(audio, position);
   if (position !== audio.currentTime) {
     seek(audio, position); // caught while fading out, it rises once there
   } else if (gain && !audio.paused) {
@@ -292,6 +336,8 @@ export function start(audio) {
 export function seek(audio, position) {
   if (rows?.seek(audio, position)) return;
   const gain = gains.get(audio);
+  sentTo.set(audio, position);
+  stoppedAt.delete(audio);
   if (audio.readyState < HTMLMediaElement.HAVE_METADATA) {
     // Where it starts once loaded (its "default playback start position"), so
     // that it never plays from 0 first; an engine that ignores it jumps there.
@@ -308,10 +354,19 @@ export function seek(audio, position) {
   if (gain && audible(gain)) {
     const ends = ramp(gain, 0);
     raised.delete(audio);
-    afterFade(ends, () => (audio.currentTime = position));
+    bound.set(audio, position);
+    // Only the last of quick seeks jumps (a key held, a drag): an earlier one
+    // landing after it would undo it.
+    afterFade(ends, () => bound.get(audio) === position && jump(audio, position));
   } else {
-    audio.currentTime = position;
+    jump(audio, position);
   }
+}
+
+/** @param {HTMLMediaElement} audio @param {number} position */
+function jump(audio, position) {
+  bound.delete(audio);
+  audio.currentTime = position;
 }
 
 /** @param {HTMLAudioElement} audio */
@@ -384,7 +439,8 @@ export function setLoop(audio, loop) {
   }
   if (rows?.loop(row)) return; // its buffer sounds: looped there
   const inside = loopOf(audio);
-  if (inside && !audio.paused && (audio.currentTime < inside.from || audio.currentTime > inside.to)) {
+  const now = heardTime(audio);
+  if (inside && !audio.paused && (now < inside.from || now > inside.to)) {
     seek(audio, inside.from);
   }
 }
@@ -402,7 +458,7 @@ function keepToLoops() {
     moved(audio);
     if (rows?.keepUp(audio)) continue; // its buffer keeps to the loop
     const loop = loopOf(audio);
-    if (loop && (audio.currentTime >= loop.to - FADE || audio.ended)) seek(audio, loop.from);
+    if (loop && (heardTime(audio) >= loop.to - FADE || audio.ended)) seek(audio, loop.from);
   }
   requestAnimationFrame(keepToLoops);
 }
@@ -458,6 +514,8 @@ function hearArrivals() {
     } else if (context.currentTime - (jumped.get(audio) ?? -SETTLE) < SETTLE) {
       // still settling
     } else if (sounds(audio) || context.currentTime - since > SILENT_FOR) {
+      const ago = arrivedAgo(audio);
+      if (ago !== null) anchor(audio, ago);
       arriving.delete(audio);
       raised.add(audio);
       ramp(gain, levelOf(audio));
@@ -467,14 +525,45 @@ function hearArrivals() {
   if (arriving.size) setTimeout(hearArrivals, 4);
 }
 
+/**
+ * The clip's sound reached the graph `ago` seconds ago, from where it was sent
+ * (or, sent into its leading silence, from where that ends): the audio clock
+ * says where it is from now on.
+ * @param {HTMLMediaElement} audio @param {number} ago
+ */
+function anchor(audio, ago) {
+  const sent = sentTo.get(audio);
+  sentTo.delete(audio);
+  if (sent === undefined || !context) return;
+  anchors.set(audio, { at: context.currentTime - ago, from: Math.max(sent, leadOf(audio)) });
+}
+
 /** Whether the element's sound reaches the graph now. */
 /** @param {HTMLMediaElement} audio */
 function sounds(audio) {
+  const samples = heardLately(audio);
+  return !samples || samples.subarray(-256).some((x) => Math.abs(x) > FLOOR);
+}
+
+/** @param {HTMLMediaElement} audio */
+function heardLately(audio) {
   const probe = probes.get(audio);
-  if (!probe) return true;
+  if (!probe) return null;
   const samples = new Float32Array(probe.fftSize);
   probe.getFloatTimeDomainData(samples);
-  return samples.some((x) => Math.abs(x) > FLOOR);
+  return samples;
+}
+
+/**
+ * Seconds since the element's sound first reached the graph within the
+ * analyser's window; null when it has not, or is not listened to.
+ * @param {HTMLMediaElement} audio
+ */
+function arrivedAgo(audio) {
+  const samples = heardLately(audio);
+  if (!samples || !context) return null;
+  const first = samples.findIndex((x) => Math.abs(x) > FLOOR);
+  return first < 0 ? null : (samples.length - first) / context.sampleRate;
 }
 
 /** Once the graph runs, the clips started before it start again from where
@@ -512,6 +601,7 @@ export function listen() {
   on("timeupdate", moved);
   on("seeking", (audio) => {
     lastSeen.delete(audio);
+    anchors.delete(audio);
     if (context) jumped.set(audio, context.currentTime);
   });
   on("seeked", (audio) => {
@@ -522,10 +612,15 @@ export function listen() {
   for (const type of ["waiting", "emptied"]) {
     on(type, (audio) => {
       const gain = gains.get(audio);
+      anchors.delete(audio); // its sound stops: the audio clock no longer says
       if (!gain || !raised.has(audio) || rows?.shadows(audio)) return;
       ramp(gain, 0);
       raised.delete(audio);
     });
   }
-  on("pause", (audio) => raised.delete(audio));
+  on("pause", (audio) => {
+    raised.delete(audio);
+    if (anchors.has(audio)) stoppedAt.set(audio, heardTime(audio));
+    anchors.delete(audio);
+  });
 }

@@ -7,7 +7,7 @@
  */
 import { parseTime, timeField } from "./clock.js";
 import { leadOf, toolsOf } from "./clips.js";
-import { latest, select, setLoop } from "./engine.js";
+import { heardTime, latest, select, setLoop } from "./engine.js";
 import { rowLoop } from "./loops.js";
 
 /**
@@ -95,7 +95,7 @@ export function offerLink(table, clips) {
     const lead = blind ? 0 : leadOf(clip);
     const time = loop
       ? `${timeField(loop.from + lead)},${timeField(loop.to + lead)}`
-      : timeField(clip.currentTime - (blind ? leadOf(clip) : 0));
+      : timeField(heardTime(clip) - (blind ? leadOf(clip) : 0));
     const fields = [table.id, ...(blind ? [] : [`clip=${clips.indexOf(clip) + 1}`]), `t=${time}`];
     const link = `${location.href.split("#")[0]}#${fields.join("&")}`;
     history.replaceState(null, "", link);

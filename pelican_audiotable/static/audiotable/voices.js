@@ -13,8 +13,9 @@ import { loopOf } from "./loops.js";
 
 /** Seconds of audio a row may decode in the browser: beyond it, elements. */
 const ROW_BUDGET = 600;
-/** Seconds ahead a buffer is scheduled: the render thread's margin. */
-const AHEAD = 0.03;
+/** Seconds ahead a buffer is scheduled: the render thread's margin (a busy
+ * Firefox needed more than 0.03: a buffer started in its past starts at once). */
+const AHEAD = 0.06;
 /** @type {WeakMap<Element, Map<HTMLMediaElement, AudioBuffer> | string>} */
 const decoded = new WeakMap();
 /**
@@ -217,6 +218,17 @@ export function keepUp(audio) {
   const at = voiceAt(voice, context.currentTime);
   if (Math.abs(audio.currentTime - at) > 0.25) follow(audio, at); // it looped
   return true;
+}
+
+/**
+ * Where the clip's buffer is, when it sounds instead of its element; else null.
+ * @param {HTMLMediaElement} audio
+ */
+export function voicedAt(audio) {
+  const voice = voices.get(rowOf(audio));
+  const context = audioContext();
+  if (!shadowed.has(audio) || voice?.audio !== audio || !context) return null;
+  return voiceAt(voice, context.currentTime);
 }
 
 /**
