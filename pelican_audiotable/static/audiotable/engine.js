@@ -120,6 +120,7 @@ export function heardTime(audio) {
   if (going !== undefined) return going; // where the reader sent it: a key's next step
   const voiced = rows?.voicedAt(audio);
   if (voiced !== undefined && voiced !== null) return voiced;
+  if (!gains.has(audio)) return audio.currentTime;
   const anchor = anchors.get(audio);
   if (anchor && context && !audio.paused) {
     const heard = anchor.from + (context.currentTime - anchor.at) * audio.playbackRate;
@@ -127,7 +128,8 @@ export function heardTime(audio) {
     anchors.delete(audio);
   }
   if (audio.paused) return stoppedAt.get(audio) ?? audio.currentTime;
-  return audio.currentTime;
+  // Playing, its sound not heard yet: it will be heard from where it was sent.
+  return sentTo.get(audio) ?? audio.currentTime;
 }
 
 /** Whether the clip comes from this site: another's plays silent through a graph. */
@@ -309,6 +311,14 @@ export function start(audio) {
     switchesAtTheSample(rowOf(audio)); // a switch within a row: from now on
   }
   lastStarted = audio;
+  // Another clip started but not heard yet (still silent) gives way at once: it
+  // must not rise after this one, nor play on beside it.
+  for (const other of document.querySelectorAll("audio")) {
+    const gain = gains.get(other);
+    if (other !== audio && !other.paused && gain && !audible(gain) && !rows?.shadows(other)) {
+      other.pause();
+    }
+  }
   if (rows?.startFromBuffer(audio, position)) {
     const playing = audio.play();
     if (playing) playing.catch(() => {});
@@ -514,8 +524,8 @@ function hearArrivals() {
     } else if (context.currentTime - (jumped.get(audio) ?? -SETTLE) < SETTLE) {
       // still settling
     } else if (sounds(audio) || context.currentTime - since > SILENT_FOR) {
-      const ago = arrivedAgo(audio);
-      if (ago !== null) anchor(audio, ago);
+      // Silent all along, it has been where it was sent since it was.
+      anchor(audio, arrivedAgo(audio) ?? context.currentTime - since);
       arriving.delete(audio);
       raised.add(audio);
       ramp(gain, levelOf(audio));
