@@ -11,43 +11,24 @@ own, and the level heard after a seek while playing and after a loop's wrap.
 from __future__ import annotations
 
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from tests.conftest import build_site, serve
+from tests.conftest import serve
 from tests.engines import ENGINES, WebDriverTab, desktop, start_driver
 from tests.static.test_browser import (
     INSTRUMENTED_GRAPH,
+    TONE,
     heard_level,
     largest_steps,
     states,
+    two_takes,
     wait_until_playing,
 )
 
 TRIES = int(sys.argv[1]) if len(sys.argv) > 1 else 20
-
-
-def tones(root: Path) -> Path:
-    tone = root / "tone.mp3"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
-         "sine=f=440:d=8:sample_rate=44100", "-af", "volume=12dB",
-         "-c:a", "libmp3lame", "-b:a", "192k", str(tone)],
-        check=True,
-    )  # fmt: skip
-    return build_site(
-        root,
-        {
-            "clips/a.mp3": tone,
-            "clips/b.mp3": tone,
-            "post.md": "Title: Tones\nSlug: tones\n\n| Take | A | B |\n|---|---|---|\n"
-            "| tone | [a](/clips/a.mp3) | [b](/clips/b.mp3) |\n",
-        },
-        AUDIOTABLE_ASSETS=True,
-    )
 
 
 def one_try(tab, url: str) -> dict[str, float]:
@@ -83,7 +64,10 @@ def one_try(tab, url: str) -> dict[str, float]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as folder, serve(tones(Path(folder))) as base:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        serve(two_takes(Path(folder), "tones", TONE)) as base,
+    ):
         url = base + "/tones.html"
         with desktop() as env:
             for engine in ENGINES:

@@ -540,32 +540,39 @@ def test_without_web_audio_matching_falls_back_to_volume(tab, levels_site: str):
     assert [e for e in tab.console_errors if "404" not in e] == []  # no favicon
 
 
-@pytest.fixture(scope="module")
-def tones_site(tmp_path_factory) -> str:
-    """A row of two takes of one continuous 440 Hz tone, as loud as each other."""
+def two_takes(root: Path, slug: str, source: str) -> Path:
+    """A built site whose page ``slug``.html has one row of two takes of one clip,
+    made by FFmpeg's lavfi ``source`` (8 s at 44.1 kHz, MP3 at 192 kbps)."""
     import subprocess
 
-    root = tmp_path_factory.mktemp("tones")
     made = root / "made"
     made.mkdir()
-    tone = made / "tone.mp3"
+    clip = made / "take.mp3"
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
-         "sine=f=440:d=8:sample_rate=44100", "-af", "volume=12dB",
-         "-c:a", "libmp3lame", "-b:a", "192k", str(tone)],
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", source,
+         "-c:a", "libmp3lame", "-b:a", "192k", str(clip)],
         check=True,
     )  # fmt: skip
-    output = build_site(
+    return build_site(
         root,
         {
-            "clips/a.mp3": tone,
-            "clips/b.mp3": tone,
-            "post.md": "Title: Tones\nSlug: tones\n\n| Take | A | B |\n|---|---|---|\n"
-            "| tone | [a](/clips/a.mp3) | [b](/clips/b.mp3) |\n",
+            "clips/a.mp3": clip,
+            "clips/b.mp3": clip,
+            "post.md": f"Title: {slug}\nSlug: {slug}\n\n| Take | A | B |\n"
+            "|---|---|---|\n| take | [a](/clips/a.mp3) | [b](/clips/b.mp3) |\n",
         },
         AUDIOTABLE_ASSETS=True,
     )
-    with serve(output) as url:
+
+
+#: Two takes of one continuous 440 Hz tone, as loud as each other.
+TONE = "sine=f=440:d=8:sample_rate=44100,volume=12dB"
+
+
+@pytest.fixture(scope="module")
+def tones_site(tmp_path_factory) -> str:
+    """A row of two takes of one continuous 440 Hz tone, as loud as each other."""
+    with serve(two_takes(tmp_path_factory.mktemp("tones"), "tones", TONE)) as url:
         yield url + "/tones.html"
 
 
@@ -647,29 +654,8 @@ def test_the_sound_goes_on_after_a_seek_while_playing(tab, tones_site: str) -> N
 def sweep_site(tmp_path_factory) -> str:
     """A clip whose pitch tells where in it one is: a sweep from 200 Hz rising
     500 Hz a second (so a tenth of a second of it says its time to ~10 ms)."""
-    import subprocess
-
-    root = tmp_path_factory.mktemp("sweep")
-    made = root / "made"
-    made.mkdir()
-    sweep = made / "sweep.mp3"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
-         "aevalsrc=0.5*sin(2*PI*(200*t+250*t*t)):s=44100:d=8",
-         "-c:a", "libmp3lame", "-b:a", "192k", str(sweep)],
-        check=True,
-    )  # fmt: skip
-    output = build_site(
-        root,
-        {
-            "clips/sweep.mp3": sweep,
-            "clips/again.mp3": sweep,
-            "post.md": "Title: Sweep\nSlug: sweep\n\n| Take | A | B |\n|---|---|---|\n"
-            "| sweep | [a](/clips/sweep.mp3) | [b](/clips/again.mp3) |\n",
-        },
-        AUDIOTABLE_ASSETS=True,
-    )
-    with serve(output) as url:
+    source = "aevalsrc=0.5*sin(2*PI*(200*t+250*t*t)):s=44100:d=8"
+    with serve(two_takes(tmp_path_factory.mktemp("sweep"), "sweep", source)) as url:
         yield url + "/sweep.html"
 
 
