@@ -293,28 +293,34 @@ class WebDriverTab:
         time.sleep(0.3)
 
     def locator(self, selector: str) -> Locator:
-        return Locator(self, (selector,), None)
+        return Locator(self, ((selector, None),))
+
+
+#: One step of a locator: a CSS selector within the elements of the step before,
+#: and all of them (None) or the index-th.
+Step = tuple[str, int | None]
 
 
 class Locator:
-    """Elements by CSS selector (within those of the locator before), all or
-    the ``index``-th; resolved when acted on, as Playwright's are."""
+    """Elements by a chain of steps; resolved when acted on, as Playwright's are."""
 
-    def __init__(self, tab: WebDriverTab, chain: tuple[str, ...], index: int | None):
-        self.tab, self.chain, self.index = tab, chain, index
+    def __init__(self, tab: WebDriverTab, steps: tuple[Step, ...]):
+        self.tab, self.steps = tab, steps
 
-    _FIND = """(([chain, index]) => {
+    _FIND = """((steps) => {
       let found = [document];
-      for (const selector of chain) {
+      for (const [selector, index] of steps) {
         found = found.flatMap((e) => Array.from(e.querySelectorAll(selector)));
+        if (index !== null) {
+          const i = index < 0 ? found.length + index : index;
+          found = i in found ? [found[i]] : [];
+        }
       }
-      if (index === null) return found;
-      const i = index < 0 ? found.length + index : index;
-      return i in found ? [found[i]] : [];
+      return found;
     })"""
 
     def _elements(self) -> list[Any]:
-        return list(self.tab.evaluate(self._FIND, [list(self.chain), self.index]))
+        return list(self.tab.evaluate(self._FIND, [list(step) for step in self.steps]))
 
     def _one(self, timeout: float = 10_000) -> Any:
         deadline = time.monotonic() + timeout / 1000
@@ -323,13 +329,12 @@ class Locator:
             if found:
                 return found[0]
             if time.monotonic() > deadline:
-                raise Timeout(
-                    f"{self.tab.engine}: no element {self.chain}[{self.index}]"
-                )
+                raise Timeout(f"{self.tab.engine}: no element {self.steps}")
             time.sleep(0.03)
 
     def nth(self, index: int) -> Locator:
-        return Locator(self.tab, self.chain, index)
+        *before, (selector, _) = self.steps
+        return Locator(self.tab, (*before, (selector, index)))
 
     @property
     def first(self) -> Locator:
@@ -340,9 +345,7 @@ class Locator:
         return self.nth(-1)
 
     def locator(self, selector: str) -> Locator:
-        chain = self.chain if self.index is None else (*self.chain,)
-        assert self.index is None, "a sub-locator of one element is not needed yet"
-        return Locator(self.tab, (*chain, selector), None)
+        return Locator(self.tab, (*self.steps, (selector, None)))
 
     def count(self) -> int:
         return len(self._elements())
