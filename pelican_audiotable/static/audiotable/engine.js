@@ -302,8 +302,8 @@ export function start(audio) {
   let position = cued.get(audio) ?? heardTime(audio);
   cued.delete(audio);
   if (previous && previous !== audio && comparable(previous, audio)) {
-    const moment = heardTime(previous) - leadOf(previous);
-    const carried = Math.max(0, moment + leadOf(audio));
+    const reached = heardTime(previous) - leadOf(previous);
+    const carried = Math.max(0, reached + leadOf(audio));
     if (heardTime(previous) > 0 && carried < durationOf(audio)) position = carried;
   }
   if (loop && (position < loop.from || position >= loop.to)) position = loop.from;
@@ -314,8 +314,8 @@ export function start(audio) {
   // Another clip started but not heard yet (still silent) gives way at once: it
   // must not rise after this one, nor play on beside it.
   for (const other of document.querySelectorAll("audio")) {
-    const gain = gains.get(other);
-    if (other !== audio && !other.paused && gain && !audible(gain) && !rows?.shadows(other)) {
+    const its = gains.get(other);
+    if (other !== audio && !other.paused && its && !audible(its) && !rows?.shadows(other)) {
       other.pause();
     }
   }
