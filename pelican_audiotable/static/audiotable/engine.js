@@ -170,29 +170,77 @@ export function gainOf(audio) {
 }
 
 /**
- * Where each gain's automation ends: when, and at what level.
- * @type {WeakMap<AudioParam, {ends: number, level: number}>}
+ * Where each gain's fades end: when, at what level, and the fade playing into it.
+ * @type {WeakMap<AudioParam, {ends: number, level: number, fade: AudioBufferSourceNode | null}>}
  */
 const scheduled = new WeakMap();
+/** @type {Map<string, AudioBuffer>} each fade's shape, by its two levels */
+const shapes = new Map();
+/** Samples a fade holds its last level for, looped. */
+const HOLD = 128;
+
+/**
+ * A fade from one level to another over FADE, then held: played into a gain's
+ * level (whose own value stays 0) as a buffer.
+ * @param {AudioContext} ctx @param {number} from @param {number} to
+ */
+function shapeOf(ctx, from, to) {
+  const key = `${from} ${to}`;
+  const known = shapes.get(key);
+  if (known) return known;
+  const length = from === to ? 0 : Math.round(FADE * ctx.sampleRate);
+  const shape = ctx.createBuffer(1, length + HOLD, ctx.sampleRate);
+  const samples = shape.getChannelData(0);
+  for (let i = 0; i < samples.length; i++) {
+    samples[i] = i < length ? from + ((to - from) * i) / length : to;
+  }
+  shapes.set(key, shape);
+  return shape;
+}
+
+/**
+ * Play the fade from the param's last level to `level` into it from `when`,
+ * ending the last one there. A fade is a sound of its own, not the param's
+ * automation: its start goes to the render thread in the same message as the
+ * start of the sound it shapes and the end of the fade before it, so that a
+ * render thread already past `when` (a busy machine; Firefox's clock lags by
+ * 20 ms and more) starts them all together, late, instead of jumping into the
+ * middle of a fade (a click).
+ * @param {AudioParam} param @param {number} level @param {number} when
+ */
+function fadeTo(param, level, when) {
+  const last = scheduled.get(param);
+  const from = last?.level ?? 0;
+  let fade = null;
+  if (context && (level !== 0 || from !== 0)) {
+    fade = context.createBufferSource();
+    fade.buffer = shapeOf(context, from, level);
+    if (level !== 0) {
+      fade.loop = true; // held; a fade to silence just ends
+      fade.loopEnd = fade.buffer.duration;
+      fade.loopStart = fade.loopEnd - HOLD / context.sampleRate;
+    }
+    fade.connect(param);
+    fade.start(when);
+  }
+  last?.fade?.stop(when);
+  scheduled.set(param, { ends: fade && from !== level ? when + FADE : when, level, fade });
+}
 
 /**
  * Fade `param` to `level` over FADE from `when` (now when not given), or from
- * the end of a fade still under way. Never cancelled midway: the value a page
- * reads lags the render thread, and a fade restarted from it is a step (a
- * click); a reversal waits for the fade before it instead (at most FADE).
- * Returns when the fade ends.
+ * the end of a fade still under way. Never cancelled midway: the time a page
+ * reads lags the render thread, and a fade restarted from what it reads is a
+ * step (a click); a reversal waits for the fade before it instead (at most
+ * FADE). Returns when the fade ends.
  * @param {AudioParam} param @param {number} level @param {number} [when]
  */
 export function rampTo(param, level, when) {
-  // A little ahead: the render thread may be past the time the page reads, and a
-  // fade begun in its past would jump to where it should be by then (a click).
+  // A little ahead: the render thread may be past the time the page reads.
   const now = (context?.currentTime ?? 0) + SLACK;
-  const last = scheduled.get(param) ?? { ends: 0, level: param.value };
-  const from = Math.max(when ?? now, now, last.ends);
-  param.setValueAtTime(last.level, from);
-  param.linearRampToValueAtTime(level, from + FADE);
-  scheduled.set(param, { ends: from + FADE, level });
-  return from + FADE;
+  const from = Math.max(when ?? now, now, scheduled.get(param)?.ends ?? 0);
+  fadeTo(param, level, from);
+  return scheduled.get(param)?.ends ?? from;
 }
 
 /**
@@ -201,9 +249,10 @@ export function rampTo(param, level, when) {
  * @param {AudioParam} param @param {number} level
  */
 export function setNow(param, level) {
-  param.cancelScheduledValues(0);
-  param.value = level;
-  scheduled.set(param, { ends: 0, level });
+  param.value = 0; // its level is what its fades play into it
+  scheduled.get(param)?.fade?.stop();
+  scheduled.set(param, { ends: 0, level, fade: null });
+  if (level !== 0) fadeTo(param, level, 0); // held from now
 }
 
 /** Whether a gain lets sound through now, or will (a fade under way). */
@@ -218,9 +267,12 @@ function ramp(gain, level) {
   return rampTo(gain.gain, level);
 }
 
-/** Pause a clip, fading it out first when it plays through the graph. */
-/** @param {HTMLMediaElement} audio */
-export function stop(audio) {
+/**
+ * Pause a clip, fading it out first when it plays through the graph: from
+ * `when` (context time) for a crossfade, else from now.
+ * @param {HTMLMediaElement} audio @param {number} [when]
+ */
+export function stop(audio, when) {
   if (rows?.release(audio)) {
     audio.pause(); // silent already: its buffer faded out
     return;
@@ -233,7 +285,7 @@ export function stop(audio) {
   // Already fading out: a second ramp would cancel the first midway, and the
   // render thread can play a moment of what it cancelled (a click).
   if (stopping.has(audio)) return;
-  const ends = ramp(gain, 0);
+  const ends = rampTo(gain.gain, 0, when);
   raised.delete(audio);
   afterFade(
     ends,

@@ -106,6 +106,7 @@ function sound(row, audio, buffer, position, when) {
   voices.set(row, { audio, source, gain, when, offset: Math.max(0, position), loop: own });
   source.addEventListener("ended", () => {
     if (voices.get(row)?.source === source) voices.delete(row);
+    setNow(gain.gain, 0); // its fade stops holding
   });
 }
 
@@ -148,7 +149,7 @@ export function startFromBuffer(audio, position) {
   });
   for (const other of row.querySelectorAll("audio")) {
     if (other !== audio && other instanceof HTMLAudioElement && !other.paused) {
-      stop(other); // silent already, or sounding from its element: faded
+      stop(other, when); // silent already, or sounding from its element: crossfaded
     }
   }
   return true;
