@@ -884,7 +884,12 @@ LOOP_BANDS = """() => Array.from(document.querySelectorAll('svg.audiotable-wavef
                          : null; })"""
 
 
-@pytest.mark.every_engine
+@pytest.mark.every_engine(
+    fails_in={
+        "webkit": "WebKit: the row's first switch can leave the other clip unheard "
+        "past the wait (1 run of CI: it never passed the loop's start in 10 s)"
+    }
+)
 def test_a_drag_across_a_waveform_loops_that_passage_in_the_whole_row(
     tab, levels_site: str
 ) -> None:
