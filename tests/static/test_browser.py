@@ -1150,6 +1150,11 @@ def test_the_bundled_theme_up_close(
     assert header and title and title["y"] - (header["y"] + header["height"]) >= 16
     text = tab.locator(".post-content > p").first.bounding_box()
     tables = tab.locator("table.audiotable")
+    # Each table's keys are described by its own element (ids never repeat).
+    described = [
+        tables.nth(i).get_attribute("aria-describedby") for i in range(tables.count())
+    ]
+    assert tables.count() > 1 and len(set(described)) == tables.count()
     for index in range(tables.count()):
         table = tables.nth(index).bounding_box()
         assert text and table and table["x"] >= text["x"] - 0.5  # in the column

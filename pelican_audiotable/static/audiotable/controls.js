@@ -37,7 +37,7 @@ export function enhanceTable(table) {
   }
   const keys = document.createElement("span");
   keys.className = "audiotable-keys";
-  keys.id = `${table.id || "audiotable"}-keys`;
+  keys.id = `audiotable-keys-${++described}`; // one per table: a page may have many
   keys.hidden = true;
   const columns = clipColumns(table);
   const keyed = columns.length > 1 ? columns.length : clips.length;
@@ -85,6 +85,9 @@ export function enhanceTable(table) {
     }
   });
 }
+
+/** Tables given their keys' description so far. */
+let described = 0;
 
 /**
  * The cell indexes of the table's columns that hold clips, left to right.
