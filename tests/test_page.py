@@ -404,6 +404,35 @@ def test_every_player_has_a_name_of_its_own_on_the_page() -> None:
     assert "L · Audio, row 2, table 2" in names
 
 
+def test_a_players_name_takes_the_words_beside_it_in_its_cell() -> None:
+    """Research tables name their systems in the cells ("Model A" above each
+    player); a name made of the row and column alone would repeat "(2)"."""
+    verse, chorus = audio("/clips/verse.mp3"), audio("/clips/chorus.mp3")
+    long = "a note on this take that runs on for far longer than any name should"
+    rows = [
+        f"<td>Model A<br>{verse}<br>Model B<br>{chorus}</td>",
+        f"<td>{verse} StarGAN, {chorus} AutoVC</td>",
+        f'<td><p>Ours</p>{verse}<span class="audiotable-caption">0:31 MP3</span></td>',
+        f"<td>{verse}<script>var x = 'nope'</script>"
+        "<table><tr><td>inner</td></tr></table></td>",
+        f"<td><b>{long}</b> {verse}</td>",
+    ]
+    body = "".join(f"<tr><td>{i}</td>{row}</tr>" for i, row in enumerate(rows, 1))
+    table = f"<table><thead><tr><th>#</th><th>Converted</th></tr></thead>{body}</table>"
+    once = run(table).html
+    names = [a["aria-label"] for a in soup_of(once).find_all("audio")]
+    assert names == [
+        "1 · Converted · Model A",
+        "1 · Converted · Model B",
+        "2 · Converted · StarGAN",
+        "2 · Converted · AutoVC",
+        "3 · Converted · Ours",
+        "4 · Converted",
+        "5 · Converted · a note on this take that runs on for far longer than any\u2026",
+    ]
+    assert run(once).html == once  # its own captions are not its words
+
+
 def test_fairness_is_advice_the_author_decides_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -103,15 +103,16 @@ def player_names(
     clips: Sequence[FoundClip], taken: set[str], table: int = 1
 ) -> list[str]:
     """A name for each player, unique on its page (screen readers list them): its
-    row and column labels, with the row's number where labels repeat or rows have
-    none, the table's where another table has the same, and a count where that is
-    still not enough (clips of one cell)."""
-    counts = Counter(clip.label for clip in clips)
+    row and column labels and the words beside it in its cell, with the row's
+    number where these repeat or rows have none, the table's where another table
+    has the same, and a count where that is still not enough."""
+    spoken = [_spoken(clip) for clip in clips]
+    counts = Counter(spoken)
     several_rows = len({clip.row for clip in clips}) > 1
     names = []
-    for clip in clips:
-        name = clip.label or ""
-        if not name or counts[clip.label] > 1 or (several_rows and not clip.row_label):
+    for clip, name in zip(clips, spoken, strict=True):
+        unlabelled = several_rows and not clip.row_label and not clip.beside
+        if not name or counts[name] > 1 or unlabelled:
             name = f"{name}, row {clip.row + 1}" if name else f"Row {clip.row + 1}"
         if name in taken and table > 1:
             name = f"{name}, table {table}"
@@ -121,6 +122,14 @@ def player_names(
         taken.add(unique)
         names.append(unique)
     return names
+
+
+def _spoken(clip: FoundClip) -> str:
+    """The clip's labels, and the words beside it unless the labels say them."""
+    parts = [clip.label]
+    if clip.beside and clip.beside.casefold() not in _said(clip):
+        parts.append(clip.beside)
+    return " · ".join(part for part in parts if part)
 
 
 def _annotate_clip(

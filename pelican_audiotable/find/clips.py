@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from ..formats import AUDIO_EXTENSIONS
-from ..markup.tree import Element, parse
+from ..markup.tokens import RAW_TEXT_ELEMENTS
+from ..markup.tree import Element, Raw, Text, parse
 
 
 @dataclass
@@ -20,6 +21,9 @@ class FoundClip:
     row_label: str | None
     column_label: str | None
     row: int = 0  # the row of the table it sits in
+    #: The words of its cell that go with it ("Model A", "spk2 → spk1"): what a
+    #: research table names its systems by when its rows and columns do not.
+    beside: str | None = None
 
     @property
     def src(self) -> str:
@@ -84,17 +88,62 @@ def _clips_of(table: Element) -> Iterator[FoundClip]:
     grid = _TableGrid(table)
     for row_index, row in enumerate(grid.rows):
         for cell in row.elements("td", "th"):
-            for element in _clip_elements(cell, table):
-                sources = _sources(element)
-                if not sources:
-                    continue
+            elements = [e for e in _clip_elements(cell, table) if _sources(e)]
+            for element, beside in zip(
+                elements, _words_beside(cell, elements), strict=True
+            ):
                 yield FoundClip(
                     element=element,
-                    sources=sources,
+                    sources=_sources(element),
                     row_label=grid.row_label(row_index, cell),
                     column_label=grid.column_label(row_index, cell),
                     row=row_index,
+                    beside=beside,
                 )
+
+
+#: The most characters of a cell's words a clip's name takes.
+BESIDE_LENGTH = 60
+
+
+def _words_beside(cell: Element, clips: list[Element]) -> list[str | None]:
+    """The words of ``cell`` that go with each of its ``clips``: all its words for
+    one clip; for several, those before each, or after each where the cell starts
+    with a clip ("<audio> A <audio> B"). Not the clips' own words (a fallback), a
+    nested table's, a script's, or this plugin's (its captions, on a rerun)."""
+    if not clips:
+        return []
+    mine = {id(clip) for clip in clips}
+    pieces: list[list[str]] = [[]]
+    pending: list[Element | Text | Raw] = cell.children[::-1]
+    while pending:
+        node = pending.pop()
+        if type(node) is Text:
+            pieces[-1].append(node.decoded)
+        elif not isinstance(node, Element):
+            continue
+        elif id(node) in mine:
+            pieces.append([])
+        elif (
+            node.name != "table"
+            and node.name not in RAW_TEXT_ELEMENTS
+            and not any(name.startswith("audiotable-") for name in node.classes())
+        ):
+            pending += node.children[::-1]
+    words = [_short(" ".join(" ".join(piece).split())) for piece in pieces]
+    if len(clips) == 1:
+        return [_short(" ".join(w for w in words if w))]
+    if not words[0] and words[-1]:
+        return words[1:]
+    return words[:-1]
+
+
+def _short(text: str) -> str | None:
+    """Text cut at a word to BESIDE_LENGTH, its separators trimmed."""
+    text = text.strip(_SEPARATORS)
+    if len(text) > BESIDE_LENGTH:
+        text = text[:BESIDE_LENGTH].rsplit(" ", 1)[0].rstrip(_SEPARATORS) + "\u2026"
+    return text or None
 
 
 def _clip_elements(cell: Element, table: Element) -> Iterator[Element]:
