@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .annotate.fairness import unfair_rows
+from .annotate.fairness import ColumnRoles, unfair_rows
 from .annotate.tables import annotate_table, page_jsonld
 from .blind.answer import trial_salt
 from .blind.results import Results
@@ -291,7 +291,9 @@ def _finish_table(
     ]
     clips = [clip for clip, _ in learnt]
     problems = [problem for _, found in learnt for problem in found]
-    unfair = unfair_rows(clips, settings.reference_columns)
+    unfair = unfair_rows(
+        clips, ColumnRoles(settings.reference_columns, settings.contender_columns)
+    )
     where = _table_name(table.found.element, number)
     problems += [
         Problem(page.source_path, None, ProblemKind.UNFAIR, f"{where}: {finding}")

@@ -49,18 +49,26 @@ class AudioTableSettings:
     #: with the ``audiotable_fairness_note`` metadata field.
     fairness_note: bool = False
     #: Columns that hold a reference or an input, not a contender: left out of
-    #: comparisons (fairness, blind trials). Matched with the column's label,
-    #: ignoring case.
+    #: comparisons (fairness). A column is one when its label is one of these or
+    #: begins with one, ignoring case and punctuation ("Target speaker", "Noisy
+    #: input", "Ground-truth").
     reference_columns: tuple[str, ...] = (
         "reference",
         "ground truth",
+        "gt",
         "input",
         "prompt",
         "mixture",
         "source",
         "target",
         "original",
+        "noisy",
+        "clean",
+        "unprocessed",
     )
+    #: Columns that are contenders whatever their labels begin with (a system
+    #: called "Source-Net"): matched with the whole label, ignoring case.
+    contender_columns: tuple[str, ...] = ()
     #: Keep clip metadata in ``CACHE_PATH`` between builds.
     cache: bool = True
     #: Describe every clip as a schema.org ``AudioObject`` in JSON-LD.
@@ -298,6 +306,7 @@ MOST_WORKERS = 256
 _CHECKS: dict[str, Callable[[object], object]] = {
     "caption_fields": lambda value: _words(value, CAPTION_FIELD_CHOICES),
     "reference_columns": _words,
+    "contender_columns": _words,
     "workers": _workers,
     "decode_budget": _seconds,
     "decode_memory": _memory,

@@ -474,6 +474,43 @@ def test_fairness_is_advice_the_author_decides_on(
     assert "A 10.00 s, B 10.04 s, C 12.00 s" in finding
 
 
+@pytest.mark.parametrize(
+    ("label", "reference"),
+    [
+        ("Reference", True),
+        ("Target Speaker", True),
+        ("target speaker", True),
+        ("Noisy", True),
+        ("Noisy input", True),
+        ("Clean (oracle)", True),
+        ("Ground-truth", True),
+        ("GT", True),
+        ("Mixture", True),
+        ("Source speaker", True),
+        ("Input: text prompt", True),
+        ("Ours", False),
+        ("Open-source baseline", False),  # only a label's first words say
+        ("Ours w/o reference", False),
+        ("Targeted TTS", False),  # a word, not a prefix of one
+        ("Source-Net", False),  # a system named so, and the author says so
+        ("", False),
+        (None, False),
+    ],
+)
+def test_reference_columns_are_found_by_what_their_labels_say(
+    label: str | None, reference: bool
+) -> None:
+    """Research tables set the input and the ground truth beside the systems:
+    those columns are no contenders, whatever the words around the role."""
+    from pelican_audiotable.annotate.fairness import ColumnRoles
+
+    settings = AudioTableSettings.from_mapping(
+        {"AUDIOTABLE_CONTENDER_COLUMNS": ["source-net"]}
+    )
+    roles = ColumnRoles(settings.reference_columns, settings.contender_columns)
+    assert roles.is_reference(label) is reference
+
+
 def test_a_missing_clip_says_so_in_its_card() -> None:
     table = '<table><tr><th>Verse</th><td><audio controls src="/clips/gone.mp3"></audio></td></tr></table>'
     once = run(table).html

@@ -11,6 +11,7 @@ facts in, findings out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -26,19 +27,41 @@ SILENCE_SPREAD = 0.3
 BANDWIDTH_SPREAD = 2000.0
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text.casefold())
+
+
+@dataclass(frozen=True)
+class ColumnRoles:
+    """Which columns hold a reference or an input, not a contender: those whose
+    label is one of ``references`` or begins with one ("Target speaker", "Noisy
+    input"), ignoring case and punctuation, unless ``contenders`` names them."""
+
+    references: Sequence[str] = ()
+    contenders: Sequence[str] = ()
+
+    def is_reference(self, label: str | None) -> bool:
+        words = _words(label or "")
+        if not words or any(_words(name) == words for name in self.contenders):
+            return False
+        return any(
+            (reference := _words(name)) and words[: len(reference)] == reference
+            for name in self.references
+        )
+
+
 def rows_compared(
-    clips: Sequence[ClipInfo], references: Sequence[str] = ()
+    clips: Sequence[ClipInfo], roles: ColumnRoles = ColumnRoles()
 ) -> dict[int | str | None, list[int]]:
     """The clips compared with each other, by the table row they sit in (rows
     with the same label, or none, are rows all the same): a labelled row's, and
     a row without a label whose clips its columns name (a table of one row,
     "Actual" | "AI"). Positions in ``clips``; rows of one clip are no comparison,
-    and clips of a column labelled one of ``references`` (a reference, an input)
-    are no contenders."""
+    and clips of a column ``roles`` calls a reference (or an input) are no
+    contenders."""
     rows: dict[int | str | None, list[int]] = {}
-    skipped = {name.casefold() for name in references}
     for index, clip in enumerate(clips):
-        if (clip.column_label or "").casefold() in skipped:
+        if roles.is_reference(clip.column_label):
             continue
         if clip.row_label or clip.column_label:
             key = clip.row if clip.row is not None else clip.row_label
@@ -74,26 +97,28 @@ class Finding:
     detail: str
 
 
-def unfair_rows(clips: Sequence[ClipInfo], references: Sequence[str] = ()) -> list[str]:
+def unfair_rows(
+    clips: Sequence[ClipInfo], roles: ColumnRoles = ColumnRoles()
+) -> list[str]:
     """One sentence per unfair comparison, naming the row and the clips."""
     return [
         f"{row}: {finding.detail}" if row else finding.detail
-        for row, finding in _row_findings(clips, references)
+        for row, finding in _row_findings(clips, roles)
     ]
 
 
 def unfair_in_general(
-    clips: Sequence[ClipInfo], references: Sequence[str] = ()
+    clips: Sequence[ClipInfo], roles: ColumnRoles = ColumnRoles()
 ) -> list[str]:
     """What makes the table's comparisons unfair, naming no take, once each."""
-    findings = _row_findings(clips, references)
+    findings = _row_findings(clips, roles)
     return list(dict.fromkeys(finding.general for _, finding in findings))
 
 
 def _row_findings(
-    clips: Sequence[ClipInfo], references: Sequence[str]
+    clips: Sequence[ClipInfo], roles: ColumnRoles
 ) -> Iterator[tuple[str | None, Finding]]:
-    for members in rows_compared(clips, references).values():
+    for members in rows_compared(clips, roles).values():
         compared = [clips[i] for i in members if clips[i].metadata is not None]
         if len(compared) >= 2:
             for finding in _findings(compared):

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..annotate.fairness import unfair_in_general
+from ..annotate.fairness import ColumnRoles, unfair_in_general
 from ..annotate.render import (
     FAIRNESS_CLASS,
     MIME_TYPES,
@@ -162,7 +162,7 @@ def blind_table(
     unfair = (
         unfair_in_general(
             [replace(clip.info, metadata=clip.copy.metadata) for clip in clips],
-            settings.reference_columns,
+            ColumnRoles(settings.reference_columns, settings.contender_columns),
         )
         if settings.fairness_note
         else []
