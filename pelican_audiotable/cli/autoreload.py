@@ -9,6 +9,7 @@ a build that fails says why and the server goes on serving the last good site.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -62,20 +63,42 @@ def _files(path: Path, skipped: set[str]) -> Iterator[str]:
             yield os.path.join(folder, name)
 
 
+#: A line of Pelican's log that warns: its level and message (its time before,
+#: its source file after, as Pelican's handler lays them out).
+_WARNING = re.compile(
+    r"^(?:\[[\d:]+\])?\s*(WARNING|ERROR|CRITICAL)\s+(.*?)(?:\s+\S+\.py:\d+)?\s*$"
+)
+
+
+def warnings_in(log: str) -> list[str]:
+    """The warnings and errors of a build's log, once each."""
+    found = (_WARNING.match(line) for line in log.splitlines())
+    return list(dict.fromkeys(f"{m[1]}: {m[2]}" for m in found if m))
+
+
 def build(settings_file: Path) -> bool:
-    """Build the site once; say how it went."""
+    """Build the site once; say how it went, and what it warned of (a preview
+    that only said "built" would hide a missing clip until the page is read)."""
     started = time.monotonic()
     run = subprocess.run(
         [sys.executable, "-m", "pelican", "-s", str(settings_file)],
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, "COLUMNS": "10000"},  # one line a message
     )
+    said = warnings_in(run.stdout + run.stderr)
     if run.returncode:
         print(run.stdout + run.stderr, file=sys.stderr)
         print("preview: the build failed; serving the last good site", file=sys.stderr)
         return False
-    print(f"preview: built in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    for line in said:
+        print(f"preview: {line}", file=sys.stderr)
+    verdict = (
+        f"{len(said)} warning{'s' if len(said) > 1 else ''}" if said else "all well"
+    )
+    took = time.monotonic() - started
+    print(f"preview: built in {took:.1f} s, {verdict}", file=sys.stderr)
     return True
 
 

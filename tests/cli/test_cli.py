@@ -270,6 +270,41 @@ def test_serve_autoreload_builds_again_when_content_changes(
         server.wait(10)
 
 
+def test_each_preview_build_says_its_warnings_once_or_that_all_is_well(
+    tmp_path: Path, clips, capsys
+) -> None:
+    """A missing clip was hidden behind "preview: built in 2.6 s"."""
+    from pelican_audiotable.cli.autoreload import build
+
+    content = tmp_path / "content"
+    (content / "clips").mkdir(parents=True)
+    long = "b-" + "with-a-name-long-enough-to-wrap-" * 3 + "b.mp3"
+    (content / "post.md").write_text(
+        "Title: Post\nDate: 2025-01-01\n\n| A | B |\n|--|--|\n"
+        f"| [a](/clips/a.mp3) | [b](/clips/{long}) |\n"
+    )
+    (tmp_path / "pelicanconf.py").write_text(
+        'PATH = "content"\nOUTPUT_PATH = "output"\nSTATIC_PATHS = ["clips"]\n'
+        'TIMEZONE = "UTC"\nPLUGINS = ["pelican_audiotable"]\nFEED_ALL_ATOM = None\n'
+        'CATEGORY_FEED_ATOM = None\nSITEURL = "https://example.org"\n'
+    )
+    assert build(tmp_path / "pelicanconf.py")
+    said = capsys.readouterr().err.splitlines()
+    missing = [line for line in said if "no published file" in line]
+    assert len(missing) == 2 and all(
+        line.startswith("preview: WARNING: ") for line in missing
+    )
+    assert any(f"/clips/{long}" in line for line in missing)  # whole, on one line
+    assert said[-1].startswith("preview: built in ") and said[-1].endswith(
+        ", 2 warnings"
+    )
+    for name in ("a.mp3", long):
+        shutil.copy(clips["cbr-128-stereo-44k.mp3"], content / "clips" / name)
+    assert build(tmp_path / "pelicanconf.py")
+    said = capsys.readouterr().err.splitlines()
+    assert len(said) == 1 and said[0].endswith(", all well")
+
+
 def test_check_reads_what_the_build_learnt(tmp_path: Path, clips, monkeypatch) -> None:
     """After a build, ``check`` learns nothing again: no clip read or decoded,
     no blind copy made (before, it did all of it anew: 21 s on the demo where a
