@@ -85,8 +85,10 @@ class ClipStore:
                 self._stamps = {
                     name: (Stamp(*entry[:4]), entry[4])
                     for name, entry in (kept or {}).items()
-                    if _stamp_entry(entry)  # one damaged by hand: hashed again
+                    if _stamp_entry(entry)
                 }
+            for name in (kept or {}).keys() - self._stamps.keys():
+                jsonfile.dropped("clip store's stamps", name)  # hashed again
         return self._stamps
 
     def known_key(self, path: Path | str) -> str | None:
@@ -135,7 +137,8 @@ class ClipStore:
             try:
                 found = _facts_from_json(raw)
             except (KeyError, TypeError, ValueError):
-                return None  # damaged by hand: learnt again
+                jsonfile.dropped("clip store", key)  # learnt again
+                return None
             analysis = found.analysis
             if (
                 isinstance(analysis, ClipAnalysis)
@@ -254,7 +257,8 @@ class ClipStore:
                 if not self.has_file(f"{COPIES}/{made.name}"):
                     return None
         except (KeyError, TypeError, ValueError):
-            return None  # damaged by hand: made again
+            jsonfile.dropped("blind copies' store", recipe_key)  # made again
+            return None
         self._used_matched.add(recipe_key)
         return made
 

@@ -52,6 +52,14 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def dropped(what: str, entry: str) -> None:
+    """A damaged entry of a store (by hand, a bad disk, another tool) is dropped,
+    and said so: what it held is learnt or made again, never trusted."""
+    logger.info(
+        "the %s had a damaged entry (%s); dropped, made again", what, entry[:60]
+    )
+
+
 def save(file: Path, stamp: str, payload: dict[str, Any]) -> bool:
     text = json.dumps({"version": stamp, "payload": payload}, separators=(",", ":"))
     return write_atomically(file, text)

@@ -166,12 +166,13 @@ class PageStore:
         if self._entries is None:
             index = self.folder / "pages.json" if self.folder else None
             kept = jsonfile.load(index, self._stamp(), "page store") or {}
-            try:
-                with jsonfile.collector_paused():
-                    entries = {k: KeptPage.from_json(v) for k, v in kept.items()}
-                self._entries = entries
-            except (KeyError, TypeError, ValueError):
-                self._entries = {}  # damaged by hand: rebuilt
+            self._entries = {}
+            with jsonfile.collector_paused():
+                for key, value in kept.items():
+                    try:
+                        self._entries[key] = KeptPage.from_json(value)
+                    except (KeyError, TypeError, ValueError, AttributeError):
+                        jsonfile.dropped("page store", key)  # built again
         return self._entries
 
     def _stamp(self) -> str:

@@ -328,6 +328,47 @@ def test_a_damaged_stamp_is_hashed_again_never_a_crash(
     assert signals.last_build().clips_hashed == 3
 
 
+def test_a_damaged_entry_is_dropped_with_a_note(tmp_path: Path, clips, caplog) -> None:
+    """Each store's damaged entry is said (a note, not a warning: the build
+    heals it), and only that entry is dropped: the page store's others serve."""
+    import logging
+
+    files = site_of_three(clips)
+    files["blind.md"] = (
+        "Title: Blind\nSlug: blind\nAudiotable_blind: yes\n\n"
+        "| Human | AI |\n|--|--|\n| [a](/clips/a.mp3) | [b](/clips/b.mp3) |\n"
+    )
+    reference = html_of(build_site(tmp_path, files))
+    folder = tmp_path / "cache" / "audiotable"
+
+    def damage(name: str, entries: int | None = None) -> None:
+        kept = json.loads((folder / name).read_text())
+        for key in sorted(kept["payload"])[:entries]:
+            kept["payload"][key] = "x"
+        (folder / name).write_text(json.dumps(kept))
+
+    for name in ("stamps.json", "clips.json", "copies.json", "pages.json"):
+        damage(name)
+    caplog.set_level(logging.INFO)
+    assert html_of(build_site(tmp_path, {})) == reference
+    notes = [
+        r.getMessage() for r in caplog.records if "damaged entry" in r.getMessage()
+    ]
+    for store in (
+        "clip store's stamps",
+        "clip store",
+        "blind copies' store",
+        "page store",
+    ):
+        assert any(
+            f"audiotable: the {store} had a damaged entry" in note for note in notes
+        ), (store, notes)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    damage("pages.json", 1)  # one page's entry: the others still serve
+    assert html_of(build_site(tmp_path, {})) == reference
+    assert signals.last_build().pages_served == 3  # of four: one page built again
+
+
 #: What a hand, a bad disk or another tool could leave in a store's field.
 DAMAGES = ("x", [])
 
