@@ -307,4 +307,4 @@ def publish_files(names: Iterable[str], clips: ClipStore, folder: Path) -> None:
         made, published = clips.published / name, folder / name
         if published.exists() and published.stat().st_size == made.stat().st_size:
             continue  # named by its digest: the same size is the same file
-        write_whole(published, made)
+        write_whole(published, made, clips.scratch)

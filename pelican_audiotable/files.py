@@ -9,6 +9,7 @@ descriptor itself, so no swap between a check and the open can slip one through.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import stat
@@ -114,13 +115,19 @@ def stamp_and_key(path: str) -> tuple[Stamp, str] | None:
         return None
 
 
-def write_whole(target: Path, data: bytes | str | Path) -> None:
+def write_whole(
+    target: Path, data: bytes | str | Path, scratch: Path | None = None
+) -> None:
     """``target`` written whole or not at all: ``data`` (bytes, text, or the file
     at a path, copied) goes under a temporary name first, then takes the name,
     so that a build killed midway leaves the old file or the new one, never a
-    part of one under the name pages use. Raises ``OSError``."""
+    part of one under the name pages use. The temporary is in ``scratch`` when
+    given (outside the published site: a kill leaves no part there either),
+    else beside ``target``. Raises ``OSError``."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    folder = target.parent if scratch is None else scratch
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".{target.name}.{os.getpid()}.partial"
     try:
         if isinstance(data, Path):
             shutil.copyfile(data, partial)
@@ -128,10 +135,14 @@ def write_whole(target: Path, data: bytes | str | Path) -> None:
             partial.write_text(data, encoding="utf-8")
         else:
             partial.write_bytes(data)
-        os.replace(partial, target)
-    except BaseException:  # a full disk, an interrupt: no part left behind
+        try:
+            os.replace(partial, target)
+        except OSError as error:
+            if error.errno != errno.EXDEV:
+                raise
+            write_whole(target, partial)  # another file system: by its side
+    finally:  # a full disk, an interrupt: no part left behind
         partial.unlink(missing_ok=True)
-        raise
 
 
 class FolderLock:

@@ -32,15 +32,15 @@ _BLIND_TABLE = re.compile(
 _HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
 
 
-def publish_assets(settings: dict[str, Any]) -> None:
+def publish_assets(settings: dict[str, Any], scratch: Path | None = None) -> None:
     """The CSS and the script's modules into the output's theme folder, where
-    pages link them (each under a temporary name first: a build killed midway
-    leaves no half file)."""
+    pages link them (each under a temporary name first, in ``scratch`` when
+    given: a build killed midway leaves no half file)."""
     target = Path(settings["OUTPUT_PATH"]) / settings.get("THEME_STATIC_DIR", "theme")
     for source in asset_files():
         published = target / source.relative_to(ASSETS_FOLDER)
         if not published.exists() or published.read_bytes() != source.read_bytes():
-            write_whole(published, source)
+            write_whole(published, source, scratch)
 
 
 def asset_files() -> list[Path]:

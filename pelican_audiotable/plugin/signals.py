@@ -198,7 +198,8 @@ def on_finalized(pelican: Any) -> None:
 
 def _publish(pelican: Any) -> None:
     if _build.link_assets and _build.annotated.has_tables:
-        publish_assets(pelican.settings)
+        scratch = _build._stores.clips.scratch if _build._stores else None
+        publish_assets(pelican.settings, scratch)
     if not _build.annotated.published or _build._stores is None:
         return
     if not _build.settings.decodes:

@@ -17,6 +17,7 @@ spectrograms in ``spectra/``); pruned of what no page used.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -68,6 +69,7 @@ class ClipStore:
     _temporary: tempfile.TemporaryDirectory[str] | None = None
     #: Published files found true to their names in this build (hashed once).
     _verified: set[str] = field(default_factory=set)
+    _scratch: Path | None = None
 
     def _file(self, name: str) -> Path | None:
         return self.folder / name if self.folder else None
@@ -191,6 +193,19 @@ class ClipStore:
         if self._temporary is None:  # removed with the store
             self._temporary = tempfile.TemporaryDirectory(prefix="audiotable-")
         return Path(self._temporary.name)
+
+    @property
+    def scratch(self) -> Path:
+        """Where files are written before they take their names in the site's
+        output: outside it, so a build killed midway leaves no part there. What a
+        killed build left here is removed when the next one first asks (one
+        build at a time holds the store)."""
+        if self._scratch is None:
+            self._scratch = self.published.parent / "scratch"
+            if self.folder is None:
+                self._scratch = self.published / ".scratch"
+            shutil.rmtree(self._scratch, ignore_errors=True)
+        return self._scratch
 
     def has_file(self, name: str) -> bool:
         """Whether ``name`` (``blind/…``, ``spectra/…``) is kept, its bytes true

@@ -285,6 +285,63 @@ def test_a_summary_is_cut_once_and_never_served_stale(
     assert "…" in index
 
 
+#: A build run by ``pelican content`` that is killed (SIGKILL: no handler runs)
+#: while it copies the first file of the clip store into the output, half-written.
+KILLED_MIDWAY = """
+import os, shutil, signal, sys
+copy = shutil.copyfile
+def dying(source, target, *args, **kwargs):
+    if "/audiotable/published/" in str(source):
+        with open(target, "wb") as half:
+            half.write(open(source, "rb").read()[:1000])
+        os.kill(os.getpid(), signal.SIGKILL)
+    return copy(source, target, *args, **kwargs)
+shutil.copyfile = dying
+from pelican import main
+sys.argv = ["pelican", "content", "-s", "pelicanconf.py"]
+main()
+"""
+
+
+def test_a_build_killed_while_it_publishes_leaves_no_part_in_the_site(
+    tmp_path: Path, clips
+) -> None:
+    """The part a killed build was writing is in the cache's scratch folder, not
+    in the output; the next build removes it and publishes whole files."""
+    files = site_of_three(clips)
+    files["blind.md"] = (
+        "Title: Blind\nSlug: blind\nAudiotable_blind: yes\n\n"
+        "| Human | AI |\n|--|--|\n| [a](/clips/a.mp3) | [b](/clips/b.mp3) |\n"
+    )
+    build_site(tmp_path, files)  # the site as it was, and its settings
+    output = tmp_path / "output"
+    shutil.rmtree(output / "audiotable")  # its copies to be published again
+    settings = site_settings(tmp_path)
+    (tmp_path / "pelicanconf.py").write_text(
+        "".join(f"{key} = {value!r}\n" for key, value in settings.items())
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_MIDWAY], cwd=tmp_path, capture_output=True
+    )
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    scratch = tmp_path / "cache" / "audiotable" / "scratch"
+    assert [p.name.endswith(".partial") for p in scratch.iterdir()] == [True]
+    left = [p for p in output.rglob("*") if p.name.endswith(".partial")]
+    assert left == []
+    assert not (output / "audiotable").exists() or not any(
+        p.is_file() and p.stat().st_size == 1000
+        for p in (output / "audiotable").rglob("*")
+    )
+    rebuilt = build_site(tmp_path, {})
+    assert not scratch.exists() or list(scratch.iterdir()) == []
+    store = tmp_path / "cache" / "audiotable" / "published"
+    published = [p for p in (rebuilt / "audiotable").rglob("*") if p.is_file()]
+    assert published
+    for file in published:  # whole: each as the store holds it
+        made = store / file.relative_to(rebuilt / "audiotable")
+        assert file.read_bytes() == made.read_bytes()
+
+
 def test_a_file_written_whole_leaves_no_part_when_the_disk_is_full(
     tmp_path: Path, monkeypatch
 ) -> None:
