@@ -161,7 +161,9 @@ export function gainOf(audio) {
   const source = context.createMediaElementSource(audio);
   source.connect(gain).connect(context.destination);
   const probe = context.createAnalyser();
-  probe.fftSize = 8192; // 0.17-0.19 s: how long ago a sound arrived, too
+  // The most an analyser keeps (0.68-0.74 s): how long ago a sound arrived is
+  // read from it, and a busy page may look only every few tenths of a second.
+  probe.fftSize = 32768;
   source.connect(probe);
   probes.set(audio, probe);
   gains.set(audio, gain);
@@ -607,25 +609,42 @@ function sounds(audio) {
   return !samples || samples.subarray(-256).some((x) => Math.abs(x) > FLOOR);
 }
 
+/** What the last probe looked at heard: one buffer, read afresh each look. */
+let heard = new Float32Array(0);
+
 /** @param {HTMLMediaElement} audio */
 function heardLately(audio) {
   const probe = probes.get(audio);
   if (!probe) return null;
-  const samples = new Float32Array(probe.fftSize);
+  if (heard.length !== probe.fftSize) heard = new Float32Array(probe.fftSize);
+  const samples = heard;
   probe.getFloatTimeDomainData(samples);
   return samples;
 }
 
+/** Samples in a row below FLOOR that are a silence (a wave crossing zero can
+ * give one or two). */
+const QUIET_RUN = 32;
+
 /**
- * Seconds since the element's sound first reached the graph within the
- * analyser's window; null when it has not, or is not listened to.
+ * Seconds since the element's sound reached the graph: since the last silence
+ * in the analyser's window (not its first sound: the window may still hold the
+ * sound from before a jump); the whole window when it sounds all along; null
+ * when it does not sound, or is not listened to.
  * @param {HTMLMediaElement} audio
  */
 function arrivedAgo(audio) {
   const samples = heardLately(audio);
   if (!samples || !context) return null;
-  const first = samples.findIndex((x) => Math.abs(x) > FLOOR);
-  return first < 0 ? null : (samples.length - first) / context.sampleRate;
+  let quiet = 0;
+  for (let i = samples.length - 1; i >= 0; i--) {
+    if (Math.abs(samples[i]) > FLOOR) quiet = 0;
+    else if (++quiet === QUIET_RUN) {
+      const sound = i + QUIET_RUN; // its first sample after the silence
+      return sound >= samples.length ? null : (samples.length - sound) / context.sampleRate;
+    }
+  }
+  return samples.length / context.sampleRate;
 }
 
 /** Once the graph runs, the clips started before it start again from where
