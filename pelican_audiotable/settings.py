@@ -23,6 +23,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "blind_copies": ("matched", "untagged"),
     "study": ("", "sealed", "revealed"),
     "palette": ("theme", "os"),
+    "dense": ("auto", "always", "never"),
 }
 
 logger = get_logger(__name__)
@@ -69,6 +70,11 @@ class AudioTableSettings:
     #: Columns that are contenders whatever their labels begin with (a system
     #: called "Source-Net"): matched with the whole label, ignoring case.
     contender_columns: tuple[str, ...] = ()
+    #: Compact cells (a shorter waveform, a smaller caption) and the facts shared
+    #: by a whole table or column said once under it: ``"auto"`` for a table of
+    #: 4 clip columns or more, or of 8 rows of clips or more; ``"always"``;
+    #: ``"never"``.
+    dense: str = "auto"
     #: Keep clip metadata in ``CACHE_PATH`` between builds.
     cache: bool = True
     #: Describe every clip as a schema.org ``AudioObject`` in JSON-LD.

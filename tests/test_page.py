@@ -511,6 +511,69 @@ def test_reference_columns_are_found_by_what_their_labels_say(
     assert roles.is_reference(label) is reference
 
 
+def test_a_dense_grid_says_what_its_clips_share_once_under_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A research grid (4 clip columns, or 8 rows) has compact cards; the
+    technical line every clip shares is said once in its footer, or a column's
+    under it, and the cards say only what differs."""
+    site, read_both = with_a_48_khz_clip(monkeypatch)
+    verse, wide = audio("/clips/verse.mp3"), audio("/clips/wide.mp3")
+    head = "<tr><th></th><th>A</th><th>B</th><th>C</th><th>D</th><th>Notes</th></tr>"
+
+    def grid(*cells: str) -> str:
+        rows = "".join(
+            f"<tr><td>Row {i}</td>{''.join(f'<td>{c}</td>' for c in cells)}"
+            "<td>a note</td></tr>"
+            for i in range(2)
+        )
+        return f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>"
+
+    def footer_and_cards(html: str, **settings: object) -> tuple[list[str], int]:
+        page = process_page(html, PAGE, site, read_both, AudioTableSettings(**settings))
+        soup = soup_of(page.html)
+        notes = [tr.get_text() for tr in soup.select("tfoot tr.audiotable-shared")]
+        assert (
+            process_page(
+                page.html, PAGE, site, read_both, AudioTableSettings(**settings)
+            ).html
+            == page.html
+        )
+        return notes, len(soup.select(".audiotable-caption .audiotable-tech"))
+
+    same = grid(verse, verse, verse, verse)
+    notes, techs = footer_and_cards(same)
+    assert notes == ["Every clip: MP3 · 128 kbps · 44.1 kHz stereo"] and techs == 0
+    assert (
+        "audiotable-dense"
+        in soup_of(
+            process_page(same, PAGE, site, read_both, AudioTableSettings()).html
+        ).table["class"]
+    )
+    notes, techs = footer_and_cards(grid(verse, wide, verse, verse))
+    assert notes == [
+        "Every clip of A, C, D: MP3 · 128 kbps · 44.1 kHz stereo; "
+        "B: MP3 · 128 kbps · 48 kHz stereo"
+    ]
+    assert techs == 0
+    mixed = grid(
+        verse, f"{verse}{wide}", verse, verse
+    )  # B's clips differ: said in B's cards
+    notes, techs = footer_and_cards(mixed)
+    assert notes == ["Every clip of A, C, D: MP3 · 128 kbps · 44.1 kHz stereo"]
+    assert techs == 4
+    assert footer_and_cards(same, dense="never") == ([], 8)
+    two = (
+        "<table><tr><th>A</th><th>B</th></tr>"
+        f"<tr><td>{verse}</td><td>{verse}</td></tr></table>"
+    )
+    assert footer_and_cards(two) == ([], 2)  # not dense: each card says it
+    assert footer_and_cards(two, dense="always") == (
+        ["Every clip: MP3 · 128 kbps · 44.1 kHz stereo"],
+        0,
+    )
+
+
 def test_a_missing_clip_says_so_in_its_card() -> None:
     table = '<table><tr><th>Verse</th><td><audio controls src="/clips/gone.mp3"></audio></td></tr></table>'
     once = run(table).html

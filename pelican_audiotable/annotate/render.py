@@ -20,10 +20,14 @@ PALETTE_CLASS = "audiotable-palette-os"
 CAPTION_CLASS = "audiotable-caption"
 FAIRNESS_CLASS = "audiotable-fairness"
 WIDE_CLASS = "audiotable-wide"
+DENSE_CLASS = "audiotable-dense"
+SHARED_CLASS = "audiotable-shared"
 
 #: From this many clip columns on, a table is its own horizontal scroll box: five
 #: players of 120 px seek bars do not fit a 760 px text column side by side.
 WIDE_COLUMNS = 4
+#: A table of this many rows of clips or more is dense too: compact cells.
+DENSE_ROWS = 8
 
 
 def iso_duration(seconds: float) -> str:

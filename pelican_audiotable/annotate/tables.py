@@ -16,9 +16,12 @@ from ..model import SPECTRA, AudioTableInfo, ClipInfo
 from ..settings import AudioTableSettings
 from .render import (
     CAPTION_CLASS,
+    DENSE_CLASS,
+    DENSE_ROWS,
     FAIRNESS_CLASS,
     MIME_TYPES,
     PALETTE_CLASS,
+    SHARED_CLASS,
     TABLE_CLASS,
     WAVEFORM_CLASS,
     WIDE_CLASS,
@@ -30,6 +33,7 @@ from .render import (
     jsonld_text,
     palette_classes,
     table_id,
+    tech_line,
     waveform_svg,
 )
 
@@ -79,15 +83,54 @@ def annotate_table(
     ``taken`` holds the players' names given so far on the page, where this is
     table ``number``; ``published`` is where the page finds the build's files."""
     names = player_names(table.clips, set() if taken is None else taken, number)
-    for found, info, name in zip(table.clips, clips, names, strict=True):
-        _annotate_clip(found, info, settings, name, published)
-    summary = AudioTableInfo(tuple(clips))
     wide = clip_columns(table.clips) >= WIDE_COLUMNS
-    _annotate_table_element(table.element, summary, settings, wide)
+    dense = is_dense(table.clips, settings.dense)
+    told = (
+        shared_facts(table.clips, clips)
+        if dense and "tech" in settings.caption_fields
+        else {}
+    )
+    for found, info, name in zip(table.clips, clips, names, strict=True):
+        said_once = found.column_label in told or None in told
+        _annotate_clip(found, info, settings, name, published, said_once)
+    summary = AudioTableInfo(tuple(clips))
+    _annotate_table_element(table.element, summary, settings, wide, dense)
     if not table.element.get("id"):  # what a link to a moment names it by
         table.element.set("id", table_id(number))
-    _note_unfairness(table.element, unfair)
+    _add_notes(table.element, unfair, told)
     return summary
+
+
+def is_dense(clips: Sequence[FoundClip], asked: str) -> bool:
+    """Whether a table's cells are compact: asked, or a table of many clip
+    columns or rows (a research page's grid), unless asked not to be."""
+    if asked != "auto":
+        return asked == "always"
+    rows = len({clip.row for clip in clips})
+    return clip_columns(clips) >= WIDE_COLUMNS or rows >= DENSE_ROWS
+
+
+def shared_facts(
+    found: Sequence[FoundClip], clips: Sequence[ClipInfo]
+) -> dict[str | None, str]:
+    """The technical line said once for the whole table (under None) when every
+    clip's is the same; else for each labelled column whose clips all share one.
+    A line said once is not said in the cards it covers."""
+    lines: dict[str | None, list[str | None]] = {}
+    for where, clip in zip(found, clips, strict=True):
+        line = tech_line(clip.metadata) if clip.metadata else None
+        lines.setdefault(where.column_label, []).append(line)
+    every = [line for column in lines.values() for line in column]
+    if len(every) >= 2 and every[0] is not None and len(set(every)) == 1:
+        return {None: every[0]}
+    return {
+        column: column_lines[0]
+        for column, column_lines in lines.items()
+        if column is not None
+        and len(column_lines) >= 2
+        and column_lines[0] is not None
+        and len(set(column_lines)) == 1
+    }
 
 
 def clip_columns(clips: Sequence[FoundClip]) -> int:
@@ -138,7 +181,9 @@ def _annotate_clip(
     settings: AudioTableSettings,
     name: str,
     published: str,
+    said_once: bool = False,
 ) -> None:
+    """``said_once``: its technical line is said under the table, not in its card."""
     audio = _player_for(found, settings.preload) if info.metadata else found.element
     if audio.name == "audio":
         audio.remove(*OWNED_AUDIO_ATTRIBUTES)
@@ -174,9 +219,8 @@ def _annotate_clip(
     label = _link_text(audio)
     if label and label.casefold() in _said(found):
         label = None  # the table says it already, in the row or column
-    audio.insert_after(
-        Raw(waveform + caption_html(meta, label, settings.caption_fields))
-    )
+    fields = [f for f in settings.caption_fields if not (said_once and f == "tech")]
+    audio.insert_after(Raw(waveform + caption_html(meta, label, fields)))
 
 
 def _said(found: FoundClip) -> set[str]:
@@ -244,13 +288,19 @@ def _drop_ours_after(audio: Element) -> None:
 
 
 def _annotate_table_element(
-    table: Element, summary: AudioTableInfo, settings: AudioTableSettings, wide: bool
+    table: Element,
+    summary: AudioTableInfo,
+    settings: AudioTableSettings,
+    wide: bool,
+    dense: bool,
 ) -> None:
-    classes = [c for c in table.classes() if c not in (PALETTE_CLASS, WIDE_CLASS)]
+    ours = (PALETTE_CLASS, WIDE_CLASS, DENSE_CLASS)
+    classes = [c for c in table.classes() if c not in ours]
     wanted = [
         TABLE_CLASS,
         *palette_classes(settings.palette),
         *([WIDE_CLASS] if wide else []),
+        *([DENSE_CLASS] if dense else []),
     ]
     table.set("class", " ".join([*classes, *(c for c in wanted if c not in classes)]))
     table.set("data-audiotable-clips", str(summary.count))
@@ -274,18 +324,33 @@ def _annotate_table_element(
             old.detach()
 
 
-def _note_unfairness(table: Element, unfair: Sequence[str]) -> None:
-    """What makes the table's comparisons unfair, in a footer row under it."""
+def _add_notes(
+    table: Element, unfair: Sequence[str], told: dict[str | None, str]
+) -> None:
+    """Said under the table, in its footer: what makes its comparisons unfair,
+    and the technical line its clips (or a column's) share."""
     for old in table.elements("tfoot"):
-        if FAIRNESS_CLASS in old.classes():
-            old.detach()
-    if not unfair:
+        if {FAIRNESS_CLASS, SHARED_CLASS} & set(old.classes()):
+            old.detach()  # ours, from an earlier run
+    notes: list[tuple[str, str]] = []
+    if unfair:
+        notes.append((FAIRNESS_CLASS, fairness_text(unfair)))
+    if None in told:
+        notes.append((SHARED_CLASS, f"Every clip: {told[None]}"))
+    elif told:
+        sharing: dict[str, list[str]] = {}  # the columns that share each line
+        for column, line in told.items():
+            sharing.setdefault(line, []).append(str(column))
+        said = "; ".join(f"{', '.join(c)}: {line}" for line, c in sharing.items())
+        notes.append((SHARED_CLASS, f"Every clip of {said}"))
+    if not notes:
         return
-    footer = Element.new("tfoot", {"class": FAIRNESS_CLASS})
-    row = Element.new("tr")
-    columns = str(column_count(table))  # not more: each column adds its spacing
-    row.append(Element.new("td", {"colspan": columns}, fairness_text(unfair)))
-    footer.append(row)
+    footer = Element.new("tfoot", {"class": " ".join(kind for kind, _ in notes)})
+    span = str(column_count(table))  # not more: each column adds its spacing
+    for kind, text in notes:
+        row = Element.new("tr", {"class": kind})
+        row.append(Element.new("td", {"colspan": span}, text))
+        footer.append(row)
     table.append(footer)
 
 

@@ -168,7 +168,8 @@ def blind_table(
         else []
     )
     footer = (
-        f'<tfoot class="{FAIRNESS_CLASS}"><tr><td colspan="{widest + 1}">'
+        f'<tfoot class="{FAIRNESS_CLASS}"><tr class="{FAIRNESS_CLASS}">'
+        f'<td colspan="{widest + 1}">'
         f"{escape_text(fairness_text(unfair))}</td></tr></tfoot>"
         if unfair
         else ""

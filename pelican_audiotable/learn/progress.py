@@ -76,10 +76,13 @@ _SPINNER_TEXT: list[Any] = []  # the spinner's own text, to give back
 
 
 def _spinner() -> Any:
-    """The spinner ``pelican content`` shows while it builds, if one is live."""
+    """The spinner ``pelican content`` shows while it builds, if one is live and
+    shown (into a log, rich keeps one that prints nothing)."""
     try:
         from pelican.log import console
     except ImportError:
+        return None
+    if not console.is_terminal:
         return None
     stack = getattr(console, "_live_stack", None) or []
     live = stack[-1] if stack else None

@@ -193,6 +193,8 @@ def on_finalized(pelican: Any) -> None:
     try:
         _publish(pelican)
     finally:
+        if _build._stores is not None:
+            _build._stores.clips.clear_scratch()
         _build.release()
 
 

@@ -207,6 +207,12 @@ class ClipStore:
             shutil.rmtree(self._scratch, ignore_errors=True)
         return self._scratch
 
+    def clear_scratch(self) -> None:
+        """The scratch folder gone once the build has published (empty by then)."""
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
     def has_file(self, name: str) -> bool:
         """Whether ``name`` (``blind/…``, ``spectra/…``) is kept, its bytes true
         to its name (each is named by a digest of them): a file cut or changed

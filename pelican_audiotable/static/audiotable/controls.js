@@ -29,6 +29,7 @@ export function enhanceTable(table) {
   table.addEventListener("play", offer, { capture: true, once: true });
   table.addEventListener("audiotable:looped", offer, { once: true });
   table.classList.add("audiotable-enhanced");
+  if (table.classList.contains("audiotable-wide")) markOverflow(table);
   if (!table.hasAttribute("tabindex")) table.tabIndex = 0;
   // A short name (its caption's, else "Audio comparison"); the keys are its
   // description, said after the name, not instead of it.
@@ -84,6 +85,22 @@ export function enhanceTable(table) {
       event.preventDefault();
     }
   });
+}
+
+/**
+ * A wide table that scrolls sideways marks the sides where more columns are
+ * (the stylesheet fades that edge): on load, on a scroll, on a resize.
+ * @param {HTMLTableElement} table
+ */
+function markOverflow(table) {
+  const mark = () => {
+    const hidden = table.scrollWidth - table.clientWidth;
+    table.classList.toggle("audiotable-more-before", table.scrollLeft > 1);
+    table.classList.toggle("audiotable-more-after", hidden - table.scrollLeft > 1);
+  };
+  table.addEventListener("scroll", mark, { passive: true });
+  if ("ResizeObserver" in window) new ResizeObserver(mark).observe(table);
+  mark();
 }
 
 /** Tables given their keys' description so far. */

@@ -73,6 +73,8 @@ const FLOOR = 1e-4;
 /** Seconds after a jump before what reaches the graph is from after it: an
  * engine's queue may still hold a moment from before (heard at gain 0). */
 const SETTLE = 0.05;
+/** @type {WeakMap<HTMLMediaElement, number>} when each clip was last started (context time) */
+const begun = new WeakMap();
 /** @type {WeakMap<HTMLMediaElement, number>} when each clip last jumped (context time) */
 const jumped = new WeakMap();
 /** @type {WeakMap<HTMLMediaElement, number>} where a clip was sent (a start, a seek) */
@@ -351,6 +353,7 @@ export function start(audio) {
       raised.delete(audio);
     }
   }
+  if (context) begun.set(audio, context.currentTime);
   const previous = lastStarted;
   const loop = loopOf(audio);
   let position = cued.get(audio) ?? heardTime(audio);
@@ -622,29 +625,23 @@ function heardLately(audio) {
   return samples;
 }
 
-/** Samples in a row below FLOOR that are a silence (a wave crossing zero can
- * give one or two). */
-const QUIET_RUN = 32;
-
 /**
- * Seconds since the element's sound reached the graph: since the last silence
- * in the analyser's window (not its first sound: the window may still hold the
- * sound from before a jump); the whole window when it sounds all along; null
- * when it does not sound, or is not listened to.
+ * Seconds since the element's sound first reached the graph: its first sound in
+ * the analyser's window, but not before it was last started or jumped (the
+ * window may still hold its sound from before); the whole window when it sounds all along;
+ * null when it has not sounded, or is not listened to. (Not since its last
+ * silence: WebKit's sound can drop out for a moment after it starts, and what
+ * follows is late by as long.)
  * @param {HTMLMediaElement} audio
  */
 function arrivedAgo(audio) {
   const samples = heardLately(audio);
   if (!samples || !context) return null;
-  let quiet = 0;
-  for (let i = samples.length - 1; i >= 0; i--) {
-    if (Math.abs(samples[i]) > FLOOR) quiet = 0;
-    else if (++quiet === QUIET_RUN) {
-      const sound = i + QUIET_RUN; // its first sample after the silence
-      return sound >= samples.length ? null : (samples.length - sound) / context.sampleRate;
-    }
-  }
-  return samples.length / context.sampleRate;
+  const first = samples.findIndex((x) => Math.abs(x) > FLOOR);
+  if (first < 0) return null;
+  const ago = (samples.length - first) / context.sampleRate;
+  const since = Math.max(jumped.get(audio) ?? -Infinity, begun.get(audio) ?? -Infinity);
+  return Math.min(ago, context.currentTime - since);
 }
 
 /** Once the graph runs, the clips started before it start again from where
