@@ -84,6 +84,7 @@ benchmark: system-packages $(STAMP)
 	$(PYTHON) benchmarks/bench_script_weight.py
 	$(PYTHON) benchmarks/bench_forging.py
 	$(PYTHON) benchmarks/bench_engines.py
+	$(PYTHON) benchmarks/bench_small_site.py
 	$(PYTHON) benchmarks/trace_page.py
 
 # The fuzzers, long (the test suite runs a short pass of each): CASES damaged
