@@ -4,6 +4,7 @@ refuses the file with a clear reason, never hours of nothing."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 from pathlib import Path
 
@@ -109,3 +110,82 @@ def test_flac_frames_without_their_marker_are_refused_with_the_reason(
     raw.write_bytes(clips["flac-44k.flac"].read_bytes()[start:])
     with pytest.raises(ClipError, match="without the fLaC marker"):
         read_metadata(raw)
+
+
+def _renumbered_by_sample(data: bytearray) -> bytes:
+    """A FLAC as the old variable-blocksize encoders wrote it: STREAMINFO's
+    smallest block below its largest, and every frame numbered by its first
+    sample with the blocking bit still 0 (the bit meant nothing then). Each frame
+    header is written anew, with its CRC-8 and the frame's CRC-16."""
+    from pelican_audiotable.learn.parsers import flac
+
+    start = flac.audio_start(io.BytesIO(bytes(data)))
+    assert start is not None
+    info = flac.parse_streaminfo(bytes(data[8:42]))
+    assert info is not None and info.min_block == info.max_block
+    frames, pos = [], start
+    while True:  # each frame's header, found where the one before ends
+        header = flac.parse_frame_header(bytes(data), pos, info)
+        assert (
+            header is not None and header.first_sample == len(frames) * info.max_block
+        )
+        following = flac.first_frame(bytes(data[pos + 2 :]), info)
+        end = pos + 2 + following.offset if following is not None else len(data)
+        frames.append((pos, end, header))
+        if following is None:
+            break
+        pos = end
+    out = bytearray(data[:start])
+    out[8:10] = (info.max_block // 4).to_bytes(2, "big")  # min block < max block
+    for pos, end, header in frames:
+        number = flac._utf8_number(bytes(data), pos + 4)
+        assert number is not None
+        sample = header.first_sample
+        coded = _utf8(sample)
+        head = (
+            bytes(data[pos : pos + 4])
+            + coded
+            + bytes(data[number[1] : _header_end(data, pos, number[1])])
+        )
+        head += bytes([flac._crc8(head)])
+        body = bytes(data[_header_end(data, pos, number[1]) + 1 : end - 2])
+        frame = head + body
+        out += frame + flac._crc16(frame).to_bytes(2, "big")
+    return bytes(out)
+
+
+def _header_end(data: bytearray, pos: int, after_number: int) -> int:
+    """Where a frame header's CRC-8 is: after its number, its optional block
+    size and rate fields."""
+    size_code, rate_code = data[pos + 2] >> 4, data[pos + 2] & 0x0F
+    at = after_number + {6: 1, 7: 2}.get(size_code, 0)
+    return at + {12: 1, 13: 2, 14: 2}.get(rate_code, 0)
+
+
+def _utf8(value: int) -> bytes:
+    """FLAC's UTF-8-like coding of a frame or sample number."""
+    if value < 0x80:
+        return bytes([value])
+    extra = next(
+        n for n, bits in enumerate((11, 16, 21, 26, 31, 36), 1) if value < 1 << bits
+    )
+    tail = [0x80 | (value >> (6 * i)) & 0x3F for i in reversed(range(extra))]
+    lead = ((0xFF << (7 - extra)) & 0xFF) | (value >> (6 * extra))
+    return bytes([lead, *tail])
+
+
+def test_an_old_variable_blocksize_flac_reads_as_long_as_it_plays(
+    clips, tmp_path: Path
+) -> None:
+    """Frames numbered by sample with the blocking bit 0, which a STREAMINFO
+    whose block sizes differ tells apart: a decoder plays 9.4 s; read as frame
+    numbers, the last frame said hours (a public file of this kind: 32 hours)."""
+    data = _flac(clips)
+    total = int.from_bytes(data[18:26], "big") & 0xFFFFFFFFF
+    data[18:26] = (int.from_bytes(data[18:26], "big") & ~0xFFFFFFFFF).to_bytes(8, "big")
+    old = tmp_path / "old.flac"  # its total unknown: the frames say the length
+    old.write_bytes(_renumbered_by_sample(data))
+    decoded = analyse(old).decoded
+    assert close(decoded, total / 44100)  # a decoder plays it all
+    meta = read_metadata(old)
+    assert close(meta.duration, decoded), meta.duration

@@ -166,8 +166,12 @@ def parse_frame_header(data: bytes, pos: int, info: StreamInfo) -> Frame | None:
     at += {12: 1, 13: 2, 14: 2}.get(rate_code, 0)
     if at >= len(data) or _crc8(data[pos:at]) != data[at]:
         return None
-    first = number if variable else number * info.max_block
-    return Frame(pos, first, block_size, fixed=not variable)
+    # Numbered by sample when the bit says so, or, as libFLAC reads the old
+    # variable-blocksize encoders (flake), whose frames left the bit at 0, when
+    # STREAMINFO's smallest block differs from its largest.
+    by_sample = variable or info.min_block != info.max_block
+    first = number if by_sample else number * info.max_block
+    return Frame(pos, first, block_size, fixed=not by_sample)
 
 
 def _fits(info: StreamInfo, rate_code: int, channel_code: int, depth_code: int) -> bool:
