@@ -178,57 +178,66 @@ export function gainOf(audio) {
  * @type {WeakMap<AudioParam, {ends: number, level: number, fade: AudioBufferSourceNode | null}>}
  */
 const scheduled = new WeakMap();
-/** @type {Map<string, AudioBuffer>} each fade's shape, by its two levels */
+/** @type {Map<string, AudioBuffer>} each fade's shape, by the step it fades */
 const shapes = new Map();
-/** Samples a fade holds its last level for, looped. */
+/** Samples of silence a fade ends with. */
 const HOLD = 128;
 
 /**
- * A fade from one level to another over FADE, then held: played into a gain's
- * level (whose own value stays 0) as a buffer.
- * @param {AudioContext} ctx @param {number} from @param {number} to
+ * A fade's shape: what it adds to a gain's level, from `from` to 0 over FADE,
+ * then a moment of silence. Played as a buffer into the gain's level.
+ * @param {AudioContext} ctx @param {number} from
  */
-function shapeOf(ctx, from, to) {
-  const key = `${from} ${to}`;
+function shapeOf(ctx, from) {
+  const key = String(from);
   const known = shapes.get(key);
   if (known) return known;
-  const length = from === to ? 0 : Math.round(FADE * ctx.sampleRate);
+  const length = Math.round(FADE * ctx.sampleRate);
   const shape = ctx.createBuffer(1, length + HOLD, ctx.sampleRate);
   const samples = shape.getChannelData(0);
-  for (let i = 0; i < samples.length; i++) {
-    samples[i] = i < length ? from + ((to - from) * i) / length : to;
-  }
+  for (let i = 0; i < length; i++) samples[i] = from * (1 - i / length);
   shapes.set(key, shape);
   return shape;
 }
 
 /**
- * Play the fade from the param's last level to `level` into it from `when`,
- * ending the last one there. A fade is a sound of its own, not the param's
- * automation: its start goes to the render thread in the same message as the
- * start of the sound it shapes and the end of the fade before it, so that a
- * render thread already past `when` (a busy machine; Firefox's clock lags by
- * 20 ms and more) starts them all together, late, instead of jumping into the
- * middle of a fade (a click).
+ * Fade `param` from its last level to `level` from `when`: the param is set to
+ * `level` at `when`, and a buffer adding the difference, fading to 0, is played
+ * into it from then. The fade is a sound, not the param's ramp: its start goes
+ * to the render thread in the same message as the param's new value and the
+ * start of the sound it shapes, so a render thread already past `when` (a busy
+ * machine; Firefox's clock lags by 20 ms and more) starts them together, late,
+ * instead of jumping into the middle of a ramp (a click). What holds a level
+ * is the param's own value: a source that ended may leave its last value on a
+ * param in WebKit, so no source holds one.
  * @param {AudioParam} param @param {number} level @param {number} when
  */
 function fadeTo(param, level, when) {
-  const last = scheduled.get(param);
-  const from = last?.level ?? 0;
+  const from = scheduled.get(param)?.level ?? 0;
+  param.setValueAtTime(level, when);
   let fade = null;
-  if (context && (level !== 0 || from !== 0)) {
+  if (context && from !== level) {
     fade = context.createBufferSource();
-    fade.buffer = shapeOf(context, from, level);
-    if (level !== 0) {
-      fade.loop = true; // held; a fade to silence just ends
-      fade.loopEnd = fade.buffer.duration;
-      fade.loopStart = fade.loopEnd - HOLD / context.sampleRate;
-    }
+    fade.buffer = shapeOf(context, from - level);
     fade.connect(param);
     fade.start(when);
   }
-  last?.fade?.stop(when);
-  scheduled.set(param, { ends: fade && from !== level ? when + FADE : when, level, fade });
+  scheduled.set(param, { ends: fade ? when + FADE : when, level, fade });
+}
+
+/**
+ * Stop a source at `when` (now when not given). WebKit refuses to stop one that
+ * has ended (a fade to silence ends by itself): that is not an error here, and
+ * must not leave what comes after it undone (a fade left holding its level
+ * beside the next one doubles the sound).
+ * @param {AudioScheduledSourceNode} source @param {number} [when]
+ */
+export function end(source, when = 0) {
+  try {
+    source.stop(when);
+  } catch {
+    // ended already
+  }
 }
 
 /**
@@ -253,10 +262,11 @@ export function rampTo(param, level, when) {
  * @param {AudioParam} param @param {number} level
  */
 export function setNow(param, level) {
-  param.value = 0; // its level is what its fades play into it
-  scheduled.get(param)?.fade?.stop();
+  const last = scheduled.get(param)?.fade;
+  if (last) end(last);
+  param.cancelScheduledValues(0);
+  param.value = level;
   scheduled.set(param, { ends: 0, level, fade: null });
-  if (level !== 0) fadeTo(param, level, 0); // held from now
 }
 
 /** Whether a gain lets sound through now, or will (a fade under way). */

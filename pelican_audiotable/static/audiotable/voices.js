@@ -8,7 +8,17 @@
  * progress, state), resynchronised at each switch.
  */
 import { comparable, durationOf, leadOf, rowOf } from "./clips.js";
-import { afterFade, audioContext, gainOf, levelOf, ours, rampTo, setNow, stop } from "./engine.js";
+import {
+  afterFade,
+  audioContext,
+  end,
+  gainOf,
+  levelOf,
+  ours,
+  rampTo,
+  setNow,
+  stop,
+} from "./engine.js";
 import { loopOf } from "./loops.js";
 
 /** Seconds of audio a row may decode in the browser: beyond it, elements. */
@@ -106,7 +116,6 @@ function sound(row, audio, buffer, position, when) {
   voices.set(row, { audio, source, gain, when, offset: Math.max(0, position), loop: own });
   source.addEventListener("ended", () => {
     if (voices.get(row)?.source === source) voices.delete(row);
-    setNow(gain.gain, 0); // its fade stops holding
   });
 }
 
@@ -116,8 +125,8 @@ function silence(row, when) {
   const voice = voices.get(row);
   if (!voice) return;
   const ends = rampTo(voice.gain.gain, 0, when);
-  voice.source.stop(ends + 0.01);
   voices.delete(row);
+  end(voice.source, ends + 0.01);
 }
 
 /**
