@@ -226,6 +226,17 @@ function fadeTo(param, level, when) {
 }
 
 /**
+ * A time three quarters into a sample frame: a param's new value and a source
+ * started at it then take effect on the same frame in every engine (at a frame's
+ * very start, float rounding can put one on the frame before: a one-sample step).
+ * @param {number} time
+ */
+export function onFrame(time) {
+  const rate = context?.sampleRate;
+  return rate ? (Math.ceil(time * rate - 0.75) + 0.75) / rate : time; // never before it
+}
+
+/**
  * Stop a source at `when` (now when not given). WebKit refuses to stop one that
  * has ended (a fade to silence ends by itself): that is not an error here, and
  * must not leave what comes after it undone (a fade left holding its level
@@ -251,7 +262,7 @@ export function end(source, when = 0) {
 export function rampTo(param, level, when) {
   // A little ahead: the render thread may be past the time the page reads.
   const now = (context?.currentTime ?? 0) + SLACK;
-  const from = Math.max(when ?? now, now, scheduled.get(param)?.ends ?? 0);
+  const from = onFrame(Math.max(when ?? now, now, scheduled.get(param)?.ends ?? 0));
   fadeTo(param, level, from);
   return scheduled.get(param)?.ends ?? from;
 }

@@ -14,6 +14,7 @@ import {
   end,
   gainOf,
   levelOf,
+  onFrame,
   ours,
   rampTo,
   setNow,
@@ -140,7 +141,7 @@ export function startFromBuffer(audio, position) {
   const buffer = bufferOf(row, audio);
   const context = audioContext();
   if (!buffer || !context) return false;
-  const when = context.currentTime + AHEAD;
+  const when = onFrame(context.currentTime + AHEAD);
   const voice = voices.get(row);
   if (voice && voice.audio !== audio && comparable(voice.audio, audio)) {
     position = voiceAt(voice, when) - leadOf(voice.audio) + leadOf(audio);
@@ -185,7 +186,7 @@ export function seek(audio, position) {
   const buffer = shadowed.has(audio) ? bufferOf(row, audio) : null;
   const context = audioContext();
   if (!buffer || !context || voices.get(row)?.audio !== audio) return false;
-  sound(row, audio, buffer, position, context.currentTime + AHEAD);
+  sound(row, audio, buffer, position, onFrame(context.currentTime + AHEAD));
   follow(audio, position);
   return true;
 }
@@ -211,7 +212,7 @@ export function loop(row) {
   const buffer = voice ? bufferOf(row, voice.audio) : null;
   const context = audioContext();
   if (!voice || !buffer || !context) return false;
-  const when = context.currentTime + AHEAD;
+  const when = onFrame(context.currentTime + AHEAD);
   sound(row, voice.audio, buffer, voiceAt(voice, when), when);
   return true;
 }
