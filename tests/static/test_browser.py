@@ -455,8 +455,8 @@ INSTRUMENTED_GRAPH = """(() => {
     }
     return result;
   };
-  // A fade is a buffer played into a gain's level (the engine's own value of
-  // the level stays 0): written down as the automation it amounts to.
+  // A fade is the gain's new value plus a buffer played into it that adds the
+  // step, fading to 0: written down as the automation it amounts to.
   const stopBuffer = AudioBufferSourceNode.prototype.stop;
   AudioBufferSourceNode.prototype.stop = function (when = 0, ...rest) {
     this.stoppedAt = Math.max(when, this.context.currentTime);
