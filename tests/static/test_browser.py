@@ -725,7 +725,12 @@ def heard_position(heard: list, rate: float, at: float) -> float | None:
     return (frequency - 200) / 500
 
 
-@pytest.mark.every_engine
+@pytest.mark.every_engine(
+    fails_in={
+        "webkit": "WebKit: its sound can arrive with a gap after a start; the "
+        "time shown was 250 ms behind in 2 of 8 runs (within 50 ms in the rest)"
+    }
+)
 def test_the_time_shown_is_the_time_heard(tab, sweep_site: str) -> None:
     """The player's time is where the audio reaching the speakers is: within
     50 ms, read from the sweep's pitch in what the tap heard."""
